@@ -1,0 +1,79 @@
+import { isIP } from 'node:net'
+import { parseArgs } from 'node:util'
+import { UsageError } from '../node/errors.ts'
+import type { EdgeOptions } from '../node/types.ts'
+
+export interface EdgeCliOptions extends EdgeOptions {
+  /** Print exactly one line of JSON (the EdgeInfo) when ready */
+  json: boolean
+  help: boolean
+}
+
+export const EDGE_USAGE = `Usage: npm run edge -- [options]
+
+Runs one Edgeway edge node: libp2p WebSockets + circuit relay v2 + bitswap,
+and an HTTP trustless gateway + delegated routing v1 + /info.
+
+Options:
+  --serve <dir|file.car|file>  content to hold (repeatable); a directory becomes
+                               one UnixFS directory, a .car is imported block by
+                               block, any other file becomes a UnixFS file
+  --host <address>             interface to listen on (default 127.0.0.1)
+  --ws-port <n>                libp2p WebSocket port (default 0: any free port)
+  --http-port <n>              HTTP port (default 0: any free port)
+  --repo <dir>                 keep blocks and the peer id on disk in <dir>
+                               (default: in memory)
+  --json                       print one line of JSON when ready, nothing else
+  --help                       show this help
+`
+
+/**
+ * Reads the edge's command line. Throws `UsageError` for an unknown flag, a
+ * missing value or a bad port.
+ */
+export function parseEdgeArgs (args: string[]): EdgeCliOptions {
+  let values
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        serve: { type: 'string', multiple: true },
+        host: { type: 'string' },
+        'ws-port': { type: 'string' },
+        'http-port': { type: 'string' },
+        repo: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }))
+  } catch (err: any) {
+    throw new UsageError(err.message)
+  }
+
+  if (values.host != null && values.host !== 'localhost' && isIP(values.host.replace(/^\[(.*)\]$/, '$1')) === 0) {
+    throw new UsageError(`--host must be an IPv4 or IPv6 address, not "${values.host}"`)
+  }
+
+  return {
+    serve: values.serve ?? [],
+    host: values.host,
+    wsPort: parsePort('--ws-port', values['ws-port']),
+    httpPort: parsePort('--http-port', values['http-port']),
+    repo: values.repo,
+    json: values.json ?? false,
+    help: values.help ?? false
+  }
+}
+
+function parsePort (flag: string, value: string | undefined): number | undefined {
+  if (value == null) {
+    return undefined
+  }
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port > 65_535) {
+    throw new UsageError(`${flag} must be a port number from 0 to 65535, not "${value}"`)
+  }
+  return port
+}

@@ -1,0 +1,37 @@
+/**
+ * Defaults of the edge, in one place.
+ */
+
+export const DEFAULT_HOST = '127.0.0.1'
+
+/**
+ * Circuit relay v2 reservations. A relayed connection is only used by browsers
+ * to set up WebRTC between themselves, but tests and demos may also push real
+ * data through it, so the limits are generous rather than libp2p's 128 KiB / 2 min.
+ */
+export const RELAY_LIMITS = {
+  maxReservations: 256,
+  /** bytes per relayed connection */
+  dataLimit: 1n << 32n,
+  /** milliseconds per relayed connection */
+  durationLimit: 30 * 60_000
+}
+
+/** `Cache-Control` for content addressed responses: they never change */
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=29030400, immutable'
+
+/** How long `stop()` lets in-flight HTTP responses finish before cutting them */
+export const HTTP_CLOSE_GRACE_MS = 250
+
+/** Response headers a browser page may read across origins */
+export const EXPOSED_HEADERS = [
+  'Content-Length',
+  'Content-Type',
+  'Content-Disposition',
+  'Etag',
+  'Cache-Control',
+  'X-Ipfs-Path',
+  'X-Ipfs-Roots',
+  'X-Content-Type-Options',
+  'Server-Timing'
+]

@@ -1,0 +1,163 @@
+import { createServer } from 'node:http'
+import { logger } from '@libp2p/logger'
+import { EXPOSED_HEADERS, HTTP_CLOSE_GRACE_MS } from './defaults.ts'
+import { MethodNotAllowedError, NotFoundError } from './errors.ts'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+const log = logger('edgeway:edge:http')
+
+export interface RouteRequest {
+  req: IncomingMessage
+  res: ServerResponse
+  url: URL
+  /** HEAD: answer with the headers a GET would get, and no body */
+  head: boolean
+  /** Aborts when the client goes away */
+  signal: AbortSignal
+}
+
+/** One entry of the edge's HTTP pipeline */
+export interface HttpRoute {
+  id: string
+  canHandle(url: URL): boolean
+  handle(request: RouteRequest): Promise<void>
+}
+
+export interface EdgeHttpServer {
+  port: number
+  /** Stops accepting, ends idle keep-alive sockets at once and busy ones after a short grace */
+  close(): Promise<void>
+}
+
+export interface HttpServerOptions {
+  host: string
+  port: number
+}
+
+/**
+ * A plain `node:http` server running `routes` in order; the first whose
+ * `canHandle` accepts the URL answers. Every response allows any origin, since
+ * what it serves is public and verified by its reader anyway. A thrown error
+ * becomes a status by its `.name`; once a body has started, the socket is cut
+ * instead, so a client never mistakes a truncated CAR for a complete one.
+ */
+export async function startHttpServer (routes: HttpRoute[], { host, port }: HttpServerOptions): Promise<EdgeHttpServer> {
+  const server = createServer((req, res) => {
+    void handleRequest(routes, req, res)
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+
+  server.on('error', (err) => { log.error('server error - %e', err) })
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => { await closeServer(server) }
+  }
+}
+
+async function handleRequest (routes: HttpRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const controller = new AbortController()
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      controller.abort()
+    }
+  })
+
+  try {
+    setCorsHeaders(req, res)
+
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end()
+      return
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new MethodNotAllowedError(`${req.method} is not supported; use GET or HEAD`)
+    }
+
+    const url = new URL(req.url ?? '/', 'http://edge.invalid')
+    const route = routes.find(r => r.canHandle(url))
+
+    if (route == null) {
+      throw new NotFoundError(`${url.pathname} is not served here (try /ipfs/<cid>?format=raw|car, /routing/v1/providers/<cid> or /info)`)
+    }
+
+    await route.handle({ req, res, url, head: req.method === 'HEAD', signal: controller.signal })
+  } catch (err: any) {
+    if (controller.signal.aborted) {
+      // the connection is gone (the client left, or a stream failed mid-body): no one to answer
+      log('response to %s ended early - %s', req.url, err.message)
+      res.destroy()
+      return
+    }
+    sendError(res, err)
+  }
+}
+
+function setCorsHeaders (req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', '*')
+  res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '))
+
+  if (req.method === 'OPTIONS') {
+    res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
+    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? '*')
+    res.setHeader('Access-Control-Max-Age', '86400')
+    if (req.headers['access-control-request-private-network'] === 'true') {
+      // Chromium asks before a public page may reach a loopback/private edge
+      res.setHeader('Access-Control-Allow-Private-Network', 'true')
+    }
+  }
+}
+
+const STATUS_BY_ERROR: Record<string, number> = {
+  BadRequestError: 400,
+  NotFoundError: 404,
+  MethodNotAllowedError: 405,
+  NotAcceptableError: 406,
+  NotImplementedError: 501
+}
+
+function sendError (res: ServerResponse, err: Error): void {
+  const status = STATUS_BY_ERROR[err.name] ?? 500
+
+  if (status === 500) {
+    log.error('request failed - %e', err)
+  } else {
+    log('%d %s', status, err.message)
+  }
+
+  if (res.headersSent) {
+    res.destroy(err)
+    return
+  }
+
+  const body = `${status === 500 ? 'Internal error' : err.message}\n`
+  res.removeHeader('Content-Disposition')
+  res.removeHeader('Etag')
+  res.removeHeader('Cache-Control')
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store'
+  })
+  res.end(res.req?.method === 'HEAD' ? undefined : body)
+}
+
+async function closeServer (server: Server): Promise<void> {
+  const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
+  server.closeIdleConnections()
+  const timer = setTimeout(() => { server.closeAllConnections() }, HTTP_CLOSE_GRACE_MS)
+  try {
+    await closed
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,90 @@
+import { logger } from '@libp2p/logger'
+import { createEdgeHelia } from './create-edge-helia.ts'
+import { createStores } from './create-stores.ts'
+import { DEFAULT_HOST } from './defaults.ts'
+import { delegatedRouting } from './delegated-routing.ts'
+import { httpMultiaddr, httpUrl, withoutPeerId } from './edge-addresses.ts'
+import { startHttpServer } from './http-server.ts'
+import { importContent } from './import-content.ts'
+import { infoRoute } from './info-route.ts'
+import { trustlessGateway } from './trustless-gateway.ts'
+import type { PeerRecord } from './delegated-routing.ts'
+import type { EdgeHttpServer } from './http-server.ts'
+import type { Edge, EdgeHelia, EdgeInfo, EdgeOptions, EdgeStores } from './types.ts'
+
+const log = logger('edgeway:edge')
+
+/**
+ * Starts one edge node: imports `serve`, starts Helia/libp2p (WebSockets,
+ * circuit relay v2 server, bitswap) and the HTTP server (trustless gateway,
+ * delegated routing v1, `/info`). Resolves once everything listens; on any
+ * failure it releases what it had started and rejects.
+ */
+export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
+  const { serve = [], host = DEFAULT_HOST, wsPort = 0, httpPort = 0, repo, signal } = options
+  signal?.throwIfAborted()
+  const started = Date.now()
+
+  const stores = await createStores(repo)
+  let helia: EdgeHelia | undefined
+  let http: EdgeHttpServer | undefined
+
+  try {
+    helia = createEdgeHelia(stores, { host, wsPort })
+    const heliaStarted = helia.start()
+    const imported = importContent(serve, stores.blockstore, { getHasher: helia.getHasher, signal })
+    // settle both before acting on either, so a failure never leaves a start half-done
+    const [heliaResult, importResult] = await Promise.allSettled([heliaStarted, imported])
+    if (heliaResult.status === 'rejected') throw heliaResult.reason
+    if (importResult.status === 'rejected') throw importResult.reason
+    signal?.throwIfAborted()
+
+    const roots = Object.fromEntries(importResult.value.map(({ path, root }) => [path, root]))
+    const libp2p = helia.libp2p
+    const peerId = libp2p.peerId.toString()
+    const multiaddrs = libp2p.getMultiaddrs().map(String).filter(addr => addr.includes('/ws'))
+    let info: EdgeInfo | undefined
+
+    const self = (): PeerRecord => ({
+      Schema: 'peer',
+      ID: peerId,
+      Addrs: [...multiaddrs.map(withoutPeerId), httpMultiaddr(host, http?.port ?? 0)],
+      Protocols: ['transport-bitswap', 'transport-ipfs-gateway-http']
+    })
+
+    http = await startHttpServer([
+      trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec }),
+      delegatedRouting({ blockstore: stores.blockstore, self }),
+      infoRoute(() => info as EdgeInfo)
+    ], { host, port: httpPort })
+
+    info = { peerId, multiaddrs, http: httpUrl(host, http.port), roots }
+    log('edge %s ready in %d ms: %s, %o', peerId, Date.now() - started, info.http, multiaddrs)
+
+    return {
+      info,
+      helia,
+      blockstore: stores.blockstore,
+      stop: once(async () => { await stopAll(http, helia, stores) })
+    }
+  } catch (err) {
+    await stopAll(http, helia, stores).catch((stopErr) => { log.error('cleanup after a failed start failed - %e', stopErr) })
+    throw err
+  }
+}
+
+async function stopAll (http: EdgeHttpServer | undefined, helia: EdgeHelia | undefined, stores: EdgeStores): Promise<void> {
+  const started = Date.now()
+  await http?.close()
+  await helia?.stop()
+  await stores.close()
+  log('edge stopped in %d ms', Date.now() - started)
+}
+
+function once (fn: () => Promise<void>): () => Promise<void> {
+  let result: Promise<void> | undefined
+  return async () => {
+    result ??= fn()
+    return result
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Public types of the edge node: what `startEdge()` takes and returns, and the
+ * `EdgeInfo` JSON that `/info`, `npm run edge -- --json` and the launcher share.
+ */
+import type { HeliaWithLibp2p } from '@helia/libp2p'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import type { Identify } from '@libp2p/identify'
+import type { Blockstore } from 'interface-blockstore'
+import type { HeliaInit } from 'helia'
+
+export interface EdgeOptions {
+  /**
+   * Content to hold: a directory (UnixFS import, the directory is the root),
+   * a `.car` file (every block imported, roots from its header) or any other
+   * file (UnixFS file).
+   *
+   * @default []
+   */
+  serve?: string[]
+  /**
+   * Interface to listen on, for both WebSockets and HTTP.
+   *
+   * @default '127.0.0.1'
+   */
+  host?: string
+  /**
+   * libp2p WebSocket port; 0 picks a free port.
+   *
+   * @default 0
+   */
+  wsPort?: number
+  /**
+   * HTTP port (trustless gateway, delegated routing, /info); 0 picks a free port.
+   *
+   * @default 0
+   */
+  httpPort?: number
+  /**
+   * Directory for the on-disk blockstore and datastore. With it, a restart
+   * keeps the content and the peer id.
+   *
+   * @default undefined (everything in memory)
+   */
+  repo?: string
+  /**
+   * Aborts start-up (import included).
+   */
+  signal?: AbortSignal
+}
+
+/**
+ * What an edge tells the world about itself. This is the `EDGE` JSON of the
+ * design contract: keep the field names stable.
+ */
+export interface EdgeInfo {
+  /** The libp2p peer id, `12D3Koo…` */
+  peerId: string
+  /** WebSocket listen addresses, each ending in `/p2p/<peerId>` */
+  multiaddrs: string[]
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080` */
+  http: string
+  /** Each `serve` entry, exactly as given, mapped to its root CID (CIDv1 string) */
+  roots: Record<string, string>
+}
+
+export type EdgeServices = {
+  identify: Identify
+  relay: CircuitRelayService
+}
+
+export type EdgeHelia = HeliaWithLibp2p<EdgeServices>
+
+export interface Edge {
+  info: EdgeInfo
+  helia: EdgeHelia
+  /**
+   * The edge's own blocks, without Helia's network fallback: reading a block
+   * that is absent throws instead of asking other peers.
+   */
+  blockstore: Blockstore
+  /**
+   * Closes HTTP (keep-alive sockets included), then Helia and libp2p, then the
+   * stores. Safe to call more than once.
+   */
+  stop(): Promise<void>
+}
+
+/** Helia's datastore type (interface-datastore is not a direct dependency) */
+export type Datastore = NonNullable<HeliaInit['datastore']>
+
+/** The local stores an edge runs on: in memory, or on disk under `repo`. */
+export interface EdgeStores {
+  blockstore: Blockstore
+  datastore: Datastore
+  close(): Promise<void>
+}
+
+/** Where imported blocks go: only `put` and `has` are needed. */
+export type ImportTarget = Pick<Blockstore, 'put' | 'has'>
+
+export interface ImportResult {
+  /** The `serve` entry as given */
+  path: string
+  root: string
+  kind: 'directory' | 'car' | 'file'
+  /** Blocks written (CAR) or reported by the importer (UnixFS) */
+  blocks: number
+}

@@ -1,0 +1,124 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { CarWriter } from '@ipld/car'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEdge } from '../node/start-edge.ts'
+import { catFile, createSiteFixture, fetchBytes, readVerifiedCar } from './fixtures.ts'
+import type { Edge } from '../node/types.ts'
+import type { SiteFixture } from './fixtures.ts'
+
+async function writeCar (path: string, roots: CID[], blocks: Array<{ cid: CID, bytes: Uint8Array }>): Promise<void> {
+  const { writer, out } = CarWriter.create(roots)
+  const chunks: Uint8Array[] = []
+  const collected = (async () => { for await (const chunk of out) chunks.push(chunk) })()
+  for (const block of blocks) {
+    await writer.put(block)
+  }
+  await writer.close()
+  await collected
+  await writeFile(path, Buffer.concat(chunks))
+}
+
+describe('content import', () => {
+  let fixture: SiteFixture
+  let edge: Edge
+  let root: string
+
+  beforeAll(async () => {
+    fixture = await createSiteFixture()
+    edge = await startEdge({ serve: [fixture.site, join(fixture.site, 'data/big.bin')] })
+    root = edge.info.roots[fixture.site]
+  })
+
+  afterAll(async () => {
+    await edge?.stop()
+    await fixture?.cleanup()
+  })
+
+  it('imports a single file as a UnixFS file with the same CID as inside the directory', async () => {
+    const fileRoot = edge.info.roots[join(fixture.site, 'data/big.bin')]
+    const { bytes } = await fetchBytes(`${edge.info.http}/ipfs/${root}/data/big.bin?format=car&dag-scope=block`)
+    const car = await readVerifiedCar(bytes)
+    expect(car.cids.at(-1)?.toString()).toBe(fileRoot)
+  })
+
+  it('skips hidden files and keeps empty directories', async () => {
+    const { response: hidden } = await fetchBytes(`${edge.info.http}/ipfs/${root}/.hidden?format=car`)
+    const { response: empty } = await fetchBytes(`${edge.info.http}/ipfs/${root}/empty?format=car`)
+    expect(hidden.status).toBe(404)
+    expect(empty.status).toBe(200)
+  })
+
+  it('round-trips a CAR: export, import into a new edge, same root and bytes', async () => {
+    const { bytes } = await fetchBytes(`${edge.info.http}/ipfs/${root}?format=car`)
+    const carPath = join(fixture.dir, 'site.car')
+    await writeFile(carPath, bytes)
+
+    const second = await startEdge({ serve: [carPath] })
+    try {
+      expect(second.info.roots).toEqual({ [carPath]: root })
+      const again = await fetchBytes(`${second.info.http}/ipfs/${root}?format=car`)
+      expect(Buffer.from(again.bytes).equals(Buffer.from(bytes))).toBe(true)
+      const car = await readVerifiedCar(again.bytes)
+      const file = await catFile(car.blockstore, CID.parse(root), 'data/big.bin')
+      expect(Buffer.from(file).equals(fixture.files['data/big.bin'])).toBe(true)
+    } finally {
+      await second.stop()
+    }
+  })
+
+  it('accepts an incomplete DAG and serves the blocks it has', async () => {
+    const { bytes } = await fetchBytes(`${edge.info.http}/ipfs/${root}?format=car&dag-scope=block`)
+    const carPath = join(fixture.dir, 'root-only.car')
+    await writeFile(carPath, bytes)
+
+    const partial = await startEdge({ serve: [carPath] })
+    try {
+      expect((await fetch(`${partial.info.http}/ipfs/${root}?format=raw`)).status).toBe(200)
+      expect((await fetch(`${partial.info.http}/routing/v1/providers/${edge.info.roots[join(fixture.site, 'data/big.bin')]}`)).status).toBe(404)
+
+      // the whole DAG cannot be sent: the stream is cut, so it is never mistaken for complete
+      const whole = await fetch(`${partial.info.http}/ipfs/${root}?format=car`)
+      expect(whole.status).toBe(200)
+      await expect(whole.arrayBuffer()).rejects.toThrow()
+      expect((await fetch(`${partial.info.http}/info`)).status).toBe(200)
+    } finally {
+      await partial.stop()
+    }
+  })
+
+  it('refuses a CAR holding a block that does not match its CID', async () => {
+    const honest = new TextEncoder().encode('honest bytes')
+    const cid = CID.createV1(raw.code, await sha256.digest(honest))
+    const carPath = join(fixture.dir, 'forged.car')
+    await writeCar(carPath, [cid], [{ cid, bytes: new TextEncoder().encode('forged bytes') }])
+
+    await expect(startEdge({ serve: [carPath] })).rejects.toHaveProperty('name', 'BlockVerificationError')
+  })
+
+  it('refuses a serve path that does not exist', async () => {
+    await expect(startEdge({ serve: [join(fixture.dir, 'missing')] })).rejects.toHaveProperty('name', 'ServePathError')
+  })
+
+  it('keeps content and peer id across a restart with --repo', async () => {
+    const repo = join(fixture.dir, 'repo')
+    const first = await startEdge({ serve: [fixture.site], repo })
+    const { peerId } = first.info
+    await first.stop()
+
+    const second = await startEdge({ repo })
+    try {
+      expect(second.info.peerId).toBe(peerId)
+      const { response, bytes } = await fetchBytes(`${second.info.http}/ipfs/${root}?format=car`)
+      expect(response.status).toBe(200)
+      const car = await readVerifiedCar(bytes)
+      const file = await catFile(car.blockstore, CID.parse(root), 'data/big.bin')
+      expect(Buffer.from(file).equals(fixture.files['data/big.bin'])).toBe(true)
+    } finally {
+      await second.stop()
+    }
+  })
+})
