@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_CONFIG, parseConfig, parseEdge } from './config.ts'
+
+const PEER = '12D3KooWSZchdtJXnAiFqAn72KpjdV9QFtPXUdACVn1KQosdMWgW'
+
+describe('parseConfig', () => {
+  it('fills defaults that do not reach local or insecure edges', () => {
+    expect(parseConfig({})).toEqual(DEFAULT_CONFIG)
+    expect(DEFAULT_CONFIG.allowLocal).toBe(false)
+    expect(DEFAULT_CONFIG.allowInsecure).toBe(false)
+  })
+
+  it('reads edges in every accepted form', () => {
+    const config = parseConfig({
+      edges: [
+        'http://127.0.0.1:8080/',
+        `/ip4/127.0.0.1/tcp/4001/ws/p2p/${PEER}`,
+        { peerId: PEER, multiaddrs: [`/ip4/127.0.0.1/tcp/4001/ws/p2p/${PEER}`], http: 'https://edge.example/gw/', roots: {} }
+      ],
+      timeoutMs: 5000,
+      allowLocal: true
+    })
+    expect(config.edges).toEqual([
+      { http: 'http://127.0.0.1:8080', multiaddrs: [] },
+      { multiaddrs: [`/ip4/127.0.0.1/tcp/4001/ws/p2p/${PEER}`], peerId: PEER },
+      { http: 'https://edge.example/gw', multiaddrs: [`/ip4/127.0.0.1/tcp/4001/ws/p2p/${PEER}`], peerId: PEER }
+    ])
+    expect(config.timeoutMs).toBe(5000)
+    expect(config.allowLocal).toBe(true)
+  })
+
+  it('takes the peer id from a multiaddr when the object has none', () => {
+    expect(parseEdge({ multiaddrs: [`/ip4/1.2.3.4/tcp/1/ws/p2p/${PEER}`] }).peerId).toBe(PEER)
+  })
+
+  it('rejects unusable input with ConfigError', () => {
+    for (const bad of [null, 'x', { edges: 'x' }, { edges: ['ftp://x'] }, { edges: [{}] }, { timeoutMs: -1 }, { allowLocal: 'yes' }, { edges: [{ http: 'nope' }] }]) {
+      expect(() => parseConfig(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+    }
+  })
+})

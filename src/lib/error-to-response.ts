@@ -1,0 +1,78 @@
+import { EdgewayError } from './errors.ts'
+
+export interface ErrorResponseOptions {
+  /** The request's Accept header: JSON is answered when it asks for it */
+  accept?: string | null
+  /** Extra headers (X-Edgeway-Source, Server-Timing…) */
+  headers?: HeadersInit
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  404: 'Not found',
+  406: 'Not acceptable',
+  412: 'Precondition failed',
+  416: 'Range not satisfiable',
+  500: 'Gateway error',
+  501: 'Not implemented',
+  502: 'Bad gateway',
+  504: 'Gateway timeout'
+}
+
+const HINTS: Record<number, string> = {
+  400: 'The address is not a valid content address. Check the CID and the path.',
+  404: 'The content exists, but nothing is at this path inside it.',
+  502: 'A source sent bytes that did not match their hash, and no honest source had them. Nothing unverified was shown or stored.',
+  504: 'No edge or peer answered with this content in time. It may not be available on the network right now.'
+}
+
+/** The status an error maps to: Edgeway's own errors know it, anything else is a 500. */
+export function statusOf (err: unknown): number {
+  return err instanceof EdgewayError ? err.status : 500
+}
+
+/**
+ * The single mapper from an error to what the user sees: a readable HTML page
+ * with `data-testid="error"`, or JSON when the client asks for it.
+ */
+export function errorToResponse (err: unknown, options: ErrorResponseOptions = {}): Response {
+  const status = statusOf(err)
+  const name = err instanceof Error ? err.name : 'Error'
+  const message = err instanceof Error ? err.message : String(err)
+  return errorResponse(status, name, message, options)
+}
+
+export function errorResponse (status: number, name: string, message: string, options: ErrorResponseOptions = {}): Response {
+  const headers = new Headers(options.headers)
+  headers.set('Cache-Control', 'no-store')
+  if (wantsJson(options.accept)) {
+    headers.set('Content-Type', 'application/json; charset=utf-8')
+    return new Response(JSON.stringify({ status, error: name, message }), { status, headers })
+  }
+  headers.set('Content-Type', 'text/html; charset=utf-8')
+  return new Response(errorPage(status, name, message), { status, headers })
+}
+
+function wantsJson (accept: string | null | undefined): boolean {
+  return accept != null && /\bapplication\/json\b/.test(accept) && !/\btext\/html\b/.test(accept)
+}
+
+function errorPage (status: number, name: string, message: string): string {
+  const title = `${status} ${TITLES[status] ?? 'Error'}`
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · Edgeway</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1d2330}
+h1{font-size:1.6rem;margin:0 0 .5rem}code{background:#f1f3f7;padding:.1rem .3rem;border-radius:4px;word-break:break-all}
+p.hint{color:#4a5468}a{color:#2356c7}</style></head>
+<body><main data-testid="error" data-status="${status}" data-error="${escapeHtml(name)}">
+<h1>${escapeHtml(title)}</h1>
+<p><code>${escapeHtml(message)}</code></p>
+<p class="hint">${escapeHtml(HINTS[status] ?? 'Something went wrong while answering this request.')}</p>
+<p><a href="/">Edgeway gateway</a></p>
+</main></body></html>`
+}
+
+export function escapeHtml (text: string): string {
+  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+}

@@ -1,0 +1,46 @@
+/**
+ * Typed errors shared by the service worker, the SDK and the page. Callers and
+ * tests branch on `err.name`, never on the message text. Each error knows the
+ * HTTP status it maps to, so there is exactly one place that decides it.
+ */
+
+export class EdgewayError extends Error {
+  static name = 'EdgewayError'
+  name = 'EdgewayError'
+  readonly status: number = 500
+}
+
+/** The URL does not name valid content: bad CID, bad path, unsupported scheme (400). */
+export class InvalidRequestError extends EdgewayError {
+  static name = 'InvalidRequestError'
+  name = 'InvalidRequestError'
+  readonly status = 400
+}
+
+/** The CID is well formed, but the path does not exist in its DAG (404). */
+export class NotInDagError extends EdgewayError {
+  static name = 'NotInDagError'
+  name = 'NotInDagError'
+  readonly status = 404
+}
+
+/** A source sent bytes that failed hash verification and no honest source had them (502). */
+export class VerificationError extends EdgewayError {
+  static name = 'VerificationError'
+  name = 'VerificationError'
+  readonly status = 502
+}
+
+/** No source answered in time (504). */
+export class SourceTimeoutError extends EdgewayError {
+  static name = 'SourceTimeoutError'
+  name = 'SourceTimeoutError'
+  readonly status = 504
+}
+
+/** The gateway configuration (edgeway.json, SDK options) is unusable. */
+export class ConfigError extends EdgewayError {
+  static name = 'ConfigError'
+  name = 'ConfigError'
+  readonly status = 500
+}

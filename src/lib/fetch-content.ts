@@ -1,0 +1,154 @@
+import { errorResponse, errorToResponse } from './error-to-response.ts'
+import { SourceTimeoutError } from './errors.ts'
+import { IdleWatchdog } from './idle-watchdog.ts'
+import { toIpfsUrl } from './parse-gateway-url.ts'
+import { SourceTally, formatSourceHeader } from './source-tally.ts'
+import type { EdgeNode } from './node/create-edge-node.ts'
+import type { ContentAddress } from './parse-gateway-url.ts'
+import type { BlockSource, SourceCounts } from './types.ts'
+import type { VerifiedFetchInit } from '@helia/verified-fetch'
+import type { AbortOptions } from '@libp2p/interface'
+
+/** Request headers verified-fetch acts on; everything else stays with the browser. */
+const FORWARDED_HEADERS = ['accept', 'range', 'if-none-match', 'cache-control']
+
+export interface FetchContentOptions extends AbortOptions {
+  method?: string
+  headers?: Headers
+  /** Called for every block as it is used, for live statistics */
+  onBlock?(source: BlockSource): void
+  /** Called once the body has been fully delivered (or failed) with this response's counts */
+  onDone?(counts: SourceCounts): void
+}
+
+/**
+ * Answers one content request through verified-fetch: every block is hashed
+ * before it is used, the body streams as blocks arrive, and the response says
+ * where its blocks came from. A request with no progress for the configured
+ * timeout ends in 504 (or, once streaming, an aborted body), never a hang.
+ */
+export async function fetchContent (node: EdgeNode, address: ContentAddress, options: FetchContentOptions = {}): Promise<Response> {
+  options.signal?.throwIfAborted()
+  const started = performance.now()
+  const tally = new SourceTally(node.edgePeers, options.onBlock)
+  const watchdog = new IdleWatchdog(node.config.timeoutMs)
+  const signal = options.signal == null ? watchdog.signal : AbortSignal.any([watchdog.signal, options.signal])
+  const accept = options.headers?.get('accept')
+  const headers = new Headers()
+  for (const name of FORWARDED_HEADERS) {
+    const value = options.headers?.get(name)
+    if (value != null) {
+      headers.set(name, value)
+    }
+  }
+  const finish = (): void => {
+    watchdog.stop()
+    options.onDone?.(tally.counts)
+  }
+
+  let response: Response
+  try {
+    const init: VerifiedFetchInit & { blockReadConcurrency: number } = {
+      method: options.method,
+      headers,
+      signal,
+      session: false,
+      // read a bounded window ahead: enough to keep sources busy, never the whole file
+      blockReadConcurrency: node.config.readAheadBlocks,
+      allowLocal: node.config.allowLocal,
+      allowInsecure: node.config.allowInsecure,
+      onProgress: (event) => {
+        if (tally.record(event)) {
+          watchdog.touch()
+        }
+      }
+    }
+    response = await node.verifiedFetch(toIpfsUrl(address), init)
+  } catch (err) {
+    finish()
+    if (watchdog.fired) {
+      return errorToResponse(new SourceTimeoutError(`No source answered within ${node.config.timeoutMs} ms`), { accept, headers: sourceHeaders(tally.counts, started) })
+    }
+    throw err
+  }
+  if (watchdog.fired) {
+    finish()
+    await response.body?.cancel()
+    return errorToResponse(new SourceTimeoutError(`No source answered within ${node.config.timeoutMs} ms`), { accept, headers: sourceHeaders(tally.counts, started) })
+  }
+  if (response.status >= 400) {
+    finish()
+    const detail = (await response.text()).slice(0, 500)
+    return errorResponse(response.status, 'ContentError', detail || response.statusText, {
+      accept,
+      headers: sourceHeaders(tally.counts, started, response.headers)
+    })
+  }
+  if (response.body == null) {
+    finish()
+    return withHeaders(response, null, sourceHeaders(tally.counts, started, response.headers, address))
+  }
+
+  // Wait for the first bytes so the headers report the blocks that produced them.
+  const reader = response.body.getReader()
+  let first: ReadableStreamReadResult<Uint8Array>
+  try {
+    first = await reader.read()
+  } catch (err) {
+    finish()
+    if (watchdog.fired) {
+      return errorToResponse(new SourceTimeoutError(`No source answered within ${node.config.timeoutMs} ms`), { accept, headers: sourceHeaders(tally.counts, started) })
+    }
+    return errorToResponse(err, { accept, headers: sourceHeaders(tally.counts, started) })
+  }
+  const responseHeaders = sourceHeaders(tally.counts, started, response.headers, address)
+  const body = new ReadableStream<Uint8Array>({
+    start (controller) {
+      if (first.done === true) {
+        finish()
+        controller.close()
+      } else {
+        controller.enqueue(first.value)
+      }
+    },
+    async pull (controller) {
+      try {
+        const { done, value } = await reader.read()
+        watchdog.touch()
+        if (done) {
+          finish()
+          controller.close()
+        } else {
+          controller.enqueue(value)
+        }
+      } catch (err) {
+        finish()
+        controller.error(watchdog.fired ? new SourceTimeoutError(`No source made progress for ${node.config.timeoutMs} ms`) : err)
+      }
+    },
+    async cancel (reason) {
+      finish()
+      await reader.cancel(reason)
+    }
+  })
+  return withHeaders(response, first.done === true ? null : body, responseHeaders)
+}
+
+function sourceHeaders (counts: SourceCounts, started: number, from?: Headers, address?: ContentAddress): Headers {
+  const headers = new Headers(from)
+  headers.set('X-Edgeway-Source', formatSourceHeader(counts))
+  const timing = `edgeway;desc="first byte";dur=${(performance.now() - started).toFixed(1)}`
+  const existing = headers.get('Server-Timing')
+  headers.set('Server-Timing', existing == null || existing === '' ? timing : `${existing}, ${timing}`)
+  if (address != null) {
+    // the path as requested, percent-encoded: always a valid header value
+    headers.set('X-Ipfs-Path', `/ipfs/${address.cid.toString()}${address.path}`)
+  }
+  const expose = headers.get('Access-Control-Expose-Headers')
+  headers.set('Access-Control-Expose-Headers', [expose, 'X-Edgeway-Source', 'Server-Timing', 'Etag'].filter(Boolean).join(', '))
+  return headers
+}
+
+function withHeaders (response: Response, body: ReadableStream<Uint8Array> | null, headers: Headers): Response {
+  return new Response(body, { status: response.status, statusText: response.statusText, headers })
+}

@@ -1,0 +1,92 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { withBitswap } from '@helia/bitswap'
+import { withLibp2pLight } from '@helia/libp2p'
+import { createVerifiedFetchWithHelia } from '@helia/verified-fetch'
+import { identify } from '@libp2p/identify'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { webSockets } from '@libp2p/websockets'
+import { MemoryDatastore } from 'datastore-core'
+import { createHeliaLight } from 'helia'
+import { EdgeHttpBroker } from './edge-http-broker.ts'
+import { keepConnected } from './keep-connected.ts'
+import { VerifiedBlockstore } from './verified-blockstore.ts'
+import type { EdgewayConfig } from '../config.ts'
+import type { Helia } from '@helia/interface'
+import type { VerifiedFetch } from '@helia/verified-fetch'
+import type { AbortOptions } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+
+export interface EdgeNodeInit {
+  config: EdgewayConfig
+  /** The local store (IndexedDB in browsers); every read from it is hash-checked */
+  blockstore: Blockstore
+}
+
+/** A running Helia node wired to the configured edges, with verified-fetch on top. */
+export interface EdgeNode {
+  helia: Helia
+  verifiedFetch: VerifiedFetch
+  config: EdgewayConfig
+  /** Configured edges' peer ids, as CID strings (how bitswap progress events name peers) */
+  edgePeers: ReadonlySet<string>
+  stop(): Promise<void>
+}
+
+/**
+ * Builds the node the service worker and the SDK fetch through. Nothing here
+ * reaches beyond the configured edges: no public routers, gateways,
+ * bootstrap peers or discovery, whatever Helia's and libp2p's defaults are.
+ */
+export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions = {}): Promise<EdgeNode> {
+  options.signal?.throwIfAborted()
+  const { config } = init
+  const logger = defaultLogger()
+  const log = logger.forComponent('edgeway:node')
+  const multiaddrs = config.edges.flatMap(edge => edge.multiaddrs)
+
+  let helia = createHeliaLight({
+    blockstore: new VerifiedBlockstore(init.blockstore, logger.forComponent('edgeway:store')),
+    datastore: new MemoryDatastore(),
+    logger
+  })
+  helia.addBlockBroker(new EdgeHttpBroker({ edges: config.edges }))
+  if (multiaddrs.length > 0) {
+    helia = withBitswap(withLibp2pLight(helia, {
+      addresses: { listen: [] },
+      transports: [webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: [],
+      services: { identify: identify() },
+      // browsers refuse ws:// and loopback by default; a local edge is a deliberate choice
+      ...(config.allowLocal || config.allowInsecure ? { connectionGater: { denyDialMultiaddr: () => false } } : {})
+    }))
+  }
+  await helia.start()
+  let stopDialling = (): void => {}
+  if ('libp2p' in helia) {
+    stopDialling = keepConnected((helia as Helia & { libp2p: Parameters<typeof keepConnected>[0] }).libp2p, multiaddrs, log)
+  }
+  const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true })
+  const edgePeers = new Set(config.edges.flatMap(edge => {
+    try {
+      return edge.peerId == null ? [] : [peerIdFromString(edge.peerId).toCID().toString()]
+    } catch {
+      return []
+    }
+  }))
+  log('started with %d edges', config.edges.length)
+  return {
+    helia,
+    verifiedFetch,
+    config,
+    edgePeers,
+    async stop () {
+      stopDialling()
+      await verifiedFetch.stop()
+      await helia.stop()
+    }
+  }
+}

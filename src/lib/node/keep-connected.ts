@@ -1,0 +1,42 @@
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Libp2p, Logger } from '@libp2p/interface'
+
+const REDIAL_DELAY_MS = 1_000
+
+/**
+ * Keeps a libp2p connection open to each configured edge: bitswap asks the
+ * peers it is connected to, so a dropped edge must be dialled again. Returns
+ * a function that stops re-dialling.
+ */
+export function keepConnected (libp2p: Libp2p, multiaddrs: string[], log: Logger): () => void {
+  const targets = multiaddrs.map(ma => multiaddr(ma))
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+  let stopped = false
+
+  const dial = (index: number): void => {
+    const target = targets[index]
+    libp2p.dial(target, { signal: AbortSignal.timeout(10_000) }).then(connection => {
+      log('connected to edge %a', target)
+      connection.addEventListener('close', () => { schedule(index) }, { once: true })
+    }, (err: Error) => {
+      log.error('could not dial edge %a - %e', target, err)
+      schedule(index)
+    })
+  }
+  const schedule = (index: number): void => {
+    if (stopped) {
+      return
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      dial(index)
+    }, REDIAL_DELAY_MS)
+    timers.add(timer)
+  }
+
+  targets.forEach((_, index) => { dial(index) })
+  return () => {
+    stopped = true
+    timers.forEach(timer => { clearTimeout(timer) })
+  }
+}

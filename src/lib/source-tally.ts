@@ -1,0 +1,75 @@
+import type { BlockReceivedDetail, BlockSource, SourceCounts } from './types.ts'
+
+interface AnyProgressEvent {
+  type: string
+  detail?: unknown
+}
+
+/**
+ * Counts the blocks one response used, by source, from the progress events
+ * Helia and Edgeway's brokers emit. A block fetched from the network is
+ * counted once, for the source that delivered it first.
+ */
+export class SourceTally {
+  readonly counts: SourceCounts = { cache: 0, edge: 0, peer: 0 }
+  private readonly firstSource = new Map<string, Exclude<BlockSource, 'cache'>>()
+  private readonly edgePeers: ReadonlySet<string>
+  private readonly onBlock?: (source: BlockSource) => void
+
+  /**
+   * @param edgePeers - peer ids (as CID strings) of configured edges: bitswap
+   * blocks from them count as `edge`, from anyone else as `peer`
+   */
+  constructor (edgePeers: ReadonlySet<string>, onBlock?: (source: BlockSource) => void) {
+    this.edgePeers = edgePeers
+    this.onBlock = onBlock
+  }
+
+  /** @returns true when the event shows a source made progress */
+  record (event: AnyProgressEvent): boolean {
+    switch (event.type) {
+      case 'blocks:get:blockstore:get':
+        this.add('cache')
+        return true
+      case 'edgeway:block:received': {
+        const detail = event.detail as BlockReceivedDetail
+        this.remember(detail.cid, detail.source)
+        return true
+      }
+      case 'helia:block-broker:receive-block': {
+        const detail = event.detail as { provider: { toString(): string }, cid: { toString(): string } }
+        this.remember(detail.cid.toString(), this.edgePeers.has(detail.provider.toString()) ? 'edge' : 'peer')
+        return true
+      }
+      case 'blocks:get:blockstore:put': {
+        const cid = String(event.detail)
+        this.add(this.firstSource.get(cid) ?? 'edge')
+        this.firstSource.delete(cid)
+        return true
+      }
+      default:
+        return false
+    }
+  }
+
+  private remember (cid: string, source: Exclude<BlockSource, 'cache'>): void {
+    if (!this.firstSource.has(cid)) {
+      this.firstSource.set(cid, source)
+    }
+  }
+
+  private add (source: BlockSource): void {
+    this.counts[source]++
+    this.onBlock?.(source)
+  }
+}
+
+/** `cache=<n>, edge=<n>, peer=<n>`, the value of `X-Edgeway-Source`. */
+export function formatSourceHeader (counts: SourceCounts): string {
+  return `cache=${counts.cache}, edge=${counts.edge}, peer=${counts.peer}`
+}
+
+export function parseSourceHeader (value: string | null): SourceCounts | null {
+  const match = /^cache=(\d+), edge=(\d+), peer=(\d+)$/.exec(value ?? '')
+  return match == null ? null : { cache: Number(match[1]), edge: Number(match[2]), peer: Number(match[3]) }
+}
