@@ -1,0 +1,131 @@
+import { IDBBlockstore } from 'blockstore-idb'
+import { parseConfig } from '../lib/config.ts'
+import { errorToResponse } from '../lib/error-to-response.ts'
+import { fetchContent } from '../lib/fetch-content.ts'
+import { createEdgeNode } from '../lib/node/create-edge-node.ts'
+import { parseContentUrl } from '../lib/parse-gateway-url.ts'
+import type { EdgeEndpoint, SourceCounts } from '../lib/types.ts'
+import type { EdgeNode } from '../lib/node/create-edge-node.ts'
+import type { Blockstore } from 'interface-blockstore'
+
+export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError } from '../lib/errors.ts'
+export { parseSourceHeader } from '../lib/source-tally.ts'
+export type { EdgeEndpoint, SourceCounts, BlockSource } from '../lib/types.ts'
+
+export interface EdgeClientOptions {
+  /** Edges to fetch from, best first: `/info` objects, http(s) URLs or multiaddrs */
+  edges: Array<EdgeEndpoint | string>
+  /**
+   * Answer 504 when no block arrives for this long
+   *
+   * @default 30000
+   */
+  timeoutMs?: number
+  /**
+   * Allow loopback/private edges (local development)
+   *
+   * @default false
+   */
+  allowLocal?: boolean
+  /**
+   * Allow http:// and ws:// edges
+   *
+   * @default false
+   */
+  allowInsecure?: boolean
+  /**
+   * Where verified blocks are kept
+   *
+   * @default IndexedDB database "edgeway-blocks", shared with the gateway SW on the same origin
+   */
+  blockstore?: Blockstore
+}
+
+export interface EdgeClient {
+  /**
+   * Like `fetch`, for `ipfs://<cid>/<path>` or `/ipfs/<cid>/<path>`: resolves to a
+   * standard `Response` whose bytes were all checked against their hashes.
+   * Errors are responses too (400, 404, 502, 504) with an `X-Edgeway-Source` header.
+   */
+  fetch(resource: string | URL, init?: RequestInit): Promise<Response>
+  /** Where this client's blocks came from so far */
+  stats(): SourceCounts
+  stop(): Promise<void>
+}
+
+/** Creates a verifying client that runs in the page; the node starts at once. */
+export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
+  const config = parseConfig({
+    edges: options.edges,
+    timeoutMs: options.timeoutMs,
+    allowLocal: options.allowLocal,
+    allowInsecure: options.allowInsecure
+  })
+  const counts: SourceCounts = { cache: 0, edge: 0, peer: 0 }
+  const node: Promise<EdgeNode> = (async () => {
+    const blockstore = options.blockstore ?? new IDBBlockstore('edgeway-blocks')
+    if (blockstore instanceof IDBBlockstore) {
+      await blockstore.open()
+    }
+    return createEdgeNode({ config, blockstore })
+  })()
+
+  return {
+    async fetch (resource, init = {}) {
+      init.signal?.throwIfAborted()
+      const headers = new Headers(init.headers)
+      let address
+      try {
+        address = parseContentUrl(resource)
+      } catch (err) {
+        return errorToResponse(err, { accept: headers.get('accept') })
+      }
+      return fetchContent(await node, address, {
+        method: init.method,
+        headers,
+        signal: init.signal ?? undefined,
+        onBlock: source => { counts[source]++ }
+      })
+    },
+    stats: () => ({ ...counts }),
+    async stop () {
+      await (await node).stop()
+    }
+  }
+}
+
+export interface RegisterGatewayOptions {
+  /**
+   * URL of the gateway's service worker
+   *
+   * @default '/sw.js'
+   */
+  scriptUrl?: string
+  /**
+   * @default '/'
+   */
+  scope?: string
+  signal?: AbortSignal
+}
+
+/**
+ * Installs (or updates) the Edgeway service worker for this origin and
+ * resolves once it controls the page, so `/ipfs/...` URLs are answered with
+ * verified content from then on.
+ */
+export async function registerGateway (options: RegisterGatewayOptions = {}): Promise<ServiceWorkerRegistration> {
+  options.signal?.throwIfAborted()
+  if (!('serviceWorker' in navigator)) {
+    throw new Error('This browser has no service workers (or the page is not in a secure context)')
+  }
+  const registration = await navigator.serviceWorker.register(options.scriptUrl ?? '/sw.js', { scope: options.scope ?? '/' })
+  await registration.update().catch(() => {})
+  await navigator.serviceWorker.ready
+  if (navigator.serviceWorker.controller == null) {
+    await new Promise<void>((resolve, reject) => {
+      navigator.serviceWorker.addEventListener('controllerchange', () => { resolve() }, { once: true })
+      options.signal?.addEventListener('abort', () => { reject(options.signal?.reason) }, { once: true })
+    })
+  }
+  return registration
+}

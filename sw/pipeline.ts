@@ -1,0 +1,28 @@
+import { errorToResponse } from '../src/lib/error-to-response.ts'
+
+/**
+ * One step of the service worker's request pipeline. `canHandle` is
+ * synchronous: the SW must decide inside the fetch event whether to answer
+ * at all, and requests no handler claims go to the network untouched.
+ */
+export interface Handler {
+  readonly id: string
+  canHandle(request: Request, url: URL): boolean
+  handle(request: Request, url: URL): Promise<Response>
+}
+
+/** The first handler that claims the request, or undefined for the network. */
+export function findHandler (handlers: readonly Handler[], request: Request): { handler: Handler, url: URL } | undefined {
+  const url = new URL(request.url)
+  const handler = handlers.find(h => h.canHandle(request, url))
+  return handler == null ? undefined : { handler, url }
+}
+
+/** Runs a handler; whatever it throws becomes a readable error page, never a crashed fetch. */
+export async function runHandler (handler: Handler, request: Request, url: URL): Promise<Response> {
+  try {
+    return await handler.handle(request, url)
+  } catch (err) {
+    return errorToResponse(err, { accept: request.headers.get('accept') })
+  }
+}

@@ -1,0 +1,14 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'vite'
+
+/** The gateway page. The service worker and the SDK have configs of their own (vite.sw.config.ts, vite.sdk.config.ts). */
+export default defineConfig({
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: { main: resolve(import.meta.dirname, 'index.html') }
+    }
+  }
+})

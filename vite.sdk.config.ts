@@ -1,0 +1,18 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'vite'
+
+/** The SDK as one ES module at /sdk/edgeway.js, for dApps to import. */
+export default defineConfig({
+  publicDir: false,
+  build: {
+    outDir: 'dist/sdk',
+    emptyOutDir: false,
+    target: 'es2022',
+    minify: true,
+    lib: {
+      entry: resolve(import.meta.dirname, 'src/sdk/index.ts'),
+      formats: ['es'],
+      fileName: () => 'edgeway.js'
+    }
+  }
+})
