@@ -1,0 +1,71 @@
+import { resolve } from 'node:path'
+import { parseConfig } from '../../src/lib/config.ts'
+import { startGateway } from '../gateway/start-gateway.ts'
+import { ensureBuild } from '../launcher/ensure-build.ts'
+import { START_USAGE, UsageError, parseStartArgs } from '../launcher/parse-start-args.ts'
+import { isInsecureEdge, isLocalEdge, resolveEdges } from '../launcher/resolve-edges.ts'
+import { startEdge } from '../node/start-edge.ts'
+import type { EdgeEndpoint } from '../../src/lib/types.ts'
+
+const DEMO_DIR = resolve(import.meta.dirname, '../../demo')
+
+async function main (): Promise<void> {
+  const args = parseStartArgs(process.argv.slice(2))
+  if (args.help) {
+    process.stdout.write(`${START_USAGE}\n`)
+    return
+  }
+  const say = (line: string): void => { if (!args.json) process.stderr.write(`${line}\n`) }
+  await ensureBuild({ log: say })
+
+  const stops: Array<() => Promise<void>> = []
+  let edges: EdgeEndpoint[]
+  let roots: Record<string, string> = {}
+  if (args.edges.length > 0) {
+    edges = await resolveEdges(args.edges)
+  } else {
+    const serve = args.serve.length > 0 ? args.serve : [DEMO_DIR]
+    say(`importing ${serve.join(', ')} into the embedded edge…`)
+    const edge = await startEdge({ serve })
+    stops.push(async () => { await edge.stop() })
+    edges = [edge.info]
+    roots = edge.info.roots
+  }
+  const config = parseConfig({
+    edges,
+    timeoutMs: args.timeoutMs,
+    allowLocal: edges.some(isLocalEdge),
+    allowInsecure: edges.some(isInsecureEdge)
+  })
+  const gateway = await startGateway({ config, port: args.port, host: args.host })
+  stops.unshift(async () => { await gateway.stop() })
+
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ gateway: gateway.url, edges, roots })}\n`)
+  } else {
+    say('')
+    say(`Edgeway gateway: ${gateway.url}`)
+    for (const [path, cid] of Object.entries(roots)) {
+      say(`  ${path === DEMO_DIR ? 'demo site' : path}: ${gateway.url}/ipfs/${cid}/`)
+    }
+    say('Press Ctrl-C to stop.')
+  }
+
+  let stopping = false
+  const shutdown = (): void => {
+    if (stopping) return
+    stopping = true
+    Promise.all(stops.map(async stop => stop())).then(() => { process.exit(0) }, () => { process.exit(1) })
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+}
+
+main().catch(err => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n\n${START_USAGE}\n`)
+    process.exit(2)
+  }
+  process.stderr.write(`edgeway: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})

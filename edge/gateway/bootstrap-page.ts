@@ -1,0 +1,53 @@
+/**
+ * What the gateway server answers for any /ipfs/ or /ipns/ URL it sees: the
+ * browser has no Edgeway service worker yet (or bypassed it). The page
+ * installs the SW and reloads the same URL, which the SW then answers. The
+ * server itself never serves content bytes.
+ */
+export function bootstrapPage (): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Loading · Edgeway</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1d2330}
+.error{color:#b42318}</style></head>
+<body><main data-testid="bootstrap">
+<h1>Starting the verifying gateway…</h1>
+<p id="status">Installing the Edgeway service worker, then loading this address through it.</p>
+</main>
+<script>
+(function () {
+  var status = document.getElementById('status')
+  function fail (message) {
+    status.className = 'error'
+    status.setAttribute('data-testid', 'error')
+    status.textContent = message
+  }
+  if (!('serviceWorker' in navigator)) {
+    fail('This browser cannot run the Edgeway service worker (service workers are off, or the page is not on https or localhost).')
+    return
+  }
+  var key = 'edgeway-bootstrap-reloads'
+  var reloads = Number(sessionStorage.getItem(key) || 0)
+  if (reloads >= 3) {
+    sessionStorage.removeItem(key)
+    fail('The service worker is installed but did not answer this page. Reload to try again.')
+    return
+  }
+  function reload () {
+    sessionStorage.setItem(key, String(reloads + 1))
+    location.reload()
+  }
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).then(function () {
+    return navigator.serviceWorker.ready
+  }).then(function () {
+    if (navigator.serviceWorker.controller) {
+      reload()
+    } else {
+      navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true })
+    }
+  }).catch(function (err) {
+    fail('Could not install the service worker: ' + (err && err.message ? err.message : err))
+  })
+})()
+</script></body></html>`
+}

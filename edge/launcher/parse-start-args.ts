@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util'
+
+export class UsageError extends Error {
+  static name = 'UsageError'
+  name = 'UsageError'
+}
+
+export interface StartArgs {
+  /** Content for the embedded edge; empty means the demo site */
+  serve: string[]
+  /** External edges (http URLs or multiaddrs); when given, no edge is embedded */
+  edges: string[]
+  port: number
+  host: string
+  json: boolean
+  timeoutMs?: number
+  help: boolean
+}
+
+export const START_USAGE = `Usage: npm start -- [options]
+
+Starts an embedded edge (unless --edge is given) and the Edgeway gateway, and
+prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
+
+  --serve <dir|file.car>    content for the embedded edge (repeatable; default: the demo site)
+  --edge <url|multiaddr>    use this edge instead of an embedded one (repeatable)
+  --port <n>                gateway port, 0 = any free port (default 8080)
+  --host <addr>             interface the gateway listens on (default 127.0.0.1)
+  --timeout-ms <n>          answer 504 when no block arrives for this long (default 30000)
+  --json                    print one JSON line when ready: {"gateway","edges","roots"}
+  --help                    show this text`
+
+export function parseStartArgs (argv: string[]): StartArgs {
+  let values
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        serve: { type: 'string', multiple: true },
+        edge: { type: 'string', multiple: true },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' }
+      }
+    }))
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err))
+  }
+  const serve = values.serve ?? []
+  const edges = values.edge ?? []
+  if (serve.length > 0 && edges.length > 0) {
+    throw new UsageError('--serve is content for the embedded edge and --edge replaces that edge: give one or the other')
+  }
+  return {
+    serve,
+    edges,
+    port: parseNumber('--port', values.port, 8080, 0, 65535),
+    host: values.host ?? '127.0.0.1',
+    json: values.json === true,
+    timeoutMs: values['timeout-ms'] == null ? undefined : parseNumber('--timeout-ms', values['timeout-ms'], 30000, 1, 3_600_000),
+    help: values.help === true
+  }
+}
+
+function parseNumber (flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value == null) {
+    return fallback
+  }
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`)
+  }
+  return n
+}
