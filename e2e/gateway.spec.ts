@@ -1,0 +1,154 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseSourceHeader } from '../src/lib/source-tally.ts'
+import { launchBrowser } from './support/browser.ts'
+import { absentCid, makeSite, randomFile, sha256 } from './support/content.ts'
+import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
+import { spawnLauncher } from './support/processes.ts'
+import type { LauncherInfo, Running } from './support/processes.ts'
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+
+const DEMO_DIR = resolve(import.meta.dirname, '../demo')
+const BIG_SIZE = 20 * 1024 * 1024
+const TIMEOUT_MS = 4_000
+
+describe('gateway through the service worker', () => {
+  let launcher: Running<LauncherInfo>
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  let site: Awaited<ReturnType<typeof makeSite>>
+  let big: Uint8Array
+  let demoRoot: string
+  let siteRoot: string
+  let demoImage: string
+
+  beforeAll(async () => {
+    big = randomFile(BIG_SIZE)
+    site = await makeSite({ 'index.html': '<h1>big</h1>', 'big.bin': big })
+    launcher = await spawnLauncher(['--serve', DEMO_DIR, '--serve', site.dir, '--timeout-ms', String(TIMEOUT_MS)])
+    demoRoot = launcher.info.roots[DEMO_DIR]
+    siteRoot = launcher.info.roots[site.dir]
+    const demoHtml = await readFile(resolve(DEMO_DIR, 'index.html'), 'utf8')
+    demoImage = /<img[^>]+src="([^"]+)"/.exec(demoHtml)?.[1] ?? ''
+    browser = await launchBrowser()
+    context = await browser.newContext()
+    page = await context.newPage()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    expect(await launcher?.stop()).toBe(0)
+    await site?.remove()
+  })
+
+  it('a fresh browser opens the demo site by its CID: it renders, and its blocks came from the edge', async () => {
+    expect(demoImage).not.toBe('')
+    const navigations: Response[] = []
+    page.on('response', response => {
+      if (response.request().isNavigationRequest() && response.fromServiceWorker()) navigations.push(response)
+    })
+    await openThroughServiceWorker(page, `${launcher.info.gateway}/ipfs/${demoRoot}/`)
+    const title = /<title>([^<]+)<\/title>/.exec(await readFile(resolve(DEMO_DIR, 'index.html'), 'utf8'))?.[1]
+    expect(await page.title()).toBe(title)
+    await page.waitForFunction((src) => {
+      const img = [...document.images].find(i => i.getAttribute('src') === src)
+      return img != null && img.complete && img.naturalWidth > 0
+    }, demoImage)
+
+    const page200 = navigations.find(r => r.status() === 200)
+    expect(page200).toBeDefined()
+    const counts = parseSourceHeader(page200!.headers()['x-edgeway-source'] ?? null)
+    expect(counts?.edge).toBeGreaterThan(0)
+    expect(page200!.headers()['x-ipfs-path']).toBe(`/ipfs/${demoRoot}/`)
+    expect(page200!.headers()['server-timing']).toBeTruthy()
+
+    const image = await fetchInPage(page, `/ipfs/${demoRoot}/${demoImage}`)
+    expect(image.status).toBe(200)
+    expect(image.sha256).toBe(sha256(await readFile(resolve(DEMO_DIR, demoImage))))
+    expect(image.headers['cache-control']).toBe('public, max-age=29030400, immutable')
+    expect(image.headers.etag).toMatch(/^"baf/)
+  })
+
+  it('reads the same file again from the local cache only', async () => {
+    const again = await fetchInPage(page, `/ipfs/${demoRoot}/${demoImage}`)
+    expect(again.status).toBe(200)
+    const counts = parseSourceHeader(again.headers['x-edgeway-source'])
+    expect(counts?.cache).toBeGreaterThan(0)
+    expect(counts?.edge).toBe(0)
+    expect(counts?.peer).toBe(0)
+  })
+
+  it('streams a 20 MiB file: the first bytes arrive before the last block is fetched, and every byte matches', async () => {
+    const result = await page.evaluate(async (url) => {
+      const stats = async (): Promise<{ blocks: { edge: number }, lastBlockAt: number }> => (await fetch('/_edgeway/stats')).json()
+      const before = (await stats()).blocks.edge
+      const response = await fetch(url)
+      const reader = response.body!.getReader()
+      const chunks: Uint8Array[] = []
+      const first = await reader.read()
+      const firstByteAt = Date.now()
+      chunks.push(first.value!)
+      for (let r = await reader.read(); r.done !== true; r = await reader.read()) chunks.push(r.value)
+      const after = await stats()
+      const body = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
+      let offset = 0
+      for (const c of chunks) { body.set(c, offset); offset += c.byteLength }
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+      return {
+        status: response.status,
+        firstByteAt,
+        lastBlockAt: after.lastBlockAt,
+        edgeBlocks: after.blocks.edge - before,
+        length: body.byteLength,
+        sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join('')
+      }
+    }, `/ipfs/${siteRoot}/big.bin`)
+    expect(result.status).toBe(200)
+    expect(result.length).toBe(BIG_SIZE)
+    expect(result.sha256).toBe(sha256(big))
+    expect(result.edgeBlocks).toBeGreaterThan(10)
+    // an ordering, not a speed: the page held bytes before the SW had the last block
+    expect(result.firstByteAt).toBeLessThan(result.lastBlockAt)
+  })
+
+  it('answers an invalid CID with a 400 page', async () => {
+    const response = await page.goto(`${launcher.info.gateway}/ipfs/not-a-cid/`)
+    expect(response?.status()).toBe(400)
+    await expect(page.getByTestId('error').textContent()).resolves.toContain('Invalid CID')
+  })
+
+  it('answers a path missing from the directory with a 404 page', async () => {
+    const response = await page.goto(`${launcher.info.gateway}/ipfs/${demoRoot}/no-such-file.html`)
+    expect(response?.status()).toBe(404)
+    expect(await page.getByTestId('error').isVisible()).toBe(true)
+  })
+
+  it('answers a CID no edge has with 504 once the timeout passes, as JSON when asked', async () => {
+    await openThroughServiceWorker(page, `${launcher.info.gateway}/`)
+    const missing = await absentCid()
+    const [html, json] = await Promise.all([
+      fetchInPage(page, `/ipfs/${missing}`),
+      fetchInPage(page, `/ipfs/${await absentCid()}`, { headers: { Accept: 'application/json' } })
+    ])
+    expect(html.status).toBe(504)
+    expect(html.text).toContain('data-testid="error"')
+    expect(json.status).toBe(504)
+    expect(JSON.parse(json.text)).toMatchObject({ status: 504, error: 'SourceTimeoutError' })
+  })
+
+  it('shows the gateway page: SW status, edges, and opens a CID typed by the user', async () => {
+    const fresh = await browser.newContext()
+    const home = await fresh.newPage()
+    await home.goto(`${launcher.info.gateway}/`)
+    await expect.poll(async () => home.getByTestId('sw-status').textContent(), { timeout: 30_000 }).toBe('active')
+    const edgeList = await home.getByTestId('edge-list').textContent()
+    expect(edgeList).toContain(launcher.info.edges[0].http)
+    await home.getByTestId('cid-input').fill(siteRoot)
+    await home.getByTestId('open-button').click()
+    await home.waitForURL(`${launcher.info.gateway}/ipfs/${siteRoot}/`)
+    await expect.poll(async () => home.locator('h1').textContent(), { timeout: 30_000 }).toBe('big')
+    await fresh.close()
+  })
+})

@@ -1,0 +1,96 @@
+import { createServer } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser } from './support/browser.ts'
+import { makeSite, randomFile, sha256 } from './support/content.ts'
+import { spawnLauncher } from './support/processes.ts'
+import type { LauncherInfo, Running } from './support/processes.ts'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Browser } from 'playwright-core'
+
+/** A dApp's own origin: a plain page that knows nothing of Edgeway but the SDK URL. */
+async function startDappServer (sdkUrl: string): Promise<{ server: Server, url: string }> {
+  const page = `<!doctype html><title>a dApp</title><p>plain page</p>
+<script type="module">import { createEdgeClient } from '${sdkUrl}'; window.createEdgeClient = createEdgeClient</script>`
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page)
+  })
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+describe('SDK in a plain page', () => {
+  let launcher: Running<LauncherInfo>
+  let browser: Browser
+  let dapp: Awaited<ReturnType<typeof startDappServer>>
+  let site: Awaited<ReturnType<typeof makeSite>>
+  const file = randomFile(3 * 1024 * 1024 + 17)
+
+  beforeAll(async () => {
+    site = await makeSite({ 'app/data.bin': file, 'index.html': '<p>dapp assets</p>' })
+    launcher = await spawnLauncher(['--serve', site.dir])
+    dapp = await startDappServer(`${launcher.info.gateway}/sdk/edgeway.js`)
+    browser = await launchBrowser()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    dapp?.server.close()
+    await launcher?.stop()
+    await site?.remove()
+  })
+
+  it('client.fetch("ipfs://…") returns a standard Response with the right bytes', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(dapp.url)
+    await page.waitForFunction(() => 'createEdgeClient' in window)
+    const root = launcher.info.roots[site.dir]
+    const result = await page.evaluate(async ({ edges, url }) => {
+      const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => { fetch(url: string): Promise<Response>, stop(): Promise<void> } }
+      const client = createEdgeClient({ edges, allowLocal: true, allowInsecure: true })
+      const response: Response = await client.fetch(url)
+      const body = new Uint8Array(await response.arrayBuffer())
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+      const bad: Response = await client.fetch('ipfs://not-a-cid/')
+      await client.stop()
+      return {
+        isResponse: response instanceof Response,
+        status: response.status,
+        source: response.headers.get('x-edgeway-source'),
+        sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join(''),
+        badStatus: bad.status
+      }
+    }, { edges: launcher.info.edges, url: `ipfs://${root}/app/data.bin` })
+    expect(result.isResponse).toBe(true)
+    expect(result.status).toBe(200)
+    expect(result.sha256).toBe(sha256(file))
+    expect(result.source).toMatch(/^cache=\d+, edge=[1-9]\d*, peer=0$/)
+    expect(result.badStatus).toBe(400)
+    await context.close()
+  })
+
+  // each transport alone must deliver verified bytes: HTTP trustless gateway, and bitswap over libp2p WebSockets
+  for (const transport of ['http', 'bitswap'] as const) {
+    it(`fetches over ${transport} alone`, async () => {
+      const context = await browser.newContext()
+      const page = await context.newPage()
+      await page.goto(dapp.url)
+      await page.waitForFunction(() => 'createEdgeClient' in window)
+      const edge = launcher.info.edges[0]
+      const only = transport === 'http' ? edge.http : edge.multiaddrs[0]
+      const result = await page.evaluate(async ({ edges, url }) => {
+        const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => { fetch(url: string): Promise<Response>, stop(): Promise<void> } }
+        // a fresh context has an empty store, so every block crosses this one transport
+        const client = createEdgeClient({ edges, allowLocal: true, allowInsecure: true, timeoutMs: 10_000 })
+        const response = await client.fetch(url)
+        const body = new Uint8Array(await response.arrayBuffer())
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+        await client.stop()
+        return { status: response.status, sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join('') }
+      }, { edges: [only], url: `ipfs://${launcher.info.roots[site.dir]}/app/data.bin` })
+      expect(result).toEqual({ status: 200, sha256: sha256(file) })
+      await context.close()
+    })
+  }
+})

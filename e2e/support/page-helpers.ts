@@ -1,0 +1,31 @@
+import type { Page } from 'playwright-core'
+
+export interface FetchResult {
+  status: number
+  headers: Record<string, string>
+  sha256: string
+  length: number
+  text: string
+}
+
+/** fetch() inside the page (so through its service worker) and hash the body there. */
+export async function fetchInPage (page: Page, url: string, init: { headers?: Record<string, string> } = {}): Promise<FetchResult> {
+  return page.evaluate(async ({ url, init }) => {
+    const response = await fetch(url, init)
+    const body = new Uint8Array(await response.arrayBuffer())
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join(''),
+      length: body.byteLength,
+      text: response.headers.get('content-type')?.includes('text/') === true || response.headers.get('content-type')?.includes('json') === true ? new TextDecoder().decode(body.slice(0, 4096)) : ''
+    }
+  }, { url, init })
+}
+
+/** Open a gateway URL in a page that may not have the SW yet: wait for the bootstrap reload to finish. */
+export async function openThroughServiceWorker (page: Page, url: string): Promise<void> {
+  await page.goto(url)
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null && document.querySelector('[data-testid="bootstrap"]') == null, null, { timeout: 60_000 })
+}
