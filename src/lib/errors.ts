@@ -38,6 +38,18 @@ export class SourceTimeoutError extends EdgewayError {
   readonly status = 504
 }
 
+/** Any other status verified-fetch answered with (406, 412, 416, 501…), kept as it was. */
+export class ContentError extends EdgewayError {
+  static name = 'ContentError'
+  name = 'ContentError'
+  readonly status: number
+
+  constructor (message: string, status: number) {
+    super(message)
+    this.status = status
+  }
+}
+
 /** The gateway configuration (edgeway.json, SDK options) is unusable. */
 export class ConfigError extends EdgewayError {
   static name = 'ConfigError'

@@ -1,8 +1,9 @@
-import { errorResponse, errorToResponse } from './error-to-response.ts'
-import { SourceTimeoutError } from './errors.ts'
+import { errorToResponse } from './error-to-response.ts'
+import { ContentError, InvalidRequestError, NotInDagError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
 import { toIpfsUrl } from './parse-gateway-url.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
+import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
 import type { ContentAddress } from './parse-gateway-url.ts'
 import type { BlockSource, SourceCounts } from './types.ts'
@@ -45,6 +46,14 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
     watchdog.stop()
     options.onDone?.(tally.counts)
   }
+  // nothing usable arrived: 502 if a source lied (its bytes were thrown away), else 504
+  const unavailable = (): EdgewayError => tally.rejected > 0
+    ? new VerificationError(`${tally.rejected} block(s) failed hash verification and no honest source sent them`)
+    : new SourceTimeoutError(`No source sent this content within ${node.config.timeoutMs} ms`)
+  const fail = (err: unknown, from?: Headers): Response => {
+    finish()
+    return errorToResponse(err, { accept, headers: sourceHeaders(tally.counts, started, from) })
+  }
 
   let response: Response
   try {
@@ -65,24 +74,18 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
     }
     response = await node.verifiedFetch(toIpfsUrl(address), init)
   } catch (err) {
-    finish()
     if (watchdog.fired) {
-      return errorToResponse(new SourceTimeoutError(`No source answered within ${node.config.timeoutMs} ms`), { accept, headers: sourceHeaders(tally.counts, started) })
+      return fail(unavailable())
     }
+    finish()
     throw err
   }
   if (watchdog.fired) {
-    finish()
     await response.body?.cancel()
-    return errorToResponse(new SourceTimeoutError(`No source answered within ${node.config.timeoutMs} ms`), { accept, headers: sourceHeaders(tally.counts, started) })
+    return fail(unavailable())
   }
   if (response.status >= 400) {
-    finish()
-    const detail = (await response.text()).slice(0, 500)
-    return errorResponse(response.status, 'ContentError', detail || response.statusText, {
-      accept,
-      headers: sourceHeaders(tally.counts, started, response.headers)
-    })
+    return fail(await contentError(response, unavailable), response.headers)
   }
   if (response.body == null) {
     finish()
@@ -95,11 +98,7 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
   try {
     first = await reader.read()
   } catch (err) {
-    finish()
-    if (watchdog.fired) {
-      return errorToResponse(new SourceTimeoutError(`No source answered within ${node.config.timeoutMs} ms`), { accept, headers: sourceHeaders(tally.counts, started) })
-    }
-    return errorToResponse(err, { accept, headers: sourceHeaders(tally.counts, started) })
+    return fail(watchdog.fired ? unavailable() : err)
   }
   const responseHeaders = sourceHeaders(tally.counts, started, response.headers, address)
   const body = new ReadableStream<Uint8Array>({
@@ -123,7 +122,7 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
         }
       } catch (err) {
         finish()
-        controller.error(watchdog.fired ? new SourceTimeoutError(`No source made progress for ${node.config.timeoutMs} ms`) : err)
+        controller.error(watchdog.fired ? unavailable() : err)
       }
     },
     async cancel (reason) {
@@ -132,6 +131,17 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
     }
   })
   return withHeaders(response, first.done === true ? null : body, responseHeaders)
+}
+
+/** verified-fetch's own error responses, as Edgeway's typed errors. */
+async function contentError (response: Response, unavailable: () => EdgewayError): Promise<Error> {
+  const detail = (await response.text()).slice(0, 500) || response.statusText
+  switch (response.status) {
+    case 400: return new InvalidRequestError(detail)
+    case 404: return new NotInDagError(detail)
+    case 504: return unavailable()
+    default: return new ContentError(detail, response.status)
+  }
 }
 
 function sourceHeaders (counts: SourceCounts, started: number, from?: Headers, address?: ContentAddress): Headers {

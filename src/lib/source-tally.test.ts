@@ -17,6 +17,13 @@ describe('SourceTally', () => {
     expect(seen).toEqual(['cache', 'edge', 'peer'])
   })
 
+  it('counts blocks thrown away for failing verification', () => {
+    const tally = new SourceTally(new Set())
+    expect(tally.record(event('edgeway:block:rejected', { cid: 'a', from: 'http://liar', reason: 'hash mismatch' }))).toBe(true)
+    expect(tally.rejected).toBe(1)
+    expect(tally.counts).toEqual({ cache: 0, edge: 0, peer: 0 })
+  })
+
   it('reports which events are progress', () => {
     const tally = new SourceTally(new Set())
     expect(tally.record(event('verified-fetch:request:start'))).toBe(false)

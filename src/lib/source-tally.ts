@@ -12,6 +12,8 @@ interface AnyProgressEvent {
  */
 export class SourceTally {
   readonly counts: SourceCounts = { cache: 0, edge: 0, peer: 0 }
+  /** Blocks a source sent that failed hash verification (and were thrown away) */
+  rejected = 0
   private readonly firstSource = new Map<string, Exclude<BlockSource, 'cache'>>()
   private readonly edgePeers: ReadonlySet<string>
   private readonly onBlock?: (source: BlockSource) => void
@@ -41,6 +43,9 @@ export class SourceTally {
         this.remember(detail.cid.toString(), this.edgePeers.has(detail.provider.toString()) ? 'edge' : 'peer')
         return true
       }
+      case 'edgeway:block:rejected':
+        this.rejected++
+        return true
       case 'blocks:get:blockstore:put': {
         const cid = String(event.detail)
         this.add(this.firstSource.get(cid) ?? 'edge')

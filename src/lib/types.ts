@@ -34,6 +34,13 @@ export interface BlockReceivedDetail {
   from: string
 }
 
+/** A source sent bytes for `cid` that failed hash verification. */
+export interface BlockRejectedDetail {
+  cid: string
+  from: string
+  reason: string
+}
+
 /** Counters the service worker exposes at `/_edgeway/stats`. */
 export interface GatewayStats {
   /** Blocks used by responses, by source */

@@ -1,5 +1,5 @@
 import { CustomProgressEvent } from 'progress-events'
-import type { BlockReceivedDetail, EdgeEndpoint } from '../types.ts'
+import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -14,7 +14,7 @@ export interface EdgeHttpBrokerInit {
 
 export type EdgeHttpProgressEvents =
   | CustomProgressEvent<BlockReceivedDetail>
-  | CustomProgressEvent<{ cid: string, from: string, reason: string }>
+  | CustomProgressEvent<BlockRejectedDetail>
 
 export class BlockUnavailableError extends Error {
   static name = 'BlockUnavailableError'
@@ -38,19 +38,28 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     options.signal?.throwIfAborted()
     const failures: string[] = []
     for (const url of this.urls) {
+      let block: Uint8Array
       try {
-        const block = await fetchRawBlock(url, cid, options)
-        await options.validateFn?.(block)
-        options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail>('edgeway:block:received', {
-          cid: cid.toString(), source: 'edge', via: 'http', from: url
-        }))
-        return block
+        block = await fetchRawBlock(url, cid, options)
       } catch (err) {
         options.signal?.throwIfAborted()
-        const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-        options.onProgress?.(new CustomProgressEvent('edgeway:block:rejected', { cid: cid.toString(), from: url, reason }))
-        failures.push(`${url}: ${reason}`)
+        failures.push(`${url}: ${describe(err)}`)
+        continue
       }
+      try {
+        await options.validateFn?.(block)
+      } catch (err) {
+        // the edge sent bytes that are not this block: never use them, ask the next edge
+        options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail>('edgeway:block:rejected', {
+          cid: cid.toString(), from: url, reason: describe(err)
+        }))
+        failures.push(`${url}: ${describe(err)}`)
+        continue
+      }
+      options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail>('edgeway:block:received', {
+        cid: cid.toString(), source: 'edge', via: 'http', from: url
+      }))
+      return block
     }
     throw new BlockUnavailableError(`No edge sent ${cid} over HTTP (${failures.join('; ') || 'no HTTP edges'})`)
   }
@@ -76,6 +85,10 @@ async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions):
     throw new BlockUnavailableError(`block of ${block.byteLength} bytes is over the ${MAX_BLOCK_SIZE} byte limit`)
   }
   return block
+}
+
+function describe (err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }
 
 export function edgeHttpBroker (init: EdgeHttpBrokerInit): () => EdgeHttpBroker {
