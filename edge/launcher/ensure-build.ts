@@ -10,7 +10,8 @@ const OUTPUTS = ['dist/index.html', 'dist/sw.js', 'dist/sdk/edgeway.js']
  * Builds the page, SW and SDK when dist/ is missing or older than the sources,
  * so `npm start` works straight after `npm ci`.
  */
-export async function ensureBuild (options: { log?: (line: string) => void } = {}): Promise<void> {
+export async function ensureBuild (options: { log?: (line: string) => void, signal?: AbortSignal } = {}): Promise<void> {
+  options.signal?.throwIfAborted()
   const built = await Promise.all(OUTPUTS.map(async file => (await stat(join(ROOT, file)).catch(() => null))?.mtimeMs ?? 0))
   const oldestOutput = Math.min(...built)
   const newestSource = Math.max(...await Promise.all(SOURCES.map(async path => newestMtime(join(ROOT, path)))))
@@ -19,7 +20,7 @@ export async function ensureBuild (options: { log?: (line: string) => void } = {
   }
   options.log?.('building the gateway page and service worker…')
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+    const child = spawn('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], signal: options.signal })
     child.on('error', reject)
     child.on('exit', code => { code === 0 ? resolve() : reject(new Error(`npm run build exited with ${code}`)) })
   })

@@ -36,7 +36,7 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
 }
 
 /** verified-fetch redirects to `ipfs://` URLs; a browser on the gateway needs the path form. */
-function toGatewayLocation (response: Response, url: URL): Response {
+export function toGatewayLocation (response: Response, url: URL): Response {
   const location = response.headers.get('location')
   if (location == null || !location.startsWith('ipfs://')) {
     return response
