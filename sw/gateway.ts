@@ -1,15 +1,12 @@
 import { logger } from '@libp2p/logger'
-import { IDBBlockstore } from 'blockstore-idb'
 import { createEdgeNode } from '../src/lib/node/create-edge-node.ts'
+import { openLocalStore } from '../src/lib/node/open-local-store.ts'
 import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
 import { loadConfig } from './load-config.ts'
 import { findHandler, runHandler } from './pipeline.ts'
 import type { EdgeNode } from '../src/lib/node/create-edge-node.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
-
-/** The blockstore's IndexedDB name; the in-tab peer opens the same one. */
-export const BLOCKSTORE_NAME = 'edgeway-blocks'
 
 export interface Gateway {
   /** Start the node ahead of the first request (called on activate) */
@@ -36,9 +33,7 @@ export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
 
   const getNode = async (): Promise<EdgeNode> => {
     node ??= (async () => {
-      const config = await loadConfig(configUrl)
-      const blockstore = new IDBBlockstore(BLOCKSTORE_NAME)
-      await blockstore.open()
+      const [config, blockstore] = await Promise.all([loadConfig(configUrl), openLocalStore()])
       return createEdgeNode({ config, blockstore })
     })().catch(err => {
       // let the next request try again rather than failing forever

@@ -66,6 +66,8 @@ main().catch(err => {
     process.stderr.write(`${err.message}\n\n${START_USAGE}\n`)
     process.exit(2)
   }
-  process.stderr.write(`edgeway: ${err instanceof Error ? err.message : String(err)}\n`)
+  const message = err instanceof Error ? err.message : String(err)
+  const hint = (err as { code?: string }).code === 'EADDRINUSE' ? ' (another program has this port: pick one with --port <n>, or --port 0 for any free port)' : ''
+  process.stderr.write(`edgeway: ${message}${hint}\n`)
   process.exit(1)
 })

@@ -1,8 +1,8 @@
-import { IDBBlockstore } from 'blockstore-idb'
 import { parseConfig } from '../lib/config.ts'
 import { errorToResponse } from '../lib/error-to-response.ts'
 import { fetchContent } from '../lib/fetch-content.ts'
 import { createEdgeNode } from '../lib/node/create-edge-node.ts'
+import { openLocalStore } from '../lib/node/open-local-store.ts'
 import { parseContentUrl } from '../lib/parse-gateway-url.ts'
 import type { EdgeEndpoint, SourceCounts } from '../lib/types.ts'
 import type { EdgeNode } from '../lib/node/create-edge-node.ts'
@@ -63,10 +63,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   })
   const counts: SourceCounts = { cache: 0, edge: 0, peer: 0 }
   const node: Promise<EdgeNode> = (async () => {
-    const blockstore = options.blockstore ?? new IDBBlockstore('edgeway-blocks')
-    if (blockstore instanceof IDBBlockstore) {
-      await blockstore.open()
-    }
+    const blockstore = options.blockstore ?? await openLocalStore()
     return createEdgeNode({ config, blockstore })
   })()
 
