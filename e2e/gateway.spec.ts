@@ -113,6 +113,15 @@ describe('gateway through the service worker', () => {
     expect(result.firstByteAt).toBeLessThan(result.lastBlockAt)
   })
 
+  it('answers a range request with 206 and exactly those bytes', async () => {
+    const start = 5 * 1024 * 1024 + 3
+    const result = await fetchInPage(page, `/ipfs/${siteRoot}/big.bin`, { headers: { Range: `bytes=${start}-${start + 99_999}` } })
+    expect(result.status).toBe(206)
+    expect(result.headers['content-range']).toBe(`bytes ${start}-${start + 99_999}/${BIG_SIZE}`)
+    expect(result.length).toBe(100_000)
+    expect(result.sha256).toBe(sha256(big.subarray(start, start + 100_000)))
+  })
+
   it('answers an invalid CID with a 400 page', async () => {
     const response = await page.goto(`${launcher.info.gateway}/ipfs/not-a-cid/`)
     expect(response?.status()).toBe(400)
