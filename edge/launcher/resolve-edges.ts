@@ -23,16 +23,3 @@ export async function resolveEdges (values: string[], options: AbortOptions = {}
     return edge
   }))
 }
-
-/** Loopback and private edges need the browser's permission to be dialled. */
-export function isLocalEdge (edge: EdgeEndpoint): boolean {
-  const hosts = [
-    ...(edge.http == null ? [] : [new URL(edge.http).hostname]),
-    ...edge.multiaddrs.map(ma => /^\/(?:ip4|ip6|dns4|dns6|dns)\/([^/]+)/.exec(ma)?.[1] ?? '')
-  ]
-  return hosts.some(host => /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|localhost$|\[?::1\]?$)/.test(host))
-}
-
-export function isInsecureEdge (edge: EdgeEndpoint): boolean {
-  return edge.http?.startsWith('http://') === true || edge.multiaddrs.some(ma => ma.includes('/ws') && !ma.includes('/wss') && !ma.includes('/tls/'))
-}

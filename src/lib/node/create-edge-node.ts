@@ -10,7 +10,9 @@ import { webSockets } from '@libp2p/websockets'
 import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
+import { isInsecureMultiaddr, isLocalHost, multiaddrHost } from '../address-policy.ts'
 import { keepConnected } from './keep-connected.ts'
+import { noDns } from './no-dns.ts'
 import { VerifiedBlockstore } from './verified-blockstore.ts'
 import type { EdgewayConfig } from '../config.ts'
 import type { Helia } from '@helia/interface'
@@ -31,6 +33,8 @@ export interface EdgeNode {
   config: EdgewayConfig
   /** Configured edges' peer ids, as CID strings (how bitswap progress events name peers) */
   edgePeers: ReadonlySet<string>
+  /** Resolves when verified blocks received so far are written to the local store */
+  flush(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -46,11 +50,9 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const log = logger.forComponent('edgeway:node')
   const multiaddrs = config.edges.flatMap(edge => edge.multiaddrs)
 
-  let helia = createHeliaLight({
-    blockstore: new VerifiedBlockstore(init.blockstore, logger.forComponent('edgeway:store')),
-    datastore: new MemoryDatastore(),
-    logger
-  })
+  const store = new VerifiedBlockstore(init.blockstore, logger.forComponent('edgeway:store'))
+  const dns = noDns()
+  let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns })
   helia.addBlockBroker(new EdgeHttpBroker({ edges: config.edges }))
   if (multiaddrs.length > 0) {
     helia = withBitswap(withLibp2pLight(helia, {
@@ -60,8 +62,14 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
       streamMuxers: [yamux()],
       peerDiscovery: [],
       services: { identify: identify() },
-      // browsers refuse ws:// and loopback by default; a local edge is a deliberate choice
-      ...(config.allowLocal || config.allowInsecure ? { connectionGater: { denyDialMultiaddr: () => false } } : {})
+      dns,
+      connectionGater: {
+        // loopback and ws:// edges only when the configuration says so, each on its own
+        denyDialMultiaddr: (ma) => {
+          const text = ma.toString()
+          return (!config.allowLocal && isLocalHost(multiaddrHost(text))) || (!config.allowInsecure && isInsecureMultiaddr(text))
+        }
+      }
     }))
   }
   await helia.start()
@@ -83,10 +91,12 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     verifiedFetch,
     config,
     edgePeers,
+    flush: async () => { await store.flush() },
     async stop () {
       stopDialling()
       await verifiedFetch.stop()
       await helia.stop()
+      await store.flush()
     }
   }
 }

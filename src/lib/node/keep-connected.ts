@@ -1,7 +1,8 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, Logger } from '@libp2p/interface'
 
-const REDIAL_DELAY_MS = 1_000
+const FIRST_REDIAL_MS = 500
+const MAX_REDIAL_MS = 30_000
 
 /**
  * Keeps a libp2p connection open to each configured edge: bitswap asks the
@@ -13,10 +14,14 @@ export function keepConnected (libp2p: Libp2p, multiaddrs: string[], log: Logger
   const timers = new Set<ReturnType<typeof setTimeout>>()
   let stopped = false
 
+  // each edge backs off on its own: a dead edge is retried less and less often
+  const delays = targets.map(() => FIRST_REDIAL_MS)
+
   const dial = (index: number): void => {
     const target = targets[index]
     libp2p.dial(target, { signal: AbortSignal.timeout(10_000) }).then(connection => {
       log('connected to edge %a', target)
+      delays[index] = FIRST_REDIAL_MS
       connection.addEventListener('close', () => { schedule(index) }, { once: true })
     }, (err: Error) => {
       log.error('could not dial edge %a - %e', target, err)
@@ -27,10 +32,12 @@ export function keepConnected (libp2p: Libp2p, multiaddrs: string[], log: Logger
     if (stopped) {
       return
     }
+    const delay = delays[index]
+    delays[index] = Math.min(delay * 2, MAX_REDIAL_MS)
     const timer = setTimeout(() => {
       timers.delete(timer)
       dial(index)
-    }, REDIAL_DELAY_MS)
+    }, delay)
     timers.add(timer)
   }
 
