@@ -1,4 +1,5 @@
 import { CustomProgressEvent } from 'progress-events'
+import { concat } from 'uint8arrays/concat'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
@@ -49,6 +50,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
       try {
         await options.validateFn?.(block)
       } catch (err) {
+        options.signal?.throwIfAborted()
         // the edge sent bytes that are not this block: never use them, ask the next edge
         options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail>('edgeway:block:rejected', {
           cid: cid.toString(), from: url, reason: describe(err)
@@ -76,15 +78,27 @@ async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions):
     throw new BlockUnavailableError(`HTTP ${response.status}`)
   }
   const length = Number(response.headers.get('content-length') ?? 0)
-  if (length > MAX_BLOCK_SIZE) {
+  if (length > MAX_BLOCK_SIZE || response.body == null) {
     await response.body?.cancel()
     throw new BlockUnavailableError(`block of ${length} bytes is over the ${MAX_BLOCK_SIZE} byte limit`)
   }
-  const block = new Uint8Array(await response.arrayBuffer())
-  if (block.byteLength > MAX_BLOCK_SIZE) {
-    throw new BlockUnavailableError(`block of ${block.byteLength} bytes is over the ${MAX_BLOCK_SIZE} byte limit`)
+  return readLimited(response.body, MAX_BLOCK_SIZE)
+}
+
+/** Reads a body, giving up as soon as it passes `limit` bytes: an edge cannot make us hold more. */
+async function readLimited (body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (let r = await reader.read(); r.done !== true; r = await reader.read()) {
+    size += r.value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      throw new BlockUnavailableError(`block is over the ${limit} byte limit`)
+    }
+    chunks.push(r.value)
   }
-  return block
+  return chunks.length === 1 ? chunks[0] : concat(chunks, size)
 }
 
 function describe (err: unknown): string {

@@ -1,5 +1,6 @@
 import { sha256 } from 'multiformats/hashes/sha2'
 import { identity } from 'multiformats/hashes/identity'
+import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
 import { toString } from 'uint8arrays/to-string'
 import type { AbortOptions, Logger } from '@libp2p/interface'
@@ -9,6 +10,12 @@ import type { MultihashHasher } from 'multiformats/hashes/interface'
 
 const HASHERS: MultihashHasher[] = [sha256, identity]
 
+/** The shortest truncated digest accepted as proof of a block's bytes. */
+const MIN_TRUNCATED_DIGEST = 20
+
+/** Blocks read by `has()` and kept for the `get()` that follows it. */
+const MAX_CHECKED = 64
+
 export class CorruptBlockError extends Error {
   static name = 'CorruptBlockError'
   name = 'CorruptBlockError'
@@ -17,10 +24,10 @@ export class CorruptBlockError extends Error {
 /**
  * The local store as the node sees it.
  *
- * Reads: a block read back from IndexedDB is checked against its CID before
+ * Reads: a block is checked against its CID when it is looked up, before
  * anyone uses it. IndexedDB is shared with other code on the origin and can be
- * damaged, so "it is in the cache" is not proof. A corrupt block is deleted,
- * so the next read fetches an honest copy from the network.
+ * damaged, so "it is in the cache" is not proof. A corrupt block is deleted
+ * and reported as absent, so the same request fetches an honest copy.
  *
  * Writes happen behind: `put` keeps the block in memory and returns at once,
  * so a verified block goes on to the reader without waiting for IndexedDB.
@@ -31,8 +38,9 @@ export class CorruptBlockError extends Error {
  */
 export class VerifiedBlockstore implements Blockstore {
   private readonly child: Blockstore
-  private readonly pending = new Map<string, { block: Uint8Array, written: Promise<void> }>()
   private readonly log: Logger
+  private readonly pending = new Map<string, { block: Uint8Array, written: Promise<void> }>()
+  private readonly checked = new Map<string, Uint8Array>()
 
   constructor (child: Blockstore, log: Logger) {
     this.child = child
@@ -44,20 +52,40 @@ export class VerifiedBlockstore implements Blockstore {
     await Promise.all([...this.pending.values()].map(async p => p.written))
   }
 
+  /**
+   * Helia asks `has` before `get` and then trusts the answer, so this is where
+   * the hash is checked: the verified bytes are kept for the `get`.
+   */
+  async has (cid: CID, options?: AbortOptions): Promise<boolean> {
+    const key = keyOf(cid)
+    if (this.pending.has(key) || this.checked.has(key)) {
+      return true
+    }
+    if (!await this.child.has(cid, options)) {
+      return false
+    }
+    const block = await this.readVerified(cid, options)
+    if (block == null) {
+      return false
+    }
+    this.checked.set(key, block)
+    if (this.checked.size > MAX_CHECKED) {
+      this.checked.delete(this.checked.keys().next().value as string)
+    }
+    return true
+  }
+
   async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
-    const pending = this.pending.get(keyOf(cid))
-    if (pending != null) {
-      yield pending.block
+    const key = keyOf(cid)
+    const ready = this.pending.get(key)?.block ?? this.checked.get(key)
+    if (ready != null) {
+      this.checked.delete(key)
+      yield ready
       return
     }
-    const chunks: Uint8Array[] = []
-    for await (const chunk of this.child.get(cid, options)) {
-      chunks.push(chunk)
-    }
-    const block = chunks.length === 1 ? chunks[0] : concat(chunks)
-    if (!await hashMatches(cid, block)) {
-      await this.child.delete(cid, options)
-      throw new CorruptBlockError(`Stored block ${cid} does not match its hash and was removed`)
+    const block = await this.readVerified(cid, options)
+    if (block == null) {
+      throw new CorruptBlockError(`Stored block ${cid} did not match its hash and was removed`)
     }
     yield block
   }
@@ -90,21 +118,38 @@ export class VerifiedBlockstore implements Blockstore {
     }
   }
 
-  async has (cid: CID, options?: AbortOptions): Promise<boolean> {
-    return this.pending.has(keyOf(cid)) || this.child.has(cid, options)
-  }
-
   async delete (cid: CID, options?: AbortOptions): Promise<void> {
-    await this.pending.get(keyOf(cid))?.written
+    const key = keyOf(cid)
+    await this.pending.get(key)?.written
+    this.checked.delete(key)
     await this.child.delete(cid, options)
   }
 
   async * deleteMany (source: AsyncIterable<CID> | Iterable<CID>, options?: AbortOptions): AsyncGenerator<CID> {
-    yield * this.child.deleteMany(source, options)
+    for await (const cid of source) {
+      await this.delete(cid, options)
+      yield cid
+    }
   }
 
   async * getAll (options?: AbortOptions): AsyncGenerator<Pair> {
+    await this.flush()
     yield * this.child.getAll(options)
+  }
+
+  /** The stored block if it matches its CID; a corrupt one is deleted and undefined returned. */
+  private async readVerified (cid: CID, options?: AbortOptions): Promise<Uint8Array | undefined> {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of this.child.get(cid, options)) {
+      chunks.push(chunk)
+    }
+    const block = chunks.length === 1 ? chunks[0] : concat(chunks)
+    if (await hashMatches(cid, block)) {
+      return block
+    }
+    this.log.error('stored block %c does not match its hash; removing it', cid)
+    await this.child.delete(cid, options)
+    return undefined
   }
 }
 
@@ -114,21 +159,16 @@ export async function hashMatches (cid: CID, block: Uint8Array): Promise<boolean
   if (hasher == null) {
     return false
   }
-  const digest = await hasher.digest(block)
-  return equals(digest.digest, cid.multihash.digest)
+  const actual = (await hasher.digest(block)).digest
+  const expected = cid.multihash.digest
+  if (expected.byteLength === actual.byteLength) {
+    return equals(actual, expected)
+  }
+  // a CID may carry a truncated digest; too short a one proves nothing
+  return expected.byteLength >= MIN_TRUNCATED_DIGEST && expected.byteLength < actual.byteLength && equals(actual.subarray(0, expected.byteLength), expected)
 }
 
 /** Blocks are addressed by multihash: a CIDv0 and a CIDv1 of the same bytes are one block. */
 function keyOf (cid: CID): string {
   return toString(cid.multihash.bytes, 'base64')
-}
-
-function concat (chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
 }

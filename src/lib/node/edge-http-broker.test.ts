@@ -1,0 +1,61 @@
+import { createServer } from 'node:http'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hashMatches } from './verified-blockstore.ts'
+import { EdgeHttpBroker } from './edge-http-broker.ts'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+const TRUTH = new TextEncoder().encode('honest block')
+
+/** A real HTTP edge on loopback whose answer for every block is `body`, chunked (no Content-Length). */
+async function edge (body: () => Uint8Array): Promise<{ server: Server, url: string }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.raw' })
+    res.end(body())
+  })
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+describe('EdgeHttpBroker', () => {
+  let cid: CID
+  let liar: Awaited<ReturnType<typeof edge>>
+  let huge: Awaited<ReturnType<typeof edge>>
+  let honest: Awaited<ReturnType<typeof edge>>
+
+  beforeAll(async () => {
+    cid = CID.createV1(raw.code, await sha256.digest(TRUTH))
+    liar = await edge(() => new TextEncoder().encode('forged block'))
+    huge = await edge(() => new Uint8Array(5 * 1024 * 1024))
+    honest = await edge(() => TRUTH)
+  })
+
+  afterAll(() => {
+    for (const e of [liar, huge, honest]) e.server.close()
+  })
+
+  const validateFn = async (block: Uint8Array): Promise<void> => {
+    if (!await hashMatches(cid, block)) throw new Error('hash mismatch')
+  }
+
+  it('skips an edge whose bytes fail verification, says so, and returns the honest edge\'s block', async () => {
+    const events: string[] = []
+    const broker = new EdgeHttpBroker({ edges: [{ http: liar.url, multiaddrs: [] }, { http: honest.url, multiaddrs: [] }] })
+    const block = await broker.retrieve(cid, { validateFn, onProgress: (e) => { events.push(`${e.type} ${(e.detail as { from: string }).from}`) } })
+    expect(new TextDecoder().decode(block)).toBe('honest block')
+    expect(events).toEqual([`edgeway:block:rejected ${liar.url}`, `edgeway:block:received ${honest.url}`])
+  })
+
+  it('refuses a body past the block size limit, even without a Content-Length', async () => {
+    const broker = new EdgeHttpBroker({ edges: [{ http: huge.url, multiaddrs: [] }] })
+    await expect(broker.retrieve(cid, { validateFn })).rejects.toThrow(/over the .* byte limit/)
+  })
+
+  it('fails with BlockUnavailableError when no edge has an honest copy', async () => {
+    const broker = new EdgeHttpBroker({ edges: [{ http: liar.url, multiaddrs: [] }] })
+    await expect(broker.retrieve(cid, { validateFn })).rejects.toMatchObject({ name: 'BlockUnavailableError' })
+  })
+})
