@@ -24,6 +24,13 @@ export class NotInDagError extends EdgewayError {
   readonly status = 404
 }
 
+/** A well-formed request for something this gateway does not do (yet) (501). */
+export class NotSupportedError extends EdgewayError {
+  static name = 'NotSupportedError'
+  name = 'NotSupportedError'
+  readonly status = 501
+}
+
 /** A source sent bytes that failed hash verification and no honest source had them (502). */
 export class VerificationError extends EdgewayError {
   static name = 'VerificationError'

@@ -16,6 +16,13 @@ const FORWARDED_HEADERS = ['accept', 'range', 'if-none-match', 'cache-control']
 export interface FetchContentOptions extends AbortOptions {
   method?: string
   headers?: Headers
+  /**
+   * `manual` answers a directory without its trailing slash with a 301 (what
+   * a gateway must do, so relative links work); `follow` answers its index
+   *
+   * @default 'follow'
+   */
+  redirect?: RequestRedirect
   /** Called for every block as it is used, for live statistics */
   onBlock?(source: BlockSource): void
   /** Called once the body has been fully delivered (or failed) with this response's counts */
@@ -42,7 +49,10 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
       headers.set(name, value)
     }
   }
+  let finished = false
   const finish = (): void => {
+    if (finished) return
+    finished = true
     watchdog.stop()
     options.onDone?.(tally.counts)
   }
@@ -62,6 +72,7 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
       headers,
       signal,
       session: false,
+      redirect: options.redirect ?? 'follow',
       // read a bounded window ahead: enough to keep sources busy, never the whole file
       blockReadConcurrency: node.config.readAheadBlocks,
       allowLocal: node.config.allowLocal,
@@ -126,8 +137,10 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
       }
     },
     async cancel (reason) {
+      // the reader went away: stop fetching blocks for it
+      watchdog.abort(reason)
       finish()
-      await reader.cancel(reason)
+      await reader.cancel(reason).catch(() => {})
     }
   })
   return withHeaders(response, first.done === true ? null : body, responseHeaders)

@@ -31,6 +31,12 @@ export class IdleWatchdog {
     clearTimeout(this.timer)
   }
 
+  /** End now: whatever still runs under `signal` (block fetches, wants) is cancelled. */
+  abort (reason?: unknown): void {
+    clearTimeout(this.timer)
+    this.controller.abort(reason)
+  }
+
   private arm (delay: number): void {
     this.timer = setTimeout(() => {
       const idle = Date.now() - this.lastActivity

@@ -66,6 +66,8 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     const blockstore = options.blockstore ?? await openLocalStore()
     return createEdgeNode({ config, blockstore })
   })()
+  // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
+  node.catch(() => {})
 
   return {
     async fetch (resource, init = {}) {
@@ -77,10 +79,17 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
       } catch (err) {
         return errorToResponse(err, { accept: headers.get('accept') })
       }
-      return fetchContent(await node, address, {
+      let started: EdgeNode
+      try {
+        started = await node
+      } catch (err) {
+        return errorToResponse(err, { accept: headers.get('accept') })
+      }
+      return fetchContent(started, address, {
         method: init.method,
         headers,
         signal: init.signal ?? undefined,
+        redirect: init.redirect,
         onBlock: source => { counts[source]++ }
       })
     },
@@ -107,8 +116,10 @@ export interface RegisterGatewayOptions {
 
 /**
  * Installs (or updates) the Edgeway service worker for this origin and
- * resolves once it controls the page, so `/ipfs/...` URLs are answered with
- * verified content from then on.
+ * resolves once it is active: from then on `/ipfs/...` URLs of pages it
+ * controls are answered with verified content. Check
+ * `navigator.serviceWorker.controller`: a page opened with a hard reload is
+ * only controlled after it is loaded again.
  */
 export async function registerGateway (options: RegisterGatewayOptions = {}): Promise<ServiceWorkerRegistration> {
   options.signal?.throwIfAborted()
@@ -119,9 +130,12 @@ export async function registerGateway (options: RegisterGatewayOptions = {}): Pr
   await registration.update().catch(() => {})
   await navigator.serviceWorker.ready
   if (navigator.serviceWorker.controller == null) {
+    // a first install takes control at once (clients.claim); after a hard reload the page
+    // stays uncontrolled until it is loaded again, so this gives up waiting after a while
     await new Promise<void>((resolve, reject) => {
-      navigator.serviceWorker.addEventListener('controllerchange', () => { resolve() }, { once: true })
-      options.signal?.addEventListener('abort', () => { reject(options.signal?.reason) }, { once: true })
+      const timer = setTimeout(resolve, 3_000)
+      navigator.serviceWorker.addEventListener('controllerchange', () => { clearTimeout(timer); resolve() }, { once: true })
+      options.signal?.addEventListener('abort', () => { clearTimeout(timer); reject(options.signal?.reason) }, { once: true })
     })
   }
   return registration
