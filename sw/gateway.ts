@@ -1,18 +1,14 @@
-import { logger } from '@libp2p/logger'
-import { createEdgeNode } from '../src/lib/node/create-edge-node.ts'
-import { openLocalStore } from '../src/lib/node/open-local-store.ts'
 import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
-import { loadConfig } from './load-config.ts'
+import { createNodeHolder } from './node-holder.ts'
 import { findHandler, runHandler } from './pipeline.ts'
-import type { EdgeNode } from '../src/lib/node/create-edge-node.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
 export interface Gateway {
   /** Start the node ahead of the first request (called on activate) */
   start(): Promise<void>
   /** Answer a fetch event, or return undefined to leave it to the network */
-  respond(request: Request): Promise<Response> | undefined
+  respond(event: FetchEvent): Promise<Response> | undefined
 }
 
 /**
@@ -21,27 +17,12 @@ export interface Gateway {
  * at any time and a new instance starts from IndexedDB and edgeway.json.
  */
 export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
-  const log = logger('edgeway:sw')
-  const configUrl = new URL('edgeway.json', scope.registration.scope).toString()
+  const nodes = createNodeHolder(new URL('edgeway.json', scope.registration.scope).toString())
   const stats: GatewayStats = {
     blocks: { cache: 0, edge: 0, peer: 0 },
     requests: 0,
     startedAt: Date.now(),
     lastBlockAt: 0
-  }
-  let node: Promise<EdgeNode> | undefined
-
-  const getNode = async (): Promise<EdgeNode> => {
-    node ??= (async () => {
-      const [config, blockstore] = await Promise.all([loadConfig(configUrl), openLocalStore()])
-      return createEdgeNode({ config, blockstore })
-    })().catch(err => {
-      // let the next request try again rather than failing forever
-      node = undefined
-      log.error('could not start the node - %e', err)
-      throw err
-    })
-    return node
   }
 
   const handlers = [
@@ -50,7 +31,8 @@ export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
       unregister: async () => { await scope.registration.unregister() }
     }),
     contentHandler({
-      node: getNode,
+      node: async () => nodes.get(),
+      refresh: async () => { await nodes.refresh() },
       onBlock: source => {
         stats.blocks[source]++
         stats.lastBlockAt = Date.now()
@@ -61,11 +43,15 @@ export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
 
   return {
     async start () {
-      await getNode()
+      await nodes.get()
     },
-    respond (request) {
-      const found = findHandler(handlers, request)
-      return found == null ? undefined : runHandler(found.handler, request, found.url)
+    respond (event) {
+      const found = findHandler(handlers, event.request)
+      if (found == null) {
+        return undefined
+      }
+      // keep the SW alive until what the response started (store writes) is done
+      return runHandler(found.handler, event.request, found.url, promise => { event.waitUntil(promise) })
     }
   }
 }

@@ -4,12 +4,19 @@ import type { EdgewayConfig } from '../src/lib/config.ts'
 const CONFIG_CACHE = 'edgeway-config-v1'
 const CONFIG_FETCH_TIMEOUT_MS = 3_000
 
+export interface LoadedConfig {
+  config: EdgewayConfig
+  /** The JSON as served, to tell whether it changed */
+  text: string
+}
+
 /**
  * The gateway's configuration, `/edgeway.json` next to the SW: from the
  * network when the gateway server answers, else the copy kept from last time,
  * so a restarted SW works while the server is away.
  */
-export async function loadConfig (configUrl: string, options: { signal?: AbortSignal } = {}): Promise<EdgewayConfig> {
+export async function loadConfig (configUrl: string, options: { signal?: AbortSignal } = {}): Promise<LoadedConfig> {
+  options.signal?.throwIfAborted()
   const cache = await caches.open(CONFIG_CACHE)
   try {
     const signal = AbortSignal.any([AbortSignal.timeout(CONFIG_FETCH_TIMEOUT_MS), ...(options.signal == null ? [] : [options.signal])])
@@ -17,14 +24,16 @@ export async function loadConfig (configUrl: string, options: { signal?: AbortSi
     if (!response.ok) {
       throw new Error(`HTTP ${response.status}`)
     }
-    const config = parseConfig(await response.clone().json())
-    await cache.put(configUrl, response)
-    return config
+    const text = await response.text()
+    const config = parseConfig(JSON.parse(text))
+    await cache.put(configUrl, new Response(text, { headers: { 'Content-Type': 'application/json' } }))
+    return { config, text }
   } catch (err) {
     const cached = await cache.match(configUrl)
     if (cached == null) {
       throw err
     }
-    return parseConfig(await cached.json())
+    const text = await cached.text()
+    return { config: parseConfig(JSON.parse(text)), text }
   }
 }

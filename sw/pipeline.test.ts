@@ -12,6 +12,7 @@ function handlers (nodeStarts: { count: number }): Handler[] {
     controlHandler({ stats: () => STATS, unregister: async () => {} }),
     contentHandler({
       node: async () => { nodeStarts.count++; throw new Error('no node in unit tests') },
+      refresh: async () => {},
       onBlock: () => {},
       onRequest: () => {}
     })
@@ -49,6 +50,20 @@ describe('the SW request pipeline', () => {
     const response = await runHandler(found!.handler, request, found!.url)
     expect(response.status).toBe(500)
     expect(await response.json()).toMatchObject({ status: 500, error: 'Error' })
+  })
+
+  it('answers /ipns/ with a 501 page rather than a bootstrap loop', async () => {
+    const request = new Request('http://localhost/ipns/example.com/')
+    const found = findHandler(handlers({ count: 0 }), request)
+    const response = await runHandler(found!.handler, request, found!.url)
+    expect(response.status).toBe(501)
+    expect(await response.text()).toContain('data-testid="error"')
+  })
+
+  it('unregisters only on a same-origin POST, never on a navigation', () => {
+    const list = handlers({ count: 0 })
+    expect(findHandler(list, new Request('http://localhost/_edgeway/unregister'))).toBeUndefined()
+    expect(findHandler(list, new Request('http://localhost/_edgeway/unregister', { method: 'POST' }))?.handler.id).toBe('control')
   })
 
   it('serves live statistics', async () => {

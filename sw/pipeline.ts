@@ -8,8 +8,11 @@ import { errorToResponse } from '../src/lib/error-to-response.ts'
 export interface Handler {
   readonly id: string
   canHandle(request: Request, url: URL): boolean
-  handle(request: Request, url: URL): Promise<Response>
+  handle(request: Request, url: URL, waitUntil: WaitUntil): Promise<Response>
 }
+
+/** Extends the SW's life past the response for work it started (FetchEvent.waitUntil). */
+export type WaitUntil = (promise: Promise<unknown>) => void
 
 /** The first handler that claims the request, or undefined for the network. */
 export function findHandler (handlers: readonly Handler[], request: Request): { handler: Handler, url: URL } | undefined {
@@ -19,9 +22,9 @@ export function findHandler (handlers: readonly Handler[], request: Request): { 
 }
 
 /** Runs a handler; whatever it throws becomes a readable error page, never a crashed fetch. */
-export async function runHandler (handler: Handler, request: Request, url: URL): Promise<Response> {
+export async function runHandler (handler: Handler, request: Request, url: URL, waitUntil: WaitUntil = () => {}): Promise<Response> {
   try {
-    return await handler.handle(request, url)
+    return await handler.handle(request, url, waitUntil)
   } catch (err) {
     return errorToResponse(err, { accept: request.headers.get('accept') })
   }

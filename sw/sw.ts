@@ -16,7 +16,7 @@ self.addEventListener('activate', (event) => {
 })
 
 self.addEventListener('fetch', (event) => {
-  const response = gateway.respond(event.request)
+  const response = gateway.respond(event)
   if (response != null) {
     event.respondWith(response)
   }

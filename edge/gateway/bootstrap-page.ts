@@ -26,15 +26,18 @@ export function bootstrapPage (): string {
     fail('This browser cannot run the Edgeway service worker (service workers are off, or the page is not on https or localhost).')
     return
   }
+  // reloads in the last half minute: more than a few means the SW is not answering
   var key = 'edgeway-bootstrap-reloads'
-  var reloads = Number(sessionStorage.getItem(key) || 0)
-  if (reloads >= 3) {
+  var now = Date.now()
+  var recent = JSON.parse(sessionStorage.getItem(key) || '[]').filter(function (t) { return now - t < 30000 })
+  if (recent.length >= 3) {
     sessionStorage.removeItem(key)
     fail('The service worker is installed but did not answer this page. Reload to try again.')
     return
   }
   function reload () {
-    sessionStorage.setItem(key, String(reloads + 1))
+    recent.push(now)
+    sessionStorage.setItem(key, JSON.stringify(recent))
     location.reload()
   }
   navigator.serviceWorker.register('/sw.js', { scope: '/' }).then(function () {
@@ -42,9 +45,12 @@ export function bootstrapPage (): string {
   }).then(function () {
     if (navigator.serviceWorker.controller) {
       reload()
-    } else {
-      navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true })
+      return
     }
+    // a first install takes control (clients.claim) and says so; after a hard reload
+    // (Shift+Reload) the page stays uncontrolled, and a plain reload brings the SW back
+    navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true })
+    setTimeout(reload, 1500)
   }).catch(function (err) {
     fail('Could not install the service worker: ' + (err && err.message ? err.message : err))
   })

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
 import { stat } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
 import type { ServerResponse } from 'node:http'
@@ -19,7 +20,13 @@ const TYPES: Record<string, string> = {
  * such file, so the caller can answer 404.
  */
 export async function serveStatic (root: string, pathname: string, res: ServerResponse, headers: Record<string, string> = {}): Promise<boolean> {
-  const relative = normalize(decodeURIComponent(pathname === '/' ? '/index.html' : pathname))
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(pathname === '/' ? '/index.html' : pathname)
+  } catch {
+    return false
+  }
+  const relative = normalize(decoded)
   const file = join(root, relative)
   if (!file.startsWith(root + sep)) {
     return false
@@ -35,6 +42,7 @@ export async function serveStatic (root: string, pathname: string, res: ServerRe
     'Cache-Control': relative.startsWith(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
     ...headers
   })
-  createReadStream(file).pipe(res)
+  // a file removed mid-read (a rebuild) or a client gone away ends this response, not the server
+  await pipeline(createReadStream(file), res).catch(() => { res.destroy() })
   return true
 }

@@ -1,3 +1,4 @@
+import { NotSupportedError } from '../../src/lib/errors.ts'
 import { fetchContent } from '../../src/lib/fetch-content.ts'
 import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import type { Handler } from '../pipeline.ts'
@@ -6,29 +7,45 @@ import type { BlockSource } from '../../src/lib/types.ts'
 
 export interface ContentHandlerComponents {
   node(): Promise<EdgeNode>
+  /** Pick up a changed edgeway.json (the gateway restarted with other edges) */
+  refresh(): Promise<void>
   onBlock(source: BlockSource): void
   onRequest(): void
 }
+
+const CONTENT_PATH = /^\/ip[fn]s(\/|$)/
 
 /** Answers `/ipfs/<cid>/<path>` with verified bytes. */
 export function contentHandler (components: ContentHandlerComponents): Handler {
   return {
     id: 'content',
     canHandle (request, url) {
-      return (request.method === 'GET' || request.method === 'HEAD') && (url.pathname === '/ipfs' || url.pathname.startsWith('/ipfs/'))
+      return (request.method === 'GET' || request.method === 'HEAD') && CONTENT_PATH.test(url.pathname)
     },
-    async handle (request, url) {
+    async handle (request, url, waitUntil) {
+      if (url.pathname.startsWith('/ipns')) {
+        throw new NotSupportedError('/ipns/ names are not supported by this gateway yet; use /ipfs/<cid>')
+      }
       const address = parseGatewayPath(url.pathname, url.search)
       if (address == null) {
-        throw new Error(`not a content path: ${url.pathname}`)
+        throw new NotSupportedError(`Not a content path: ${url.pathname}`)
       }
       components.onRequest()
+      if (request.mode === 'navigate') {
+        // a page load is when a restarted gateway's new edges must be picked up
+        await components.refresh()
+      }
       const node = await components.node()
+      let done: () => void = () => {}
+      waitUntil(new Promise<void>(resolve => { done = resolve }).then(async () => node.flush()))
       const response = await fetchContent(node, address, {
         method: request.method,
         headers: request.headers,
         signal: request.signal,
-        onBlock: components.onBlock
+        // a directory without its trailing slash is a 301, so its relative links resolve
+        redirect: 'manual',
+        onBlock: components.onBlock,
+        onDone: () => { done() }
       })
       return toGatewayLocation(response, url)
     }

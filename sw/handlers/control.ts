@@ -13,8 +13,11 @@ export interface ControlHandlerComponents {
 export function controlHandler (components: ControlHandlerComponents): Handler {
   return {
     id: 'control',
-    canHandle (_request, url) {
-      return url.pathname === '/_edgeway/stats' || url.pathname === '/_edgeway/unregister'
+    canHandle (request, url) {
+      // unregistering changes state: only a same-origin POST from a page does it, never a
+      // navigation (which another site can cause with a link or a form)
+      return (url.pathname === '/_edgeway/stats' && request.method === 'GET') ||
+        (url.pathname === '/_edgeway/unregister' && request.method === 'POST' && request.mode !== 'navigate')
     },
     async handle (_request, url) {
       if (url.pathname === '/_edgeway/unregister') {

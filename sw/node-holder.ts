@@ -1,0 +1,69 @@
+import { logger } from '@libp2p/logger'
+import { createEdgeNode } from '../src/lib/node/create-edge-node.ts'
+import { openLocalStore } from '../src/lib/node/open-local-store.ts'
+import { loadConfig } from './load-config.ts'
+import type { EdgeNode } from '../src/lib/node/create-edge-node.ts'
+
+export interface NodeHolder {
+  /** The node for the current configuration, started on first use */
+  get(): Promise<EdgeNode>
+  /**
+   * Re-read edgeway.json and, when it changed (the gateway was restarted with
+   * other edges), start a node for the new edges. Never throws.
+   */
+  refresh(): Promise<void>
+}
+
+const RETIRE_AFTER_MS = 60_000
+
+interface Current {
+  node: Promise<EdgeNode>
+  text: string
+}
+
+/** Holds the SW's node and replaces it when the gateway's configuration changes. */
+export function createNodeHolder (configUrl: string): NodeHolder {
+  const log = logger('edgeway:sw:node')
+  let current: Promise<Current> | undefined
+
+  const build = async (): Promise<Current> => {
+    const [{ config, text }, blockstore] = await Promise.all([loadConfig(configUrl), openLocalStore()])
+    return { node: createEdgeNode({ config, blockstore }), text }
+  }
+  const start = (): Promise<Current> => {
+    const starting = build().catch(err => {
+      // let the next request try again rather than failing forever
+      if (current === starting) current = undefined
+      throw err
+    })
+    current = starting
+    return starting
+  }
+  const currentOrBuild = async (): Promise<Current> => current ?? start()
+
+  return {
+    async get () {
+      const { node } = await currentOrBuild()
+      return node.catch(err => {
+        current = undefined
+        log.error('could not start the node - %e', err)
+        throw err
+      })
+    },
+    async refresh () {
+      try {
+        const active = current == null ? undefined : await current
+        const { text } = await loadConfig(configUrl)
+        if (active == null || active.text === text) {
+          return
+        }
+        log('edgeway.json changed: starting a node for the new edges')
+        await start()
+        // responses may still be streaming from the old node: give them time to finish
+        setTimeout(() => { void active.node.then(async node => { await node.stop() }).catch(() => {}) }, RETIRE_AFTER_MS)
+      } catch (err) {
+        log.error('could not refresh the configuration - %e', err)
+      }
+    }
+  }
+}
