@@ -6,6 +6,7 @@ import { launchBrowser } from './support/browser.ts'
 import { absentCid, makeSite, randomFile, sha256 } from './support/content.ts'
 import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
 import { spawnLauncher } from './support/processes.ts'
+import { startSlowEdgeProxy } from './support/slow-edge-proxy.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 
@@ -26,7 +27,12 @@ describe('gateway through the service worker', () => {
 
   beforeAll(async () => {
     big = randomFile(BIG_SIZE)
-    site = await makeSite({ 'index.html': '<h1>big</h1>', 'big.bin': big })
+    site = await makeSite({
+      'index.html': '<h1>big</h1>',
+      'big.bin': big,
+      'docs/index.html': '<link rel="stylesheet" href="docs.css"><h1>docs</h1>',
+      'docs/docs.css': 'h1 { color: rgb(1, 2, 3) }'
+    })
     launcher = await spawnLauncher(['--serve', DEMO_DIR, '--serve', site.dir, '--timeout-ms', String(TIMEOUT_MS)])
     demoRoot = launcher.info.roots[DEMO_DIR]
     siteRoot = launcher.info.roots[site.dir]
@@ -81,36 +87,55 @@ describe('gateway through the service worker', () => {
   })
 
   it('streams a 20 MiB file: the first bytes arrive before the last block is fetched, and every byte matches', async () => {
-    const result = await page.evaluate(async (url) => {
-      const stats = async (): Promise<{ blocks: { edge: number }, lastBlockAt: number }> => (await fetch('/_edgeway/stats')).json()
-      const before = (await stats()).blocks.edge
-      const response = await fetch(url)
-      const reader = response.body!.getReader()
-      const chunks: Uint8Array[] = []
-      const first = await reader.read()
-      const firstByteAt = Date.now()
-      chunks.push(first.value!)
-      for (let r = await reader.read(); r.done !== true; r = await reader.read()) chunks.push(r.value)
-      const after = await stats()
-      const body = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
-      let offset = 0
-      for (const c of chunks) { body.set(c, offset); offset += c.byteLength }
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
-      return {
-        status: response.status,
-        firstByteAt,
-        lastBlockAt: after.lastBlockAt,
-        edgeBlocks: after.blocks.edge - before,
-        length: body.byteLength,
-        sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join('')
-      }
-    }, `/ipfs/${siteRoot}/big.bin`)
-    expect(result.status).toBe(200)
-    expect(result.length).toBe(BIG_SIZE)
-    expect(result.sha256).toBe(sha256(big))
-    expect(result.edgeBlocks).toBeGreaterThan(10)
-    // an ordering, not a speed: the page held bytes before the SW had the last block
-    expect(result.firstByteAt).toBeLessThan(result.lastBlockAt)
+    // a far-away edge (each block held back 25 ms) so fetching all 80 blocks takes a while
+    const proxy = await startSlowEdgeProxy(launcher.info.edges[0].http!, 25)
+    const slow = await spawnLauncher(['--edge', proxy.url])
+    try {
+      const slowPage = await context.newPage()
+      await openThroughServiceWorker(slowPage, `${slow.info.gateway}/`)
+      const result = await slowPage.evaluate(async (url) => {
+        const stats = async (): Promise<{ blocks: { edge: number }, lastBlockAt: number }> => (await fetch('/_edgeway/stats')).json()
+        const before = (await stats()).blocks.edge
+        const response = await fetch(url)
+        const reader = response.body!.getReader()
+        const chunks: Uint8Array[] = []
+        const first = await reader.read()
+        const firstByteAt = Date.now()
+        const edgeBlocksAtFirstByte = (await stats()).blocks.edge - before
+        chunks.push(first.value!)
+        for (let r = await reader.read(); r.done !== true; r = await reader.read()) chunks.push(r.value)
+        const after = await stats()
+        const body = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
+        let offset = 0
+        for (const c of chunks) { body.set(c, offset); offset += c.byteLength }
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+        return {
+          status: response.status,
+          firstByteAt,
+          lastBlockAt: after.lastBlockAt,
+          edgeBlocksAtFirstByte,
+          edgeBlocks: after.blocks.edge - before,
+          length: body.byteLength,
+          sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join('')
+        }
+      }, `/ipfs/${siteRoot}/big.bin`)
+      expect(result.status).toBe(200)
+      expect(result.length).toBe(BIG_SIZE)
+      expect(result.sha256).toBe(sha256(big))
+      expect(result.edgeBlocks).toBeGreaterThanOrEqual(BIG_SIZE / (1024 * 1024))
+      expect(result.edgeBlocksAtFirstByte).toBeLessThan(result.edgeBlocks)
+      expect(result.firstByteAt).toBeLessThan(result.lastBlockAt)
+    } finally {
+      await slow.stop()
+      await proxy.stop()
+    }
+  })
+
+  it('redirects a directory without its trailing slash, so its relative links resolve', async () => {
+    const response = await page.goto(`${launcher.info.gateway}/ipfs/${siteRoot}/docs`)
+    expect(page.url()).toBe(`${launcher.info.gateway}/ipfs/${siteRoot}/docs/`)
+    expect(response?.status()).toBe(200)
+    expect(await page.locator('h1').evaluate(h1 => getComputedStyle(h1).color)).toBe('rgb(1, 2, 3)')
   })
 
   it('answers a range request with 206 and exactly those bytes', async () => {

@@ -25,9 +25,9 @@ export async function spawnEdge (args: string[]): Promise<Running<EdgeInfo>> {
   return spawnJson<EdgeInfo>('edge/bin/edge.ts', [...args, '--json'])
 }
 
-/** `npm start -- …` as its own process: embedded edge (or --edge) plus the gateway. */
+/** `npm start -- …` as its own process: embedded edge (or --edge) plus the gateway, on any free port unless `--port` is given. */
 export async function spawnLauncher (args: string[]): Promise<Running<LauncherInfo>> {
-  return spawnJson<LauncherInfo>('edge/bin/start.ts', [...args, '--port', '0', '--json'])
+  return spawnJson<LauncherInfo>('edge/bin/start.ts', [...args, ...(args.includes('--port') ? [] : ['--port', '0']), '--json'])
 }
 
 async function spawnJson<T> (script: string, args: string[]): Promise<Running<T>> {
