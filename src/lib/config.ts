@@ -30,11 +30,12 @@ export interface EdgewayConfig {
    */
   allowInsecure: boolean
   /**
-   * How many blocks of a file are fetched ahead of the one being streamed
+   * How far ahead of the reader a file's blocks are fetched, in bytes. Memory
+   * per streamed file stays within about twice this.
    *
-   * @default 16
+   * @default 4194304 (4 MiB)
    */
-  readAheadBlocks: number
+  readAheadBytes: number
 }
 
 export const DEFAULT_CONFIG: EdgewayConfig = {
@@ -42,7 +43,7 @@ export const DEFAULT_CONFIG: EdgewayConfig = {
   timeoutMs: 30_000,
   allowLocal: false,
   allowInsecure: false,
-  readAheadBlocks: 16
+  readAheadBytes: 4 * 1024 * 1024
 }
 
 /** Validate untrusted input (JSON from the server, SDK options) into a full config. */
@@ -58,7 +59,7 @@ export function parseConfig (input: unknown): EdgewayConfig {
     }
     config.edges = raw.edges.map(parseEdge)
   }
-  for (const key of ['timeoutMs', 'readAheadBlocks'] as const) {
+  for (const key of ['timeoutMs', 'readAheadBytes'] as const) {
     const value = raw[key]
     if (value !== undefined) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {

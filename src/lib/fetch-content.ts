@@ -1,14 +1,20 @@
 import { errorToResponse } from './error-to-response.ts'
 import { ContentError, InvalidRequestError, NotInDagError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
+import { exporter } from 'ipfs-unixfs-exporter'
 import { toIpfsUrl } from './parse-gateway-url.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
 import type { ContentAddress } from './parse-gateway-url.ts'
 import type { BlockSource, SourceCounts } from './types.ts'
+import type { StreamFileOptions } from './stream-file-plugin.ts'
 import type { VerifiedFetchInit } from '@helia/verified-fetch'
 import type { AbortOptions } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** Blocks of one DAG layer fetched at once, outside the windowed file stream. */
+const BLOCK_READ_CONCURRENCY = 16
 
 /** Request headers verified-fetch acts on; everything else stays with the browser. */
 const FORWARDED_HEADERS = ['accept', 'range', 'if-none-match', 'cache-control']
@@ -67,21 +73,24 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
 
   let response: Response
   try {
-    const init: VerifiedFetchInit & { blockReadConcurrency: number } = {
+    const onProgress = (event: { type: string, detail?: unknown }): void => {
+      if (tally.record(event)) {
+        watchdog.touch()
+      }
+    }
+    const edgewayFile = await resolveFile(node, address, options.method, { signal, onProgress })
+    const init: VerifiedFetchInit & StreamFileOptions & { blockReadConcurrency: number } = {
       method: options.method,
       headers,
       signal,
       session: false,
       redirect: options.redirect ?? 'follow',
-      // read a bounded window ahead: enough to keep sources busy, never the whole file
-      blockReadConcurrency: node.config.readAheadBlocks,
+      blockReadConcurrency: BLOCK_READ_CONCURRENCY,
+      edgewayFile,
+      edgewayReadAheadBytes: node.config.readAheadBytes,
       allowLocal: node.config.allowLocal,
       allowInsecure: node.config.allowInsecure,
-      onProgress: (event) => {
-        if (tally.record(event)) {
-          watchdog.touch()
-        }
-      }
+      onProgress
     }
     response = await node.verifiedFetch(toIpfsUrl(address), init)
   } catch (err) {
@@ -144,6 +153,26 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
     }
   })
   return withHeaders(response, first.done === true ? null : body, responseHeaders)
+}
+
+/**
+ * The terminal CID when the path ends at a UnixFS file, so the file can be
+ * streamed window by window (see stream-file-plugin.ts). The blocks read here
+ * are the ones verified-fetch reads next, from the local store. Anything
+ * unusual (not found, not UnixFS) is left for verified-fetch to answer.
+ */
+async function resolveFile (node: EdgeNode, address: ContentAddress, method: string | undefined, options: AbortOptions & { onProgress(event: { type: string }): void }): Promise<CID | undefined> {
+  if (method != null && method !== 'GET' && method !== 'HEAD') {
+    return undefined
+  }
+  try {
+    const path = address.path.split('/').map(segment => decodeURIComponent(segment)).join('/')
+    const entry = await exporter(`/ipfs/${address.cid.toString()}${path}`, node.helia.blockstore, options)
+    return entry.type === 'file' ? entry.cid : undefined
+  } catch (err) {
+    options.signal?.throwIfAborted()
+    return undefined
+  }
 }
 
 /** verified-fetch's own error responses, as Edgeway's typed errors. */

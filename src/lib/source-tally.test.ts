@@ -17,6 +17,16 @@ describe('SourceTally', () => {
     expect(seen).toEqual(['cache', 'edge', 'peer'])
   })
 
+  it('counts a block once per response, even when it is read again from the cache', () => {
+    const tally = new SourceTally(new Set())
+    tally.record(event('edgeway:block:received', { cid: 'b', source: 'edge', via: 'http', from: 'http://e' }))
+    tally.record(event('blocks:get:blockstore:put', 'b'))
+    tally.record(event('blocks:get:blockstore:get', 'b'))
+    tally.record(event('blocks:get:blockstore:get', 'a'))
+    tally.record(event('blocks:get:blockstore:get', 'a'))
+    expect(tally.counts).toEqual({ cache: 1, edge: 1, peer: 0 })
+  })
+
   it('counts blocks thrown away for failing verification', () => {
     const tally = new SourceTally(new Set())
     expect(tally.record(event('edgeway:block:rejected', { cid: 'a', from: 'http://liar', reason: 'hash mismatch' }))).toBe(true)

@@ -7,14 +7,17 @@ interface AnyProgressEvent {
 
 /**
  * Counts the blocks one response used, by source, from the progress events
- * Helia and Edgeway's brokers emit. A block fetched from the network is
- * counted once, for the source that delivered it first.
+ * Helia and Edgeway's brokers emit. Each distinct block counts once: one
+ * fetched from the network counts for the source that delivered it first,
+ * even when it is read again from the cache for the same response.
  */
 export class SourceTally {
   readonly counts: SourceCounts = { cache: 0, edge: 0, peer: 0 }
   /** Blocks a source sent that failed hash verification (and were thrown away) */
   rejected = 0
   private readonly firstSource = new Map<string, Exclude<BlockSource, 'cache'>>()
+  /** Blocks already counted: one read from the network and another from the cache is one block */
+  private readonly counted = new Set<string>()
   private readonly edgePeers: ReadonlySet<string>
   private readonly onBlock?: (source: BlockSource) => void
 
@@ -31,7 +34,7 @@ export class SourceTally {
   record (event: AnyProgressEvent): boolean {
     switch (event.type) {
       case 'blocks:get:blockstore:get':
-        this.add('cache')
+        this.add(String(event.detail), 'cache')
         return true
       case 'edgeway:block:received': {
         const detail = event.detail as BlockReceivedDetail
@@ -48,7 +51,7 @@ export class SourceTally {
         return true
       case 'blocks:get:blockstore:put': {
         const cid = String(event.detail)
-        this.add(this.firstSource.get(cid) ?? 'edge')
+        this.add(cid, this.firstSource.get(cid) ?? 'edge')
         this.firstSource.delete(cid)
         return true
       }
@@ -63,7 +66,11 @@ export class SourceTally {
     }
   }
 
-  private add (source: BlockSource): void {
+  private add (cid: string, source: BlockSource): void {
+    if (this.counted.has(cid)) {
+      return
+    }
+    this.counted.add(cid)
     this.counts[source]++
     this.onBlock?.(source)
   }

@@ -11,6 +11,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { isInsecureMultiaddr, isLocalHost, multiaddrHost } from '../address-policy.ts'
+import { streamFilePlugin } from '../stream-file-plugin.ts'
 import { keepConnected } from './keep-connected.ts'
 import { noDns } from './no-dns.ts'
 import { VerifiedBlockstore } from './verified-blockstore.ts'
@@ -77,7 +78,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   if ('libp2p' in helia) {
     stopDialling = keepConnected((helia as Helia & { libp2p: Parameters<typeof keepConnected>[0] }).libp2p, multiaddrs, log)
   }
-  const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true })
+  const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin()] })
   const edgePeers = new Set(config.edges.flatMap(edge => {
     try {
       return edge.peerId == null ? [] : [peerIdFromString(edge.peerId).toCID().toString()]

@@ -1,0 +1,167 @@
+import { MEDIA_TYPE_DAG_PB, MEDIA_TYPE_OCTET_STREAM } from '@helia/verified-fetch'
+import { exporter } from 'ipfs-unixfs-exporter'
+import { concat } from 'uint8arrays/concat'
+import type { PluginContext, PluginOptions, VerifiedFetchPlugin, VerifiedFetchPluginFactory } from '@helia/verified-fetch'
+import type { UnixFSFile } from 'ipfs-unixfs-exporter'
+import type { CID } from 'multiformats/cid'
+
+/** Bytes read to detect a file's content type. */
+const SNIFF_BYTES = 4096
+
+/** Fields fetchContent adds to verified-fetch's options for this plugin. */
+export interface StreamFileOptions {
+  /** The terminal element, known beforehand to be a UnixFS file */
+  edgewayFile?: CID
+  /** How many bytes past the reader's position may be fetched */
+  edgewayReadAheadBytes?: number
+}
+
+/**
+ * Serves UnixFS files so that blocks are fetched only a window ahead of the
+ * reader. verified-fetch's own file path walks the whole DAG as soon as the
+ * body exists (and once more to sniff the type), holding every block of a
+ * large file in memory whether anyone reads or not. Here the body pulls one
+ * window at a time, with the next window's fetch started before the current
+ * one is drained, so memory stays bounded and the sources stay busy.
+ *
+ * It takes only what it is sure of: a file (fetchContent resolved the path
+ * first), asked for as itself, whole or as one range. Everything else
+ * (directories, other formats, multi-range) goes to verified-fetch's plugins.
+ */
+export function streamFilePlugin (): VerifiedFetchPluginFactory {
+  return (options: PluginOptions) => new StreamFilePlugin(options)
+}
+
+class StreamFilePlugin implements VerifiedFetchPlugin {
+  readonly id = 'edgeway-stream-file'
+  private readonly options: PluginOptions
+
+  constructor (options: PluginOptions) {
+    this.options = options
+  }
+
+  canHandle (context: PluginContext): boolean {
+    const file = (context as PluginContext & StreamFileOptions).edgewayFile
+    return file != null &&
+      file.equals(context.terminalElement.cid) &&
+      (context.range == null || context.range.ranges.length === 1) &&
+      (context.accept.length === 0 || context.accept.some(h => h.contentType.mediaType === MEDIA_TYPE_OCTET_STREAM || h.contentType.mediaType === MEDIA_TYPE_DAG_PB))
+  }
+
+  async handle (context: PluginContext): Promise<Response> {
+    const entry = await exporter(context.terminalElement.cid, context.blockstore, context)
+    if (entry.type !== 'file') {
+      throw new TypeError(`${context.terminalElement.cid} is not a file`)
+    }
+    const size = Number(entry.size)
+    const filename = context.url.searchParams.get('filename') ?? context.terminalElement.name
+    const window = (context as PluginContext & StreamFileOptions).edgewayReadAheadBytes ?? 4 * 1024 * 1024
+    const headers = new Headers({
+      'content-disposition': `${context.url.searchParams.get('download') === 'true' ? 'attachment' : 'inline'}; ${dispositionFilename(filename)}`,
+      'x-ipfs-roots': context.ipfsRoots.map(cid => cid.toV1().toString()).join(','),
+      'accept-ranges': 'bytes',
+      'x-unixfs-type': 'file'
+    })
+
+    const range = context.range?.ranges[0]
+    if (range != null) {
+      const slice = toSlice(range, size)
+      if (slice == null) {
+        return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } })
+      }
+      headers.set('content-type', await this.contentType(entry, filename, context, true))
+      headers.set('content-length', String(slice.length))
+      headers.set('content-range', `bytes ${slice.offset}-${slice.offset + slice.length - 1}/${size}`)
+      return new Response(context.method === 'HEAD' ? null : windowedStream(entry, slice.offset, slice.length, window, context), { status: 206, headers })
+    }
+    headers.set('content-type', await this.contentType(entry, filename, context, false))
+    headers.set('content-length', String(size))
+    return new Response(context.method === 'HEAD' || size === 0 ? null : windowedStream(entry, 0, size, window, context), { status: 200, headers })
+  }
+
+  /** From the file name and the first bytes, read on their own (not the whole file). */
+  private async contentType (entry: UnixFSFile, filename: string, context: PluginContext, isRange: boolean): Promise<string> {
+    if (isRange || this.options.contentTypeParser == null) {
+      return MEDIA_TYPE_OCTET_STREAM
+    }
+    const length = Math.min(SNIFF_BYTES, Number(entry.size))
+    const chunks: Uint8Array[] = []
+    for await (const chunk of entry.content({ ...context, offset: 0, length })) {
+      chunks.push(chunk)
+    }
+    const bytes = chunks.length === 1 ? chunks[0] : concat(chunks)
+    return await this.options.contentTypeParser(bytes, filename) ?? MEDIA_TYPE_OCTET_STREAM
+  }
+}
+
+/**
+ * The file from `offset` for `length` bytes, fetched window by window. The
+ * next window's walk starts when the current one starts being read, so at
+ * most two windows of blocks are in memory.
+ */
+function windowedStream (entry: UnixFSFile, offset: number, length: number, window: number, context: PluginContext): ReadableStream<Uint8Array> {
+  const end = offset + length
+  let next = offset
+  const open = (): AsyncGenerator<Uint8Array> | undefined => {
+    if (next >= end) {
+      return undefined
+    }
+    const take = Math.min(window, end - next)
+    const windowContent = entry.content({ ...context, offset: next, length: take, blockReadConcurrency: 16 })
+    next += take
+    return windowContent
+  }
+  let current = open()
+  let upcoming: { iterator: AsyncGenerator<Uint8Array>, first: Promise<IteratorResult<Uint8Array>> } | undefined
+  const startUpcoming = (): void => {
+    const iterator = open()
+    upcoming = iterator == null ? undefined : { iterator, first: iterator.next() }
+  }
+  let pendingFirst: Promise<IteratorResult<Uint8Array>> | undefined
+
+  return new ReadableStream<Uint8Array>({
+    async pull (controller) {
+      while (current != null) {
+        if (upcoming == null && next < end) {
+          startUpcoming()
+        }
+        const result = await (pendingFirst ?? current.next())
+        pendingFirst = undefined
+        if (result.done !== true) {
+          controller.enqueue(result.value)
+          return
+        }
+        current = upcoming?.iterator
+        pendingFirst = upcoming?.first
+        upcoming = undefined
+      }
+      controller.close()
+    },
+    async cancel () {
+      await Promise.all([current?.return(undefined), upcoming?.iterator.return(undefined)])
+    }
+  }, { highWaterMark: 0 })
+}
+
+function toSlice (range: { start?: number, end?: number }, size: number): { offset: number, length: number } | undefined {
+  let start: number
+  let end: number
+  if (range.start == null && range.end != null) {
+    // `bytes=-N`, the last N bytes (verified-fetch hands N over as -N)
+    start = Math.max(0, size - Math.abs(range.end))
+    end = size - 1
+  } else {
+    start = range.start ?? 0
+    end = Math.min(range.end ?? size - 1, size - 1)
+  }
+  if (start >= size || start > end) {
+    return undefined
+  }
+  return { offset: start, length: end - start + 1 }
+}
+
+/** `filename="ascii"; filename*=UTF-8''encoded`, safe for any name. */
+function dispositionFilename (name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_')
+  return ascii === name ? `filename="${name}"` : `filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
+}
