@@ -1,8 +1,8 @@
 import { errorToResponse } from './error-to-response.ts'
 import { ContentError, InvalidRequestError, NotInDagError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
-import { exporter } from 'ipfs-unixfs-exporter'
 import { toIpfsUrl } from './parse-gateway-url.ts'
+import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
@@ -11,7 +11,6 @@ import type { BlockSource, SourceCounts } from './types.ts'
 import type { StreamFileOptions } from './stream-file-plugin.ts'
 import type { VerifiedFetchInit } from '@helia/verified-fetch'
 import type { AbortOptions } from '@libp2p/interface'
-import type { CID } from 'multiformats/cid'
 
 /** Blocks of one DAG layer fetched at once, outside the windowed file stream. */
 const BLOCK_READ_CONCURRENCY = 16
@@ -153,26 +152,6 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
     }
   })
   return withHeaders(response, first.done === true ? null : body, responseHeaders)
-}
-
-/**
- * The terminal CID when the path ends at a UnixFS file, so the file can be
- * streamed window by window (see stream-file-plugin.ts). The blocks read here
- * are the ones verified-fetch reads next, from the local store. Anything
- * unusual (not found, not UnixFS) is left for verified-fetch to answer.
- */
-async function resolveFile (node: EdgeNode, address: ContentAddress, method: string | undefined, options: AbortOptions & { onProgress(event: { type: string }): void }): Promise<CID | undefined> {
-  if (method != null && method !== 'GET' && method !== 'HEAD') {
-    return undefined
-  }
-  try {
-    const path = address.path.split('/').map(segment => decodeURIComponent(segment)).join('/')
-    const entry = await exporter(`/ipfs/${address.cid.toString()}${path}`, node.helia.blockstore, options)
-    return entry.type === 'file' ? entry.cid : undefined
-  } catch (err) {
-    options.signal?.throwIfAborted()
-    return undefined
-  }
 }
 
 /** verified-fetch's own error responses, as Edgeway's typed errors. */
