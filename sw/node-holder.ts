@@ -51,10 +51,14 @@ export function createNodeHolder (configUrl: string): NodeHolder {
       })
     },
     async refresh () {
+      if (current == null) {
+        // nothing started yet: the first get() reads edgeway.json anyway
+        return
+      }
       try {
-        const active = current == null ? undefined : await current
+        const active = await current
         const { text } = await loadConfig(configUrl)
-        if (active == null || active.text === text) {
+        if (active.text === text) {
           return
         }
         log('edgeway.json changed: starting a node for the new edges')

@@ -42,7 +42,7 @@ export function errorToResponse (err: unknown, options: ErrorResponseOptions = {
   return errorResponse(status, name, message, options)
 }
 
-export function errorResponse (status: number, name: string, message: string, options: ErrorResponseOptions = {}): Response {
+function errorResponse (status: number, name: string, message: string, options: ErrorResponseOptions = {}): Response {
   const headers = new Headers(options.headers)
   headers.set('Cache-Control', 'no-store')
   if (wantsJson(options.accept)) {

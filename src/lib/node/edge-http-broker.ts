@@ -1,6 +1,6 @@
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
-import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint } from '../types.ts'
+import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint, EdgewayProgressEventName } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -14,8 +14,8 @@ export interface EdgeHttpBrokerInit {
 }
 
 export type EdgeHttpProgressEvents =
-  | CustomProgressEvent<BlockReceivedDetail>
-  | CustomProgressEvent<BlockRejectedDetail>
+  | CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>
+  | CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>
 
 export class BlockUnavailableError extends Error {
   static name = 'BlockUnavailableError'
@@ -52,13 +52,13 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
       } catch (err) {
         options.signal?.throwIfAborted()
         // the edge sent bytes that are not this block: never use them, ask the next edge
-        options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail>('edgeway:block:rejected', {
+        options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>('edgeway:block:rejected', {
           cid: cid.toString(), from: url, reason: describe(err)
         }))
         failures.push(`${url}: ${describe(err)}`)
         continue
       }
-      options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail>('edgeway:block:received', {
+      options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:received', {
         cid: cid.toString(), source: 'edge', via: 'http', from: url
       }))
       return block
@@ -103,8 +103,4 @@ async function readLimited (body: ReadableStream<Uint8Array>, limit: number): Pr
 
 function describe (err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-}
-
-export function edgeHttpBroker (init: EdgeHttpBrokerInit): () => EdgeHttpBroker {
-  return () => new EdgeHttpBroker(init)
 }
