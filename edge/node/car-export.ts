@@ -2,8 +2,11 @@ import * as CarBufferWriter from '@ipld/car/buffer-writer'
 import { createUnsafe } from 'multiformats/block'
 import { identity } from 'multiformats/hashes/identity'
 import { varint } from 'multiformats'
+import { readFileLayout } from './entity-bytes.ts'
 import { readUnixfsHeader } from './unixfs-header.ts'
+import type { FileLayout, FileRange } from './entity-bytes.ts'
 import type { DagScope } from './parse-gateway-request.ts'
+import type { PBNode } from './unixfs-header.ts'
 import type { CodecLoader } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -24,21 +27,24 @@ export interface CarExportOptions extends AbortOptions {
   path?: { cids: CID[], names: string[] }
   /** @default 'all' */
   dagScope?: DagScope
+  /**
+   * With dagScope `entity` and a file target: write only the blocks needed to
+   * read these bytes of it (see `resolveFileRange`)
+   */
+  fileRange?: FileRange
 }
-
-interface PBLink { Hash: CID, Name?: string }
-interface PBNode { Data?: Uint8Array, Links: PBLink[] }
 
 /**
  * A CARv1 stream rooted at `root`: the blocks on the path to the target (if
- * any), then the target's DAG depth-first in link order, each block once.
+ * any), then the target's DAG (or with a `fileRange`, the part of it that
+ * holds those bytes) depth-first in link order, each block once.
  *
  * Blocks are read one at a time and sequentially, so a missing block surfaces
  * as a rejection of this generator (the caller cuts the response), never as a
  * stray rejection elsewhere, and memory stays flat however big the DAG.
  */
 export async function * exportCar (components: CarExportComponents, root: CID, options: CarExportOptions = {}): AsyncGenerator<Uint8Array> {
-  const { path = { cids: [root], names: [] }, dagScope = 'all' } = options
+  const { path = { cids: [root], names: [] }, dagScope = 'all', fileRange } = options
   const target = path.cids[path.cids.length - 1] ?? root
   const seen = new Set<string>()
 
@@ -50,7 +56,11 @@ export async function * exportCar (components: CarExportComponents, root: CID, o
     }
   }
 
-  yield * walk(components, target, dagScope, seen, options)
+  if (fileRange != null && dagScope === 'entity') {
+    yield * walkFileRange(components, target, fileRange, seen, options)
+  } else {
+    yield * walk(components, target, dagScope, seen, options)
+  }
 }
 
 /**
@@ -116,6 +126,63 @@ async function * walk (components: CarExportComponents, start: CID, scope: DagSc
     // reversed so the first link is popped, and so walked, first
     for (let i = children.length - 1; i >= 0; i--) {
       stack.push(children[i])
+    }
+  }
+}
+
+interface FileVisit {
+  cid: CID
+  /** Where the node's bytes start in the file */
+  offset: number
+  /** The node's block when it is already read (the target's) */
+  block?: Uint8Array
+}
+
+/**
+ * The blocks a reader needs for `range` of the file at `target`: every node
+ * from the root down, following only the children whose bytes overlap the
+ * range, so no leaf outside it is read or written.
+ *
+ * `seen` keeps a block from being written twice, but a repeated subtree (the
+ * same chunks twice in a file) is still entered at each of its offsets, since
+ * the range may need different children of it each time. The layouts of inner
+ * nodes (about one per 174 leaves) are kept, so that costs no second read.
+ */
+async function * walkFileRange (components: CarExportComponents, target: CID, range: FileRange, seen: Set<string>, options: AbortOptions): AsyncGenerator<Uint8Array> {
+  const stack: FileVisit[] = [{ cid: target, offset: 0, block: range.block }]
+  const innerLayouts = new Map<string, FileLayout>()
+
+  while (stack.length > 0) {
+    options.signal?.throwIfAborted()
+    const { cid, offset, block } = stack.pop() as FileVisit
+    const key = cid.toV1().toString()
+    let layout = innerLayouts.get(key)
+
+    if (layout == null) {
+      if (seen.has(key)) {
+        // written already, and with nothing below it to follow (inner nodes are in innerLayouts)
+        continue
+      }
+      seen.add(key)
+
+      const bytes = block ?? await readBytes(components.blockstore, cid, options)
+      if (cid.multihash.code !== identity.code) {
+        yield * carBlock(cid, bytes)
+      }
+
+      layout = await readFileLayout(components.getCodec, cid, bytes)
+      if (layout == null || layout.children.length === 0) {
+        continue
+      }
+      innerLayouts.set(key, layout)
+    }
+
+    // reversed so the first child is popped, and so walked, first
+    for (let i = layout.children.length - 1; i >= 0; i--) {
+      const child = layout.children[i]
+      if (offset + child.start < range.end && offset + child.end > range.start) {
+        stack.push({ cid: child.cid, offset: offset + child.start })
+      }
     }
   }
 }

@@ -5,6 +5,7 @@ import { UnixFSPath } from '@helia/car'
 import { identity } from 'multiformats/hashes/identity'
 import { exportCar } from './car-export.ts'
 import { IMMUTABLE_CACHE_CONTROL } from './defaults.ts'
+import { resolveFileRange } from './entity-bytes.ts'
 import { NotFoundError, NotImplementedError } from './errors.ts'
 import { CAR_CONTENT_TYPE, RAW_CONTENT_TYPE, parseGatewayRequest } from './parse-gateway-request.ts'
 import type { HttpRoute, RouteRequest } from './http-server.ts'
@@ -26,7 +27,8 @@ export interface TrustlessGatewayComponents {
 /**
  * `GET|HEAD /ipfs/<cid>[/<path>]` per the trustless gateway spec: single raw
  * blocks, and CARv1 streams (depth-first, no duplicates) of a DAG or part of
- * it. It answers only from blocks the edge holds; a miss is a quick 404.
+ * it, down to the blocks for a byte range of a file (`entity-bytes`). It
+ * answers only from blocks the edge holds; a miss is a quick 404.
  */
 export function trustlessGateway (components: TrustlessGatewayComponents): HttpRoute {
   return {
@@ -57,7 +59,7 @@ async function sendBlock ({ blockstore }: TrustlessGatewayComponents, { cid }: G
   res.end(head ? undefined : bytes)
 }
 
-async function sendCar (components: TrustlessGatewayComponents, { cid, path, dagScope }: GatewayRequest, { res, head, signal }: RouteRequest): Promise<void> {
+async function sendCar (components: TrustlessGatewayComponents, { cid, path, dagScope, entityBytes }: GatewayRequest, { res, head, signal }: RouteRequest): Promise<void> {
   const { blockstore, getCodec } = components
   await assertHas(blockstore, cid, { signal })
 
@@ -72,10 +74,17 @@ async function sendCar (components: TrustlessGatewayComponents, { cid, path, dag
     }
   }
 
+  // resolved before the status line, so a range that selects no bytes is a clean 400;
+  // none when the target is not a file, which makes entity-bytes moot
+  const fileRange = entityBytes == null
+    ? undefined
+    : await resolveFileRange(getCodec, target, await readBlock(blockstore, target, { signal }), entityBytes)
+  const rangeTag = fileRange == null ? '' : `.bytes-${fileRange.start}-${fileRange.end}`
+
   res.writeHead(200, {
     ...commonHeaders(cid, pathCids, path),
     'Content-Type': CAR_RESPONSE_TYPE,
-    Etag: `"${cid}.car.${dagScope}${path === '' ? '' : `.${shortHash(path)}`}"`,
+    Etag: `"${cid}.car.${dagScope}${rangeTag}${path === '' ? '' : `.${shortHash(path)}`}"`,
     'Content-Disposition': `attachment; filename="${cid}.car"`
   })
 
@@ -85,7 +94,7 @@ async function sendCar (components: TrustlessGatewayComponents, { cid, path, dag
   }
 
   const names = path.split('/').filter(name => name !== '')
-  const car = exportCar(components, cid, { path: { cids: pathCids, names }, dagScope, signal })
+  const car = exportCar(components, cid, { path: { cids: pathCids, names }, dagScope, fileRange, signal })
 
   // a block missing mid-DAG rejects here, after the headers: http-server cuts the socket
   await pipeline(Readable.from(car), res, { signal })

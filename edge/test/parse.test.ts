@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseEdgeArgs } from '../bin/parse-edge-args.ts'
-import { negotiateFormat, parseGatewayRequest } from '../node/parse-gateway-request.ts'
+import { resolveEntityBytes } from '../node/entity-bytes.ts'
+import { negotiateFormat, parseEntityBytes, parseGatewayRequest } from '../node/parse-gateway-request.ts'
 import { readUnixfsHeader } from '../node/unixfs-header.ts'
 
 const CID_V1 = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
@@ -31,6 +32,13 @@ describe('negotiateFormat', () => {
     expect(thrown(() => negotiateFormat(null, undefined))).toBe('NotAcceptableError')
     expect(thrown(() => negotiateFormat(null, 'application/vnd.ipld.car; version=2'))).toBe('NotAcceptableError')
     expect(thrown(() => negotiateFormat('tar', undefined))).toBe('NotAcceptableError')
+    expect(thrown(() => negotiateFormat(null, 'application/vnd.ipld.car; order=foo'))).toBe('NotAcceptableError')
+  })
+
+  it('accepts any CAR order and dups it can answer with dfs and no duplicates', () => {
+    expect(negotiateFormat(null, 'application/vnd.ipld.car; version=1; order=dfs; dups=y')).toBe('car')
+    expect(negotiateFormat(null, 'application/vnd.ipld.car; order=unk; dups=n')).toBe('car')
+    expect(negotiateFormat(null, 'application/vnd.ipld.car; order=foo, application/vnd.ipld.raw; q=0.5')).toBe('raw')
   })
 })
 
@@ -47,6 +55,58 @@ describe('parseGatewayRequest', () => {
     expect(thrown(() => parseGatewayRequest(new URL('http://edge/ipfs/xyz?format=raw'), {}))).toBe('BadRequestError')
     expect(thrown(() => parseGatewayRequest(new URL(`http://edge/ipfs/${CID_V1}/a?format=raw`), {}))).toBe('BadRequestError')
     expect(thrown(() => parseGatewayRequest(new URL(`http://edge/ipfs/${CID_V1}?format=car&dag-scope=x`), {}))).toBe('BadRequestError')
+  })
+
+  it('takes entity-bytes as implying dag-scope=entity, and ignores it with block or all', () => {
+    const implied = parseGatewayRequest(new URL(`http://edge/ipfs/${CID_V1}?format=car&entity-bytes=-1024:*`), {})
+    expect(implied.dagScope).toBe('entity')
+    expect(implied.entityBytes).toEqual({ from: -1024, to: '*' })
+
+    const all = parseGatewayRequest(new URL(`http://edge/ipfs/${CID_V1}?format=car&dag-scope=all&entity-bytes=0:9`), {})
+    expect(all.dagScope).toBe('all')
+    expect(all.entityBytes).toBeUndefined()
+  })
+
+  it('accepts car-version=1, car-order=dfs|unk and car-dups=n|y, and refuses other values', () => {
+    const ok = `http://edge/ipfs/${CID_V1}?format=car&car-version=1&car-order=dfs&car-dups=y`
+    expect(parseGatewayRequest(new URL(ok), {}).format).toBe('car')
+    expect(thrown(() => parseGatewayRequest(new URL(`http://edge/ipfs/${CID_V1}?format=car&car-order=bfs`), {}))).toBe('BadRequestError')
+    expect(thrown(() => parseGatewayRequest(new URL(`http://edge/ipfs/${CID_V1}?format=car&car-dups=maybe`), {}))).toBe('BadRequestError')
+    expect(thrown(() => parseGatewayRequest(new URL(`http://edge/ipfs/${CID_V1}?format=car&car-version=2`), {}))).toBe('BadRequestError')
+  })
+})
+
+describe('parseEntityBytes', () => {
+  it('reads offsets, negative offsets and *', () => {
+    expect(parseEntityBytes('0:*')).toEqual({ from: 0, to: '*' })
+    expect(parseEntityBytes('499:-1000')).toEqual({ from: 499, to: -1000 })
+    expect(parseEntityBytes('-10:-1')).toEqual({ from: -10, to: -1 })
+    expect(parseEntityBytes('-0:7')).toEqual({ from: 0, to: 7 })
+  })
+
+  it('refuses what is not a range, or empty whatever the file', () => {
+    for (const text of ['', '5', '1:2:3', '*:5', 'a:b', '1.5:3', '0x10:*', ' 1:2', '1:', ':5', '+1:2', '99999999999999999999:*', '10:5', '-1:-10']) {
+      expect(thrown(() => parseEntityBytes(text)), text).toBe('BadRequestError')
+    }
+  })
+})
+
+describe('resolveEntityBytes', () => {
+  it('resolves inclusive offsets to a half-open range, clamped to the file', () => {
+    expect(resolveEntityBytes({ from: 0, to: '*' }, 100)).toEqual({ start: 0, end: 100 })
+    expect(resolveEntityBytes({ from: 10, to: 19 }, 100)).toEqual({ start: 10, end: 20 })
+    expect(resolveEntityBytes({ from: -10, to: '*' }, 100)).toEqual({ start: 90, end: 100 })
+    expect(resolveEntityBytes({ from: 5, to: -6 }, 100)).toEqual({ start: 5, end: 95 })
+    expect(resolveEntityBytes({ from: 90, to: 1000 }, 100)).toEqual({ start: 90, end: 100 })
+    expect(resolveEntityBytes({ from: -1000, to: 9 }, 100)).toEqual({ start: 0, end: 10 })
+    expect(resolveEntityBytes({ from: 0, to: '*' }, 0)).toEqual({ start: 0, end: 0 })
+  })
+
+  it('refuses a range that selects no byte of the file', () => {
+    expect(thrown(() => resolveEntityBytes({ from: 100, to: '*' }, 100))).toBe('BadRequestError')
+    expect(thrown(() => resolveEntityBytes({ from: -10, to: 50 }, 100))).toBe('BadRequestError')
+    expect(thrown(() => resolveEntityBytes({ from: 0, to: -101 }, 100))).toBe('BadRequestError')
+    expect(thrown(() => resolveEntityBytes({ from: 0, to: 10 }, 0))).toBe('BadRequestError')
   })
 })
 
@@ -77,13 +137,19 @@ describe('parseEdgeArgs', () => {
 describe('readUnixfsHeader', () => {
   it('reads type and fanout of a HAMT shard, past its bitfield', () => {
     const data = Buffer.from('080512204000000006010100008000180028042000a200000000008440000001020000082822308002', 'hex')
-    expect(readUnixfsHeader(data)).toEqual({ type: 'hamt-sharded-directory', fanout: 256 })
+    expect(readUnixfsHeader(data)).toEqual({ type: 'hamt-sharded-directory', fanout: 256, dataLength: 32, blockSizes: [] })
   })
 
   it('reads a file node with packed block sizes', () => {
     // Type=file, filesize=3145728, blocksizes=[1048576 x3] (packed)
     const data = Buffer.from('0802188080c0012209808040808040808040', 'hex')
-    expect(readUnixfsHeader(data).type).toBe('file')
+    expect(readUnixfsHeader(data)).toMatchObject({ type: 'file', dataLength: 0, blockSizes: [1048576, 1048576, 1048576] })
+  })
+
+  it('reads a file node with its own data and unpacked block sizes', () => {
+    // Type=file, Data='abc', filesize=15, blocksizes=5, 7 (one field each)
+    const data = Buffer.from('08021203616263180f20052007', 'hex')
+    expect(readUnixfsHeader(data)).toMatchObject({ type: 'file', dataLength: 3, blockSizes: [5, 7] })
   })
 
   it('calls missing or damaged data unknown', () => {
