@@ -1,0 +1,80 @@
+import { expectBody, timedRead } from '../support/in-page.ts'
+import { openGateway, repeat } from '../support/environment.ts'
+import { series, MiB } from '../support/stats.ts'
+import { timeCheck } from '../support/checks.ts'
+import type { BenchEnv, Measure } from '../support/environment.ts'
+import type { MeasureResult } from '../types.ts'
+import type { Page } from 'playwright-core'
+
+/**
+ * P2: the large file again, from the local store: Edgeway's SW reading its
+ * IndexedDB store (each block re-checked against its hash) vs a minimal SW
+ * answering from the Cache API, the usual offline-cache set-up.
+ */
+export const p2WarmRead: Measure = {
+  id: 'P2',
+  title: 'Warm read',
+  async run (env: BenchEnv): Promise<MeasureResult> {
+    const file = env.content.large
+    const edgewayContext = await env.browser.newContext()
+    const cacheContext = await env.browser.newContext()
+    try {
+      const edgewayPage = await edgewayContext.newPage()
+      await openGateway(env, edgewayPage)
+      const url = `/ipfs/${env.root}/${file.path}`
+      expectBody(await timedRead(edgewayPage, { url, sha256: true }), file, 'P2 priming read')
+      // the store is written behind the stream: give it a moment to settle
+      await edgewayPage.waitForTimeout(2000)
+      const edgeBlocksBefore = await edgeBlocks(edgewayPage)
+
+      const cachePage = await cacheContext.newPage()
+      await primeCacheApi(env, cachePage, `/cached/files/${file.path}`)
+
+      const edgeway: number[] = []
+      const cache: number[] = []
+      await repeat(env, `P2 ${file.bytes / MiB} MiB`, async (run, recorded) => {
+        const fromStore = await timedRead(edgewayPage, { url, sha256: run === 0 })
+        expectBody(fromStore, file, 'P2 Edgeway')
+        const fromCache = await timedRead(cachePage, { url: `/cached/files/${file.path}`, sha256: run === 0 })
+        expectBody(fromCache, file, 'P2 Cache API')
+        if (recorded) {
+          edgeway.push(fromStore.totalMs)
+          cache.push(fromCache.totalMs)
+        }
+      })
+      const edgeBlocksAfter = await edgeBlocks(edgewayPage)
+      const subject = series('Edgeway SW (IndexedDB)', 'ms', edgeway)
+      const anchor = series('Cache API via SW', 'ms', cache)
+      return {
+        id: 'P2',
+        title: this.title,
+        description: `The same ${file.bytes / MiB} MiB file read again by the page: from Edgeway's local store (every block re-checked) vs a service worker answering from the Cache API.`,
+        status: 'ok',
+        note: edgeBlocksAfter > edgeBlocksBefore ? `${edgeBlocksAfter - edgeBlocksBefore} blocks came from the edge during warm reads` : undefined,
+        series: [subject, anchor],
+        checks: [timeCheck(subject, anchor, 1.2)],
+        extra: { edgeBlocksDuringWarmReads: edgeBlocksAfter - edgeBlocksBefore }
+      }
+    } finally {
+      await Promise.all([edgewayContext.close(), cacheContext.close()])
+    }
+  }
+}
+
+async function edgeBlocks (page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const stats = await (await fetch('/_edgeway/stats')).json() as { blocks: { edge: number } }
+    return stats.blocks.edge
+  })
+}
+
+/** A page under the Cache-API service worker, with `path` put in its cache. */
+export async function primeCacheApi (env: BenchEnv, page: Page, path: string): Promise<void> {
+  await page.goto(`${env.plain}/cached/page.html`)
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.register('/cached/sw.js', { scope: '/cached/' })
+    await navigator.serviceWorker.ready
+  })
+  await page.waitForFunction(() => navigator.serviceWorker.controller != null, null, { timeout: 30_000 })
+  await page.evaluate(async (path) => { await (await caches.open('bench')).add(path) }, path)
+}

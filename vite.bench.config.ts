@@ -1,0 +1,22 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'vite'
+
+/** Pages the benchmark opens next to Edgeway's own: vanilla verified-fetch and the hash-cost page. */
+export default defineConfig({
+  publicDir: false,
+  logLevel: 'warn',
+  build: {
+    outDir: 'bench/.build',
+    emptyOutDir: true,
+    target: 'es2022',
+    minify: true,
+    lib: {
+      entry: {
+        vanilla: resolve(import.meta.dirname, 'bench/pages/vanilla.ts'),
+        hash: resolve(import.meta.dirname, 'bench/pages/hash.ts')
+      },
+      formats: ['es'],
+      fileName: (_format, name) => `${name}.js`
+    }
+  }
+})
