@@ -1,4 +1,4 @@
-import { IDBBlockstore } from 'blockstore-idb'
+import { IdbBlockstore } from './idb-blockstore.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 /**
@@ -8,9 +8,9 @@ import type { AbortOptions } from '@libp2p/interface'
  */
 export const LOCAL_STORE_NAME = 'edgeway-blocks'
 
-export async function openLocalStore (options: AbortOptions = {}): Promise<IDBBlockstore> {
+export async function openLocalStore (options: AbortOptions = {}): Promise<IdbBlockstore> {
   options.signal?.throwIfAborted()
-  const store = new IDBBlockstore(LOCAL_STORE_NAME)
+  const store = new IdbBlockstore(LOCAL_STORE_NAME)
   await store.open()
   return store
 }

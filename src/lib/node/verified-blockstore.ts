@@ -16,6 +16,9 @@ const MIN_TRUNCATED_DIGEST = 20
 /** Blocks read by `has()` and kept for the `get()` that follows it. */
 const MAX_CHECKED = 64
 
+/** Verified blocks this small (DAG nodes, not file leaves) stay in `checked` after a `get`: paths are walked more than once. */
+const KEEP_CHECKED_BELOW = 64 * 1024
+
 export class CorruptBlockError extends Error {
   static name = 'CorruptBlockError'
   name = 'CorruptBlockError'
@@ -40,6 +43,8 @@ export class VerifiedBlockstore implements Blockstore {
   private readonly child: Blockstore
   private readonly log: Logger
   private readonly pending = new Map<string, { block: Uint8Array, written: Promise<void> }>()
+  private pendingBytes = 0
+  private readonly drainWaiters = new Set<() => void>()
   private readonly checked = new Map<string, Uint8Array>()
 
   constructor (child: Blockstore, log: Logger) {
@@ -50,6 +55,18 @@ export class VerifiedBlockstore implements Blockstore {
   /** Resolves when every write started so far has settled. */
   async flush (): Promise<void> {
     await Promise.all([...this.pending.values()].map(async p => p.written))
+  }
+
+  /** Bytes accepted by `put` and not yet written. */
+  get unwrittenBytes (): number {
+    return this.pendingBytes
+  }
+
+  /** Resolves once the bytes waiting to be written are at most `bytes`: how a fast source waits for a slow store. */
+  async drained (bytes: number): Promise<void> {
+    while (this.pendingBytes > bytes) {
+      await new Promise<void>(resolve => { this.drainWaiters.add(resolve) })
+    }
   }
 
   /**
@@ -68,24 +85,40 @@ export class VerifiedBlockstore implements Blockstore {
     if (block == null) {
       return false
     }
+    this.remember(key, block)
+    return true
+  }
+
+  private remember (key: string, block: Uint8Array): void {
+    this.checked.delete(key)
     this.checked.set(key, block)
     if (this.checked.size > MAX_CHECKED) {
       this.checked.delete(this.checked.keys().next().value as string)
     }
-    return true
+  }
+
+  /** A block held in memory (written behind, or just checked), without touching the store. */
+  peek (cid: CID): Uint8Array | undefined {
+    const key = keyOf(cid)
+    return this.pending.get(key)?.block ?? this.checked.get(key)
   }
 
   async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     const key = keyOf(cid)
     const ready = this.pending.get(key)?.block ?? this.checked.get(key)
     if (ready != null) {
-      this.checked.delete(key)
+      if (ready.byteLength >= KEEP_CHECKED_BELOW) {
+        this.checked.delete(key)
+      }
       yield ready
       return
     }
     const block = await this.readVerified(cid, options)
     if (block == null) {
       throw new CorruptBlockError(`Stored block ${cid} did not match its hash and was removed`)
+    }
+    if (block.byteLength < KEEP_CHECKED_BELOW) {
+      this.remember(key, block)
     }
     yield block
   }
@@ -103,8 +136,14 @@ export class VerifiedBlockstore implements Blockstore {
       this.log.error('could not store %c, it stays uncached - %e', cid, err)
     }).finally(() => {
       this.pending.delete(key)
+      this.pendingBytes -= block.byteLength
+      for (const wake of this.drainWaiters) {
+        wake()
+      }
+      this.drainWaiters.clear()
     })
     this.pending.set(key, { block, written })
+    this.pendingBytes += block.byteLength
     return cid
   }
 
