@@ -3,10 +3,12 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 as sha256Hasher } from 'multiformats/hashes/sha2'
 import { launchBrowser } from './support/browser.ts'
-import { startLyingEdge } from './support/lying-edge.ts'
+import { startForgingProxy, startLyingEdge } from './support/lying-edge.ts'
+import { makeSite, randomFile, sha256 } from './support/content.ts'
 import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
-import { spawnLauncher } from './support/processes.ts'
-import type { LyingEdge } from './support/lying-edge.ts'
+import { spawnEdge, spawnLauncher } from './support/processes.ts'
+import type { ForgingProxy, LyingEdge } from './support/lying-edge.ts'
+import type { EdgeInfo } from '../edge/node/types.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { Browser } from 'playwright-core'
 
@@ -44,5 +46,45 @@ describe('an edge that sends wrong bytes', () => {
     }
     // the second attempt asked the edge again: the first one's bytes were not kept
     expect(liar.lies()).toBeGreaterThanOrEqual(2)
+  })
+})
+
+describe('an edge whose CAR stream carries a forged block, listed before an honest edge', () => {
+  const FILE = randomFile(6 * 1024 * 1024 + 4321)
+  let site: Awaited<ReturnType<typeof makeSite>>
+  let honest: Running<EdgeInfo>
+  let forger: ForgingProxy
+  let launcher: Running<LauncherInfo>
+  let browser: Browser
+
+  beforeAll(async () => {
+    site = await makeSite({ 'film.bin': FILE })
+    honest = await spawnEdge(['--serve', site.dir])
+    // a byte in the third 256 KiB leaf: the blocks before it are genuine, this one is not
+    forger = await startForgingProxy(honest.info.http, 700_000)
+    launcher = await spawnLauncher(['--edge', forger.url, '--edge', honest.info.http])
+    browser = await launchBrowser()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await launcher?.stop()
+    await forger?.stop()
+    await honest?.stop()
+    await site?.remove()
+  })
+
+  it('delivers exactly the file: the forged block is refused and the rest comes from the honest edge', async () => {
+    const page = await (await browser.newContext()).newPage()
+    await openThroughServiceWorker(page, `${launcher.info.gateway}/`)
+    const result = await fetchInPage(page, `/ipfs/${honest.info.roots[site.dir]}/film.bin`)
+    expect(result.status).toBe(200)
+    expect(result.length).toBe(FILE.byteLength)
+    expect(result.sha256).toBe(sha256(FILE))
+    expect(forger.forged()).toBeGreaterThanOrEqual(1)
+    // read again from the local store: what was kept is the file, not the forgery
+    const again = await fetchInPage(page, `/ipfs/${honest.info.roots[site.dir]}/film.bin`)
+    expect(again.sha256).toBe(sha256(FILE))
+    expect(again.headers['x-edgeway-source']).toMatch(/^cache=[1-9]\d*, edge=0, peer=0$/)
   })
 })

@@ -2,6 +2,7 @@ import { errorToResponse } from './error-to-response.ts'
 import { ContentError, InvalidRequestError, NotInDagError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
 import { toIpfsUrl } from './parse-gateway-url.ts'
+import { CarPrefetch } from './car-prefetch.ts'
 import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
@@ -77,7 +78,11 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
         watchdog.touch()
       }
     }
-    const edgewayFile = await resolveFile(node, address, options.method, { signal, onProgress })
+    // one response's batched CAR fetching, when an edge speaks HTTP
+    const prefetch = node.cars.available
+      ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), signal })
+      : undefined
+    const edgewayFile = await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')) })
     const init: VerifiedFetchInit & StreamFileOptions & { blockReadConcurrency: number } = {
       method: options.method,
       headers,
@@ -86,6 +91,7 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
       redirect: options.redirect ?? 'follow',
       blockReadConcurrency: BLOCK_READ_CONCURRENCY,
       edgewayFile,
+      edgewayPrefetch: prefetch,
       edgewayReadAheadBytes: node.config.readAheadBytes,
       allowLocal: node.config.allowLocal,
       allowInsecure: node.config.allowInsecure,
@@ -152,6 +158,26 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
     }
   })
   return withHeaders(response, first.done === true ? null : body, responseHeaders)
+}
+
+/**
+ * The most a response holds of blocks delivered and not yet read: what runs
+ * ahead of the reader plus the blocks at a window's edges, with room to
+ * spare. More is an edge sending what nobody asked for.
+ */
+function heldLimit (window: number): number {
+  return 4 * window + 4 * 1024 * 1024
+}
+
+/** `bytes=N-` or `bytes=N-M` as a range to fetch; anything else (suffix, multi) fetches the whole file. */
+function simpleRange (range: string | null): { from: number, to: number | '*' } | undefined {
+  const match = /^bytes=(\d+)-(\d*)$/.exec(range?.trim() ?? '')
+  if (match == null) {
+    return undefined
+  }
+  const from = Number(match[1])
+  const to = match[2] === '' ? '*' : Number(match[2])
+  return Number.isSafeInteger(from) && (to === '*' || (Number.isSafeInteger(to) && to >= from)) ? { from, to } : undefined
 }
 
 /** verified-fetch's own error responses, as Edgeway's typed errors. */

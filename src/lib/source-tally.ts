@@ -41,6 +41,12 @@ export class SourceTally {
         this.remember(detail.cid, detail.source)
         return true
       }
+      case 'edgeway:block:delivered': {
+        // a block from a CAR, used by this response (it reaches the store behind, without Helia's events)
+        const detail = event.detail as BlockReceivedDetail
+        this.add(detail.cid, detail.source)
+        return true
+      }
       case 'helia:block-broker:receive-block': {
         const detail = event.detail as { provider: { toString(): string }, cid: { toString(): string } }
         this.remember(detail.cid.toString(), this.edgePeers.has(detail.provider.toString()) ? 'edge' : 'peer')

@@ -2,8 +2,11 @@ import { MEDIA_TYPE_DAG_PB, MEDIA_TYPE_OCTET_STREAM } from '@helia/verified-fetc
 import { exporter } from 'ipfs-unixfs-exporter'
 import { concat } from 'uint8arrays/concat'
 import type { PluginContext, PluginOptions, VerifiedFetchPlugin, VerifiedFetchPluginFactory } from '@helia/verified-fetch'
-import type { UnixFSFile } from 'ipfs-unixfs-exporter'
+import type { CarPrefetch, ReadableBlocks } from './car-prefetch.ts'
 import type { CID } from 'multiformats/cid'
+
+/** Windows being fetched at once: the one being read and those after it. */
+const WINDOWS_IN_FLIGHT = 3
 
 /** Bytes read to detect a file's content type. */
 const SNIFF_BYTES = 4096
@@ -14,6 +17,8 @@ export interface StreamFileOptions {
   edgewayFile?: CID
   /** How many bytes past the reader's position may be fetched */
   edgewayReadAheadBytes?: number
+  /** Batched fetching for this response: each window's blocks come as one CAR */
+  edgewayPrefetch?: CarPrefetch
 }
 
 /**
@@ -56,6 +61,19 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
     const size = Number(entry.size)
     const filename = context.url.searchParams.get('filename') ?? context.terminalElement.name
     const window = (context as PluginContext & StreamFileOptions).edgewayReadAheadBytes ?? 4 * 1024 * 1024
+    const prefetch = (context as PluginContext & StreamFileOptions).edgewayPrefetch
+    const fileCid = entry.cid
+    // where the bytes asked for end: a stream started for a window runs to there
+    let end = size
+    // the blocks of one window: from the response's CAR stream when batching, else block by block
+    const blocksFor = (offset: number): ReadableBlocks => prefetch?.fileView(fileCid, offset, end) ?? context.blockstore
+    const read: WindowReader = async function * (offset, length) {
+      const windowEntry = await exporter(fileCid, blocksFor(offset), context)
+      if (windowEntry.type !== 'file') {
+        throw new TypeError(`${fileCid} is not a file`)
+      }
+      yield * windowEntry.content({ ...context, offset, length, blockReadConcurrency: 16 })
+    }
     const headers = new Headers({
       'content-disposition': `${context.url.searchParams.get('download') === 'true' ? 'attachment' : 'inline'}; ${dispositionFilename(filename)}`,
       'x-ipfs-roots': context.ipfsRoots.map(cid => cid.toV1().toString()).join(','),
@@ -69,24 +87,25 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
       if (slice == null) {
         return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } })
       }
-      headers.set('content-type', await this.contentType(entry, filename, context, true))
+      end = slice.offset + slice.length
+      headers.set('content-type', await this.contentType(read, size, filename, true))
       headers.set('content-length', String(slice.length))
       headers.set('content-range', `bytes ${slice.offset}-${slice.offset + slice.length - 1}/${size}`)
-      return new Response(context.method === 'HEAD' ? null : windowedStream(entry, slice.offset, slice.length, window, context), { status: 206, headers })
+      return new Response(context.method === 'HEAD' ? null : windowedStream(read, slice.offset, slice.length, window), { status: 206, headers })
     }
-    headers.set('content-type', await this.contentType(entry, filename, context, false))
+    headers.set('content-type', await this.contentType(read, size, filename, false))
     headers.set('content-length', String(size))
-    return new Response(context.method === 'HEAD' || size === 0 ? null : windowedStream(entry, 0, size, window, context), { status: 200, headers })
+    return new Response(context.method === 'HEAD' || size === 0 ? null : windowedStream(read, 0, size, window), { status: 200, headers })
   }
 
   /** From the file name and the first bytes, read on their own (not the whole file). */
-  private async contentType (entry: UnixFSFile, filename: string, context: PluginContext, isRange: boolean): Promise<string> {
+  private async contentType (read: WindowReader, size: number, filename: string, isRange: boolean): Promise<string> {
     if (isRange || this.options.contentTypeParser == null) {
       return MEDIA_TYPE_OCTET_STREAM
     }
-    const length = Math.min(SNIFF_BYTES, Number(entry.size))
+    const length = Math.min(SNIFF_BYTES, size)
     const chunks: Uint8Array[] = []
-    for await (const chunk of entry.content({ ...context, offset: 0, length })) {
+    for await (const chunk of read(0, length)) {
       chunks.push(chunk)
     }
     const bytes = chunks.length === 1 ? chunks[0] : concat(chunks)
@@ -94,12 +113,15 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
   }
 }
 
+/** Reads `length` bytes of the file from `offset`. */
+type WindowReader = (offset: number, length: number) => AsyncGenerator<Uint8Array>
+
 /**
  * The file from `offset` for `length` bytes, fetched window by window. The
  * next window's walk starts when the current one starts being read, so at
  * most two windows of blocks are in memory.
  */
-function windowedStream (entry: UnixFSFile, offset: number, length: number, window: number, context: PluginContext): ReadableStream<Uint8Array> {
+function windowedStream (read: WindowReader, offset: number, length: number, window: number): ReadableStream<Uint8Array> {
   const end = offset + length
   let next = offset
   const open = (): AsyncGenerator<Uint8Array> | undefined => {
@@ -107,23 +129,21 @@ function windowedStream (entry: UnixFSFile, offset: number, length: number, wind
       return undefined
     }
     const take = Math.min(window, end - next)
-    const windowContent = entry.content({ ...context, offset: next, length: take, blockReadConcurrency: 16 })
+    const windowContent = read(next, take)
     next += take
     return windowContent
   }
   let current = open()
-  let upcoming: { iterator: AsyncGenerator<Uint8Array>, first: Promise<IteratorResult<Uint8Array>> } | undefined
-  const startUpcoming = (): void => {
-    const iterator = open()
-    upcoming = iterator == null ? undefined : { iterator, first: iterator.next() }
-  }
+  // the windows after the current one, already fetching
+  const ahead: Array<{ iterator: AsyncGenerator<Uint8Array>, first: Promise<IteratorResult<Uint8Array>> }> = []
   let pendingFirst: Promise<IteratorResult<Uint8Array>> | undefined
 
   return new ReadableStream<Uint8Array>({
     async pull (controller) {
       while (current != null) {
-        if (upcoming == null && next < end) {
-          startUpcoming()
+        while (ahead.length < WINDOWS_IN_FLIGHT - 1 && next < end) {
+          const iterator = open()!
+          ahead.push({ iterator, first: iterator.next() })
         }
         const result = await (pendingFirst ?? current.next())
         pendingFirst = undefined
@@ -131,14 +151,14 @@ function windowedStream (entry: UnixFSFile, offset: number, length: number, wind
           controller.enqueue(result.value)
           return
         }
-        current = upcoming?.iterator
-        pendingFirst = upcoming?.first
-        upcoming = undefined
+        const following = ahead.shift()
+        current = following?.iterator ?? open()
+        pendingFirst = following?.first
       }
       controller.close()
     },
     async cancel () {
-      await Promise.all([current?.return(undefined), upcoming?.iterator.return(undefined)])
+      await Promise.all([current?.return(undefined), ...ahead.map(async window => window.iterator.return(undefined))])
     }
   }, { highWaterMark: 0 })
 }

@@ -23,6 +23,7 @@ export interface EdgeEndpoint {
 /** Progress events Edgeway itself emits. Undeclared names do not compile. */
 export type EdgewayProgressEventName =
   | 'edgeway:block:received'
+  | 'edgeway:block:delivered'
   | 'edgeway:block:rejected'
 
 export interface BlockReceivedDetail {

@@ -9,6 +9,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { webSockets } from '@libp2p/websockets'
 import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
+import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { isInsecureMultiaddr, isLocalHost, multiaddrHost } from '../address-policy.ts'
 import { streamFilePlugin } from '../stream-file-plugin.ts'
@@ -27,11 +28,18 @@ export interface EdgeNodeInit {
   blockstore: Blockstore
 }
 
+/** How long a node with HTTP edges waits before dialling its edges over libp2p. */
+const BITSWAP_DIAL_DELAY_MS = 3000
+
 /** A running Helia node wired to the configured edges, with verified-fetch on top. */
 export interface EdgeNode {
   helia: Helia
   verifiedFetch: VerifiedFetch
   config: EdgewayConfig
+  /** Batched fetching from the edges' trustless gateways (CAR requests) */
+  cars: EdgeCarFetcher
+  /** The local store, hash-checked on read, written behind */
+  local: VerifiedBlockstore
   /** Configured edges' peer ids, as CID strings (how bitswap progress events name peers) */
   edgePeers: ReadonlySet<string>
   /** Resolves when verified blocks received so far are written to the local store */
@@ -76,7 +84,9 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   await helia.start()
   let stopDialling = (): void => {}
   if ('libp2p' in helia) {
-    stopDialling = keepConnected((helia as Helia & { libp2p: Parameters<typeof keepConnected>[0] }).libp2p, multiaddrs, log)
+    // with HTTP edges, CAR streams carry the content and bitswap is the fallback: dial after the first responses
+    const firstDialAfterMs = config.edges.some(edge => edge.http != null) ? BITSWAP_DIAL_DELAY_MS : 0
+    stopDialling = keepConnected((helia as Helia & { libp2p: Parameters<typeof keepConnected>[0] }).libp2p, multiaddrs, log, { firstDialAfterMs })
   }
   const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin()] })
   const edgePeers = new Set(config.edges.flatMap(edge => {
@@ -91,6 +101,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     helia,
     verifiedFetch,
     config,
+    cars: new EdgeCarFetcher(config.edges),
+    local: store,
     edgePeers,
     flush: async () => { await store.flush() },
     async stop () {

@@ -4,12 +4,21 @@ import type { Libp2p, Logger } from '@libp2p/interface'
 const FIRST_REDIAL_MS = 500
 const MAX_REDIAL_MS = 30_000
 
+export interface KeepConnectedOptions {
+  /**
+   * Wait this long before the first dial. A connection's handshake costs the
+   * service worker CPU its first responses need; when edges also speak HTTP,
+   * bitswap is the fallback and can wait.
+   */
+  firstDialAfterMs?: number
+}
+
 /**
  * Keeps a libp2p connection open to each configured edge: bitswap asks the
  * peers it is connected to, so a dropped edge must be dialled again. Returns
  * a function that stops re-dialling.
  */
-export function keepConnected (libp2p: Libp2p, multiaddrs: string[], log: Logger): () => void {
+export function keepConnected (libp2p: Libp2p, multiaddrs: string[], log: Logger, options: KeepConnectedOptions = {}): () => void {
   const targets = multiaddrs.map(ma => multiaddr(ma))
   const timers = new Set<ReturnType<typeof setTimeout>>()
   let stopped = false
@@ -41,7 +50,17 @@ export function keepConnected (libp2p: Libp2p, multiaddrs: string[], log: Logger
     timers.add(timer)
   }
 
-  targets.forEach((_, index) => { dial(index) })
+  targets.forEach((_, index) => {
+    if (options.firstDialAfterMs == null || options.firstDialAfterMs <= 0) {
+      dial(index)
+      return
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      dial(index)
+    }, options.firstDialAfterMs)
+    timers.add(timer)
+  })
   return () => {
     stopped = true
     timers.forEach(timer => { clearTimeout(timer) })
