@@ -31,6 +31,12 @@ export interface CarPrefetchInit {
   readAheadBytes: number
   /** Most bytes held undelivered; past it, the oldest delivered blocks are dropped */
   maxHeldBytes: number
+  /**
+   * A file is asked for in CARs of at most this many bytes, one after the
+   * other (a multiple of the reader's window, so windows do not straddle two).
+   * A CAR the browser is left to buffer cannot grow past it.
+   */
+  segmentBytes: number
   /** CARs started again from where the reader is, after one ended early */
   maxRestarts?: number
   signal?: AbortSignal
@@ -78,6 +84,8 @@ export class CarPrefetch {
   private deliveredBytes = 0
   /** Small blocks already used, kept for the next reader of the same DAG node */
   private readonly kept = new Map<string, Uint8Array>()
+  /** Every block a CAR delivered and a reader took: a CAR sends each once, so a second read is the store's */
+  private readonly taken = new Set<string>()
   private readonly waiters = new Map<string, Set<() => void>>()
   private readonly streams: FileStream[] = []
   private readonly running = new Set<Promise<void>>()
@@ -90,7 +98,10 @@ export class CarPrefetch {
   constructor (init: CarPrefetchInit) {
     this.init = init
     // a response given up must not leave a stream paused forever
-    init.signal?.addEventListener('abort', () => { this.wakeProducer() }, { once: true })
+    init.signal?.addEventListener('abort', () => {
+      this.wakeProducer()
+      this.wakeReaders()
+    }, { once: true })
   }
 
   /**
@@ -98,8 +109,9 @@ export class CarPrefetch {
    * ends at). Its CAR starts on the first block the local store lacks.
    */
   pathView (query: CarQuery): ReadableBlocks {
-    const to = query.range?.to
-    const stream: FileStream = { query, from: query.range?.from ?? 0, to: to == null || to === '*' ? Infinity : to, ended: false, failed: false }
+    const from = query.range?.from ?? 0
+    const to = Math.min(query.range == null || query.range.to === '*' ? Infinity : query.range.to, from + this.init.segmentBytes - 1)
+    const stream: FileStream = { query: { ...query, range: query.range == null ? undefined : { from, to } }, from, to, ended: false, failed: false }
     this.streams.push(stream)
     return new PrefetchView(this, () => stream)
   }
@@ -119,7 +131,7 @@ export class CarPrefetch {
   /**
    * The stream whose range holds `offset`: one running or yet to start
    * first, else one that has ended (what it brought is in the store); a new
-   * one, to the end of the range read, when there is none.
+   * one, for the next segment of the range read, when there is none.
    */
   private coveringStream (file: CID, offset: number, end: number): FileStream {
     const covers = (stream: FileStream): boolean => stream.file?.equals(file) === true && stream.from <= offset && offset <= stream.to
@@ -130,7 +142,8 @@ export class CarPrefetch {
     return this.newStream(file, offset, end - 1)
   }
 
-  private newStream (file: CID, from: number, to: number): FileStream {
+  private newStream (file: CID, from: number, last: number): FileStream {
+    const to = Math.min(last, from + this.init.segmentBytes - 1)
     const stream: FileStream = { file, query: { cid: file, range: { from, to: Number.isFinite(to) ? to : '*' } }, from, to, ended: false, failed: false }
     this.streams.push(stream)
     return stream
@@ -153,6 +166,7 @@ export class CarPrefetch {
     }
     this.delivered.delete(key)
     this.deliveredBytes -= block.bytes.byteLength
+    this.taken.add(key)
     this.wakeProducer()
     if (block.bytes.byteLength < KEEP_BELOW_BYTES) {
       this.kept.set(key, block.bytes)
@@ -169,6 +183,10 @@ export class CarPrefetch {
 
   /** The block through a stream: the covering one if it runs, else the local store, else a new stream. */
   async fetch (cid: CID, view: PrefetchView, options: AbortOptions & ProgressOptions): Promise<Uint8Array | undefined> {
+    if (this.taken.has(blockKey(cid))) {
+      // read before (the exporter reads the block past a window's end, then the next window reads it again)
+      return this.fromStore(cid, options)
+    }
     while (true) {
       const stream = view.stream
       if (stream.ended) {
@@ -250,6 +268,7 @@ export class CarPrefetch {
     }).finally(() => {
       stream.ended = true
       this.running.delete(running)
+      this.wakeReaders()
     })
     stream.running = running
     this.running.add(running)
@@ -275,25 +294,34 @@ export class CarPrefetch {
    */
   private async waitFor (cid: CID, options: AbortOptions): Promise<void> {
     const key = blockKey(cid)
-    if (this.delivered.has(key) || this.running.size === 0) {
-      return
-    }
-    let wake = (): void => {}
-    const woken = new Promise<void>(resolve => { wake = resolve })
-    const set = this.waiters.get(key) ?? new Set()
-    set.add(wake)
-    this.waiters.set(key, set)
-    this.wakeProducer()
-    const aborted = new Promise<void>(resolve => { options.signal?.addEventListener('abort', () => { resolve() }, { once: true }) })
-    try {
-      await Promise.race([woken, Promise.all(this.running), aborted])
-    } finally {
-      set.delete(wake)
-      if (set.size === 0) {
-        this.waiters.delete(key)
+    // Woken only through `waiters`, never by racing the long-lived stream
+    // promises: a reaction left on those would keep every block read alive.
+    while (!this.delivered.has(key) && this.running.size > 0 && options.signal?.aborted !== true && this.init.signal?.aborted !== true) {
+      let wake = (): void => {}
+      const woken = new Promise<void>(resolve => { wake = resolve })
+      const set = this.waiters.get(key) ?? new Set()
+      set.add(wake)
+      this.waiters.set(key, set)
+      this.wakeProducer()
+      try {
+        await woken
+      } finally {
+        set.delete(wake)
+        if (set.size === 0) {
+          this.waiters.delete(key)
+        }
       }
     }
     options.signal?.throwIfAborted()
+  }
+
+  /** Every reader waiting for a block looks again (a stream ended, or the response was given up). */
+  private wakeReaders (): void {
+    for (const set of this.waiters.values()) {
+      for (const wake of set) {
+        wake()
+      }
+    }
   }
 
   private wakeProducer (): void {

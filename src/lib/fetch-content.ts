@@ -80,7 +80,7 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
     }
     // one response's batched CAR fetching, when an edge speaks HTTP
     const prefetch = node.cars.available
-      ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), signal })
+      ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal })
       : undefined
     const edgewayFile = await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')) })
     const init: VerifiedFetchInit & StreamFileOptions & { blockReadConcurrency: number } = {

@@ -6,7 +6,7 @@ import type { CarPrefetch, ReadableBlocks } from './car-prefetch.ts'
 import type { CID } from 'multiformats/cid'
 
 /** Windows being fetched at once: the one being read and those after it. */
-const WINDOWS_IN_FLIGHT = 3
+const WINDOWS_IN_FLIGHT = 2
 
 /** Bytes read to detect a file's content type. */
 const SNIFF_BYTES = 4096
