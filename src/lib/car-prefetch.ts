@@ -58,10 +58,6 @@ interface FileStream {
   replacement?: FileStream
 }
 
-/** DAG nodes are read again by every window of a file; leaves are read once. */
-const KEEP_BELOW_BYTES = 64 * 1024
-const KEEP_COUNT = 512
-
 /**
  * One response's batched fetching. Instead of one request per block, what a
  * reader is about to need comes as a CAR stream: the path and the file's
@@ -82,8 +78,6 @@ export class CarPrefetch {
   private readonly init: CarPrefetchInit
   private readonly delivered = new Map<string, CarBlock>()
   private deliveredBytes = 0
-  /** Small blocks already used, kept for the next reader of the same DAG node */
-  private readonly kept = new Map<string, Uint8Array>()
   /** Every block a CAR delivered and a reader took: a CAR sends each once, so a second read is the store's */
   private readonly taken = new Set<string>()
   private readonly waiters = new Map<string, Set<() => void>>()
@@ -149,13 +143,9 @@ export class CarPrefetch {
     return stream
   }
 
-  /** A block delivered or kept, or held in memory by the local store. */
+  /** A block delivered, or held in memory by the local store (written behind, or a DAG node read before). */
   take (cid: CID, options: ProgressOptions): Uint8Array | undefined {
     const key = blockKey(cid)
-    const kept = this.kept.get(key)
-    if (kept != null) {
-      return kept
-    }
     const block = this.delivered.get(key)
     if (block == null) {
       const held = this.init.local.peek(cid)
@@ -168,12 +158,6 @@ export class CarPrefetch {
     this.deliveredBytes -= block.bytes.byteLength
     this.taken.add(key)
     this.wakeProducer()
-    if (block.bytes.byteLength < KEEP_BELOW_BYTES) {
-      this.kept.set(key, block.bytes)
-      if (this.kept.size > KEEP_COUNT) {
-        this.kept.delete(this.kept.keys().next().value as string)
-      }
-    }
     void this.init.local.put(cid, block.bytes)
     options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:delivered', {
       cid: cid.toString(), source: 'edge', via: 'http', from: block.from

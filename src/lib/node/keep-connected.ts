@@ -37,30 +37,24 @@ export function keepConnected (libp2p: Libp2p, multiaddrs: string[], log: Logger
       schedule(index)
     })
   }
-  const schedule = (index: number): void => {
-    if (stopped) {
-      return
-    }
-    const delay = delays[index]
-    delays[index] = Math.min(delay * 2, MAX_REDIAL_MS)
+  const later = (index: number, delay: number): void => {
     const timer = setTimeout(() => {
       timers.delete(timer)
       dial(index)
     }, delay)
     timers.add(timer)
   }
-
-  targets.forEach((_, index) => {
-    if (options.firstDialAfterMs == null || options.firstDialAfterMs <= 0) {
-      dial(index)
+  const schedule = (index: number): void => {
+    if (stopped) {
       return
     }
-    const timer = setTimeout(() => {
-      timers.delete(timer)
-      dial(index)
-    }, options.firstDialAfterMs)
-    timers.add(timer)
-  })
+    const delay = delays[index]
+    delays[index] = Math.min(delay * 2, MAX_REDIAL_MS)
+    later(index, delay)
+  }
+
+  const first = options.firstDialAfterMs ?? 0
+  targets.forEach((_, index) => { first > 0 ? later(index, first) : dial(index) })
   return () => {
     stopped = true
     timers.forEach(timer => { clearTimeout(timer) })

@@ -57,11 +57,6 @@ export class VerifiedBlockstore implements Blockstore {
     await Promise.all([...this.pending.values()].map(async p => p.written))
   }
 
-  /** Bytes accepted by `put` and not yet written. */
-  get unwrittenBytes (): number {
-    return this.pendingBytes
-  }
-
   /** Resolves once the bytes waiting to be written are at most `bytes`: how a fast source waits for a slow store. */
   async drained (bytes: number): Promise<void> {
     while (this.pendingBytes > bytes) {
@@ -132,7 +127,12 @@ export class VerifiedBlockstore implements Blockstore {
       return cid
     }
     // not tied to the request's signal: a reader going away must not lose a verified block
-    const written = Promise.resolve(this.child.put(cid, block)).then(() => {}, (err: Error) => {
+    const written = Promise.resolve(this.child.put(cid, block)).then(() => {
+      if (block.byteLength < KEEP_CHECKED_BELOW) {
+        // a DAG node, now stored: the next window of a file reads it again
+        this.remember(key, block)
+      }
+    }, (err: Error) => {
       this.log.error('could not store %c, it stays uncached - %e', cid, err)
     }).finally(() => {
       this.pending.delete(key)
