@@ -29,12 +29,18 @@ describe('parseConfig', () => {
     expect(config.allowLocal).toBe(true)
   })
 
+  it('reads the DNSLink resolver and subdomain mode', () => {
+    const config = parseConfig({ dohResolver: 'http://127.0.0.1:8080/dns-query', subdomains: true })
+    expect(config.dohResolver).toBe('http://127.0.0.1:8080/dns-query')
+    expect(config.subdomains).toBe(true)
+  })
+
   it('takes the peer id from a multiaddr when the object has none', () => {
     expect(parseEdge({ multiaddrs: [`/ip4/1.2.3.4/tcp/1/ws/p2p/${PEER}`] }).peerId).toBe(PEER)
   })
 
   it('rejects unusable input with ConfigError', () => {
-    for (const bad of [null, 'x', { edges: 'x' }, { edges: ['ftp://x'] }, { edges: [{}] }, { timeoutMs: -1 }, { allowLocal: 'yes' }, { edges: [{ http: 'nope' }] }]) {
+    for (const bad of [null, 'x', { edges: 'x' }, { edges: ['ftp://x'] }, { edges: [{}] }, { timeoutMs: -1 }, { allowLocal: 'yes' }, { edges: [{ http: 'nope' }] }, { dohResolver: 'dns.example' }, { subdomains: 1 }]) {
       expect(() => parseConfig(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'ConfigError' }))
     }
   })

@@ -36,6 +36,20 @@ export interface EdgewayConfig {
    * @default 4194304 (4 MiB)
    */
   readAheadBytes: number
+  /**
+   * DNS-over-HTTPS endpoint (JSON API, `?name=…&type=TXT`) that resolves
+   * DNSLink names for `/ipns/<domain>`. Without one, DNSLink names are not
+   * resolved: nothing asks a public resolver implicitly.
+   */
+  dohResolver?: string
+  /**
+   * Subdomain mode: `/ipfs/<cid>/…` and `/ipns/<name>/…` on the gateway's own
+   * host redirect to `<cid>.ipfs.<host>` / `<name>.ipns.<host>`, where each
+   * content root is its own origin with its own storage.
+   *
+   * @default false
+   */
+  subdomains: boolean
 }
 
 export const DEFAULT_CONFIG: EdgewayConfig = {
@@ -43,7 +57,8 @@ export const DEFAULT_CONFIG: EdgewayConfig = {
   timeoutMs: 30_000,
   allowLocal: false,
   allowInsecure: false,
-  readAheadBytes: 4 * 1024 * 1024
+  readAheadBytes: 4 * 1024 * 1024,
+  subdomains: false
 }
 
 /** Validate untrusted input (JSON from the server, SDK options) into a full config. */
@@ -68,7 +83,13 @@ export function parseConfig (input: unknown): EdgewayConfig {
       config[key] = value
     }
   }
-  for (const key of ['allowLocal', 'allowInsecure'] as const) {
+  if (raw.dohResolver !== undefined) {
+    if (typeof raw.dohResolver !== 'string' || !/^https?:\/\//.test(raw.dohResolver)) {
+      throw new ConfigError('"dohResolver" must be an http(s) URL')
+    }
+    config.dohResolver = raw.dohResolver
+  }
+  for (const key of ['allowLocal', 'allowInsecure', 'subdomains'] as const) {
     if (raw[key] !== undefined) {
       if (typeof raw[key] !== 'boolean') {
         throw new ConfigError(`"${key}" must be true or false`)
