@@ -52,12 +52,15 @@ describe('the SW request pipeline', () => {
     expect(await response.json()).toMatchObject({ status: 500, error: 'Error' })
   })
 
-  it('answers /ipns/ with a 501 page rather than a bootstrap loop', async () => {
-    const request = new Request('http://localhost/ipns/example.com/')
-    const found = findHandler(handlers({ count: 0 }), request)
+  it('answers an /ipns/ path that names nothing with a 400 page without starting the node', async () => {
+    const starts = { count: 0 }
+    const request = new Request('http://localhost/ipns/not_a_name/')
+    const found = findHandler(handlers(starts), request)
+    expect(found?.handler.id).toBe('content')
     const response = await runHandler(found!.handler, request, found!.url)
-    expect(response.status).toBe(501)
+    expect(response.status).toBe(400)
     expect(await response.text()).toContain('data-testid="error"')
+    expect(starts.count).toBe(0)
   })
 
   it('unregisters only on a same-origin POST, never on a navigation', () => {

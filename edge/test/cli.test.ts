@@ -49,7 +49,7 @@ describe('edge CLI', () => {
     expect(code).toBe(0)
     expect((await stdout).trim().split('\n')).toEqual([firstLine])
     expect(await stderr).toBe('')
-  })
+  }, 30_000)
 
   it('exits 2 with a clear message on a bad flag', async () => {
     const child = runEdge(['--ws-port', 'seven'])

@@ -38,6 +38,16 @@ export class VerificationError extends EdgewayError {
   readonly status = 502
 }
 
+/**
+ * An IPNS name or DNSLink domain could not be resolved to content: no record,
+ * or only records that failed signature or validity checks (502).
+ */
+export class NameResolutionError extends EdgewayError {
+  static name = 'NameResolutionError'
+  name = 'NameResolutionError'
+  readonly status = 502
+}
+
 /** No source answered in time (504). */
 export class SourceTimeoutError extends EdgewayError {
   static name = 'SourceTimeoutError'

@@ -1,13 +1,16 @@
 import { errorToResponse } from './error-to-response.ts'
 import { ContentError, InvalidRequestError, NotInDagError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
-import { toIpfsUrl } from './parse-gateway-url.ts'
+import { canonicalKeyName, toGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
+import { resolveName } from './resolve-name.ts'
 import { CarPrefetch } from './car-prefetch.ts'
+import { effectiveAccept, mediaTypeOf } from './gateway/negotiate.ts'
 import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
-import type { ContentAddress } from './parse-gateway-url.ts'
+import type { ContentAddress, GatewayAddress, NameAddress } from './parse-gateway-url.ts'
+import type { ResolvedName } from './resolve-name.ts'
 import type { BlockSource, SourceCounts } from './types.ts'
 import type { StreamFileOptions } from './stream-file-plugin.ts'
 import type { VerifiedFetchInit } from '@helia/verified-fetch'
@@ -15,6 +18,8 @@ import type { AbortOptions } from '@libp2p/interface'
 
 /** Blocks of one DAG layer fetched at once, outside the windowed file stream. */
 const BLOCK_READ_CONCURRENCY = 16
+
+const MEDIA_TYPE_IPNS_RECORD = 'application/vnd.ipfs.ipns-record'
 
 /** Request headers verified-fetch acts on; everything else stays with the browser. */
 const FORWARDED_HEADERS = ['accept', 'range', 'if-none-match', 'cache-control']
@@ -41,19 +46,45 @@ export interface FetchContentOptions extends AbortOptions {
  * where its blocks came from. A request with no progress for the configured
  * timeout ends in 504 (or, once streaming, an aborted body), never a hang.
  */
-export async function fetchContent (node: EdgeNode, address: ContentAddress, options: FetchContentOptions = {}): Promise<Response> {
+export async function fetchContent (node: EdgeNode, requested: GatewayAddress, options: FetchContentOptions = {}): Promise<Response> {
   options.signal?.throwIfAborted()
   const started = performance.now()
+  const accept = options.headers?.get('accept') ?? null
+  let address: ContentAddress
+  let name: ResolvedName | undefined
+  if (requested.protocol === 'ipns') {
+    const early = await nameResponse(node, requested, options)
+    if (early != null) {
+      return early
+    }
+    try {
+      name = await resolveName(node.names, requested, { signal: options.signal ?? AbortSignal.timeout(node.config.timeoutMs) })
+    } catch (err) {
+      options.signal?.throwIfAborted()
+      return errorToResponse(err, { accept })
+    }
+    address = name.address
+  } else {
+    address = requested
+  }
   const tally = new SourceTally(node.edgePeers, options.onBlock)
   const watchdog = new IdleWatchdog(node.config.timeoutMs)
   const signal = options.signal == null ? watchdog.signal : AbortSignal.any([watchdog.signal, options.signal])
-  const accept = options.headers?.get('accept')
   const headers = new Headers()
   for (const name of FORWARDED_HEADERS) {
     const value = options.headers?.get(name)
     if (value != null) {
       headers.set(name, value)
     }
+  }
+  let wanted: string | null
+  try {
+    wanted = effectiveAccept(new URLSearchParams(address.search), accept)
+  } catch (err) {
+    return errorToResponse(err, { accept })
+  }
+  if (wanted != null) {
+    headers.set('accept', wanted)
   }
   let finished = false
   const finish = (): void => {
@@ -114,7 +145,7 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
   }
   if (response.body == null) {
     finish()
-    return withHeaders(response, null, sourceHeaders(tally.counts, started, response.headers, address))
+    return withHeaders(response, null, nameHeaders(sourceHeaders(tally.counts, started, response.headers, address), requested, name))
   }
 
   // Wait for the first bytes so the headers report the blocks that produced them.
@@ -125,7 +156,7 @@ export async function fetchContent (node: EdgeNode, address: ContentAddress, opt
   } catch (err) {
     return fail(watchdog.fired ? unavailable() : err)
   }
-  const responseHeaders = sourceHeaders(tally.counts, started, response.headers, address)
+  const responseHeaders = nameHeaders(sourceHeaders(tally.counts, started, response.headers, address), requested, name)
   const body = new ReadableStream<Uint8Array>({
     start (controller) {
       if (first.done === true) {
@@ -203,6 +234,36 @@ function sourceHeaders (counts: SourceCounts, started: number, from?: Headers, a
   }
   const expose = headers.get('Access-Control-Expose-Headers')
   headers.set('Access-Control-Expose-Headers', [expose, 'X-Edgeway-Source', 'Server-Timing', 'Etag'].filter(Boolean).join(', '))
+  return headers
+}
+
+/**
+ * What answers an /ipns/ request before any resolving: a redirect from a
+ * peer-id name to its canonical CID form, or the signed record itself
+ * (`?format=ipns-record`), which the client verifies on its own.
+ */
+async function nameResponse (node: EdgeNode, requested: NameAddress, options: FetchContentOptions): Promise<Response | undefined> {
+  const canonical = canonicalKeyName(requested.name)
+  if (canonical != null) {
+    return new Response(null, { status: 302, headers: { Location: toGatewayPath({ ...requested, name: canonical }) } })
+  }
+  const wanted = effectiveAccept(new URLSearchParams(requested.search), options.headers?.get('accept') ?? null)
+  if (wanted != null && mediaTypeOf(wanted) === MEDIA_TYPE_IPNS_RECORD) {
+    return node.verifiedFetch(toIpfsUrl(requested), { headers: { accept: MEDIA_TYPE_IPNS_RECORD }, signal: options.signal ?? AbortSignal.timeout(node.config.timeoutMs) })
+  }
+  return undefined
+}
+
+/** A response for a mutable name says so: its path, and a lifetime no longer than the record's. */
+function nameHeaders (headers: Headers, requested: GatewayAddress, name: ResolvedName | undefined): Headers {
+  if (requested.protocol !== 'ipns' || name == null) {
+    return headers
+  }
+  headers.set('X-Ipfs-Path', `/ipns/${requested.name}${requested.path}`)
+  headers.set('Cache-Control', `public, max-age=${name.ttl}`)
+  if (name.expires != null) {
+    headers.set('Expires', name.expires.toUTCString())
+  }
   return headers
 }
 

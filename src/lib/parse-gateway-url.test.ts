@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseContentUrl, parseGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
+import { canonicalKeyName, parseContentUrl, parseGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
 
 const V1 = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
 const V0 = 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG'
@@ -7,14 +7,15 @@ const V0 = 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG'
 describe('parseGatewayPath', () => {
   it('reads the CID and keeps the path and query as on the wire', () => {
     const address = parseGatewayPath(`/ipfs/${V1}/a%20b/c.txt`, '?format=raw')
-    expect(address?.cid.toString()).toBe(V1)
+    expect(address?.protocol === 'ipfs' && address.cid.toString()).toBe(V1)
     expect(address?.path).toBe('/a%20b/c.txt')
     expect(address?.search).toBe('?format=raw')
   })
 
   it('accepts a bare CID and a CIDv0', () => {
     expect(parseGatewayPath(`/ipfs/${V1}`)?.path).toBe('')
-    expect(parseGatewayPath(`/ipfs/${V0}/`)?.cid.version).toBe(0)
+    const v0 = parseGatewayPath(`/ipfs/${V0}/`)
+    expect(v0?.protocol === 'ipfs' && v0.cid.version).toBe(0)
   })
 
   it('passes paths that are not content on', () => {
@@ -26,6 +27,29 @@ describe('parseGatewayPath', () => {
   it('rejects bad content paths with InvalidRequestError (400)', () => {
     for (const path of ['/ipfs/', '/ipfs/not-a-cid', `/ipfs/${V1}/%2e%2e/x`, `/ipfs/${V1}/a%2Fb`, `/ipfs/${V1}/%E0%A4%A`, `/ipfs/${V1}/${'a'.repeat(5000)}`]) {
       expect(() => parseGatewayPath(path), path).toThrow(expect.objectContaining({ name: 'InvalidRequestError', status: 400 }))
+    }
+  })
+})
+
+describe('/ipns/ names', () => {
+  const KEY = 'k51qzi5uqu5dlxdsdu5fpuu7h69wu4ohp32iwm9pdt9nq3y5rpn3ln9j12zfhe'
+  const PEER = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
+
+  it('tells keys from DNSLink domains and keeps the path', () => {
+    expect(parseGatewayPath(`/ipns/${KEY}/a/`)).toEqual({ protocol: 'ipns', name: KEY, kind: 'key', path: '/a/', search: '' })
+    expect(parseGatewayPath(`/ipns/${PEER}`)).toMatchObject({ kind: 'key' })
+    expect(parseGatewayPath('/ipns/docs.example.org/x', '?a=1')).toEqual({ protocol: 'ipns', name: 'docs.example.org', kind: 'dnslink', path: '/x', search: '?a=1' })
+  })
+
+  it('names the canonical form of a peer-id name, and only of one', () => {
+    expect(canonicalKeyName(PEER)).toBe('k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8')
+    expect(canonicalKeyName(KEY)).toBeUndefined()
+    expect(canonicalKeyName('docs.example.org')).toBeUndefined()
+  })
+
+  it('rejects what is neither a key nor a domain', () => {
+    for (const path of ['/ipns/', '/ipns/not_a_name', '/ipns/localhost', `/ipns/${V1}`]) {
+      expect(() => parseGatewayPath(path), path).toThrow(expect.objectContaining({ name: 'InvalidRequestError' }))
     }
   })
 })

@@ -1,60 +1,92 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
 import { InvalidRequestError } from './errors.ts'
+import type { MultihashDigest } from 'multiformats/hashes/interface'
 
 /** Longest path we accept after the CID, in bytes of the raw URL path. */
 const MAX_PATH_LENGTH = 4096
 
-export interface ContentAddress {
-  protocol: 'ipfs'
-  cid: CID
+/** The multicodec of a CID that names a public key (an IPNS name). */
+const LIBP2P_KEY_CODE = 0x72
+
+/** A DNS name as DNSLink uses it: labels of letters, digits and hyphens, at least one dot. */
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i
+
+interface AddressParts {
   /** The path inside the DAG, percent-encoded as on the wire, '' or starting with '/' */
   path: string
   /** The query string, including '?', or '' */
   search: string
 }
 
+/** `/ipfs/<cid>/<path>`: immutable content. */
+export interface ContentAddress extends AddressParts {
+  protocol: 'ipfs'
+  cid: CID
+}
+
+/** `/ipns/<name>/<path>`: a mutable pointer, an IPNS key or a DNSLink domain. */
+export interface NameAddress extends AddressParts {
+  protocol: 'ipns'
+  /** The name as written in the URL */
+  name: string
+  /** `key`: a public key's IPNS name; `dnslink`: a domain with a `_dnslink` TXT record */
+  kind: 'key' | 'dnslink'
+}
+
+export type GatewayAddress = ContentAddress | NameAddress
+
 /**
- * Recognise `/ipfs/<cid>[/<path>]` and return null for anything else, so the
- * handler pipeline can pass foreign paths on. A path that claims to be content
- * but is malformed throws `InvalidRequestError` (answered as 400).
+ * Recognise `/ipfs/<cid>[/<path>]` and `/ipns/<name>[/<path>]` and return null
+ * for anything else, so the handler pipeline can pass foreign paths on. A path
+ * that claims to be content but is malformed throws `InvalidRequestError`
+ * (answered as 400).
  */
-export function parseGatewayPath (pathname: string, search = ''): ContentAddress | null {
-  const match = /^\/ipfs(?:\/([^/?#]*))?(\/.*)?$/.exec(pathname)
+export function parseGatewayPath (pathname: string, search = ''): GatewayAddress | null {
+  const match = /^\/(ipfs|ipns)(?:\/([^/?#]*))?(\/.*)?$/.exec(pathname)
   if (match == null) {
     return null
   }
-  const [, label = '', rest = ''] = match
+  const [, protocol, label = '', rest = ''] = match
   if (label === '') {
-    throw new InvalidRequestError('The path /ipfs/ needs a CID: /ipfs/<cid>/<path>')
+    throw new InvalidRequestError(`The path /${protocol}/ needs a ${protocol === 'ipfs' ? 'CID: /ipfs/<cid>' : 'name: /ipns/<name>'}/<path>`)
   }
-  return { protocol: 'ipfs', cid: parseCid(decodeSegment(label)), path: checkPath(rest), search }
+  const path = checkPath(rest)
+  if (protocol === 'ipfs') {
+    return { protocol: 'ipfs', cid: parseCid(decodeSegment(label)), path, search }
+  }
+  const name = decodeSegment(label)
+  return { protocol: 'ipns', name, kind: nameKind(name), path, search }
 }
 
 /**
- * Parse what a dApp hands the SDK: `ipfs://<cid>/<path>`, `/ipfs/<cid>/<path>`,
- * or a gateway URL `http(s)://host/ipfs/<cid>/<path>`.
+ * Parse what a dApp hands the SDK: `ipfs://<cid>/<path>`, `ipns://<name>/<path>`,
+ * `/ipfs/…`, `/ipns/…`, or a gateway URL `http(s)://host/ipfs/<cid>/<path>`.
  */
-export function parseContentUrl (resource: string | URL): ContentAddress {
+export function parseContentUrl (resource: string | URL): GatewayAddress {
   const text = resource.toString()
-  if (text.startsWith('ipfs://')) {
-    const url = new URL(text)
-    const address = parseGatewayPath(`/ipfs/${url.hostname}${url.pathname}`, url.search)
-    if (address != null) {
-      return address
-    }
-  } else {
-    const url = new URL(text, 'http://gateway.invalid')
-    const address = parseGatewayPath(url.pathname, url.search)
-    if (address != null) {
-      return address
-    }
+  const scheme = /^(ipfs|ipns):\/\//.exec(text)?.[1]
+  const url = scheme != null ? new URL(text) : new URL(text, 'http://gateway.invalid')
+  const address = scheme != null
+    ? parseGatewayPath(`/${scheme}/${url.hostname}${url.pathname}`, url.search)
+    : parseGatewayPath(url.pathname, url.search)
+  if (address != null) {
+    return address
   }
   throw new InvalidRequestError(`Not a content address: ${abbreviate(text)} (expected ipfs://<cid>/<path> or /ipfs/<cid>/<path>)`)
 }
 
-/** The canonical `ipfs://` URL verified-fetch is given for an address. */
-export function toIpfsUrl (address: ContentAddress): string {
-  return `ipfs://${address.cid.toString()}${address.path}${address.search}`
+/** The canonical `ipfs://` / `ipns://` URL verified-fetch is given for an address. */
+export function toIpfsUrl (address: GatewayAddress): string {
+  const root = address.protocol === 'ipfs' ? address.cid.toString() : address.name
+  return `${address.protocol}://${root}${address.path}${address.search}`
+}
+
+/** The address as a gateway path, `/ipfs/<cid>/<path>?<query>`. */
+export function toGatewayPath (address: GatewayAddress): string {
+  const root = address.protocol === 'ipfs' ? address.cid.toString() : address.name
+  return `/${address.protocol}/${root}${address.path}${address.search}`
 }
 
 export function parseCid (text: string): CID {
@@ -64,6 +96,46 @@ export function parseCid (text: string): CID {
     // base58btc CIDv0 and multibase CIDv1 are the only forms a gateway path carries
     throw new InvalidRequestError(`Invalid CID: ${abbreviate(text)}`)
   }
+}
+
+/**
+ * The canonical form of an IPNS key name, a CIDv1 `libp2p-key` in base36, for
+ * a name given as a peer id (`12D3Koo…`, `Qm…`); undefined when it already is
+ * canonical or is not a key.
+ */
+export function canonicalKeyName (name: string): string | undefined {
+  if (/^(1|Qm)/.test(name)) {
+    try {
+      return peerIdFromString(name).toCID().toString(base36)
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
+/** The multihash an IPNS key name stands for (its public key, or the key's hash). */
+export function keyDigest (name: string): MultihashDigest {
+  if (/^(1|Qm)/.test(name)) {
+    return peerIdFromString(name).toMultihash()
+  }
+  return CID.parse(name, name.startsWith('k') ? base36 : undefined).multihash
+}
+
+function nameKind (name: string): NameAddress['kind'] {
+  try {
+    const cid = CID.parse(name, name.startsWith('k') ? base36 : undefined)
+    if (cid.code === LIBP2P_KEY_CODE) {
+      return 'key'
+    }
+  } catch {}
+  if (canonicalKeyName(name) != null) {
+    return 'key'
+  }
+  if (DNS_NAME.test(name)) {
+    return 'dnslink'
+  }
+  throw new InvalidRequestError(`Invalid IPNS name: ${abbreviate(name)} (expected a libp2p-key CID, a peer id or a DNSLink domain)`)
 }
 
 function checkPath (path: string): string {

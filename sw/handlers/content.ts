@@ -15,7 +15,7 @@ export interface ContentHandlerComponents {
 
 const CONTENT_PATH = /^\/ip[fn]s(\/|$)/
 
-/** Answers `/ipfs/<cid>/<path>` with verified bytes. */
+/** Answers `/ipfs/<cid>/<path>` and `/ipns/<name>/<path>` with verified bytes. */
 export function contentHandler (components: ContentHandlerComponents): Handler {
   return {
     id: 'content',
@@ -23,9 +23,6 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
       return (request.method === 'GET' || request.method === 'HEAD') && CONTENT_PATH.test(url.pathname)
     },
     async handle (request, url, waitUntil) {
-      if (url.pathname.startsWith('/ipns')) {
-        throw new NotSupportedError('/ipns/ names are not supported by this gateway yet; use /ipfs/<cid>')
-      }
       const address = parseGatewayPath(url.pathname, url.search)
       if (address == null) {
         throw new NotSupportedError(`Not a content path: ${url.pathname}`)

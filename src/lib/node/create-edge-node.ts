@@ -3,20 +3,29 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
 import { createVerifiedFetchWithHelia } from '@helia/verified-fetch'
+import { dnsLink } from '@helia/dnslink'
+import { ipnsResolver } from '@helia/ipns'
+import * as dagCbor from '@ipld/dag-cbor'
+import * as dagJson from '@ipld/dag-json'
 import { identify } from '@libp2p/identify'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { webSockets } from '@libp2p/websockets'
+import { dns as createDns } from '@multiformats/dns'
+import { dnsJsonOverHttps } from '@multiformats/dns/resolvers'
 import { MemoryDatastore } from 'datastore-core'
+import * as json from 'multiformats/codecs/json'
 import { createHeliaLight } from 'helia'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
+import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
 import { isInsecureMultiaddr, isLocalHost, multiaddrHost } from '../address-policy.ts'
 import { streamFilePlugin } from '../stream-file-plugin.ts'
 import { keepConnected } from './keep-connected.ts'
 import { noDns } from './no-dns.ts'
 import { VerifiedBlockstore } from './verified-blockstore.ts'
 import type { EdgewayConfig } from '../config.ts'
+import type { NameResolvers } from '../resolve-name.ts'
 import type { Helia } from '@helia/interface'
 import type { VerifiedFetch } from '@helia/verified-fetch'
 import type { AbortOptions } from '@libp2p/interface'
@@ -40,6 +49,8 @@ export interface EdgeNode {
   cars: EdgeCarFetcher
   /** The local store, hash-checked on read, written behind */
   local: VerifiedBlockstore
+  /** IPNS (records from the edges, verified here) and DNSLink (the configured DoH resolver) */
+  names: NameResolvers
   /** Configured edges' peer ids, as CID strings (how bitswap progress events name peers) */
   edgePeers: ReadonlySet<string>
   /** Resolves when verified blocks received so far are written to the local store */
@@ -60,8 +71,9 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const multiaddrs = config.edges.flatMap(edge => edge.multiaddrs)
 
   const store = new VerifiedBlockstore(init.blockstore, logger.forComponent('edgeway:store'))
-  const dns = noDns()
-  let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns })
+  // DNSLink only through the configured resolver; nothing else is ever looked up
+  const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
+  let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json] })
   helia.addBlockBroker(new EdgeHttpBroker({ edges: config.edges }))
   if (multiaddrs.length > 0) {
     helia = withBitswap(withLibp2pLight(helia, {
@@ -88,7 +100,11 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     const firstDialAfterMs = config.edges.some(edge => edge.http != null) ? BITSWAP_DIAL_DELAY_MS : 0
     stopDialling = keepConnected((helia as Helia & { libp2p: Parameters<typeof keepConnected>[0] }).libp2p, multiaddrs, log, { firstDialAfterMs })
   }
-  const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin()] })
+  const names: NameResolvers = {
+    ipns: ipnsResolver(helia, { routers: [new EdgeIpnsRouting(config.edges)] }),
+    dnsLink: dnsLink(helia)
+  }
+  const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin()], ipnsResolver: names.ipns, dnsLink: names.dnsLink })
   const edgePeers = new Set(config.edges.flatMap(edge => {
     try {
       return edge.peerId == null ? [] : [peerIdFromString(edge.peerId).toCID().toString()]
@@ -103,6 +119,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     config,
     cars: new EdgeCarFetcher(config.edges),
     local: store,
+    names,
     edgePeers,
     flush: async () => { await store.flush() },
     async stop () {

@@ -86,7 +86,7 @@ async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions):
 }
 
 /** Reads a body, giving up as soon as it passes `limit` bytes: an edge cannot make us hold more. */
-async function readLimited (body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+export async function readLimited (body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
