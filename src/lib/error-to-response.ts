@@ -1,3 +1,4 @@
+import { escapeHtml, htmlPage } from './gateway/html-page.ts'
 import { EdgewayError } from './errors.ts'
 
 export interface ErrorResponseOptions {
@@ -59,20 +60,10 @@ function wantsJson (accept: string | null | undefined): boolean {
 
 function errorPage (status: number, name: string, message: string): string {
   const title = `${status} ${TITLES[status] ?? 'Error'}`
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Edgeway</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1d2330}
-h1{font-size:1.6rem;margin:0 0 .5rem}code{background:#f1f3f7;padding:.1rem .3rem;border-radius:4px;word-break:break-all}
-p.hint{color:#4a5468}a{color:#2356c7}</style></head>
-<body><main data-testid="error" data-status="${status}" data-error="${escapeHtml(name)}">
+  return htmlPage(title, `<main data-testid="error" data-status="${status}" data-error="${escapeHtml(name)}">
 <h1>${escapeHtml(title)}</h1>
 <p><code>${escapeHtml(message)}</code></p>
 <p class="hint">${escapeHtml(HINTS[status] ?? 'Something went wrong while answering this request.')}</p>
 <p><a href="/">Edgeway gateway</a></p>
-</main></body></html>`
-}
-
-export function escapeHtml (text: string): string {
-  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+</main>`)
 }

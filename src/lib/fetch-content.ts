@@ -1,15 +1,18 @@
 import { errorToResponse } from './error-to-response.ts'
-import { ContentError, InvalidRequestError, NotInDagError, SourceTimeoutError, VerificationError } from './errors.ts'
+import { ContentError, InvalidRequestError, NotInDagError, NotSupportedError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
 import { canonicalKeyName, toGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
-import { resolveName } from './resolve-name.ts'
+import { recordTtlSeconds, resolveName } from './resolve-name.ts'
 import { CarPrefetch } from './car-prefetch.ts'
-import { effectiveAccept, mediaTypeOf } from './gateway/negotiate.ts'
+import { pathEndsInsideNode } from './gateway/dag-path.ts'
+import { effectiveAccept, mediaTypeOf, acceptsExplicitly } from './gateway/negotiate.ts'
+import { presentDag, presentDirectory } from './gateway/present.ts'
 import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
 import type { ContentAddress, GatewayAddress, NameAddress } from './parse-gateway-url.ts'
+import type { PresentInit } from './gateway/present.ts'
 import type { ResolvedName } from './resolve-name.ts'
 import type { BlockSource, SourceCounts } from './types.ts'
 import type { StreamFileOptions } from './stream-file-plugin.ts'
@@ -102,6 +105,13 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     return errorToResponse(err, { accept, headers: sourceHeaders(tally.counts, started, from) })
   }
 
+  const presentInit: PresentInit = {
+    accept: wanted,
+    ifNoneMatch: headers.get('if-none-match'),
+    method: options.method ?? 'GET',
+    displayPath: requested.protocol === 'ipns' ? `/ipns/${requested.name}${requested.path}` : `/ipfs/${address.cid.toString()}${address.path}`,
+    atRoot: requested.path === '' || requested.path === '/'
+  }
   let response: Response
   try {
     const onProgress = (event: { type: string, detail?: unknown }): void => {
@@ -128,7 +138,17 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       allowInsecure: node.config.allowInsecure,
       onProgress
     }
+    if (await pathEndsInsideNode(node, address, { signal })) {
+      finish()
+      return errorToResponse(new NotSupportedError('The path goes into a field of a DAG node that is not a link; only links can be pathed through'), { accept })
+    }
     response = await node.verifiedFetch(toIpfsUrl(address), init)
+    if (response.status === 406 && acceptsExplicitly(wanted, 'text/html')) {
+      // a browser opening a DAG-JSON/CBOR node: show it as a page
+      await response.body?.cancel()
+      const block = await node.verifiedFetch(toIpfsUrl(address), { ...init, method: 'GET', headers: { accept: 'application/vnd.ipld.raw' } })
+      response = block.ok ? await presentDag(block, presentInit) : block
+    }
   } catch (err) {
     if (watchdog.fired) {
       return fail(unavailable())
@@ -142,6 +162,12 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   }
   if (response.status >= 400) {
     return fail(await contentError(response, unavailable), response.headers)
+  }
+  response = await presentDirectory(response, presentInit) ?? response
+  if (response.status === 301 && response.headers.get('location')?.startsWith('ipfs://') === true) {
+    // a directory asked for without its trailing slash: the same URL with one, as the client wrote it
+    response = new Response(null, { status: 301, headers: response.headers })
+    response.headers.set('location', toGatewayPath({ ...requested, path: `${requested.path}/` }))
   }
   if (response.body == null) {
     finish()
@@ -249,7 +275,15 @@ async function nameResponse (node: EdgeNode, requested: NameAddress, options: Fe
   }
   const wanted = effectiveAccept(new URLSearchParams(requested.search), options.headers?.get('accept') ?? null)
   if (wanted != null && mediaTypeOf(wanted) === MEDIA_TYPE_IPNS_RECORD) {
-    return node.verifiedFetch(toIpfsUrl(requested), { headers: { accept: MEDIA_TYPE_IPNS_RECORD }, signal: options.signal ?? AbortSignal.timeout(node.config.timeoutMs) })
+    const response = await node.verifiedFetch(toIpfsUrl(requested), { headers: { accept: MEDIA_TYPE_IPNS_RECORD }, signal: options.signal ?? AbortSignal.timeout(node.config.timeoutMs) })
+    if (!response.ok) {
+      return response
+    }
+    // cacheable for as long as the record says, like any answer resting on it
+    const record = new Uint8Array(await response.arrayBuffer())
+    const headers = new Headers(response.headers)
+    headers.set('Cache-Control', `public, max-age=${recordTtlSeconds(record)}`)
+    return new Response(options.method === 'HEAD' ? null : record, { status: 200, headers })
   }
   return undefined
 }

@@ -1,3 +1,5 @@
+import { IPNSEntry } from '@helia/ipns'
+import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { NameResolutionError } from './errors.ts'
 import { keyDigest } from './parse-gateway-url.ts'
@@ -77,6 +79,18 @@ export async function resolveName (resolvers: NameResolvers, address: NameAddres
   throw new NameResolutionError(`${address.name} did not resolve to content within ${MAX_DEPTH} steps`)
 }
 
+/** A marshalled IPNS record's TTL in seconds (the signed CBOR data's, as V2 readers must use). */
+export function recordTtlSeconds (record: Uint8Array): number {
+  try {
+    const entry = IPNSEntry.decode(record)
+    const data = entry.data == null ? undefined : dagCbor.decode<{ TTL?: number | bigint }>(entry.data)
+    const ttl = data?.TTL ?? entry.ttl
+    return ttl == null ? DEFAULT_TTL_SECONDS : Math.round(Number(BigInt(ttl) / 1_000_000_000n))
+  } catch {
+    return DEFAULT_TTL_SECONDS
+  }
+}
+
 async function resolveKey (resolvers: NameResolvers, name: string, options: AbortOptions): Promise<{ value: string, ttl: number, expires?: Date }> {
   let last: Awaited<ReturnType<IPNSResolver['resolve']> extends AsyncIterable<infer T> ? T : never> | undefined
   try {
@@ -93,7 +107,7 @@ async function resolveKey (resolvers: NameResolvers, name: string, options: Abor
     throw new NameResolutionError(`No IPNS record was found for ${name}`)
   }
   const { record, value } = last
-  const ttl = record.ttl == null ? DEFAULT_TTL_SECONDS : Math.round(Number(record.ttl / 1_000_000_000n))
+  const ttl = recordTtlSeconds(IPNSEntry.encode(record))
   const validity = record.validity == null ? undefined : new Date(new TextDecoder().decode(record.validity))
   return { value, ttl, expires: validity == null || Number.isNaN(validity.getTime()) ? undefined : validity }
 }

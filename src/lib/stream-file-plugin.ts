@@ -58,6 +58,13 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
     if (entry.type !== 'file') {
       throw new TypeError(`${context.terminalElement.cid} is not a file`)
     }
+    if (entry.unixfs.type === 'symlink') {
+      // a symlink's body is its target, as written; a gateway never follows it
+      const target = entry.unixfs.data ?? new Uint8Array(0)
+      return new Response(context.method === 'HEAD' ? null : target, {
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(target.byteLength), 'x-unixfs-type': 'symlink' }
+      })
+    }
     const size = Number(entry.size)
     const filename = context.url.searchParams.get('filename') ?? context.terminalElement.name
     const window = (context as PluginContext & StreamFileOptions).edgewayReadAheadBytes ?? 4 * 1024 * 1024

@@ -20,6 +20,7 @@ import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
 import { isInsecureMultiaddr, isLocalHost, multiaddrHost } from '../address-policy.ts'
+import { tarPlugin } from '../gateway/tar-plugin.ts'
 import { streamFilePlugin } from '../stream-file-plugin.ts'
 import { keepConnected } from './keep-connected.ts'
 import { noDns } from './no-dns.ts'
@@ -104,7 +105,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     ipns: ipnsResolver(helia, { routers: [new EdgeIpnsRouting(config.edges)] }),
     dnsLink: dnsLink(helia)
   }
-  const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin()], ipnsResolver: names.ipns, dnsLink: names.dnsLink })
+  const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin(), tarPlugin()], ipnsResolver: names.ipns, dnsLink: names.dnsLink })
   const edgePeers = new Set(config.edges.flatMap(edge => {
     try {
       return edge.peerId == null ? [] : [peerIdFromString(edge.peerId).toCID().toString()]
