@@ -2,6 +2,7 @@ import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
 import { createNodeHolder } from './node-holder.ts'
 import { findHandler, runHandler } from './pipeline.ts'
+import { gatewayHostOf } from '../src/lib/subdomain-gateway.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
 export interface Gateway {
@@ -17,7 +18,9 @@ export interface Gateway {
  * at any time and a new instance starts from IndexedDB and edgeway.json.
  */
 export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
-  const nodes = createNodeHolder(new URL('edgeway.json', scope.registration.scope).toString())
+  // edgeway.json sits next to the script: /sw.js and /edgeway.json on the gateway's own
+  // origin, /_edgeway/sw.js and /_edgeway/edgeway.json on a subdomain origin
+  const nodes = createNodeHolder(new URL('edgeway.json', scope.location.href).toString())
   const stats: GatewayStats = {
     blocks: { cache: 0, edge: 0, peer: 0 },
     requests: 0,
@@ -31,6 +34,8 @@ export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
       unregister: async () => { await scope.registration.unregister() }
     }),
     contentHandler({
+      gatewayHost: gatewayHostOf(scope.location.host),
+      subdomains: async () => (await nodes.config()).subdomains,
       node: async () => nodes.get(),
       refresh: async () => { await nodes.refresh() },
       onBlock: source => {

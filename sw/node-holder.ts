@@ -2,11 +2,14 @@ import { logger } from '@libp2p/logger'
 import { createEdgeNode } from '../src/lib/node/create-edge-node.ts'
 import { openLocalStore } from '../src/lib/node/open-local-store.ts'
 import { loadConfig } from './load-config.ts'
+import type { EdgewayConfig } from '../src/lib/config.ts'
 import type { EdgeNode } from '../src/lib/node/create-edge-node.ts'
 
 export interface NodeHolder {
   /** The node for the current configuration, started on first use */
   get(): Promise<EdgeNode>
+  /** The configuration the current node was started with, without waiting for the node */
+  config(): Promise<EdgewayConfig>
   /**
    * Re-read edgeway.json and, when it changed (the gateway was restarted with
    * other edges), start a node for the new edges. Never throws.
@@ -18,6 +21,7 @@ const RETIRE_AFTER_MS = 60_000
 
 interface Current {
   node: Promise<EdgeNode>
+  config: EdgewayConfig
   text: string
 }
 
@@ -28,7 +32,7 @@ export function createNodeHolder (configUrl: string): NodeHolder {
 
   const build = async (): Promise<Current> => {
     const [{ config, text }, blockstore] = await Promise.all([loadConfig(configUrl), openLocalStore()])
-    return { node: createEdgeNode({ config, blockstore }), text }
+    return { node: createEdgeNode({ config, blockstore }), config, text }
   }
   const start = (): Promise<Current> => {
     const starting = build().catch(err => {
@@ -49,6 +53,9 @@ export function createNodeHolder (configUrl: string): NodeHolder {
         log.error('could not start the node - %e', err)
         throw err
       })
+    },
+    async config () {
+      return (await currentOrBuild()).config
     },
     async refresh () {
       if (current == null) {

@@ -2,15 +2,18 @@ import { describe, expect, it } from 'vitest'
 import { contentHandler, toGatewayLocation } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
 import { findHandler, runHandler } from './pipeline.ts'
+import { CID_V0, CID_V1 } from '../src/lib/cid-examples.ts'
 import type { Handler } from './pipeline.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
 const STATS: GatewayStats = { blocks: { cache: 1, edge: 2, peer: 0 }, requests: 3, startedAt: 1, lastBlockAt: 2 }
 
-function handlers (nodeStarts: { count: number }): Handler[] {
+function handlers (nodeStarts: { count: number }, { gatewayHost = 'localhost', subdomains = false } = {}): Handler[] {
   return [
     controlHandler({ stats: () => STATS, unregister: async () => {} }),
     contentHandler({
+      gatewayHost,
+      subdomains: async () => subdomains,
       node: async () => { nodeStarts.count++; throw new Error('no node in unit tests') },
       refresh: async () => {},
       onBlock: () => {},
@@ -81,6 +84,58 @@ describe('the SW request pipeline', () => {
     const redirect = new Response(null, { status: 301, headers: { Location: 'ipfs://bafyroot/dir/' } })
     const rewritten = toGatewayLocation(redirect, new URL('http://localhost:8080/ipfs/bafyroot/dir'))
     expect(rewritten.status).toBe(301)
-    expect(rewritten.headers.get('location')).toBe('http://localhost:8080/ipfs/bafyroot/dir/')
+    expect(rewritten.headers.get('location')).toBe('/ipfs/bafyroot/dir/')
+  })
+
+  it('answers every path but /_edgeway/ on a subdomain origin, and a bad label with 400', async () => {
+    const list = handlers({ count: 0 }, { gatewayHost: 'localhost:8080' })
+    for (const path of ['/', '/sw.js', '/edgeway.json', '/assets/x.js']) {
+      expect(findHandler(list, new Request(`http://${CID_V1}.ipfs.localhost:8080${path}`))?.handler.id, path).toBe('content')
+    }
+    expect(findHandler(list, new Request(`http://${CID_V1}.ipfs.localhost:8080/_edgeway/sw.js`))).toBeUndefined()
+    expect(findHandler(list, new Request(`http://${CID_V1}.ipfs.localhost:8080/_edgeway/stats`))?.handler.id).toBe('control')
+
+    const starts = { count: 0 }
+    const request = new Request(`http://${CID_V0.toLowerCase()}.ipfs.localhost:8080/`)
+    const found = findHandler(handlers(starts, { gatewayHost: 'localhost:8080' }), request)
+    const response = await runHandler(found!.handler, request, found!.url)
+    expect(response.status).toBe(400)
+    expect(await response.text()).toContain('CIDv0')
+    expect(starts.count).toBe(0)
+  })
+
+  it('in subdomain mode, moves a page load on the gateway host to its root\'s origin', async () => {
+    const starts = { count: 0 }
+    const list = handlers(starts, { gatewayHost: 'localhost:8080', subdomains: true })
+    const request = navigation(`http://localhost:8080/ipfs/${CID_V0}/x?y=1`)
+    const found = findHandler(list, request)
+    const response = await runHandler(found!.handler, request, found!.url)
+    expect(response.status).toBe(301)
+    expect(response.headers.get('location')).toBe(`http://${CID_V1}.ipfs.localhost:8080/x?y=1`)
+    expect(starts.count).toBe(0)
+  })
+
+  it('keeps path URLs on the gateway host without subdomain mode, and fetches (not page loads) in it', async () => {
+    for (const [request, subdomains] of [[navigation(`http://localhost:8080/ipfs/${CID_V1}/`), false], [new Request(`http://localhost:8080/ipfs/${CID_V1}/`), true]] as const) {
+      const starts = { count: 0 }
+      const found = findHandler(handlers(starts, { gatewayHost: 'localhost:8080', subdomains }), request)
+      const response = await runHandler(found!.handler, request, found!.url)
+      // it went on to fetch the content: the unit test's node refuses to start
+      expect(response.status).toBe(500)
+      expect(starts.count).toBe(1)
+    }
+  })
+
+  it('keeps a directory redirect on the subdomain origin, without /ipfs/<cid>', () => {
+    const redirect = new Response(null, { status: 301, headers: { Location: `ipfs://${CID_V1}/dir/` } })
+    const rewritten = toGatewayLocation(redirect, new URL(`http://${CID_V1}.ipfs.localhost:8080/dir`), 'localhost:8080')
+    expect(rewritten.headers.get('location')).toBe('/dir/')
   })
 })
+
+/** What a page load looks like to the SW (the Request constructor refuses mode 'navigate'). */
+function navigation (url: string): Request {
+  const request = new Request(url)
+  Object.defineProperty(request, 'mode', { value: 'navigate' })
+  return request
+}

@@ -5,6 +5,7 @@ import { ensureBuild } from '../launcher/ensure-build.ts'
 import { START_USAGE, UsageError, parseStartArgs } from '../launcher/parse-start-args.ts'
 import { isInsecureEdge, isLocalEdge } from '../../src/lib/address-policy.ts'
 import { resolveEdges } from '../launcher/resolve-edges.ts'
+import { toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import { startEdge } from '../node/start-edge.ts'
 import type { EdgeEndpoint } from '../../src/lib/types.ts'
 
@@ -36,7 +37,8 @@ async function main (): Promise<void> {
     edges,
     timeoutMs: args.timeoutMs,
     allowLocal: edges.some(isLocalEdge),
-    allowInsecure: edges.some(isInsecureEdge)
+    allowInsecure: edges.some(isInsecureEdge),
+    subdomains: args.subdomains
   })
   const gateway = await startGateway({ config, port: args.port, host: args.host })
   stops.unshift(async () => { await gateway.stop() })
@@ -47,7 +49,8 @@ async function main (): Promise<void> {
     say('')
     say(`Edgeway gateway: ${gateway.url}`)
     for (const [path, cid] of Object.entries(roots)) {
-      say(`  ${path === DEMO_DIR ? 'demo site' : path}: ${gateway.url}/ipfs/${cid}/`)
+      const site = new URL(`/ipfs/${cid}/`, gateway.url)
+      say(`  ${path === DEMO_DIR ? 'demo site' : path}: ${(args.subdomains ? toSubdomainUrl(site, site.host) : null) ?? site.toString()}`)
     }
     say('Press Ctrl-C to stop.')
   }

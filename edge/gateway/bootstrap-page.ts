@@ -1,10 +1,12 @@
 /**
- * What the gateway server answers for any /ipfs/ or /ipns/ URL it sees: the
- * browser has no Edgeway service worker yet (or bypassed it). The page
- * installs the SW and reloads the same URL, which the SW then answers. The
- * server itself never serves content bytes.
+ * What the gateway server answers for any /ipfs/ or /ipns/ URL it sees, and
+ * for any path on a subdomain origin: the browser has no Edgeway service
+ * worker there yet (or bypassed it). The page installs the SW from
+ * `scriptUrl` (`/sw.js` on the gateway's origin, `/_edgeway/sw.js` on a
+ * subdomain origin, where `/sw.js` may be content) and reloads the same URL,
+ * which the SW then answers. The server itself never serves content bytes.
  */
-export function bootstrapPage (): string {
+export function bootstrapPage (scriptUrl: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Loading · Edgeway</title>
@@ -40,7 +42,7 @@ export function bootstrapPage (): string {
     sessionStorage.setItem(key, JSON.stringify(recent))
     location.reload()
   }
-  navigator.serviceWorker.register('/sw.js', { scope: '/' }).then(function () {
+  navigator.serviceWorker.register(${JSON.stringify(scriptUrl)}, { scope: '/' }).then(function () {
     return navigator.serviceWorker.ready
   }).then(function () {
     if (navigator.serviceWorker.controller) {

@@ -1,6 +1,9 @@
 import { createServer } from 'node:http'
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
+import { errorToResponse, statusOf } from '../../src/lib/error-to-response.ts'
+import { InvalidRequestError } from '../../src/lib/errors.ts'
+import { SUBDOMAIN_CONFIG_PATH, SUBDOMAIN_SW_PATH, contentPathFor, splitSubdomainHost, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import { bootstrapPage } from './bootstrap-page.ts'
 import { serveStatic } from './static-files.ts'
 import type { EdgewayConfig } from '../../src/lib/config.ts'
@@ -8,6 +11,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 const log = logger('edgeway:gateway')
+
+/** The URL the browser asked for: its Host header (a subdomain origin, or the gateway's own) and path. */
+function requestUrl (req: IncomingMessage): URL {
+  const host = req.headers.host ?? 'localhost'
+  try {
+    return new URL(`http://${host}${req.url?.startsWith('/') === true ? req.url : '/'}`)
+  } catch {
+    throw new InvalidRequestError(`Not a host name: ${host.slice(0, 80)}`)
+  }
+}
+
+function sendBootstrapPage (res: ServerResponse, scriptUrl: string): void {
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(bootstrapPage(scriptUrl))
+}
+
+function sendNotFound (res: ServerResponse): void {
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found')
+}
 
 export interface GatewayOptions {
   /** What `/edgeway.json` says: the edges the browser fetches from */
@@ -39,8 +60,11 @@ export interface Gateway {
 
 /**
  * The gateway server: the page, `/sw.js`, the SDK and `/edgeway.json`. Any
- * /ipfs/ or /ipns/ URL gets the bootstrap page, which installs the SW; content
- * bytes only ever come from edges, through the SW.
+ * /ipfs/ or /ipns/ URL gets the bootstrap page, which installs the SW (or, in
+ * subdomain mode, a redirect to its root's own origin); so does any path on a
+ * `<root>.ipfs.` / `<root>.ipns.` subdomain of the Host, whose SW and
+ * configuration live under `/_edgeway/`. Content bytes only ever come from
+ * edges, through the SW.
  */
 export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   options.signal?.throwIfAborted()
@@ -48,30 +72,46 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const configJson = JSON.stringify(options.config)
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(err => {
-      log.error('request %s failed - %e', req.url, err)
-      if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+    handle(req, res).catch(async err => {
+      if (statusOf(err) >= 500) {
+        log.error('request %s failed - %e', req.url, err)
       }
-      res.end('Gateway server error')
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      // the same readable page (or JSON) the SW answers errors with
+      const response = errorToResponse(err, { accept: req.headers.accept })
+      res.writeHead(response.status, Object.fromEntries(response.headers)).end(Buffer.from(await response.arrayBuffer()))
     })
   })
 
   async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method not allowed')
       return
     }
-    if (url.pathname === '/edgeway.json') {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' }).end(configJson)
+    const url = requestUrl(req)
+    const subdomain = splitSubdomainHost(url.host)
+    if (subdomain != null) {
+      await handleSubdomain(res, url, subdomain.gatewayHost)
+      return
+    }
+    if (url.pathname === '/edgeway.json' || url.pathname === SUBDOMAIN_CONFIG_PATH) {
+      sendConfig(res)
       return
     }
     if (/^\/ip[fn]s(\/|$)/.test(url.pathname)) {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(bootstrapPage())
+      // in subdomain mode the server moves a path URL to its root's own origin before any SW exists
+      const target = options.config.subdomains ? toSubdomainUrl(url, url.host) : null
+      if (target != null) {
+        res.writeHead(301, { Location: target, 'Cache-Control': 'no-store' }).end()
+      } else {
+        sendBootstrapPage(res, '/sw.js')
+      }
       return
     }
-    if (url.pathname === '/sw.js') {
+    if (url.pathname === '/sw.js' || url.pathname === SUBDOMAIN_SW_PATH) {
       if (await serveStatic(distDir, '/sw.js', res, { 'Service-Worker-Allowed': '/' })) {
         return
       }
@@ -83,7 +123,27 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     } else if (await serveStatic(distDir, url.pathname, res)) {
       return
     }
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found')
+    sendNotFound(res)
+  }
+
+  /**
+   * A `<root>.ipfs.<host>` origin: every path is content, so everything but
+   * the reserved `/_edgeway/` paths gets the bootstrap page, which installs
+   * the SW from `/_edgeway/sw.js`. A label that names no content is a 400
+   * (`contentPathFor` throws).
+   */
+  async function handleSubdomain (res: ServerResponse, url: URL, gatewayHost: string): Promise<void> {
+    if (contentPathFor(url, gatewayHost) != null) {
+      sendBootstrapPage(res, SUBDOMAIN_SW_PATH)
+    } else if (url.pathname === SUBDOMAIN_CONFIG_PATH) {
+      sendConfig(res)
+    } else if (url.pathname !== SUBDOMAIN_SW_PATH || !await serveStatic(distDir, '/sw.js', res, { 'Service-Worker-Allowed': '/' })) {
+      sendNotFound(res)
+    }
+  }
+
+  function sendConfig (res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' }).end(configJson)
   }
 
   await new Promise<void>((resolve, reject) => {

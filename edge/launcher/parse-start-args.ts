@@ -14,6 +14,8 @@ export interface StartArgs {
   host: string
   json: boolean
   timeoutMs?: number
+  /** Subdomain mode: every content root on its own origin, `<cid>.ipfs.localhost` */
+  subdomains: boolean
   help: boolean
 }
 
@@ -27,6 +29,7 @@ prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
   --port <n>                gateway port, 0 = any free port (default 8080)
   --host <addr>             interface the gateway listens on (default 127.0.0.1)
   --timeout-ms <n>          answer 504 when no block arrives for this long (default 30000)
+  --subdomains              give every site its own origin: /ipfs/<cid>/ moves to http://<cid>.ipfs.localhost:<port>/
   --json                    print one JSON line when ready: {"gateway","edges","roots"}
   --help                    show this text`
 
@@ -43,6 +46,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
         port: { type: 'string' },
         host: { type: 'string' },
         'timeout-ms': { type: 'string' },
+        subdomains: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean' }
       }
@@ -62,6 +66,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
     host: values.host ?? '127.0.0.1',
     json: values.json === true,
     timeoutMs: values['timeout-ms'] == null ? undefined : parseNumber('--timeout-ms', values['timeout-ms'], 30000, 1, 3_600_000),
+    subdomains: values.subdomains === true,
     help: values.help === true
   }
 }

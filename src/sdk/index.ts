@@ -102,7 +102,8 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
 
 export interface RegisterGatewayOptions {
   /**
-   * URL of the gateway's service worker
+   * URL of the gateway's service worker; it reads its configuration from
+   * `edgeway.json` next to this URL
    *
    * @default '/sw.js'
    */

@@ -1,11 +1,16 @@
 import { NotSupportedError } from '../../src/lib/errors.ts'
 import { fetchContent } from '../../src/lib/fetch-content.ts'
 import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
+import { contentPathFor, gatewayLocationFor, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import type { Handler } from '../pipeline.ts'
 import type { EdgeNode } from '../../src/lib/node/create-edge-node.ts'
 import type { BlockSource } from '../../src/lib/types.ts'
 
 export interface ContentHandlerComponents {
+  /** The gateway's own host (`localhost:8080`): `<root>.ipfs.<gatewayHost>` are its subdomain origins */
+  gatewayHost: string
+  /** Subdomain mode (edgeway.json): path URLs on the gateway host move to their root's own origin */
+  subdomains(): Promise<boolean>
   node(): Promise<EdgeNode>
   /** Pick up a changed edgeway.json (the gateway restarted with other edges) */
   refresh(): Promise<void>
@@ -13,16 +18,31 @@ export interface ContentHandlerComponents {
   onRequest(): void
 }
 
-const CONTENT_PATH = /^\/ip[fn]s(\/|$)/
-
-/** Answers `/ipfs/<cid>/<path>` and `/ipns/<name>/<path>` with verified bytes. */
+/** Answers `/ipfs/<cid>/<path>`, `/ipns/<name>/<path>`, and any path on a `<cid>.ipfs.` or `<name>.ipns.` origin, with verified bytes. */
 export function contentHandler (components: ContentHandlerComponents): Handler {
   return {
     id: 'content',
     canHandle (request, url) {
-      return (request.method === 'GET' || request.method === 'HEAD') && CONTENT_PATH.test(url.pathname)
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return false
+      }
+      try {
+        return contentPathFor(url, components.gatewayHost) != null
+      } catch {
+        // a subdomain whose label names no content is still ours: handle() answers 400
+        return true
+      }
     },
-    async handle (request, url, waitUntil) {
+    async handle (request, requestUrl, waitUntil) {
+      // on a subdomain origin `/<path>` is `/ipfs/<root>/<path>`: from here on, the path form
+      const url = new URL(contentPathFor(requestUrl, components.gatewayHost) ?? requestUrl.href, requestUrl)
+      // a page (or frame) in subdomain mode is loaded on its root's own origin, never the gateway's
+      if (request.mode === 'navigate' && await components.subdomains()) {
+        const target = toSubdomainUrl(requestUrl, components.gatewayHost)
+        if (target != null) {
+          return Response.redirect(target, 301)
+        }
+      }
       const address = parseGatewayPath(url.pathname, url.search)
       if (address == null) {
         throw new NotSupportedError(`Not a content path: ${url.pathname}`)
@@ -44,19 +64,21 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
         onBlock: components.onBlock,
         onDone: () => { done() }
       })
-      return toGatewayLocation(response, url)
+      return toGatewayLocation(response, requestUrl, components.gatewayHost)
     }
   }
 }
 
-/** verified-fetch redirects to `ipfs://` URLs; a browser on the gateway needs the path form. */
-export function toGatewayLocation (response: Response, url: URL): Response {
+/**
+ * verified-fetch redirects to `ipfs://` URLs; a browser needs the path form on
+ * the gateway, and a path on the same origin on a subdomain origin.
+ */
+export function toGatewayLocation (response: Response, url: URL, gatewayHost = url.host): Response {
   const location = response.headers.get('location')
-  if (location == null || !location.startsWith('ipfs://')) {
+  if (location == null || !/^(ip[fn]s:\/\/|\/ip[fn]s\/)/.test(location)) {
     return response
   }
-  const target = new URL(location)
   const headers = new Headers(response.headers)
-  headers.set('location', new URL(`/ipfs/${target.hostname}${target.pathname}${target.search}`, url).toString())
+  headers.set('location', gatewayLocationFor(location, url, gatewayHost))
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }
