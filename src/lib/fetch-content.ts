@@ -1,3 +1,4 @@
+import { CID } from 'multiformats/cid'
 import { errorToResponse } from './error-to-response.ts'
 import { ContentError, InvalidRequestError, NotInDagError, NotSupportedError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
@@ -7,12 +8,15 @@ import { CarPrefetch } from './car-prefetch.ts'
 import { pathEndsInsideNode } from './gateway/dag-path.ts'
 import { effectiveAccept, mediaTypeOf, acceptsExplicitly } from './gateway/negotiate.ts'
 import { presentDag, presentDirectory } from './gateway/present.ts'
+import { applyRedirects, MAX_REDIRECTS_FILE_SIZE, parseRedirects } from './gateway/redirects-file.ts'
+import { readLimited } from './node/edge-http-broker.ts'
 import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
 import type { ContentAddress, GatewayAddress, NameAddress } from './parse-gateway-url.ts'
 import type { PresentInit } from './gateway/present.ts'
+import type { RedirectOutcome } from './gateway/redirects-file.ts'
 import type { ResolvedName } from './resolve-name.ts'
 import type { BlockSource, SourceCounts } from './types.ts'
 import type { StreamFileOptions } from './stream-file-plugin.ts'
@@ -37,6 +41,13 @@ export interface FetchContentOptions extends AbortOptions {
    * @default 'follow'
    */
   redirect?: RequestRedirect
+  /**
+   * The content root is this origin's root (a subdomain or DNSLink site), so
+   * the site's `_redirects` file applies to paths it does not have
+   *
+   * @default false
+   */
+  originRoot?: boolean
   /** Called for every block as it is used, for live statistics */
   onBlock?(source: BlockSource): void
   /** Called once the body has been fully delivered (or failed) with this response's counts */
@@ -124,7 +135,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal })
       : undefined
     const edgewayFile = await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')) })
-    const init: VerifiedFetchInit & StreamFileOptions & { blockReadConcurrency: number } = {
+    const init: VerifiedFetchInit & StreamFileOptions & { blockReadConcurrency: number, redirected: boolean } = {
       method: options.method,
       headers,
       signal,
@@ -134,6 +145,8 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       edgewayFile,
       edgewayPrefetch: prefetch,
       edgewayReadAheadBytes: node.config.readAheadBytes,
+      // never verified-fetch's own _redirects handling: it applies to every path, and only signals its answers
+      redirected: true,
       allowLocal: node.config.allowLocal,
       allowInsecure: node.config.allowInsecure,
       onProgress
@@ -147,7 +160,14 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       // a browser opening a DAG-JSON/CBOR node: show it as a page
       await response.body?.cancel()
       const block = await node.verifiedFetch(toIpfsUrl(address), { ...init, method: 'GET', headers: { accept: 'application/vnd.ipld.raw' } })
-      response = block.ok ? await presentDag(block, presentInit) : block
+      if (block.ok && isUnixfs(block.headers)) {
+        // a file asked for as text/html only (not what browsers send): the file itself
+        await block.body?.cancel()
+        headers.set('accept', '*/*')
+        response = await node.verifiedFetch(toIpfsUrl(address), { ...init, headers })
+      } else {
+        response = block.ok ? await presentDag(block, presentInit) : block
+      }
     }
   } catch (err) {
     if (watchdog.fired) {
@@ -159,6 +179,14 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   if (watchdog.fired) {
     await response.body?.cancel()
     return fail(unavailable())
+  }
+  if (response.status === 404 && options.originRoot === true) {
+    const redirected = await siteRedirect(node, requested, options, signal)
+    if (redirected != null) {
+      await response.body?.cancel()
+      finish()
+      return redirected
+    }
   }
   if (response.status >= 400) {
     return fail(await contentError(response, unavailable), response.headers)
@@ -237,6 +265,17 @@ function simpleRange (range: string | null): { from: number, to: number | '*' } 
   return Number.isSafeInteger(from) && (to === '*' || (Number.isSafeInteger(to) && to >= from)) ? { from, to } : undefined
 }
 
+/** The node a response is about (the last of its roots) is UnixFS: dag-pb or raw. */
+function isUnixfs (headers: Headers): boolean {
+  const roots = (headers.get('x-ipfs-roots') ?? '').split(',')
+  try {
+    const code = CID.parse(roots[roots.length - 1] ?? '').code
+    return code === 0x70 || code === 0x55
+  } catch {
+    return false
+  }
+}
+
 /** verified-fetch's own error responses, as Edgeway's typed errors. */
 async function contentError (response: Response, unavailable: () => EdgewayError): Promise<Error> {
   const detail = (await response.text()).slice(0, 500) || response.statusText
@@ -261,6 +300,39 @@ function sourceHeaders (counts: SourceCounts, started: number, from?: Headers, a
   const expose = headers.get('Access-Control-Expose-Headers')
   headers.set('Access-Control-Expose-Headers', [expose, 'X-Edgeway-Source', 'Server-Timing', 'Etag'].filter(Boolean).join(', '))
   return headers
+}
+
+/**
+ * A missing path on a site with a `_redirects` file: the redirect, or the
+ * content the matching rule names (an SPA's index.html, a custom 404 page)
+ * with the rule's status. Undefined when no file or no rule applies; a file
+ * that cannot be used is a 500 the site's owner sees.
+ */
+async function siteRedirect (node: EdgeNode, requested: GatewayAddress, options: FetchContentOptions, signal: AbortSignal): Promise<Response | undefined> {
+  const file = await fetchContent(node, { ...requested, path: '/_redirects', search: '' }, { signal, method: 'GET' })
+  if (file.status !== 200 || file.body == null) {
+    await file.body?.cancel()
+    return undefined
+  }
+  let outcome: RedirectOutcome | undefined
+  try {
+    const text = new TextDecoder().decode(await readLimited(file.body, MAX_REDIRECTS_FILE_SIZE + 1))
+    outcome = applyRedirects(parseRedirects(text), decodeURIComponent(requested.path), requested.search)
+  } catch (err) {
+    return errorToResponse(err, { accept: options.headers?.get('accept') })
+  }
+  if (outcome == null) {
+    return undefined
+  }
+  if (outcome.kind === 'redirect') {
+    return new Response(null, { status: outcome.status, headers: { Location: outcome.location } })
+  }
+  const target = new URL(outcome.path, 'http://site.invalid')
+  const answer = await fetchContent(node, { ...requested, path: target.pathname, search: target.search }, { ...options, originRoot: false })
+  if (outcome.status === 200 || answer.status !== 200) {
+    return answer
+  }
+  return new Response(answer.body, { status: outcome.status, headers: answer.headers })
 }
 
 /**

@@ -61,6 +61,8 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
         signal: request.signal,
         // a directory without its trailing slash is a 301, so its relative links resolve
         redirect: 'manual',
+        // on a root's own origin its _redirects file applies (the spec limits it to such origins)
+        originRoot: url.href !== requestUrl.href,
         onBlock: components.onBlock,
         onDone: () => { done() }
       })
