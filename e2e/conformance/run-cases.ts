@@ -88,7 +88,10 @@ export async function runCases (cases: ConformanceCase[], { observer, gateway, s
   }
 
   for (const testCase of ordered) {
-    outcomes.set(testCase.id, run(testCase))
+    // a check that throws is this case's failure, not the run's
+    outcomes.set(testCase.id, run(testCase).catch((err: unknown): CaseOutcome => ({
+      id: testCase.id, category: testCase.category, state: 'failed', failures: [`could not check the case: ${String(err)}`]
+    })))
   }
   return Promise.all(cases.map(async testCase => outcomes.get(testCase.id)!))
 }
