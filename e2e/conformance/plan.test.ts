@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { dependencies, expectsRedirect, originOf, referencedCases, resolveHeaders, runOrder } from './plan.ts'
-import type { ConformanceCase, ConformanceRequest } from './types.ts'
-
-const testCase = (id: string, request: Partial<ConformanceRequest> = {}): ConformanceCase => ({
-  id,
-  category: 'conditional-request',
-  spec: [],
-  source: { file: '', test: '', name: '' },
-  derived: false,
-  fixtures: [],
-  request: { method: 'GET', origin: { kind: 'path' }, path: '/ipfs/x', target: '/ipfs/x', ...request },
-  expect: { status: 200 }
-})
+import { makeCase } from './make-case.ts'
 
 describe('two-step cases', () => {
-  const inm = testCase('inm', { headers: { 'If-None-Match': 'W/"{{etag_value:first}}"', Accept: 'text/html' } })
-  const exact = testCase('exact', { headers: { 'If-None-Match': '{{etag_header:first}}' } })
+  const inm = makeCase('inm', { headers: { 'If-None-Match': 'W/"{{etag_value:first}}"', Accept: 'text/html' } })
+  const exact = makeCase('exact', { headers: { 'If-None-Match': '{{etag_header:first}}' } })
 
   it('finds the cases a request refers to', () => {
     expect(referencedCases(inm)).toEqual(['first'])
-    expect(referencedCases(testCase('plain'))).toEqual([])
+    expect(referencedCases(makeCase('plain'))).toEqual([])
   })
 
   it('etag_value drops W/ and the quotes; etag_header keeps the header as sent', () => {
@@ -34,8 +23,8 @@ describe('two-step cases', () => {
   })
 
   it('moves a referenced case ahead of the case that refers to it, and rejects unknown references', () => {
-    const first = testCase('first')
-    expect(runOrder([inm, testCase('other'), first]).map(c => c.id)).toEqual(['first', 'inm', 'other'])
+    const first = makeCase('first')
+    expect(runOrder([inm, makeCase('other'), first]).map(c => c.id)).toEqual(['first', 'inm', 'other'])
     expect(() => runOrder([inm])).toThrow(/inm refers to first, which is not in the corpus/)
   })
 })
@@ -43,11 +32,11 @@ describe('two-step cases', () => {
 describe('dependencies', () => {
   it('keeps requests for the same URL on the same origin in order, and waits for referenced cases', () => {
     const cases = [
-      testCase('a', { target: '/ipfs/x?format=raw' }),
-      testCase('b', { target: '/ipfs/y' }),
-      testCase('c', { target: '/ipfs/x?format=raw', headers: { 'Cache-Control': 'only-if-cached' } }),
-      testCase('d', { target: '/ipfs/x?format=raw', origin: { kind: 'subdomain', host_prefix: 'bafy.ipfs' } }),
-      testCase('e', { target: '/ipfs/z', headers: { 'If-None-Match': '{{etag_header:b}}' } })
+      makeCase('a', { target: '/ipfs/x?format=raw' }),
+      makeCase('b', { target: '/ipfs/y' }),
+      makeCase('c', { target: '/ipfs/x?format=raw', headers: { 'Cache-Control': 'only-if-cached' } }),
+      makeCase('d', { target: '/ipfs/x?format=raw', origin: { kind: 'subdomain', host_prefix: 'bafy.ipfs' } }),
+      makeCase('e', { target: '/ipfs/z', headers: { 'If-None-Match': '{{etag_header:b}}' } })
     ]
     expect(Object.fromEntries(dependencies(cases))).toEqual({ a: [], b: [], c: ['a'], d: [], e: ['b'] })
   })
@@ -55,8 +44,8 @@ describe('dependencies', () => {
 
 describe('originOf', () => {
   it('is the gateway for path cases and <host_prefix>.<gateway host> for subdomain cases', () => {
-    expect(originOf(testCase('p'), 'http://localhost:8080')).toBe('http://localhost:8080')
-    expect(originOf(testCase('s', { origin: { kind: 'subdomain', host_prefix: 'bafybeib5l.ipfs' } }), 'http://localhost:8080'))
+    expect(originOf(makeCase('p'), 'http://localhost:8080')).toBe('http://localhost:8080')
+    expect(originOf(makeCase('s', { origin: { kind: 'subdomain', host_prefix: 'bafybeib5l.ipfs' } }), 'http://localhost:8080'))
       .toBe('http://bafybeib5l.ipfs.localhost:8080')
   })
 })

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { makeCase } from './make-case.ts'
 import { runCases } from './run-cases.ts'
 import type { ObserveRequest, Observer } from './observe.ts'
 import type { ConformanceCase, ConformanceRequest, Expect } from './types.ts'
 
-const testCase = (id: string, expect: Expect, request: Partial<ConformanceRequest> = {}): ConformanceCase => ({
-  id,
-  category: 'c',
-  spec: [],
-  source: { file: '', test: '', name: '' },
-  derived: false,
-  fixtures: [],
-  request: { method: 'GET', origin: { kind: 'path' }, path: '/ipfs/x', target: '/ipfs/x', ...request },
-  expect
-})
+const testCase = (id: string, expect: Expect, request: Partial<ConformanceRequest> = {}): ConformanceCase => makeCase(id, request, expect)
 
 /** Answers 200 with an Etag of the target, or 304 when If-None-Match is sent; records what it was asked. */
 function fakeObserver (): Observer & { requests: ObserveRequest[] } {
