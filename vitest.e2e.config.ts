@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: false,
+    reporters: ['default', './e2e/conformance/summary-reporter.ts'],
     globalSetup: ['e2e/support/global-setup.ts']
   }
 })

@@ -25,7 +25,7 @@ export async function fetchInPage (page: Page, url: string, init: { headers?: Re
 }
 
 /** Open a gateway URL in a page that may not have the SW yet: wait for the bootstrap reload to finish. */
-export async function openThroughServiceWorker (page: Page, url: string): Promise<void> {
-  await page.goto(url)
-  await page.waitForFunction(() => navigator.serviceWorker?.controller != null && document.querySelector('[data-testid="bootstrap"]') == null, null, { timeout: 60_000 })
+export async function openThroughServiceWorker (page: Page, url: string, { timeoutMs = 60_000 }: { timeoutMs?: number } = {}): Promise<void> {
+  await page.goto(url, { timeout: timeoutMs })
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null && document.querySelector('[data-testid="bootstrap"]') == null, null, { timeout: timeoutMs })
 }
