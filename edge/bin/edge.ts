@@ -70,6 +70,7 @@ function summary (info: EdgeInfo): string {
     `  http       ${info.http}   (/ipfs/<cid>?format=raw|car, /routing/v1, /info)`,
     ...info.multiaddrs.map(addr => `  libp2p     ${addr}`),
     ...Object.entries(info.roots).map(([path, root]) => `  serving    ${path} → /ipfs/${root}`),
+    ...Object.entries(info.ipns).map(([path, name]) => `  serving    ${path} → /ipns/${name}`),
     'Press Ctrl+C to stop.'
   ]
   return `${lines.join('\n')}\n`

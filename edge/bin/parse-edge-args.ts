@@ -17,7 +17,12 @@ and an HTTP trustless gateway + delegated routing v1 + /info.
 Options:
   --serve <dir|file.car|file>  content to hold (repeatable); a directory becomes
                                one UnixFS directory, a .car is imported block by
-                               block, any other file becomes a UnixFS file
+                               block (incomplete DAGs too), any other file becomes
+                               a UnixFS file
+  --serve <name>[_…].ipns-record
+                               a signed IPNS record, served as it is (signature
+                               unchecked) at /routing/v1/ipns/<name>; <name> is
+                               k51…, 12D3Koo… or Qm…
   --host <address>             interface to listen on (default 127.0.0.1)
   --ws-port <n>                libp2p WebSocket port (default 0: any free port)
   --http-port <n>              HTTP port (default 0: any free port)
