@@ -48,7 +48,7 @@ function readItem (reader: Reader, depth: number): unknown {
   switch (major) {
     case 0: return argument
     case 1: return typeof argument === 'bigint' ? -1n - argument : -1 - argument
-    case 2: return readBytes(reader, argument).slice()
+    case 2: return new Uint8Array(readBytes(reader, argument)) // a copy, and a plain Uint8Array even from a Buffer
     case 3: return new TextDecoder('utf-8', { fatal: true }).decode(readBytes(reader, argument))
     case 4: return Array.from({ length: toLength(argument) }, () => readItem(reader, depth + 1))
     case 5: {
