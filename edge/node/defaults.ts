@@ -28,6 +28,13 @@ export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=29030400, immutable'
  */
 export const IPNS_MAX_AGE = { default: 60, max: 3600 }
 
+/**
+ * TTL (seconds) of the DNSLink TXT records the edge answers over
+ * DNS-over-HTTPS, and the max-age of those answers: short, since the table
+ * changes with every restart.
+ */
+export const DNSLINK_TTL_SECONDS = 60
+
 /** How long `stop()` lets in-flight HTTP responses finish before cutting them */
 export const HTTP_CLOSE_GRACE_MS = 250
 

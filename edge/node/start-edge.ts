@@ -3,6 +3,8 @@ import { createEdgeHelia } from './create-edge-helia.ts'
 import { createStores } from './create-stores.ts'
 import { DEFAULT_HOST } from './defaults.ts'
 import { delegatedRouting } from './delegated-routing.ts'
+import { DNS_QUERY_PATH, dnsQuery } from './dns-query.ts'
+import { DnslinkTable } from './dnslink.ts'
 import { httpMultiaddr, httpUrl, withoutPeerId } from './edge-addresses.ts'
 import { startHttpServer } from './http-server.ts'
 import { importContent } from './import-content.ts'
@@ -18,13 +20,15 @@ const log = logger('edgeway:edge')
 /**
  * Starts one edge node: imports `serve`, starts Helia/libp2p (WebSockets,
  * circuit relay v2 server, bitswap) and the HTTP server (trustless gateway,
- * delegated routing v1 with the IPNS records it holds, `/info`). Resolves once everything listens; on any
+ * delegated routing v1 with the IPNS records it holds, DNS-over-HTTPS for its
+ * DNSLink table, `/info`). Resolves once everything listens; on any
  * failure it releases what it had started and rejects.
  */
 export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
-  const { serve = [], host = DEFAULT_HOST, wsPort = 0, httpPort = 0, repo, signal } = options
+  const { serve = [], dnslink, host = DEFAULT_HOST, wsPort = 0, httpPort = 0, repo, signal } = options
   signal?.throwIfAborted()
   const started = Date.now()
+  const dnslinkTable = new DnslinkTable(dnslink)
 
   const stores = await createStores(repo)
   let helia: EdgeHelia | undefined
@@ -59,10 +63,12 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
     http = await startHttpServer([
       trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec }),
       delegatedRouting({ blockstore: stores.blockstore, ipnsRecords, self }),
+      dnsQuery(dnslinkTable),
       infoRoute(() => info as EdgeInfo)
     ], { host, port: httpPort })
 
-    info = { peerId, multiaddrs, http: httpUrl(host, http.port), roots, ipns }
+    const base = httpUrl(host, http.port)
+    info = { peerId, multiaddrs, http: base, roots, ipns, dns: `${base}${DNS_QUERY_PATH}` }
     log('edge %s ready in %d ms: %s, %o', peerId, Date.now() - started, info.http, multiaddrs)
 
     return {

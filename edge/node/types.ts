@@ -20,6 +20,14 @@ export interface EdgeOptions {
    */
   serve?: string[]
   /**
+   * DNSLink records to answer at `/dns-query` (DNS-over-HTTPS, JSON API):
+   * domain → `/ipfs/<cid>[/path]`, `/ipns/<name>[/path]` or a bare CID. Each
+   * domain answers for itself and for `_dnslink.<domain>`.
+   *
+   * @default {}
+   */
+  dnslink?: Record<string, string>
+  /**
    * Interface to listen on, for both WebSockets and HTTP.
    *
    * @default '127.0.0.1'
@@ -65,6 +73,8 @@ export interface EdgeInfo {
   roots: Record<string, string>
   /** Each `.ipns-record` `serve` entry, exactly as given, mapped to the IPNS name it answers for (`k51…`) */
   ipns: Record<string, string>
+  /** The DNS-over-HTTPS (JSON API) endpoint that answers the edge's DNSLink records, `<http>/dns-query` */
+  dns: string
 }
 
 export type EdgeServices = {

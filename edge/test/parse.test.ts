@@ -113,8 +113,9 @@ describe('resolveEntityBytes', () => {
 
 describe('parseEdgeArgs', () => {
   it('reads every flag', () => {
-    expect(parseEdgeArgs(['--serve', 'a', '--serve', 'b.car', '--host', '0.0.0.0', '--ws-port', '4001', '--http-port', '0', '--repo', 'r', '--json'])).toEqual({
+    expect(parseEdgeArgs(['--serve', 'a', '--serve', 'b.car', '--dnslink', `example.org=${CID_V1}`, '--host', '0.0.0.0', '--ws-port', '4001', '--http-port', '0', '--repo', 'r', '--json'])).toEqual({
       serve: ['a', 'b.car'],
+      dnslink: { 'example.org': `/ipfs/${CID_V1}` },
       host: '0.0.0.0',
       wsPort: 4001,
       httpPort: 0,
@@ -132,6 +133,41 @@ describe('parseEdgeArgs', () => {
     expect(thrown(() => parseEdgeArgs(['stray']))).toBe('UsageError')
     expect(thrown(() => parseEdgeArgs(['--host', 'example.com']))).toBe('UsageError')
     expect(parseEdgeArgs(['--host', '::1']).host).toBe('::1')
+  })
+
+  it('reads --dnslink entries, normalising domains and bare CIDs', () => {
+    const ipnsName = 'k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8'
+    expect(parseEdgeArgs([
+      '--dnslink', `Example.ORG.=/ipfs/${CID_V1}/docs/`,
+      '--dnslink', `_dnslink.v0.example=${CID_V0}`,
+      '--dnslink', `name.example=/ipns/${ipnsName}`,
+      '--dnslink', 'alias.example=/ipns/example.org/a',
+      '--dnslink', `bücher.example=/ipfs/${CID_V1}`
+    ]).dnslink).toEqual({
+      'example.org': `/ipfs/${CID_V1}/docs/`,
+      'v0.example': `/ipfs/${CID_V0}`,
+      'name.example': `/ipns/${ipnsName}`,
+      'alias.example': '/ipns/example.org/a',
+      'xn--bcher-kva.example': `/ipfs/${CID_V1}`
+    })
+  })
+
+  it('throws UsageError for a bad --dnslink entry', () => {
+    for (const entry of [
+      'example.org',
+      `=${CID_V1}`,
+      `exa mple.org=${CID_V1}`,
+      `-bad.example=${CID_V1}`,
+      'example.org=',
+      'example.org=/ipfs/not-a-cid',
+      `example.org=/ipns/${CID_V1}`,
+      `example.org=/ipfs/${CID_V1}/a b`,
+      `example.org=/ipfs/${CID_V1}/"quoted"`,
+      `example.org=/dnslink/${CID_V1}`
+    ]) {
+      expect(thrown(() => parseEdgeArgs(['--dnslink', entry])), entry).toBe('UsageError')
+    }
+    expect(thrown(() => parseEdgeArgs(['--dnslink', `example.org=${CID_V1}`, '--dnslink', `EXAMPLE.org.=${CID_V0}`]))).toBe('UsageError')
   })
 })
 
