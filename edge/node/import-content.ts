@@ -5,7 +5,7 @@ import { importCar } from './import-car.ts'
 import { importIpnsRecord, isIpnsRecordFile } from './import-ipns-record.ts'
 import { importDirectory, importFile } from './import-unixfs.ts'
 import type { HasherLoader } from './import-car.ts'
-import type { ImportResult, ContentTarget } from './types.ts'
+import type { ContentTarget, ImportResult } from './types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 const log = logger('edgeway:edge:import')

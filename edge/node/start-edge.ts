@@ -45,7 +45,7 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
     if (importResult.status === 'rejected') throw importResult.reason
     signal?.throwIfAborted()
 
-    const byPath = (records: ImportResult[]): Record<string, string> => Object.fromEntries(records.map(({ path, root }) => [path, root]))
+    const byPath = (results: ImportResult[]): Record<string, string> => Object.fromEntries(results.map(({ path, root }) => [path, root]))
     const roots = byPath(importResult.value.filter(({ kind }) => kind !== 'ipns-record'))
     const ipns = byPath(importResult.value.filter(({ kind }) => kind === 'ipns-record'))
     const libp2p = helia.libp2p
