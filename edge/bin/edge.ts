@@ -52,7 +52,7 @@ async function main (): Promise<number> {
     return 1
   }
 
-  process.stdout.write(options.json ? `${JSON.stringify(edge.info)}\n` : summary(edge.info))
+  process.stdout.write(options.json ? `${JSON.stringify(edge.info)}\n` : summary(edge.info, options))
 
   await stopped
   const timer = setTimeout(() => {
@@ -64,12 +64,14 @@ async function main (): Promise<number> {
   return 0
 }
 
-function summary (info: EdgeInfo): string {
+function summary (info: EdgeInfo, options: EdgeCliOptions): string {
   const lines = [
     `Edgeway edge ${info.peerId}`,
-    `  http       ${info.http}   (/ipfs/<cid>?format=raw|car, /routing/v1, /info)`,
+    `  http       ${info.http}   (/ipfs/<cid>?format=raw|car, /routing/v1, /dns-query, /info)`,
     ...info.multiaddrs.map(addr => `  libp2p     ${addr}`),
     ...Object.entries(info.roots).map(([path, root]) => `  serving    ${path} → /ipfs/${root}`),
+    ...Object.entries(info.ipns).map(([path, name]) => `  serving    ${path} → /ipns/${name}`),
+    ...Object.entries(options.dnslink ?? {}).map(([domain, value]) => `  dnslink    ${domain} → ${value}`),
     'Press Ctrl+C to stop.'
   ]
   return `${lines.join('\n')}\n`

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../node/errors.ts'
+import { parseDnslinkFlags } from './parse-dnslink-flags.ts'
 import type { EdgeOptions } from '../node/types.ts'
 
 export interface EdgeCliOptions extends EdgeOptions {
@@ -12,12 +13,21 @@ export interface EdgeCliOptions extends EdgeOptions {
 export const EDGE_USAGE = `Usage: npm run edge -- [options]
 
 Runs one Edgeway edge node: libp2p WebSockets + circuit relay v2 + bitswap,
-and an HTTP trustless gateway + delegated routing v1 + /info.
+and an HTTP trustless gateway + delegated routing v1 + DNS-over-HTTPS + /info.
 
 Options:
   --serve <dir|file.car|file>  content to hold (repeatable); a directory becomes
                                one UnixFS directory, a .car is imported block by
-                               block, any other file becomes a UnixFS file
+                               block (incomplete DAGs too), any other file becomes
+                               a UnixFS file
+  --serve <name>[_…].ipns-record
+                               a signed IPNS record, served as it is (signature
+                               unchecked) at /routing/v1/ipns/<name>; <name> is
+                               k51…, 12D3Koo… or Qm…
+  --dnslink <domain>=<value>   a DNSLink record (repeatable), answered for <domain>
+                               and _dnslink.<domain> at /dns-query (DNS-over-HTTPS,
+                               JSON API); <value> is /ipfs/<cid>[/path],
+                               /ipns/<name>[/path] or a bare CID
   --host <address>             interface to listen on (default 127.0.0.1)
   --ws-port <n>                libp2p WebSocket port (default 0: any free port)
   --http-port <n>              HTTP port (default 0: any free port)
@@ -29,7 +39,7 @@ Options:
 
 /**
  * Reads the edge's command line. Throws `UsageError` for an unknown flag, a
- * missing value or a bad port.
+ * missing value, a bad port or a bad DNSLink entry.
  */
 export function parseEdgeArgs (args: string[]): EdgeCliOptions {
   let values
@@ -40,6 +50,7 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
       allowPositionals: false,
       options: {
         serve: { type: 'string', multiple: true },
+        dnslink: { type: 'string', multiple: true },
         host: { type: 'string' },
         'ws-port': { type: 'string' },
         'http-port': { type: 'string' },
@@ -58,6 +69,7 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
 
   return {
     serve: values.serve ?? [],
+    dnslink: parseDnslinkFlags(values.dnslink),
     host: values.host,
     wsPort: parsePort('--ws-port', values['ws-port']),
     httpPort: parsePort('--http-port', values['http-port']),

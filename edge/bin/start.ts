@@ -4,10 +4,8 @@ import { startGateway } from '../gateway/start-gateway.ts'
 import { ensureBuild } from '../launcher/ensure-build.ts'
 import { START_USAGE, UsageError, parseStartArgs } from '../launcher/parse-start-args.ts'
 import { isInsecureEdge, isLocalEdge } from '../../src/lib/address-policy.ts'
-import { resolveEdges } from '../launcher/resolve-edges.ts'
+import { startEdges } from '../launcher/start-edges.ts'
 import { toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
-import { startEdge } from '../node/start-edge.ts'
-import type { EdgeEndpoint } from '../../src/lib/types.ts'
 
 const DEMO_DIR = resolve(import.meta.dirname, '../../demo')
 
@@ -20,25 +18,15 @@ async function main (): Promise<void> {
   const say = (line: string): void => { if (!args.json) process.stderr.write(`${line}\n`) }
   await ensureBuild({ log: say })
 
-  const stops: Array<() => Promise<void>> = []
-  let edges: EdgeEndpoint[]
-  let roots: Record<string, string> = {}
-  if (args.edges.length > 0) {
-    edges = await resolveEdges(args.edges)
-  } else {
-    const serve = args.serve.length > 0 ? args.serve : [DEMO_DIR]
-    say(`importing ${serve.join(', ')} into the embedded edge…`)
-    const edge = await startEdge({ serve })
-    stops.push(async () => { await edge.stop() })
-    edges = [edge.info]
-    roots = edge.info.roots
-  }
+  const { edges, roots, ipns, dohResolver, stop: stopEdges } = await startEdges(args, { demoDir: DEMO_DIR, log: say })
+  const stops: Array<() => Promise<void>> = [stopEdges]
   const config = parseConfig({
     edges,
     timeoutMs: args.timeoutMs,
     allowLocal: edges.some(isLocalEdge),
     allowInsecure: edges.some(isInsecureEdge),
-    subdomains: args.subdomains
+    subdomains: args.subdomains,
+    dohResolver
   })
   const gateway = await startGateway({ config, port: args.port, host: args.host })
   stops.unshift(async () => { await gateway.stop() })
@@ -51,6 +39,9 @@ async function main (): Promise<void> {
     for (const [path, cid] of Object.entries(roots)) {
       const site = new URL(`/ipfs/${cid}/`, gateway.url)
       say(`  ${path === DEMO_DIR ? 'demo site' : path}: ${(args.subdomains ? toSubdomainUrl(site, site.host) : null) ?? site.toString()}`)
+    }
+    for (const name of [...Object.values(ipns), ...Object.keys(args.dnslink)]) {
+      say(`  ${gateway.url}/ipns/${name}/`)
     }
     say('Press Ctrl-C to stop.')
   }

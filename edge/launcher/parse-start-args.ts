@@ -1,15 +1,16 @@
 import { parseArgs } from 'node:util'
+import { parseDnslinkFlags } from '../bin/parse-dnslink-flags.ts'
+import { UsageError } from '../node/errors.ts'
 
-export class UsageError extends Error {
-  static name = 'UsageError'
-  name = 'UsageError'
-}
+export { UsageError }
 
 export interface StartArgs {
   /** Content for the embedded edge; empty means the demo site */
   serve: string[]
   /** External edges (http URLs or multiaddrs); when given, no edge is embedded */
   edges: string[]
+  /** DNSLink records for the embedded edge, domain → value (see `EdgeOptions.dnslink`) */
+  dnslink: Record<string, string>
   port: number
   host: string
   json: boolean
@@ -24,8 +25,14 @@ export const START_USAGE = `Usage: npm start -- [options]
 Starts an embedded edge (unless --edge is given) and the Edgeway gateway, and
 prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
 
-  --serve <dir|file.car>    content for the embedded edge (repeatable; default: the demo site)
-  --edge <url|multiaddr>    use this edge instead of an embedded one (repeatable)
+  --serve <dir|file.car>    content for the embedded edge (repeatable; default: the demo site);
+                            a <name>[_…].ipns-record file is an IPNS record it serves for <name>
+  --dnslink <domain>=<value>
+                            a DNSLink record the embedded edge answers over DNS-over-HTTPS, the
+                            gateway's DNSLink resolver (repeatable). <value>: /ipfs/<cid>[/path],
+                            /ipns/<name>[/path] or a CID
+  --edge <url|multiaddr>    use this edge instead of an embedded one (repeatable); the first
+                            one's DNS-over-HTTPS, if its /info has one, resolves DNSLink
   --port <n>                gateway port, 0 = any free port (default 8080)
   --host <addr>             interface the gateway listens on (default 127.0.0.1)
   --timeout-ms <n>          answer 504 when no block arrives for this long (default 30000)
@@ -42,6 +49,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
       allowPositionals: false,
       options: {
         serve: { type: 'string', multiple: true },
+        dnslink: { type: 'string', multiple: true },
         edge: { type: 'string', multiple: true },
         port: { type: 'string' },
         host: { type: 'string' },
@@ -59,9 +67,13 @@ export function parseStartArgs (argv: string[]): StartArgs {
   if (serve.length > 0 && edges.length > 0) {
     throw new UsageError('--serve is content for the embedded edge and --edge replaces that edge: give one or the other')
   }
+  if (values.dnslink != null && edges.length > 0) {
+    throw new UsageError('--dnslink records are answered by the embedded edge and --edge replaces that edge: give one or the other')
+  }
   return {
     serve,
     edges,
+    dnslink: parseDnslinkFlags(values.dnslink),
     port: parseNumber('--port', values.port, 8080, 0, 65535),
     host: values.host ?? '127.0.0.1',
     json: values.json === true,

@@ -20,6 +20,21 @@ export const RELAY_LIMITS = {
 /** `Cache-Control` for content addressed responses: they never change */
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=29030400, immutable'
 
+/**
+ * `Cache-Control: max-age` (seconds) of an IPNS record from delegated
+ * routing: the record's TTL, else the routing spec's default; never more than
+ * `max`, so a record replaced at a restart is picked up within the hour, and
+ * never past the record's own expiry.
+ */
+export const IPNS_MAX_AGE = { default: 60, max: 3600 }
+
+/**
+ * TTL (seconds) of the DNSLink TXT records the edge answers over
+ * DNS-over-HTTPS, and the max-age of those answers: short, since the table
+ * changes with every restart.
+ */
+export const DNSLINK_TTL_SECONDS = 60
+
 /** How long `stop()` lets in-flight HTTP responses finish before cutting them */
 export const HTTP_CLOSE_GRACE_MS = 250
 

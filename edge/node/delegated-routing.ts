@@ -1,8 +1,10 @@
-import { base58btc } from 'multiformats/bases/base58'
-import { equals } from 'multiformats/bytes'
+import { createHash } from 'node:crypto'
 import { CID } from 'multiformats/cid'
-import { BadRequestError, NotFoundError } from './errors.ts'
+import { IPNS_MAX_AGE } from './defaults.ts'
+import { BadRequestError, NotAcceptableError, NotFoundError } from './errors.ts'
+import { parseIpnsName } from './ipns-name.ts'
 import type { HttpRoute, RouteRequest } from './http-server.ts'
+import type { HeldIpnsRecord, IpnsRecordSource } from './ipns-records.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 
@@ -16,17 +18,23 @@ export interface PeerRecord {
 
 export interface DelegatedRoutingComponents {
   blockstore: Blockstore
+  /** The signed IPNS records the edge was given; it resolves no others */
+  ipnsRecords: IpnsRecordSource
   /** The edge's own record; it is the only provider and the only peer it knows */
   self(): PeerRecord
 }
 
 const PREFIX = '/routing/v1/'
 const CACHE_CONTROL = 'public, max-age=15'
+export const IPNS_RECORD_CONTENT_TYPE = 'application/vnd.ipfs.ipns-record'
+/** What an `Accept` header may list for the IPNS record to be acceptable */
+const ACCEPTS_IPNS_RECORD = [IPNS_RECORD_CONTENT_TYPE, 'application/*', '*/*']
 
 /**
  * Delegated routing v1 (`/routing/v1/…`) for what this edge holds. It knows one
  * provider, itself, and answers for a CID only when it holds that block, so a
- * browser asking it never learns of content it cannot then fetch.
+ * browser asking it never learns of content it cannot then fetch. It resolves
+ * an IPNS name only to a record it was given, never by asking anyone else.
  */
 export function delegatedRouting (components: DelegatedRoutingComponents): HttpRoute {
   return {
@@ -40,8 +48,7 @@ export function delegatedRouting (components: DelegatedRoutingComponents): HttpR
       } else if (kind === 'peers' && key !== '' && rest.length === 0) {
         sendPeer(components, decodeURIComponent(key), request)
       } else if (kind === 'ipns' && key !== '' && rest.length === 0) {
-        // the edge publishes and resolves no IPNS records (yet)
-        sendNotFound(request)
+        sendIpnsRecord(components, decodeURIComponent(key), request)
       } else {
         throw new NotFoundError(`${request.url.pathname} is not a delegated routing v1 endpoint`)
       }
@@ -74,6 +81,52 @@ function sendPeer (components: DelegatedRoutingComponents, key: string, request:
   sendRecords([self], 'Peers', request)
 }
 
+/**
+ * The record exactly as held, with a `Cache-Control` that follows its TTL and
+ * an Etag derived from its bytes, as the routing spec asks.
+ */
+function sendIpnsRecord ({ ipnsRecords }: DelegatedRoutingComponents, name: string, request: RouteRequest): void {
+  let record: HeldIpnsRecord | undefined
+  try {
+    record = ipnsRecords.get(name)
+  } catch (err: any) {
+    throw new BadRequestError(`invalid IPNS name: ${err.message}`)
+  }
+
+  if (!acceptsIpnsRecord(request.req.headers.accept)) {
+    throw new NotAcceptableError(`an IPNS name resolves to a signed record: ask with Accept: ${IPNS_RECORD_CONTENT_TYPE}`)
+  }
+
+  if (record == null) {
+    sendNotFound(request, `public, max-age=${IPNS_MAX_AGE.default}`)
+    return
+  }
+
+  const { res, head } = request
+  res.writeHead(200, {
+    'Content-Type': IPNS_RECORD_CONTENT_TYPE,
+    'Content-Length': record.bytes.byteLength,
+    'Cache-Control': `public, max-age=${ipnsMaxAge(record)}`,
+    Etag: `"${createHash('sha256').update(record.bytes).digest('base64url')}"`,
+    Vary: 'Accept'
+  })
+  res.end(head ? undefined : record.bytes)
+}
+
+/** Seconds a cache may keep `record`: see `IPNS_MAX_AGE` */
+export function ipnsMaxAge ({ ttlSeconds, expires }: Pick<HeldIpnsRecord, 'ttlSeconds' | 'expires'>, now: number = Date.now()): number {
+  const untilExpiry = expires == null ? Infinity : Math.max(0, (expires.getTime() - now) / 1000)
+  return Math.floor(Math.min(ttlSeconds ?? IPNS_MAX_AGE.default, IPNS_MAX_AGE.max, untilExpiry))
+}
+
+/** No `Accept` means anything; otherwise it must name the record type or a wildcard over it */
+function acceptsIpnsRecord (accept: string | undefined): boolean {
+  if (accept == null || accept.trim() === '') {
+    return true
+  }
+  return accept.split(',').some(entry => ACCEPTS_IPNS_RECORD.includes(entry.split(';')[0].trim().toLowerCase()))
+}
+
 function sendRecords (records: PeerRecord[], field: 'Providers' | 'Peers', { req, res, head }: RouteRequest): void {
   const ndjson = (req.headers.accept ?? '').includes('application/x-ndjson')
   const body = ndjson
@@ -90,8 +143,8 @@ function sendRecords (records: PeerRecord[], field: 'Providers' | 'Peers', { req
 }
 
 /** The spec's "no records": 404 with an empty body */
-function sendNotFound ({ res }: RouteRequest): void {
-  res.writeHead(404, { 'Content-Length': 0, 'Cache-Control': CACHE_CONTROL })
+function sendNotFound ({ res }: RouteRequest, cacheControl: string = CACHE_CONTROL): void {
+  res.writeHead(404, { 'Content-Length': 0, 'Cache-Control': cacheControl })
   res.end()
 }
 
@@ -106,9 +159,7 @@ async function holds (blockstore: Blockstore, cid: CID, options: AbortOptions): 
 /** A peer id may also be written as a CIDv1 (libp2p-key) */
 function isSamePeer (key: string, selfId: string): boolean {
   try {
-    const asCid = CID.parse(key)
-    const self = base58btc.decode(`z${selfId}`)
-    return equals(asCid.multihash.bytes, self)
+    return parseIpnsName(key).key === selfId
   } catch {
     return false
   }

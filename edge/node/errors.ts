@@ -27,6 +27,24 @@ export class InvalidCarError extends Error {
   name = 'InvalidCarError'
 }
 
+/** An `.ipns-record` file is not an IPNS record at all (its signature is never checked here) */
+export class InvalidIpnsRecordError extends Error {
+  static name = 'InvalidIpnsRecordError'
+  name = 'InvalidIpnsRecordError'
+}
+
+/** Text that should name an IPNS key (`k51…`, `12D3Koo…`, `Qm…`) does not */
+export class InvalidIpnsNameError extends Error {
+  static name = 'InvalidIpnsNameError'
+  name = 'InvalidIpnsNameError'
+}
+
+/** A DNSLink entry has a bad domain name or a value that is not a content path */
+export class InvalidDnslinkError extends Error {
+  static name = 'InvalidDnslinkError'
+  name = 'InvalidDnslinkError'
+}
+
 /** A block's bytes do not hash to its CID */
 export class BlockVerificationError extends Error {
   static name = 'BlockVerificationError'

@@ -2,9 +2,10 @@ import { stat } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
 import { ServePathError } from './errors.ts'
 import { importCar } from './import-car.ts'
+import { importIpnsRecord, isIpnsRecordFile } from './import-ipns-record.ts'
 import { importDirectory, importFile } from './import-unixfs.ts'
 import type { HasherLoader } from './import-car.ts'
-import type { ImportResult, ImportTarget } from './types.ts'
+import type { ContentTarget, ImportResult } from './types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 const log = logger('edgeway:edge:import')
@@ -16,10 +17,11 @@ export interface ImportContentOptions extends AbortOptions {
 
 /**
  * Imports every `serve` entry, in order: a directory as a UnixFS directory, a
- * `.car` file block by block, anything else as a UnixFS file. Throws
- * `ServePathError` for an entry that is missing or not a file or directory.
+ * `.car` file block by block, an `.ipns-record` file as a signed record held
+ * for its name, anything else as a UnixFS file. Throws `ServePathError` for an
+ * entry that is missing or not a file or directory.
  */
-export async function importContent (serve: string[], target: ImportTarget, options: ImportContentOptions): Promise<ImportResult[]> {
+export async function importContent (serve: string[], target: ContentTarget, options: ImportContentOptions): Promise<ImportResult[]> {
   const results: ImportResult[] = []
 
   for (const path of serve) {
@@ -30,7 +32,7 @@ export async function importContent (serve: string[], target: ImportTarget, opti
   return results
 }
 
-async function importOne (path: string, target: ImportTarget, options: ImportContentOptions): Promise<ImportResult> {
+async function importOne (path: string, target: ContentTarget, options: ImportContentOptions): Promise<ImportResult> {
   const started = Date.now()
   const stats = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new ServePathError(`cannot serve ${path}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`)
@@ -38,13 +40,16 @@ async function importOne (path: string, target: ImportTarget, options: ImportCon
 
   let result: ImportResult
   if (stats.isDirectory()) {
-    const { root, blocks } = await importDirectory(path, target, options)
+    const { root, blocks } = await importDirectory(path, target.blocks, options)
     result = { path, root: root.toString(), kind: 'directory', blocks }
   } else if (stats.isFile() && path.toLowerCase().endsWith('.car')) {
-    const { root, blocks } = await importCar(path, target, options.getHasher, options)
+    const { root, blocks } = await importCar(path, target.blocks, options.getHasher, options)
     result = { path, root: root.toString(), kind: 'car', blocks }
+  } else if (stats.isFile() && isIpnsRecordFile(path)) {
+    const { name } = await importIpnsRecord(path, target.ipnsRecords, options)
+    result = { path, root: name, kind: 'ipns-record', blocks: 0 }
   } else if (stats.isFile()) {
-    const { root, blocks } = await importFile(path, target, options)
+    const { root, blocks } = await importFile(path, target.blocks, options)
     result = { path, root: root.toString(), kind: 'file', blocks }
   } else {
     throw new ServePathError(`cannot serve ${path}: not a file or directory`)

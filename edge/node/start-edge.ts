@@ -3,27 +3,32 @@ import { createEdgeHelia } from './create-edge-helia.ts'
 import { createStores } from './create-stores.ts'
 import { DEFAULT_HOST } from './defaults.ts'
 import { delegatedRouting } from './delegated-routing.ts'
+import { DNS_QUERY_PATH, dnsQuery } from './dns-query.ts'
+import { DnslinkTable } from './dnslink.ts'
 import { httpMultiaddr, httpUrl, withoutPeerId } from './edge-addresses.ts'
 import { startHttpServer } from './http-server.ts'
 import { importContent } from './import-content.ts'
 import { infoRoute } from './info-route.ts'
+import { IpnsRecords } from './ipns-records.ts'
 import { trustlessGateway } from './trustless-gateway.ts'
 import type { PeerRecord } from './delegated-routing.ts'
 import type { EdgeHttpServer } from './http-server.ts'
-import type { Edge, EdgeHelia, EdgeInfo, EdgeOptions, EdgeStores } from './types.ts'
+import type { Edge, EdgeHelia, EdgeInfo, EdgeOptions, EdgeStores, ImportResult } from './types.ts'
 
 const log = logger('edgeway:edge')
 
 /**
  * Starts one edge node: imports `serve`, starts Helia/libp2p (WebSockets,
  * circuit relay v2 server, bitswap) and the HTTP server (trustless gateway,
- * delegated routing v1, `/info`). Resolves once everything listens; on any
+ * delegated routing v1 with the IPNS records it holds, DNS-over-HTTPS for its
+ * DNSLink table, `/info`). Resolves once everything listens; on any
  * failure it releases what it had started and rejects.
  */
 export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
-  const { serve = [], host = DEFAULT_HOST, wsPort = 0, httpPort = 0, repo, signal } = options
+  const { serve = [], dnslink, host = DEFAULT_HOST, wsPort = 0, httpPort = 0, repo, signal } = options
   signal?.throwIfAborted()
   const started = Date.now()
+  const dnslinkTable = new DnslinkTable(dnslink)
 
   const stores = await createStores(repo)
   let helia: EdgeHelia | undefined
@@ -32,14 +37,17 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
   try {
     helia = createEdgeHelia(stores, { host, wsPort })
     const heliaStarted = helia.start()
-    const imported = importContent(serve, stores.blockstore, { getHasher: helia.getHasher, signal })
+    const ipnsRecords = new IpnsRecords()
+    const imported = importContent(serve, { blocks: stores.blockstore, ipnsRecords }, { getHasher: helia.getHasher, signal })
     // settle both before acting on either, so a failure never leaves a start half-done
     const [heliaResult, importResult] = await Promise.allSettled([heliaStarted, imported])
     if (heliaResult.status === 'rejected') throw heliaResult.reason
     if (importResult.status === 'rejected') throw importResult.reason
     signal?.throwIfAborted()
 
-    const roots = Object.fromEntries(importResult.value.map(({ path, root }) => [path, root]))
+    const byPath = (results: ImportResult[]): Record<string, string> => Object.fromEntries(results.map(({ path, root }) => [path, root]))
+    const roots = byPath(importResult.value.filter(({ kind }) => kind !== 'ipns-record'))
+    const ipns = byPath(importResult.value.filter(({ kind }) => kind === 'ipns-record'))
     const libp2p = helia.libp2p
     const peerId = libp2p.peerId.toString()
     const multiaddrs = libp2p.getMultiaddrs().map(String).filter(addr => addr.includes('/ws'))
@@ -54,11 +62,13 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
 
     http = await startHttpServer([
       trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec }),
-      delegatedRouting({ blockstore: stores.blockstore, self }),
+      delegatedRouting({ blockstore: stores.blockstore, ipnsRecords, self }),
+      dnsQuery(dnslinkTable),
       infoRoute(() => info as EdgeInfo)
     ], { host, port: httpPort })
 
-    info = { peerId, multiaddrs, http: httpUrl(host, http.port), roots }
+    const base = httpUrl(host, http.port)
+    info = { peerId, multiaddrs, http: base, roots, ipns, dns: `${base}${DNS_QUERY_PATH}` }
     log('edge %s ready in %d ms: %s, %o', peerId, Date.now() - started, info.http, multiaddrs)
 
     return {

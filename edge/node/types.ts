@@ -2,6 +2,7 @@
  * Public types of the edge node: what `startEdge()` takes and returns, and the
  * `EdgeInfo` JSON that `/info`, `npm run edge -- --json` and the launcher share.
  */
+import type { IpnsRecordTarget } from './ipns-records.ts'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { Identify } from '@libp2p/identify'
@@ -11,12 +12,21 @@ import type { HeliaInit } from 'helia'
 export interface EdgeOptions {
   /**
    * Content to hold: a directory (UnixFS import, the directory is the root),
-   * a `.car` file (every block imported, roots from its header) or any other
-   * file (UnixFS file).
+   * a `.car` file (every block imported, roots from its header), a
+   * `<name>[_…].ipns-record` file (a signed IPNS record, served as it is for
+   * `<name>` over delegated routing) or any other file (UnixFS file).
    *
    * @default []
    */
   serve?: string[]
+  /**
+   * DNSLink records to answer at `/dns-query` (DNS-over-HTTPS, JSON API):
+   * domain → `/ipfs/<cid>[/path]`, `/ipns/<name>[/path]` or a bare CID. Each
+   * domain answers for itself and for `_dnslink.<domain>`.
+   *
+   * @default {}
+   */
+  dnslink?: Record<string, string>
   /**
    * Interface to listen on, for both WebSockets and HTTP.
    *
@@ -59,8 +69,12 @@ export interface EdgeInfo {
   multiaddrs: string[]
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080` */
   http: string
-  /** Each `serve` entry, exactly as given, mapped to its root CID (CIDv1 string) */
+  /** Each content `serve` entry, exactly as given, mapped to its root CID (CIDv1 string) */
   roots: Record<string, string>
+  /** Each `.ipns-record` `serve` entry, exactly as given, mapped to the IPNS name it answers for (`k51…`) */
+  ipns: Record<string, string>
+  /** The DNS-over-HTTPS (JSON API) endpoint that answers the edge's DNSLink records, `<http>/dns-query` */
+  dns: string
 }
 
 export type EdgeServices = {
@@ -98,11 +112,18 @@ export interface EdgeStores {
 /** Where imported blocks go: only `put` and `has` are needed. */
 export type ImportTarget = Pick<Blockstore, 'put' | 'has'>
 
+/** Where `serve` entries go: blocks to the blockstore, IPNS records to the edge's record table */
+export interface ContentTarget {
+  blocks: ImportTarget
+  ipnsRecords: IpnsRecordTarget
+}
+
 export interface ImportResult {
   /** The `serve` entry as given */
   path: string
+  /** The root CID; for an IPNS record, the name it answers for (`k51…`) */
   root: string
-  kind: 'directory' | 'car' | 'file'
+  kind: 'directory' | 'car' | 'file' | 'ipns-record'
   /** Blocks written (CAR) or reported by the importer (UnixFS) */
   blocks: number
 }

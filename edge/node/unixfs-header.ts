@@ -6,6 +6,7 @@
  * message is skipped; a missing or unreadable message counts as `unknown`,
  * which the exporter treats like a directory (no links followed).
  */
+import { readPackedVarints, readProtobufFields } from './protobuf-fields.ts'
 import type { CID } from 'multiformats/cid'
 
 export type UnixfsType = 'raw' | 'directory' | 'file' | 'metadata' | 'symlink' | 'hamt-sharded-directory' | 'unknown'
@@ -41,46 +42,15 @@ export function readUnixfsHeader (data: Uint8Array | undefined): UnixfsHeader {
   }
 
   try {
-    let offset = 0
-    const readVarint = (): number => {
-      let value = 0
-      let shift = 0
-      for (;;) {
-        if (offset >= data.byteLength) throw new RangeError('truncated varint')
-        const byte = data[offset++]
-        value += (byte & 0x7f) * 2 ** shift
-        if ((byte & 0x80) === 0) return value
-        shift += 7
-      }
-    }
-
-    while (offset < data.byteLength) {
-      const key = readVarint()
-      const field = Math.floor(key / 8)
-      const wireType = key & 7
-
-      if (wireType === 0) {
-        const value = readVarint()
-        if (field === 1) header.type = TYPES[value] ?? 'unknown'
-        if (field === 4) header.blockSizes.push(value)
-        if (field === 6 && value > 0) header.fanout = value
-      } else if (wireType === 2) {
-        // not `offset += readVarint()`: that would add to the offset from before the varint
-        const length = readVarint()
-        const end = offset + length
-        if (end > data.byteLength) throw new RangeError('truncated field')
-        if (field === 2) header.dataLength = length
-        if (field === 4) {
-          // packed blocksizes, as go-unixfs and js-ipfs-unixfs write them
-          while (offset < end) header.blockSizes.push(readVarint())
-        }
-        offset = end
-      } else if (wireType === 1) {
-        offset += 8
-      } else if (wireType === 5) {
-        offset += 4
+    for (const entry of readProtobufFields(data)) {
+      if (entry.wireType === 0) {
+        if (entry.field === 1) header.type = TYPES[entry.value] ?? 'unknown'
+        if (entry.field === 4) header.blockSizes.push(entry.value)
+        if (entry.field === 6 && entry.value > 0) header.fanout = entry.value
       } else {
-        break
+        if (entry.field === 2) header.dataLength = entry.bytes.byteLength
+        // packed blocksizes, as go-unixfs and js-ipfs-unixfs write them
+        if (entry.field === 4) header.blockSizes.push(...readPackedVarints(entry.bytes))
       }
     }
   } catch {

@@ -19,6 +19,15 @@ async function collect (stream: NodeJS.ReadableStream): Promise<string> {
   return text
 }
 
+/** Runs the edge with bad `args`, expects exit code 2, and returns what it wrote to stderr */
+async function usageErrorOf (args: string[]): Promise<string> {
+  const child = runEdge(args)
+  const stderr = collect(child.stderr)
+  const [code] = await once(child, 'exit')
+  expect(code).toBe(2)
+  return stderr
+}
+
 describe('edge CLI', () => {
   let fixture: SiteFixture
 
@@ -52,11 +61,10 @@ describe('edge CLI', () => {
   }, 30_000)
 
   it('exits 2 with a clear message on a bad flag', async () => {
-    const child = runEdge(['--ws-port', 'seven'])
-    const stderr = collect(child.stderr)
-    const [code] = await once(child, 'exit')
+    expect(await usageErrorOf(['--ws-port', 'seven'])).toContain('--ws-port must be a port number')
+  })
 
-    expect(code).toBe(2)
-    expect(await stderr).toContain('--ws-port must be a port number')
+  it('exits 2, before starting anything, on a bad --dnslink entry', async () => {
+    expect(await usageErrorOf(['--dnslink', 'example.org=/ipfs/not-a-cid'])).toContain('--dnslink: DNSLink value "/ipfs/not-a-cid" must be')
   })
 })

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CarWriter } from '@ipld/car'
+import { importer } from 'ipfs-unixfs-importer'
+import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -20,6 +23,16 @@ async function writeCar (path: string, roots: CID[], blocks: Array<{ cid: CID, b
   await writer.close()
   await collected
   await writeFile(path, Buffer.concat(chunks))
+}
+
+interface Block { cid: CID, bytes: Uint8Array }
+
+/** The blocks of a UnixFS file of `size` random bytes in 1 KiB raw leaves, the root last */
+async function fileBlocks (size: number): Promise<Block[]> {
+  const blocks: Block[] = []
+  const store = { put: async (cid: CID, bytes: Uint8Array) => { blocks.push({ cid, bytes }); return cid } }
+  for await (const _ of importer([{ content: randomBytes(size) }], store, { cidVersion: 1, rawLeaves: true, chunker: fixedSize({ chunkSize: 1024 }) })) {}
+  return blocks
 }
 
 describe('content import', () => {
@@ -85,6 +98,39 @@ describe('content import', () => {
       expect(whole.status).toBe(200)
       await expect(whole.arrayBuffer()).rejects.toThrow()
       expect((await fetch(`${partial.info.http}/info`)).status).toBe(200)
+    } finally {
+      await partial.stop()
+    }
+  })
+
+  it('imports a CAR with a block missing mid-file as it is, and names its root', async () => {
+    const [first, middle, last, root] = await fileBlocks(3 * 1024)
+    const carPath = join(fixture.dir, 'missing-block.car')
+    await writeCar(carPath, [root.cid], [root, first, last])
+
+    const partial = await startEdge({ serve: [carPath] })
+    try {
+      expect(partial.info.roots).toEqual({ [carPath]: root.cid.toString() })
+      for (const { cid } of [root, first, last]) {
+        expect((await fetch(`${partial.info.http}/ipfs/${cid}?format=raw`)).status).toBe(200)
+      }
+      expect((await fetch(`${partial.info.http}/ipfs/${middle.cid}?format=raw`)).status).toBe(404)
+    } finally {
+      await partial.stop()
+    }
+  })
+
+  it('imports a CAR whose root is not in it, and still names that root', async () => {
+    const [leaf, , , root] = await fileBlocks(3 * 1024)
+    const carPath = join(fixture.dir, 'absent-root.car')
+    await writeCar(carPath, [root.cid], [leaf])
+
+    const partial = await startEdge({ serve: [carPath] })
+    try {
+      expect(partial.info.roots).toEqual({ [carPath]: root.cid.toString() })
+      expect((await fetch(`${partial.info.http}/ipfs/${root.cid}?format=raw`)).status).toBe(404)
+      expect((await fetch(`${partial.info.http}/ipfs/${root.cid}?format=car`)).status).toBe(404)
+      expect((await fetch(`${partial.info.http}/ipfs/${leaf.cid}?format=raw`)).status).toBe(200)
     } finally {
       await partial.stop()
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseEdgeArgs } from '../bin/parse-edge-args.ts'
+import { decodeCbor } from '../node/cbor-reader.ts'
 import { resolveEntityBytes } from '../node/entity-bytes.ts'
 import { negotiateFormat, parseEntityBytes, parseGatewayRequest } from '../node/parse-gateway-request.ts'
 import { readUnixfsHeader } from '../node/unixfs-header.ts'
@@ -112,8 +113,9 @@ describe('resolveEntityBytes', () => {
 
 describe('parseEdgeArgs', () => {
   it('reads every flag', () => {
-    expect(parseEdgeArgs(['--serve', 'a', '--serve', 'b.car', '--host', '0.0.0.0', '--ws-port', '4001', '--http-port', '0', '--repo', 'r', '--json'])).toEqual({
+    expect(parseEdgeArgs(['--serve', 'a', '--serve', 'b.car', '--dnslink', `example.org=${CID_V1}`, '--host', '0.0.0.0', '--ws-port', '4001', '--http-port', '0', '--repo', 'r', '--json'])).toEqual({
       serve: ['a', 'b.car'],
+      dnslink: { 'example.org': `/ipfs/${CID_V1}` },
       host: '0.0.0.0',
       wsPort: 4001,
       httpPort: 0,
@@ -131,6 +133,41 @@ describe('parseEdgeArgs', () => {
     expect(thrown(() => parseEdgeArgs(['stray']))).toBe('UsageError')
     expect(thrown(() => parseEdgeArgs(['--host', 'example.com']))).toBe('UsageError')
     expect(parseEdgeArgs(['--host', '::1']).host).toBe('::1')
+  })
+
+  it('reads --dnslink entries, normalising domains and bare CIDs', () => {
+    const ipnsName = 'k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8'
+    expect(parseEdgeArgs([
+      '--dnslink', `Example.ORG.=/ipfs/${CID_V1}/docs/`,
+      '--dnslink', `_dnslink.v0.example=${CID_V0}`,
+      '--dnslink', `name.example=/ipns/${ipnsName}`,
+      '--dnslink', 'alias.example=/ipns/example.org/a',
+      '--dnslink', `bücher.example=/ipfs/${CID_V1}`
+    ]).dnslink).toEqual({
+      'example.org': `/ipfs/${CID_V1}/docs/`,
+      'v0.example': `/ipfs/${CID_V0}`,
+      'name.example': `/ipns/${ipnsName}`,
+      'alias.example': '/ipns/example.org/a',
+      'xn--bcher-kva.example': `/ipfs/${CID_V1}`
+    })
+  })
+
+  it('throws UsageError for a bad --dnslink entry', () => {
+    for (const entry of [
+      'example.org',
+      `=${CID_V1}`,
+      `exa mple.org=${CID_V1}`,
+      `-bad.example=${CID_V1}`,
+      'example.org=',
+      'example.org=/ipfs/not-a-cid',
+      `example.org=/ipns/${CID_V1}`,
+      `example.org=/ipfs/${CID_V1}/a b`,
+      `example.org=/ipfs/${CID_V1}/"quoted"`,
+      `example.org=/dnslink/${CID_V1}`
+    ]) {
+      expect(thrown(() => parseEdgeArgs(['--dnslink', entry])), entry).toBe('UsageError')
+    }
+    expect(thrown(() => parseEdgeArgs(['--dnslink', `example.org=${CID_V1}`, '--dnslink', `EXAMPLE.org.=${CID_V0}`]))).toBe('UsageError')
   })
 })
 
@@ -155,5 +192,33 @@ describe('readUnixfsHeader', () => {
   it('calls missing or damaged data unknown', () => {
     expect(readUnixfsHeader(undefined).type).toBe('unknown')
     expect(readUnixfsHeader(Buffer.from('ff', 'hex')).type).toBe('unknown')
+  })
+})
+
+describe('decodeCbor', () => {
+  const cbor = (hex: string): unknown => decodeCbor(Buffer.from(hex, 'hex'))
+
+  it('reads the items of RFC 8949 appendix A', () => {
+    expect(cbor('1903e8')).toBe(1000)
+    expect(cbor('3903e7')).toBe(-1000)
+    expect(cbor('1bffffffffffffffff')).toBe(18446744073709551615n)
+    expect(cbor('f93c00')).toBe(1)
+    expect(cbor('f9c400')).toBe(-4)
+    expect(cbor('fb3ff199999999999a')).toBe(1.1)
+    expect(cbor('6449455446')).toBe('IETF')
+    expect(cbor('4401020304')).toEqual(new Uint8Array([1, 2, 3, 4]))
+    expect(cbor('a26161016162820203')).toEqual({ a: 1, b: [2, 3] })
+    expect(cbor('f4')).toBe(false)
+  })
+
+  it('reads a tagged item as the item (a dag-cbor CID as its bytes)', () => {
+    expect(cbor('d82a450001020304')).toEqual(new Uint8Array([0, 1, 2, 3, 4]))
+  })
+
+  it('refuses indefinite lengths, truncation and trailing bytes', () => {
+    for (const hex of ['5f42010243030405ff', '1903', '0000', '62c3']) {
+      expect(thrown(() => cbor(hex)), hex).toMatch(/Error$/)
+    }
+    expect(thrown(() => cbor('5f42010243030405ff'))).toBe('CborError')
   })
 })

@@ -73,7 +73,7 @@ describe('delegated routing v1 and /info', () => {
     expect(other.status).toBe(404)
   })
 
-  it('resolves no IPNS names yet', async () => {
+  it('resolves an IPNS name only to a record it was given', async () => {
     const response = await fetch(`${edge.info.http}/routing/v1/ipns/k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8`)
     expect(response.status).toBe(404)
   })

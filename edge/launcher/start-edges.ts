@@ -1,0 +1,50 @@
+import { startEdge } from '../node/start-edge.ts'
+import { resolveEdges } from './resolve-edges.ts'
+import type { StartArgs } from './parse-start-args.ts'
+import type { EdgeEndpoint } from '../../src/lib/types.ts'
+import type { AbortOptions } from '@libp2p/interface'
+
+export interface LauncherEdges {
+  /** What the gateway is configured with and `--json` prints: the embedded edge's `EdgeInfo`, or the external edges */
+  edges: EdgeEndpoint[]
+  /** The embedded edge's content roots by `--serve` path; none with external edges */
+  roots: Record<string, string>
+  /** The embedded edge's IPNS names by `--serve` path; none with external edges */
+  ipns: Record<string, string>
+  /**
+   * Where the gateway resolves DNSLink: the embedded edge's `/dns-query`, or
+   * the first external edge's `/info` `dns` when it has one
+   */
+  dohResolver?: string
+  /** Stops the embedded edge; nothing to stop for external ones */
+  stop(): Promise<void>
+}
+
+export interface StartEdgesOptions extends AbortOptions {
+  /** What the embedded edge serves when `serve` is empty */
+  demoDir: string
+  log?(line: string): void
+}
+
+/**
+ * The edges the gateway uses: those given with `--edge`, asked for their
+ * `/info`, or else one embedded edge serving `serve` (or the demo site) and
+ * answering `dnslink`.
+ */
+export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dnslink'>, options: StartEdgesOptions): Promise<LauncherEdges> {
+  if (args.edges.length > 0) {
+    const edges = await resolveEdges(args.edges, options)
+    return { edges, roots: {}, ipns: {}, dohResolver: edges[0]?.dns, stop: async () => {} }
+  }
+
+  const serve = args.serve.length > 0 ? args.serve : [options.demoDir]
+  options.log?.(`importing ${serve.join(', ')} into the embedded edge…`)
+  const edge = await startEdge({ serve, dnslink: args.dnslink, signal: options.signal })
+  return {
+    edges: [edge.info],
+    roots: edge.info.roots,
+    ipns: edge.info.ipns,
+    dohResolver: edge.info.dns,
+    stop: async () => { await edge.stop() }
+  }
+}
