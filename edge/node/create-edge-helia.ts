@@ -5,6 +5,8 @@ import { withLibp2pLight } from '@helia/libp2p'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import { webSockets } from '@libp2p/websockets'
+import * as dagCbor from '@ipld/dag-cbor'
+import * as dagJson from '@ipld/dag-json'
 import { createHeliaLight } from 'helia'
 import * as json from 'multiformats/codecs/json'
 import { sha512 } from 'multiformats/hashes/sha2'
@@ -32,7 +34,8 @@ export function createEdgeHelia (stores: EdgeStores, { host, wsPort }: CreateEdg
     blockstore: stores.blockstore,
     datastore: stores.datastore,
     hashers: [sha512],
-    codecs: [json],
+    // every codec a browser may ask a CAR of: the edge walks the DAG to build it
+    codecs: [json, dagCbor, dagJson],
     routers: []
   })
 
