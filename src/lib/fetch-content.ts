@@ -131,10 +131,16 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       }
     }
     // one response's batched CAR fetching, when an edge speaks HTTP
-    const prefetch = node.cars.available
+    // `only-if-cached`: answer from this browser's store or not at all, and say so at once
+    const offline = /\bonly-if-cached\b/i.test(headers.get('cache-control') ?? '')
+    if (offline && !(await node.local.has(address.cid, { signal }))) {
+      finish()
+      return errorToResponse(new ContentError(`${address.cid.toString()} is not in this browser's store (Cache-Control: only-if-cached)`, 412), { accept })
+    }
+    const prefetch = node.cars.available && !offline
       ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal })
       : undefined
-    const edgewayFile = await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')) })
+    const edgewayFile = offline ? undefined : await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')) })
     const init: VerifiedFetchInit & StreamFileOptions & { blockReadConcurrency: number, redirected: boolean } = {
       method: options.method,
       headers,
@@ -151,7 +157,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       allowInsecure: node.config.allowInsecure,
       onProgress
     }
-    if (await pathEndsInsideNode(node, address, { signal })) {
+    if (!offline && await pathEndsInsideNode(node, address, { signal })) {
       finish()
       return errorToResponse(new NotSupportedError('The path goes into a field of a DAG node that is not a link; only links can be pathed through'), { accept })
     }
