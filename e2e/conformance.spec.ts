@@ -1,7 +1,6 @@
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { START_USAGE } from '../edge/launcher/parse-start-args.ts'
-import { launcherArgs, locateCorpus, needsIpnsRecords } from './conformance/corpus.ts'
+import { launcherArgs, locateCorpus } from './conformance/corpus.ts'
 import { EXPECTED_FAILURES } from './conformance/expected-failures.ts'
 import { createObserver } from './conformance/observe.ts'
 import { formatReport, verdictOf } from './conformance/report.ts'
@@ -10,7 +9,6 @@ import { launchBrowser } from './support/browser.ts'
 import { spawnLauncher } from './support/processes.ts'
 import type { LocatedCorpus } from './conformance/corpus.ts'
 import type { CaseOutcome } from './conformance/run-cases.ts'
-import type { ConformanceCase } from './conformance/types.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { Browser } from 'playwright-core'
 
@@ -25,15 +23,6 @@ const ROOT = resolve(import.meta.dirname, '..')
 const GATEWAY_TIMEOUT_MS = 5_000
 const located = locateCorpus(ROOT)
 
-/**
- * Serve the IPNS record fixtures and the DNSLink names: on when the launcher knows
- * `--dnslink`, or as EDGEWAY_CONFORMANCE_NAMES=on|off says. When off, the cases that
- * need IPNS records are skipped.
- */
-const NAMES = process.env.EDGEWAY_CONFORMANCE_NAMES != null && process.env.EDGEWAY_CONFORMANCE_NAMES !== ''
-  ? process.env.EDGEWAY_CONFORMANCE_NAMES === 'on'
-  : START_USAGE.includes('--dnslink')
-
 if ('missing' in located) {
   console.warn(`conformance: skipped, ${located.missing}`)
 }
@@ -46,15 +35,12 @@ describe.skipIf('missing' in located)('gateway conformance', () => {
   let outcomes: Map<string, CaseOutcome>
   let report: string | undefined
 
-  const skip = (testCase: ConformanceCase): string | undefined =>
-    !NAMES && needsIpnsRecords(testCase) ? 'needs IPNS records served, and EDGEWAY_CONFORMANCE_NAMES is off' : undefined
-
   beforeAll(async () => {
-    launcher = await spawnLauncher([...launcherArgs(located as LocatedCorpus, { names: NAMES }), '--timeout-ms', String(GATEWAY_TIMEOUT_MS)])
+    launcher = await spawnLauncher([...launcherArgs(located as LocatedCorpus), '--timeout-ms', String(GATEWAY_TIMEOUT_MS)])
     browser = await launchBrowser()
     const observer = createObserver(await browser.newContext())
     const started = Date.now()
-    const list = await runCases(cases, { observer, gateway: launcher.info.gateway, skip })
+    const list = await runCases(cases, { observer, gateway: launcher.info.gateway })
     outcomes = new Map(list.map(outcome => [outcome.id, outcome]))
     const ran = list.filter(outcome => outcome.ms != null)
     const slowest = [...ran].sort((a, b) => b.ms! - a.ms!).slice(0, 3).map(outcome => `${outcome.id} ${outcome.ms} ms`)
@@ -63,8 +49,7 @@ describe.skipIf('missing' in located)('gateway conformance', () => {
       formatReport(list, EXPECTED_FAILURES).text,
       '',
       `${ran.length} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; slowest requests: ${slowest.join(', ')}`,
-      `service worker installs, per origin: ${openings.join(', ')}`,
-      `IPNS records and DNSLink names ${NAMES ? 'served' : 'not served (EDGEWAY_CONFORMANCE_NAMES=off)'}`
+      `service worker installs, per origin: ${openings.join(', ')}`
     ].join('\n')
   }, 240_000)
 

@@ -58,11 +58,10 @@ describe('the corpus on disk', () => {
     expect(locateCorpus('/nowhere/project', {})).toEqual({ missing: expect.stringContaining('/nowhere/shared/conformance has no cases.json') })
   })
 
-  it('gives the launcher every fixture once, and the names only when asked', () => {
+  it('gives the launcher every fixture once, and the DNSLink names', () => {
     const located = locateCorpus(project, {}) as LocatedCorpus
     const fixtures = join(dir, 'fixtures')
-    expect(launcherArgs(located, { names: false })).toEqual(['--serve', join(fixtures, 'a/one.car'), '--serve', join(fixtures, 'root.car')])
-    expect(launcherArgs(located, { names: true })).toEqual([
+    expect(launcherArgs(located)).toEqual([
       '--serve', join(fixtures, 'a/k51.ipns-record'), '--serve', join(fixtures, 'a/one.car'), '--serve', join(fixtures, 'root.car'),
       '--dnslink', 'dnslink-subpath.example.org=/ipfs/bafybeib3ffl2teiqdncv3mkz4r23b5ctrwkzrrhctdbne6iboayxuxk5ui/root2',
       '--dnslink', 'dnslink-over-ipns.example.org=/ipns/12D3KooWLQzUv2FHWGVPXTXSZpdHs7oHbXub2G5WC8Tx4NQhyd2d'

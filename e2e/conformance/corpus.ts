@@ -32,11 +32,6 @@ export function locateCorpus (projectRoot: string, env = process.env): LocatedCo
   return { dir, corpus, fixturesDir: resolve(dir, corpus.fixtures_root) }
 }
 
-/** A case that needs IPNS records served (a `.ipns-record` fixture). */
-export function needsIpnsRecords (testCase: ConformanceCase): boolean {
-  return testCase.fixtures.some(path => path.endsWith('.ipns-record'))
-}
-
 /** Every `dnslink.yml` under the fixtures, read. */
 export function dnslinkEntries (fixturesDir: string): DnslinkEntry[] {
   return readdirSync(fixturesDir, { recursive: true, encoding: 'utf8' })
@@ -45,25 +40,18 @@ export function dnslinkEntries (fixturesDir: string): DnslinkEntry[] {
     .flatMap(path => parseDnslinkYml(readFileSync(join(fixturesDir, path), 'utf8')))
 }
 
-export interface LauncherArgsOptions {
-  /** serve `.ipns-record` fixtures and pass the DNSLink names (the launcher must support both) */
-  names: boolean
-}
-
 /**
- * The launcher's arguments: `--serve` for each fixture a case names (CARs, and IPNS
- * records when `names`), and `--dnslink <domain>=<path>` for each DNSLink entry when `names`.
+ * The launcher's arguments: `--serve` for each fixture a case names (CARs and IPNS
+ * records), and `--dnslink <domain>=<path>` for each DNSLink entry of the fixtures.
  */
-export function launcherArgs (located: LocatedCorpus, { names }: LauncherArgsOptions): string[] {
+export function launcherArgs (located: LocatedCorpus): string[] {
   const fixtures = new Set(located.corpus.cases.flatMap(testCase => testCase.fixtures))
   const serve = [...fixtures]
-    .filter(path => path.endsWith('.car') || (names && path.endsWith('.ipns-record')))
+    .filter(path => path.endsWith('.car') || path.endsWith('.ipns-record'))
     .sort()
     .flatMap(path => ['--serve', join(located.fixturesDir, path)])
-  const dnslink = names
-    ? dnslinkEntries(located.fixturesDir)
-      .filter(entry => entry.domain != null)
-      .flatMap(entry => ['--dnslink', `${entry.domain}=${entry.path}`])
-    : []
+  const dnslink = dnslinkEntries(located.fixturesDir)
+    .filter(entry => entry.domain != null)
+    .flatMap(entry => ['--dnslink', `${entry.domain}=${entry.path}`])
   return [...serve, ...dnslink]
 }

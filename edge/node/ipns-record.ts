@@ -1,6 +1,6 @@
-import { decodeCbor } from './cbor-reader.ts'
+import { IPNSEntry } from '@helia/ipns'
+import * as dagCbor from '@ipld/dag-cbor'
 import { InvalidIpnsRecordError } from './errors.ts'
-import { readProtobufFields } from './protobuf-fields.ts'
 
 /**
  * What the edge reads from an IPNS record to serve it well. Nothing here is
@@ -13,13 +13,6 @@ export interface IpnsRecordFacts {
   /** When the record stops being valid (validity type EOL), when readable */
   expires?: Date
 }
-
-/** IpnsEntry field numbers (ipns-record spec) */
-const VALUE = 1
-const VALIDITY_TYPE = 3
-const VALIDITY = 4
-const TTL = 6
-const DATA = 9
 
 const VALIDITY_EOL = 0
 
@@ -36,34 +29,22 @@ interface RecordFields {
  * not a protobuf message, or one with neither a value nor data.
  */
 export function readIpnsRecord (bytes: Uint8Array): IpnsRecordFacts {
-  const legacy: RecordFields = {}
-  let hasValue = false
-  let data: Uint8Array | undefined
-
+  let entry: IPNSEntry
   try {
-    for (const entry of readProtobufFields(bytes)) {
-      if (entry.wireType === 2) {
-        if (entry.field === VALUE) hasValue = true
-        if (entry.field === VALIDITY) legacy.Validity = entry.bytes
-        if (entry.field === DATA) data = entry.bytes
-      } else {
-        if (entry.field === VALIDITY_TYPE) legacy.ValidityType = entry.value
-        if (entry.field === TTL) legacy.TTL = entry.value
-      }
-    }
+    entry = IPNSEntry.decode(bytes)
   } catch (err: any) {
     throw new InvalidIpnsRecordError(`not an IPNS record: ${err.message}`)
   }
-
-  if (!hasValue && data == null) {
+  if (entry.value == null && entry.data == null) {
     throw new InvalidIpnsRecordError('not an IPNS record: it has neither a value nor signed data')
   }
 
-  const signed = data == null ? undefined : readSignedData(data)
-  const ttl = signed?.TTL ?? legacy.TTL
-  const validityType = signed?.ValidityType ?? legacy.ValidityType ?? VALIDITY_EOL
-  const validity = signed?.Validity ?? legacy.Validity
-  const expires = Number(validityType) === VALIDITY_EOL && validity != null
+  const signed = entry.data == null ? undefined : readSignedData(entry.data)
+  const ttl = signed?.TTL ?? entry.ttl
+  // the protobuf names the enum ('EOL'); the CBOR data numbers it (0)
+  const eol = signed?.ValidityType != null ? Number(signed.ValidityType) === VALIDITY_EOL : entry.validityType == null || String(entry.validityType) === 'EOL'
+  const validity = signed?.Validity ?? entry.validity
+  const expires = eol && validity != null
     ? new Date(new TextDecoder().decode(validity))
     : undefined
 
@@ -77,7 +58,7 @@ export function readIpnsRecord (bytes: Uint8Array): IpnsRecordFacts {
 function readSignedData (data: Uint8Array): RecordFields | undefined {
   let map: unknown
   try {
-    map = decodeCbor(data)
+    map = dagCbor.decode(data)
   } catch {
     return undefined
   }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { parseEdgeArgs } from '../bin/parse-edge-args.ts'
-import { decodeCbor } from '../node/cbor-reader.ts'
 import { resolveEntityBytes } from '../node/entity-bytes.ts'
 import { negotiateFormat, parseEntityBytes, parseGatewayRequest } from '../node/parse-gateway-request.ts'
 import { readUnixfsHeader } from '../node/unixfs-header.ts'
@@ -192,33 +191,5 @@ describe('readUnixfsHeader', () => {
   it('calls missing or damaged data unknown', () => {
     expect(readUnixfsHeader(undefined).type).toBe('unknown')
     expect(readUnixfsHeader(Buffer.from('ff', 'hex')).type).toBe('unknown')
-  })
-})
-
-describe('decodeCbor', () => {
-  const cbor = (hex: string): unknown => decodeCbor(Buffer.from(hex, 'hex'))
-
-  it('reads the items of RFC 8949 appendix A', () => {
-    expect(cbor('1903e8')).toBe(1000)
-    expect(cbor('3903e7')).toBe(-1000)
-    expect(cbor('1bffffffffffffffff')).toBe(18446744073709551615n)
-    expect(cbor('f93c00')).toBe(1)
-    expect(cbor('f9c400')).toBe(-4)
-    expect(cbor('fb3ff199999999999a')).toBe(1.1)
-    expect(cbor('6449455446')).toBe('IETF')
-    expect(cbor('4401020304')).toEqual(new Uint8Array([1, 2, 3, 4]))
-    expect(cbor('a26161016162820203')).toEqual({ a: 1, b: [2, 3] })
-    expect(cbor('f4')).toBe(false)
-  })
-
-  it('reads a tagged item as the item (a dag-cbor CID as its bytes)', () => {
-    expect(cbor('d82a450001020304')).toEqual(new Uint8Array([0, 1, 2, 3, 4]))
-  })
-
-  it('refuses indefinite lengths, truncation and trailing bytes', () => {
-    for (const hex of ['5f42010243030405ff', '1903', '0000', '62c3']) {
-      expect(thrown(() => cbor(hex)), hex).toMatch(/Error$/)
-    }
-    expect(thrown(() => cbor('5f42010243030405ff'))).toBe('CborError')
   })
 })

@@ -2,21 +2,20 @@ import { CID } from 'multiformats/cid'
 import { errorToResponse } from './error-to-response.ts'
 import { ContentError, InvalidRequestError, NotInDagError, NotSupportedError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
-import { canonicalKeyName, toGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
-import { recordTtlSeconds, resolveName } from './resolve-name.ts'
+import { toGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
+import { resolveName } from './resolve-name.ts'
 import { CarPrefetch } from './car-prefetch.ts'
 import { pathEndsInsideNode } from './gateway/dag-path.ts'
-import { effectiveAccept, mediaTypeOf, acceptsExplicitly } from './gateway/negotiate.ts'
+import { nameHeaders, nameResponse } from './gateway/name-response.ts'
+import { acceptsExplicitly, effectiveAccept } from './gateway/negotiate.ts'
 import { presentDag, presentDirectory } from './gateway/present.ts'
-import { applyRedirects, MAX_REDIRECTS_FILE_SIZE, parseRedirects } from './gateway/redirects-file.ts'
-import { readLimited } from './node/edge-http-broker.ts'
+import { siteRedirect } from './gateway/site-redirect.ts'
 import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
-import type { ContentAddress, GatewayAddress, NameAddress } from './parse-gateway-url.ts'
+import type { ContentAddress, GatewayAddress } from './parse-gateway-url.ts'
 import type { PresentInit } from './gateway/present.ts'
-import type { RedirectOutcome } from './gateway/redirects-file.ts'
 import type { ResolvedName } from './resolve-name.ts'
 import type { BlockSource, SourceCounts } from './types.ts'
 import type { StreamFileOptions } from './stream-file-plugin.ts'
@@ -25,8 +24,6 @@ import type { AbortOptions } from '@libp2p/interface'
 
 /** Blocks of one DAG layer fetched at once, outside the windowed file stream. */
 const BLOCK_READ_CONCURRENCY = 16
-
-const MEDIA_TYPE_IPNS_RECORD = 'application/vnd.ipfs.ipns-record'
 
 /** Request headers verified-fetch acts on; everything else stays with the browser. */
 const FORWARDED_HEADERS = ['accept', 'range', 'if-none-match', 'cache-control']
@@ -187,7 +184,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     return fail(unavailable())
   }
   if (response.status === 404 && options.originRoot === true) {
-    const redirected = await siteRedirect(node, requested, options, signal)
+    const redirected = await siteRedirect(requested, async (address, init) => fetchContent(node, address, { ...options, ...init, originRoot: false }), { accept, signal })
     if (redirected != null) {
       await response.body?.cancel()
       finish()
@@ -305,77 +302,6 @@ function sourceHeaders (counts: SourceCounts, started: number, from?: Headers, a
   }
   const expose = headers.get('Access-Control-Expose-Headers')
   headers.set('Access-Control-Expose-Headers', [expose, 'X-Edgeway-Source', 'Server-Timing', 'Etag'].filter(Boolean).join(', '))
-  return headers
-}
-
-/**
- * A missing path on a site with a `_redirects` file: the redirect, or the
- * content the matching rule names (an SPA's index.html, a custom 404 page)
- * with the rule's status. Undefined when no file or no rule applies; a file
- * that cannot be used is a 500 the site's owner sees.
- */
-async function siteRedirect (node: EdgeNode, requested: GatewayAddress, options: FetchContentOptions, signal: AbortSignal): Promise<Response | undefined> {
-  const file = await fetchContent(node, { ...requested, path: '/_redirects', search: '' }, { signal, method: 'GET' })
-  if (file.status !== 200 || file.body == null) {
-    await file.body?.cancel()
-    return undefined
-  }
-  let outcome: RedirectOutcome | undefined
-  try {
-    const text = new TextDecoder().decode(await readLimited(file.body, MAX_REDIRECTS_FILE_SIZE + 1))
-    outcome = applyRedirects(parseRedirects(text), decodeURIComponent(requested.path), requested.search)
-  } catch (err) {
-    return errorToResponse(err, { accept: options.headers?.get('accept') })
-  }
-  if (outcome == null) {
-    return undefined
-  }
-  if (outcome.kind === 'redirect') {
-    return new Response(null, { status: outcome.status, headers: { Location: outcome.location } })
-  }
-  const target = new URL(outcome.path, 'http://site.invalid')
-  const answer = await fetchContent(node, { ...requested, path: target.pathname, search: target.search }, { ...options, originRoot: false })
-  if (outcome.status === 200 || answer.status !== 200) {
-    return answer
-  }
-  return new Response(answer.body, { status: outcome.status, headers: answer.headers })
-}
-
-/**
- * What answers an /ipns/ request before any resolving: a redirect from a
- * peer-id name to its canonical CID form, or the signed record itself
- * (`?format=ipns-record`), which the client verifies on its own.
- */
-async function nameResponse (node: EdgeNode, requested: NameAddress, options: FetchContentOptions): Promise<Response | undefined> {
-  const canonical = canonicalKeyName(requested.name)
-  if (canonical != null) {
-    return new Response(null, { status: 302, headers: { Location: toGatewayPath({ ...requested, name: canonical }) } })
-  }
-  const wanted = effectiveAccept(new URLSearchParams(requested.search), options.headers?.get('accept') ?? null)
-  if (wanted != null && mediaTypeOf(wanted) === MEDIA_TYPE_IPNS_RECORD) {
-    const response = await node.verifiedFetch(toIpfsUrl(requested), { headers: { accept: MEDIA_TYPE_IPNS_RECORD }, signal: options.signal ?? AbortSignal.timeout(node.config.timeoutMs) })
-    if (!response.ok) {
-      return response
-    }
-    // cacheable for as long as the record says, like any answer resting on it
-    const record = new Uint8Array(await response.arrayBuffer())
-    const headers = new Headers(response.headers)
-    headers.set('Cache-Control', `public, max-age=${recordTtlSeconds(record)}`)
-    return new Response(options.method === 'HEAD' ? null : record, { status: 200, headers })
-  }
-  return undefined
-}
-
-/** A response for a mutable name says so: its path, and a lifetime no longer than the record's. */
-function nameHeaders (headers: Headers, requested: GatewayAddress, name: ResolvedName | undefined): Headers {
-  if (requested.protocol !== 'ipns' || name == null) {
-    return headers
-  }
-  headers.set('X-Ipfs-Path', `/ipns/${requested.name}${requested.path}`)
-  headers.set('Cache-Control', `public, max-age=${name.ttl}`)
-  if (name.expires != null) {
-    headers.set('Expires', name.expires.toUTCString())
-  }
   return headers
 }
 

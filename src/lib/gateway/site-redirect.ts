@@ -1,0 +1,46 @@
+import { errorToResponse } from '../error-to-response.ts'
+import { readLimited } from '../node/edge-http-broker.ts'
+import { applyRedirects, MAX_REDIRECTS_FILE_SIZE, parseRedirects } from './redirects-file.ts'
+import type { GatewayAddress } from '../parse-gateway-url.ts'
+import type { RedirectOutcome } from './redirects-file.ts'
+
+/**
+ * Answers another path of the same site, as the request being answered would
+ * be (its headers, its signal) unless `init` says otherwise, without applying
+ * `_redirects` again.
+ */
+export type FetchPath = (address: GatewayAddress, init?: { method?: string, headers?: Headers, signal?: AbortSignal }) => Promise<Response>
+
+/**
+ * A missing path on a site with a `_redirects` file: the redirect, or the
+ * content the matching rule names (an SPA's index.html, a custom 404 page)
+ * with the rule's status. Undefined when no file or no rule applies; a file
+ * that cannot be used is a 500 the site's owner sees.
+ */
+export async function siteRedirect (requested: GatewayAddress, fetchPath: FetchPath, options: { accept?: string | null, signal: AbortSignal }): Promise<Response | undefined> {
+  // the file itself, whatever the request asked for (a range, a media type, a cached copy)
+  const file = await fetchPath({ ...requested, path: '/_redirects', search: '' }, { method: 'GET', headers: new Headers(), signal: options.signal })
+  if (file.status !== 200 || file.body == null) {
+    await file.body?.cancel()
+    return undefined
+  }
+  let outcome: RedirectOutcome | undefined
+  try {
+    const text = new TextDecoder().decode(await readLimited(file.body, MAX_REDIRECTS_FILE_SIZE + 1))
+    outcome = applyRedirects(parseRedirects(text), decodeURIComponent(requested.path), requested.search)
+  } catch (err) {
+    return errorToResponse(err, { accept: options.accept })
+  }
+  if (outcome == null) {
+    return undefined
+  }
+  if (outcome.kind === 'redirect') {
+    return new Response(null, { status: outcome.status, headers: { Location: outcome.location } })
+  }
+  const target = new URL(outcome.path, 'http://site.invalid')
+  const answer = await fetchPath({ ...requested, path: target.pathname, search: target.search })
+  if (outcome.status === 200 || answer.status !== 200) {
+    return answer
+  }
+  return new Response(answer.body, { status: outcome.status, headers: answer.headers })
+}
