@@ -25,6 +25,7 @@ export type EdgewayProgressEventName =
   | 'edgeway:block:received'
   | 'edgeway:block:delivered'
   | 'edgeway:block:rejected'
+  | 'edgeway:pin:block'
 
 export interface BlockReceivedDetail {
   cid: string
@@ -52,4 +53,39 @@ export interface GatewayStats {
   startedAt: number
   /** When the last block was used (ms since the epoch), 0 before the first */
   lastBlockAt: number
+}
+
+/** What the local store holds, as `client.usage()` and the page's `cache-usage` report it. */
+export interface CacheUsage {
+  /** Bytes of blocks no pin holds: what the budget limits and eviction frees */
+  cachedBytes: number
+  /** Bytes of blocks some pin holds: kept whatever the budget */
+  pinnedBytes: number
+  /** The most `cachedBytes` may be once an eviction has run */
+  budgetBytes: number
+  /** The budget is the default (a share of the storage quota), not one that was set */
+  defaultBudget: boolean
+}
+
+/** One pinned DAG: its blocks are kept offline until it is unpinned. */
+export interface PinInfo {
+  /** The root CID, as given to `pin()` */
+  cid: string
+  /** Blocks of the DAG (each counted once) */
+  blocks: number
+  /** Bytes of those blocks */
+  bytes: number
+  /** When it was pinned (ms since the epoch) */
+  pinnedAt: number
+  /** Every block of the DAG is in the store; false while pinning, or when pinning stopped half way */
+  complete: boolean
+}
+
+/** A pin has taken one more block of its DAG into the store. */
+export interface PinBlockDetail {
+  cid: string
+  /** Blocks of the DAG in the store so far */
+  blocks: number
+  /** Their bytes */
+  bytes: number
 }

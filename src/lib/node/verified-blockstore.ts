@@ -19,6 +19,9 @@ const MAX_CHECKED = 64
 /** Verified blocks this small (DAG nodes, not file leaves) stay in `checked` after a `get`: paths are walked more than once. */
 const KEEP_CHECKED_BELOW = 64 * 1024
 
+/** A store that finishes work behind its writes (IdbBlockstore) */
+interface Flushable { flush(): Promise<void> }
+
 export class CorruptBlockError extends Error {
   static name = 'CorruptBlockError'
   name = 'CorruptBlockError'
@@ -52,9 +55,14 @@ export class VerifiedBlockstore implements Blockstore {
     this.log = log
   }
 
-  /** Resolves when every write started so far has settled. */
+  /**
+   * Resolves when every write started so far has settled, and the store
+   * under this one has done what those writes started (recording access
+   * times, evicting down to the budget).
+   */
   async flush (): Promise<void> {
     await Promise.all([...this.pending.values()].map(async p => p.written))
+    await (this.child as Partial<Flushable>).flush?.()
   }
 
   /** Resolves once the bytes waiting to be written are at most `bytes`: how a fast source waits for a slow store. */
