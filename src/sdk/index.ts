@@ -4,6 +4,8 @@ import { fetchContent } from '../lib/fetch-content.ts'
 import { createEdgeNode } from '../lib/node/create-edge-node.ts'
 import { openLocalStore } from '../lib/node/open-local-store.ts'
 import { parseContentUrl } from '../lib/parse-gateway-url.ts'
+import { createCacheControls } from './cache-controls.ts'
+import type { CacheControls, CacheOptions } from './cache-controls.ts'
 import type { EdgeEndpoint, SourceCounts } from '../lib/types.ts'
 import type { EdgeNode } from '../lib/node/create-edge-node.ts'
 import type { Blockstore } from 'interface-blockstore'
@@ -11,8 +13,10 @@ import type { Blockstore } from 'interface-blockstore'
 export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError } from '../lib/errors.ts'
 export { parseSourceHeader } from '../lib/source-tally.ts'
 export type { EdgeEndpoint, SourceCounts, BlockSource } from '../lib/types.ts'
+export type { CacheControls, CacheOptions, PinOptions } from './cache-controls.ts'
+export type { CacheUsage, PinInfo, PinBlockDetail } from '../lib/types.ts'
 
-export interface EdgeClientOptions {
+export interface EdgeClientOptions extends CacheOptions {
   /** Edges to fetch from, best first: `/info` objects, http(s) URLs or multiaddrs */
   edges: Array<EdgeEndpoint | string>
   /**
@@ -41,7 +45,7 @@ export interface EdgeClientOptions {
   blockstore?: Blockstore
 }
 
-export interface EdgeClient {
+export interface EdgeClient extends CacheControls {
   /**
    * Like `fetch`, for `ipfs://<cid>/<path>` or `/ipfs/<cid>/<path>`: resolves to a
    * standard `Response` whose bytes were all checked against their hashes.
@@ -62,14 +66,13 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     allowInsecure: options.allowInsecure
   })
   const counts: SourceCounts = { cache: 0, edge: 0, peer: 0 }
-  const node: Promise<EdgeNode> = (async () => {
-    const blockstore = options.blockstore ?? await openLocalStore()
-    return createEdgeNode({ config, blockstore })
-  })()
+  const store: Promise<Blockstore> = options.blockstore != null ? Promise.resolve(options.blockstore) : openLocalStore()
+  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store }))()
   // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
   node.catch(() => {})
 
   return {
+    ...createCacheControls({ store, node }, options),
     async fetch (resource, init = {}) {
       init.signal?.throwIfAborted()
       const headers = new Headers(init.headers)

@@ -1,0 +1,103 @@
+import { CID } from 'multiformats/cid'
+import { parseCacheBudget } from '../lib/cache-policy.ts'
+import { InvalidRequestError, NotSupportedError } from '../lib/errors.ts'
+import { isLocalCache } from '../lib/node/local-cache.ts'
+import { pinDag } from '../lib/node/pin-dag.ts'
+import type { EdgeNode } from '../lib/node/create-edge-node.ts'
+import type { LocalCache } from '../lib/node/local-cache.ts'
+import type { PinProgressEvents } from '../lib/node/pin-dag.ts'
+import type { CacheUsage, PinInfo } from '../lib/types.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { ProgressOptions } from 'progress-events'
+
+export interface CacheOptions {
+  /**
+   * The most bytes of unpinned blocks this origin keeps; least recently used
+   * blocks are evicted past it. Stored for the origin, so the gateway's
+   * service worker keeps to it too. Pinned blocks do not count.
+   *
+   * @default what was set before on this origin, else half the storage quota, at most 4 GiB
+   */
+  cacheBudgetBytes?: number
+}
+
+export type PinOptions = AbortOptions & ProgressOptions<PinProgressEvents>
+
+/** The local store's budget and pins, as a dApp controls them. */
+export interface CacheControls {
+  /**
+   * Keeps `cid`'s whole DAG offline: every block is fetched (and verified)
+   * unless it is already stored, and none is evicted until `unpin`. Asks the
+   * browser to make the origin's storage persistent. Pinning a pinned CID
+   * checks that its blocks are all there.
+   */
+  pin(cid: CID | string, options?: PinOptions): Promise<PinInfo>
+  /** Releases a pin: its blocks are evicted like any others once the budget needs it. False when it was not pinned */
+  unpin(cid: CID | string, options?: AbortOptions): Promise<boolean>
+  /** Pins on this origin, oldest first (the page's and every dApp's: the store is shared) */
+  pins(options?: AbortOptions): Promise<PinInfo[]>
+  /** Bytes cached and pinned, and the budget */
+  usage(options?: AbortOptions): Promise<CacheUsage>
+  /** Sets the origin's cache budget in bytes (`undefined`: back to the default) and evicts down to it */
+  setCacheBudget(bytes: number | undefined, options?: AbortOptions): Promise<void>
+}
+
+export interface CacheControlsComponents {
+  /** The client's local store; only the built-in one keeps a budget and pins */
+  store: Promise<Blockstore>
+  node: Promise<EdgeNode>
+}
+
+export function createCacheControls (components: CacheControlsComponents, options: CacheOptions = {}): CacheControls {
+  const budget = options.cacheBudgetBytes === undefined ? undefined : parseCacheBudget(options.cacheBudgetBytes)
+  const cache = components.store.then(async store => {
+    if (!isLocalCache(store)) {
+      throw new NotSupportedError('Budgets and pins need the built-in local store, not a blockstore of your own')
+    }
+    if (budget !== undefined) {
+      await store.setBudget(budget)
+    }
+    return store
+  })
+  // a store that cannot open is reported by the calls that need it
+  cache.catch(() => {})
+  const ready = async (options?: AbortOptions): Promise<LocalCache> => {
+    options?.signal?.throwIfAborted()
+    return cache
+  }
+
+  return {
+    async pin (cid, options = {}) {
+      const root = toCid(cid)
+      const [store, node] = await Promise.all([ready(options), components.node])
+      // pinned content is meant to stay: ask that the browser not clear the origin's storage under pressure
+      await globalThis.navigator?.storage?.persist?.().catch(() => false)
+      return pinDag({ blockstore: node.helia.blockstore, getCodec: node.helia.getCodec, cache: store, flush: node.flush }, root, options)
+    },
+    async unpin (cid, options) {
+      return (await ready(options)).unpin(toCid(cid), options)
+    },
+    async pins (options) {
+      return (await ready(options)).listPins(options)
+    },
+    async usage (options) {
+      return (await ready(options)).usage(options)
+    },
+    async setCacheBudget (bytes, options) {
+      await (await ready(options)).setBudget(bytes === undefined ? undefined : parseCacheBudget(bytes), options)
+    }
+  }
+}
+
+function toCid (cid: CID | string): CID {
+  const parsed = CID.asCID(cid)
+  if (parsed != null) {
+    return parsed
+  }
+  try {
+    return CID.parse(String(cid).trim())
+  } catch {
+    throw new InvalidRequestError(`Not a CID: ${String(cid)}`)
+  }
+}
