@@ -1,4 +1,5 @@
 import { parseConfig } from '../lib/config.ts'
+import { mountCachePanel } from './cache-panel.ts'
 import { toGatewayPath } from './to-gateway-path.ts'
 import type { EdgeEndpoint, GatewayStats } from '../lib/types.ts'
 
@@ -84,4 +85,5 @@ $('open-form').addEventListener('submit', (event) => {
 
 void registerServiceWorker().then(refreshStats)
 void loadEdges()
+mountCachePanel()
 setInterval(() => { void refreshStats() }, 2000)
