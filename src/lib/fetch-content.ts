@@ -10,6 +10,7 @@ import { nameHeaders, nameResponse } from './gateway/name-response.ts'
 import { acceptsExplicitly, effectiveAccept } from './gateway/negotiate.ts'
 import { presentDag, presentDirectory } from './gateway/present.ts'
 import { siteRedirect } from './gateway/site-redirect.ts'
+import { wantsWholeDag, warmDag } from './gateway/warm-dag.ts'
 import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
@@ -133,6 +134,9 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     if (offline && !(await node.local.has(address.cid, { signal }))) {
       finish()
       return errorToResponse(new ContentError(`${address.cid.toString()} is not in this browser's store (Cache-Control: only-if-cached)`, 412), { accept })
+    }
+    if (!offline && wantsWholeDag(wanted, new URLSearchParams(address.search))) {
+      await warmDag(node, address, { signal })
     }
     const prefetch = node.cars.available && !offline
       ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal })

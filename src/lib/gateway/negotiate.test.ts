@@ -37,3 +37,14 @@ describe('media type helpers', () => {
     expect(acceptsExplicitly(null, 'text/html')).toBe(false)
   })
 })
+
+describe('wantsWholeDag', () => {
+  it('is true for TAR and for CARs of more than one block', async () => {
+    const { wantsWholeDag } = await import('./warm-dag.ts')
+    expect(wantsWholeDag('application/x-tar', q(''))).toBe(true)
+    expect(wantsWholeDag('application/vnd.ipld.car; order=dfs', q('dag-scope=entity'))).toBe(true)
+    expect(wantsWholeDag('application/vnd.ipld.car', q('dag-scope=block'))).toBe(false)
+    expect(wantsWholeDag('text/html', q(''))).toBe(false)
+    expect(wantsWholeDag(null, q(''))).toBe(false)
+  })
+})

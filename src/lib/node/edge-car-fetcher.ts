@@ -13,6 +13,12 @@ export interface CarQuery {
   path?: string
   /** Inclusive byte range of the entity, when it is a file; `*` for "to the end" */
   range?: { from: number, to: number | '*' }
+  /**
+   * `all`: every block under the path, not just the entity
+   *
+   * @default 'entity'
+   */
+  scope?: 'entity' | 'all'
 }
 
 export interface CarBlock {
@@ -107,7 +113,7 @@ export class EdgeCarFetcher {
 }
 
 export function carUrl (edge: string, query: CarQuery): string {
-  const params = new URLSearchParams({ format: 'car', 'dag-scope': 'entity', 'car-order': 'dfs', 'car-dups': 'n' })
+  const params = new URLSearchParams({ format: 'car', 'dag-scope': query.scope ?? 'entity', 'car-order': 'dfs', 'car-dups': 'n' })
   if (query.range != null) {
     params.set('entity-bytes', `${query.range.from}:${query.range.to}`)
   }
