@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { errorToResponse } from './error-to-response.ts'
-import { ContentError, InvalidRequestError, NotInDagError, NotSupportedError, SourceTimeoutError, VerificationError } from './errors.ts'
+import { ContentError, EdgesUnreachableError, InvalidRequestError, NotInDagError, NotSupportedError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
 import { toGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
 import { resolveName } from './resolve-name.ts'
@@ -17,7 +17,7 @@ import type { EdgeNode } from './node/create-edge-node.ts'
 import type { ContentAddress, GatewayAddress } from './parse-gateway-url.ts'
 import type { PresentInit } from './gateway/present.ts'
 import type { ResolvedName } from './resolve-name.ts'
-import type { BlockSource, SourceCounts } from './types.ts'
+import type { BlockSource, EdgesUnreachableDetail, SourceCounts } from './types.ts'
 import type { StreamFileOptions } from './stream-file-plugin.ts'
 import type { VerifiedFetchInit } from '@helia/verified-fetch'
 import type { AbortOptions } from '@libp2p/interface'
@@ -104,10 +104,12 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     watchdog.stop()
     options.onDone?.(tally.counts)
   }
+  // set when no source can be reached at all: the request ends then, not after the idle timeout
+  let unreachable: EdgesUnreachableError | undefined
   // nothing usable arrived: 502 if a source lied (its bytes were thrown away), else 504
   const unavailable = (): EdgewayError => tally.rejected > 0
     ? new VerificationError(`${tally.rejected} block(s) failed hash verification and no honest source sent them`)
-    : new SourceTimeoutError(`No source sent this content within ${node.config.timeoutMs} ms`)
+    : unreachable ?? new SourceTimeoutError(`No source sent this content within ${node.config.timeoutMs} ms`)
   const fail = (err: unknown, from?: Headers): Response => {
     finish()
     return errorToResponse(err, { accept, headers: sourceHeaders(tally.counts, started, from) })
@@ -125,6 +127,9 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     const onProgress = (event: { type: string, detail?: unknown }): void => {
       if (tally.record(event)) {
         watchdog.touch()
+      } else if (event.type === 'edgeway:edges:unreachable' && unreachable == null) {
+        unreachable = new EdgesUnreachableError(`No edge could be reached (${(event.detail as EdgesUnreachableDetail).edges.join(', ')}): they are down or this browser is offline, and a block of this content is not in this browser's store`)
+        watchdog.abort(unreachable)
       }
     }
     // one response's batched CAR fetching, when an edge speaks HTTP

@@ -25,6 +25,7 @@ export type EdgewayProgressEventName =
   | 'edgeway:block:received'
   | 'edgeway:block:delivered'
   | 'edgeway:block:rejected'
+  | 'edgeway:edges:unreachable'
 
 export interface BlockReceivedDetail {
   cid: string
@@ -40,6 +41,16 @@ export interface BlockRejectedDetail {
   cid: string
   from: string
   reason: string
+}
+
+/**
+ * No edge could be reached for `cid` (every HTTP edge failed to connect) and
+ * no other source is connected: the network is down or the edges are.
+ */
+export interface EdgesUnreachableDetail {
+  cid: string
+  /** the edges' HTTP URLs that were tried */
+  edges: string[]
 }
 
 /** Counters the service worker exposes at `/_edgeway/stats`. */
