@@ -1,13 +1,25 @@
 import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
+import { pageHandler } from './handlers/page.ts'
+import { cachedConfig } from './load-config.ts'
 import { createNodeHolder } from './node-holder.ts'
+import { createPageCache } from './page-cache.ts'
 import { findHandler, runHandler } from './pipeline.ts'
-import { gatewayHostOf } from '../src/lib/subdomain-gateway.ts'
+import { gatewayHostOf, splitSubdomainHost } from '../src/lib/subdomain-gateway.ts'
+import type { PageFiles } from './page-cache.ts'
+import type { Handler } from './pipeline.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
+export interface GatewayOptions {
+  /** The gateway page's built files, kept for offline use on the gateway's own origin */
+  page?: PageFiles
+}
+
 export interface Gateway {
-  /** Start the node ahead of the first request (called on activate) */
-  start(): Promise<void>
+  /** Keep the gateway page's files for offline use (called on install; never throws) */
+  install(): Promise<void>
+  /** Start the node ahead of the first request and drop what older versions kept (called on activate) */
+  activate(): Promise<void>
   /** Answer a fetch event, or return undefined to leave it to the network */
   respond(event: FetchEvent): Promise<Response> | undefined
 }
@@ -17,10 +29,15 @@ export interface Gateway {
  * by this instance, never in module variables: the browser may stop the SW
  * at any time and a new instance starts from IndexedDB and edgeway.json.
  */
-export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
+export function createGateway (scope: ServiceWorkerGlobalScope, options: GatewayOptions = {}): Gateway {
   // edgeway.json sits next to the script: /sw.js and /edgeway.json on the gateway's own
   // origin, /_edgeway/sw.js and /_edgeway/edgeway.json on a subdomain origin
-  const nodes = createNodeHolder(new URL('edgeway.json', scope.location.href).toString())
+  const configUrl = new URL('edgeway.json', scope.location.href).toString()
+  const nodes = createNodeHolder(configUrl)
+  // a subdomain origin is all content: the gateway page lives on the gateway's own origin only
+  const page = options.page != null && splitSubdomainHost(scope.location.host) == null
+    ? createPageCache(options.page, scope.caches, scope.fetch.bind(scope))
+    : undefined
   const stats: GatewayStats = {
     blocks: { cache: 0, edge: 0, peer: 0 },
     requests: 0,
@@ -28,11 +45,12 @@ export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
     lastBlockAt: 0
   }
 
-  const handlers = [
+  const handlers: Handler[] = [
     controlHandler({
       stats: () => stats,
       unregister: async () => { await scope.registration.unregister() }
     }),
+    ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
     contentHandler({
       gatewayHost: gatewayHostOf(scope.location.host),
       subdomains: async () => (await nodes.config()).subdomains,
@@ -47,8 +65,11 @@ export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
   ]
 
   return {
-    async start () {
-      await nodes.get()
+    async install () {
+      await page?.fill().catch(() => {})
+    },
+    async activate () {
+      await Promise.all([nodes.get(), page?.dropOld()])
     },
     respond (event) {
       const found = findHandler(handlers, event.request)
