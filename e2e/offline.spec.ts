@@ -22,6 +22,7 @@ function expectFromCache (result: FetchResult, expected: string): void {
   expect(counts?.edge).toBe(0)
   expect(counts?.peer).toBe(0)
   expect(counts?.cache).toBeGreaterThan(0)
+  expect(parseSourceHeader(result.headers['x-edgeway-bytes'] ?? null)).toMatchObject({ edge: 0, peer: 0 })
 }
 
 describe('offline: what this browser has fetched loads with no edge and no network', () => {

@@ -40,6 +40,7 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     : undefined
   const stats: GatewayStats = {
     blocks: { cache: 0, edge: 0, peer: 0 },
+    bytes: { cache: 0, edge: 0, peer: 0 },
     requests: 0,
     startedAt: Date.now(),
     lastBlockAt: 0
@@ -56,8 +57,9 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       subdomains: async () => (await nodes.config()).subdomains,
       node: async () => nodes.get(),
       refresh: async () => { await nodes.refresh() },
-      onBlock: source => {
-        stats.blocks[source]++
+      onUse: (source, blocks, bytes) => {
+        stats.blocks[source] += blocks
+        stats.bytes[source] += bytes
         stats.lastBlockAt = Date.now()
       },
       onRequest: () => { stats.requests++ }

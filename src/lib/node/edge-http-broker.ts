@@ -74,7 +74,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
         continue
       }
       options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:received', {
-        cid: cid.toString(), source: 'edge', via: 'http', from: url
+        cid: cid.toString(), source: 'edge', via: 'http', from: url, bytes: block.byteLength
       }))
       return block
     }
