@@ -1,6 +1,8 @@
 import { parseConfig } from '../lib/config.ts'
+import { TransferStats } from '../lib/transfer-stats.ts'
+import { mountStatsPanel } from './stats-panel.ts'
 import { toGatewayPath } from './to-gateway-path.ts'
-import type { EdgeEndpoint, GatewayStats } from '../lib/types.ts'
+import type { EdgeEndpoint } from '../lib/types.ts'
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
 
@@ -59,16 +61,6 @@ async function loadEdges (): Promise<void> {
   }
 }
 
-async function refreshStats (): Promise<void> {
-  if (navigator.serviceWorker?.controller == null) {
-    return
-  }
-  try {
-    const stats = await (await fetch('/_edgeway/stats', { cache: 'no-store' })).json() as GatewayStats
-    $('block-stats').textContent = `${stats.blocks.cache} from cache, ${stats.blocks.edge} from edges, ${stats.blocks.peer} from peers`
-  } catch {}
-}
-
 $('open-form').addEventListener('submit', (event) => {
   event.preventDefault()
   const error = $('open-error')
@@ -82,6 +74,8 @@ $('open-form').addEventListener('submit', (event) => {
   }
 })
 
-void registerServiceWorker().then(refreshStats)
+void registerServiceWorker()
 void loadEdges()
-setInterval(() => { void refreshStats() }, 2000)
+// this tab's totals: the in-tab peer records what it serves to other browsers here (recordServed)
+const tabTransfers = new TransferStats()
+mountStatsPanel($('bytes-by-source'), { served: tabTransfers })
