@@ -16,9 +16,10 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
-  /** Keep the gateway page's files for offline use (called on install; never throws) */
-  install(): Promise<void>
-  /** Start the node ahead of the first request and drop what older versions kept (called on activate) */
+  /**
+   * Start the node ahead of the first request, keep the gateway page's files
+   * for offline use and drop what older versions kept (called on activate)
+   */
   activate(): Promise<void>
   /** Answer a fetch event, or return undefined to leave it to the network */
   respond(event: FetchEvent): Promise<Response> | undefined
@@ -67,11 +68,9 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   ]
 
   return {
-    async install () {
-      await page?.fill().catch(() => {})
-    },
     async activate () {
-      await Promise.all([nodes.get(), page?.dropOld()])
+      // the page is kept while the node starts: a first visit waits for the node anyway, not for this
+      await Promise.all([nodes.get(), page?.fill(), page?.dropOld()])
     },
     respond (event) {
       const found = findHandler(handlers, event.request)

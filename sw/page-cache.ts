@@ -18,7 +18,7 @@ export interface PageCache {
   /** The cache holding this version's files */
   open(): Promise<Cache>
   /**
-   * Fetch and keep every file not kept yet (on install). Never throws: the
+   * Fetch and keep every file not kept yet (on activate). Never throws: the
    * gateway answers content without its page, and a file missing here is
    * kept the next time the page loads it.
    */
@@ -34,10 +34,10 @@ export function createPageCache (page: PageFiles, storage: CacheStorage, fetchFn
     files: new Set(page.files),
     open,
     async fill () {
-      const cache = await open()
+      const cache = await open().catch(() => undefined)
       await Promise.all(page.files.map(async path => {
         try {
-          if (await cache.match(path) != null) return
+          if (cache == null || await cache.match(path) != null) return
           // past the HTTP cache: the page is served `no-cache`, and this copy is what offline users get
           const response = await fetchFn(path, { cache: 'no-cache' })
           if (response.ok) await cache.put(path, response)

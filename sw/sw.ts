@@ -7,14 +7,12 @@ declare const self: ServiceWorkerGlobalScope
 // __EDGEWAY_PAGE__ is the page build's file list, put in by vite.sw.config.ts
 const gateway = createGateway(self, { page: __EDGEWAY_PAGE__ })
 
-self.addEventListener('install', (event) => {
+self.addEventListener('install', () => {
   void self.skipWaiting()
-  // the gateway page, kept so it opens with the network cut
-  event.waitUntil(gateway.install())
 })
 
 self.addEventListener('activate', (event) => {
-  // start the node now, not inside the first fetch event
+  // start the node now, not inside the first fetch event; keep the gateway page for offline use
   event.waitUntil(Promise.all([self.clients.claim(), gateway.activate().catch(() => {})]))
 })
 

@@ -55,7 +55,7 @@ export function pageHandler (components: PageHandlerComponents): Handler {
       }
       const response = await components.fetch(url.href, { signal: request.signal })
       if (response.ok) {
-        // not kept at install (the server was away, or a rebuild was under way): keep it now
+        // not kept when the SW activated (the server was away, or a rebuild was under way): keep it now
         const copy = response.clone()
         waitUntil(cache.put(url.pathname, copy).catch(() => {}))
       }
