@@ -7,6 +7,8 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
+    // the file names the SW keeps for offline use (vite.sw.config.ts reads it)
+    manifest: true,
     rollupOptions: {
       input: { main: resolve(import.meta.dirname, 'index.html') }
     }

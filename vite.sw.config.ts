@@ -1,5 +1,32 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
+import type { PageFiles } from './sw/page-cache.ts'
+
+const DIST = resolve(import.meta.dirname, 'dist')
+
+interface ManifestChunk { file: string, css?: string[], assets?: string[] }
+
+/**
+ * The page build's output (its manifest, so the names are the hashed ones
+ * vite chose), for the SW to keep at install. The page is built first
+ * (`npm run build`); its version is a hash of index.html and the names.
+ */
+function pageFiles (): PageFiles {
+  let manifest: Record<string, ManifestChunk>
+  let html: string
+  try {
+    manifest = JSON.parse(readFileSync(resolve(DIST, '.vite/manifest.json'), 'utf8')) as Record<string, ManifestChunk>
+    html = readFileSync(resolve(DIST, 'index.html'), 'utf8')
+  } catch (err) {
+    throw new Error(`the service worker is built after the page (npm run build): ${err instanceof Error ? err.message : String(err)}`)
+  }
+  const assets = new Set(Object.values(manifest).flatMap(chunk => [chunk.file, ...(chunk.css ?? []), ...(chunk.assets ?? [])]))
+  const files = ['/index.html', ...[...assets].filter(file => file !== 'index.html').sort().map(file => `/${file}`)]
+  const version = createHash('sha256').update(html).update(files.join('\n')).digest('hex').slice(0, 12)
+  return { files, version }
+}
 
 /**
  * The service worker: one classic script at /sw.js. A SW may not call
@@ -7,6 +34,9 @@ import { defineConfig } from 'vite'
  */
 export default defineConfig({
   publicDir: false,
+  define: {
+    __EDGEWAY_PAGE__: JSON.stringify(pageFiles())
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: false,

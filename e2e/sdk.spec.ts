@@ -4,6 +4,7 @@ import { launchBrowser } from './support/browser.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
 import { spawnLauncher } from './support/processes.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
+import type { TransferTotals } from '../src/lib/types.ts'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
@@ -47,14 +48,16 @@ describe('SDK in a plain page', () => {
     await page.waitForFunction(() => 'createEdgeClient' in window)
     const root = launcher.info.roots[site.dir]
     const result = await page.evaluate(async ({ edges, url }) => {
-      const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => { fetch(url: string): Promise<Response>, stop(): Promise<void> } }
+      const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => { fetch(url: string): Promise<Response>, stats(): TransferTotals, stop(): Promise<void> } }
       const client = createEdgeClient({ edges, allowLocal: true, allowInsecure: true })
       const response: Response = await client.fetch(url)
       const body = new Uint8Array(await response.arrayBuffer())
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+      const stats = client.stats()
       const bad: Response = await client.fetch('ipfs://not-a-cid/')
       await client.stop()
       return {
+        stats,
         isResponse: response instanceof Response,
         status: response.status,
         source: response.headers.get('x-edgeway-source'),
@@ -67,6 +70,11 @@ describe('SDK in a plain page', () => {
     expect(result.sha256).toBe(sha256(file))
     expect(result.source).toMatch(/^cache=\d+, edge=[1-9]\d*, peer=0$/)
     expect(result.badStatus).toBe(400)
+    // the client's totals: this file's bytes (and its few hundred bytes of DAG nodes) from the edge, nothing served
+    expect(result.stats.bytes.edge).toBeGreaterThanOrEqual(file.byteLength)
+    expect(result.stats.bytes.edge).toBeLessThan(file.byteLength + 64 * 1024)
+    expect(result.stats.blocks.edge).toBeGreaterThan(1)
+    expect(result.stats.served).toEqual({ blocks: 0, bytes: 0 })
     await context.close()
   })
 
@@ -80,16 +88,20 @@ describe('SDK in a plain page', () => {
       const edge = launcher.info.edges[0]
       const only = transport === 'http' ? edge.http : edge.multiaddrs[0]
       const result = await page.evaluate(async ({ edges, url }) => {
-        const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => { fetch(url: string): Promise<Response>, stop(): Promise<void> } }
+        const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => { fetch(url: string): Promise<Response>, stats(): TransferTotals, stop(): Promise<void> } }
         // a fresh context has an empty store, so every block crosses this one transport
         const client = createEdgeClient({ edges, allowLocal: true, allowInsecure: true, timeoutMs: 10_000 })
         const response = await client.fetch(url)
         const body = new Uint8Array(await response.arrayBuffer())
         const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+        const edgeBytes = client.stats().bytes.edge
         await client.stop()
-        return { status: response.status, sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join('') }
+        return { status: response.status, sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join(''), edgeBytes }
       }, { edges: [only], url: `ipfs://${launcher.info.roots[site.dir]}/app/data.bin` })
-      expect(result).toEqual({ status: 200, sha256: sha256(file) })
+      expect(result).toMatchObject({ status: 200, sha256: sha256(file) })
+      // counted over this transport too, each block once
+      expect(result.edgeBytes).toBeGreaterThanOrEqual(file.byteLength)
+      expect(result.edgeBytes).toBeLessThan(file.byteLength + 64 * 1024)
       await context.close()
     })
   }

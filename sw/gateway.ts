@@ -1,13 +1,26 @@
 import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
+import { pageHandler } from './handlers/page.ts'
+import { cachedConfig } from './load-config.ts'
 import { createNodeHolder } from './node-holder.ts'
+import { createPageCache } from './page-cache.ts'
 import { findHandler, runHandler } from './pipeline.ts'
-import { gatewayHostOf } from '../src/lib/subdomain-gateway.ts'
+import { gatewayHostOf, splitSubdomainHost } from '../src/lib/subdomain-gateway.ts'
+import type { PageFiles } from './page-cache.ts'
+import type { Handler } from './pipeline.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
+export interface GatewayOptions {
+  /** The gateway page's built files, kept for offline use on the gateway's own origin */
+  page?: PageFiles
+}
+
 export interface Gateway {
-  /** Start the node ahead of the first request (called on activate) */
-  start(): Promise<void>
+  /**
+   * Start the node ahead of the first request, keep the gateway page's files
+   * for offline use and drop what older versions kept (called on activate)
+   */
+  activate(): Promise<void>
   /** Answer a fetch event, or return undefined to leave it to the network */
   respond(event: FetchEvent): Promise<Response> | undefined
 }
@@ -17,29 +30,37 @@ export interface Gateway {
  * by this instance, never in module variables: the browser may stop the SW
  * at any time and a new instance starts from IndexedDB and edgeway.json.
  */
-export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
+export function createGateway (scope: ServiceWorkerGlobalScope, options: GatewayOptions = {}): Gateway {
   // edgeway.json sits next to the script: /sw.js and /edgeway.json on the gateway's own
   // origin, /_edgeway/sw.js and /_edgeway/edgeway.json on a subdomain origin
-  const nodes = createNodeHolder(new URL('edgeway.json', scope.location.href).toString())
+  const configUrl = new URL('edgeway.json', scope.location.href).toString()
+  const nodes = createNodeHolder(configUrl)
+  // a subdomain origin is all content: the gateway page lives on the gateway's own origin only
+  const page = options.page != null && splitSubdomainHost(scope.location.host) == null
+    ? createPageCache(options.page, scope.caches, scope.fetch.bind(scope))
+    : undefined
   const stats: GatewayStats = {
     blocks: { cache: 0, edge: 0, peer: 0 },
+    bytes: { cache: 0, edge: 0, peer: 0 },
     requests: 0,
     startedAt: Date.now(),
     lastBlockAt: 0
   }
 
-  const handlers = [
+  const handlers: Handler[] = [
     controlHandler({
       stats: () => stats,
       unregister: async () => { await scope.registration.unregister() }
     }),
+    ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
     contentHandler({
       gatewayHost: gatewayHostOf(scope.location.host),
       subdomains: async () => (await nodes.config()).subdomains,
       node: async () => nodes.get(),
       refresh: async () => { await nodes.refresh() },
-      onBlock: source => {
-        stats.blocks[source]++
+      onUse: (source, blocks, bytes) => {
+        stats.blocks[source] += blocks
+        stats.bytes[source] += bytes
         stats.lastBlockAt = Date.now()
       },
       onRequest: () => { stats.requests++ }
@@ -47,8 +68,9 @@ export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
   ]
 
   return {
-    async start () {
-      await nodes.get()
+    async activate () {
+      // the page is kept while the node starts: a first visit waits for the node anyway, not for this
+      await Promise.all([nodes.get(), page?.fill(), page?.dropOld()])
     },
     respond (event) {
       const found = findHandler(handlers, event.request)

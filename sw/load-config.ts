@@ -37,3 +37,8 @@ export async function loadConfig (configUrl: string, options: { signal?: AbortSi
     return { config: parseConfig(JSON.parse(text)), text }
   }
 }
+
+/** The copy of `/edgeway.json` kept by the last successful `loadConfig`, for a page that asks while the server is away. */
+export async function cachedConfig (configUrl: string): Promise<Response | undefined> {
+  return (await caches.open(CONFIG_CACHE)).match(configUrl)
+}

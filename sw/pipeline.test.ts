@@ -6,7 +6,7 @@ import { CID_V0, CID_V1 } from '../src/lib/cid-examples.ts'
 import type { Handler } from './pipeline.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
-const STATS: GatewayStats = { blocks: { cache: 1, edge: 2, peer: 0 }, requests: 3, startedAt: 1, lastBlockAt: 2 }
+const STATS: GatewayStats = { blocks: { cache: 1, edge: 2, peer: 0 }, bytes: { cache: 10, edge: 20, peer: 0 }, requests: 3, startedAt: 1, lastBlockAt: 2 }
 
 function handlers (nodeStarts: { count: number }, { gatewayHost = 'localhost', subdomains = false } = {}): Handler[] {
   return [
@@ -16,7 +16,7 @@ function handlers (nodeStarts: { count: number }, { gatewayHost = 'localhost', s
       subdomains: async () => subdomains,
       node: async () => { nodeStarts.count++; throw new Error('no node in unit tests') },
       refresh: async () => {},
-      onBlock: () => {},
+      onUse: () => {},
       onRequest: () => {}
     })
   ]

@@ -4,15 +4,16 @@ import { createGateway } from './gateway.ts'
 declare const self: ServiceWorkerGlobalScope
 
 // Lifecycle wiring only: the gateway instance does the work.
-const gateway = createGateway(self)
+// __EDGEWAY_PAGE__ is the page build's file list, put in by vite.sw.config.ts
+const gateway = createGateway(self, { page: __EDGEWAY_PAGE__ })
 
 self.addEventListener('install', () => {
   void self.skipWaiting()
 })
 
 self.addEventListener('activate', (event) => {
-  // start the node now, not inside the first fetch event
-  event.waitUntil(Promise.all([self.clients.claim(), gateway.start().catch(() => {})]))
+  // start the node now, not inside the first fetch event; keep the gateway page for offline use
+  event.waitUntil(Promise.all([self.clients.claim(), gateway.activate().catch(() => {})]))
 })
 
 self.addEventListener('fetch', (event) => {

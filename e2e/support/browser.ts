@@ -1,6 +1,6 @@
 import { chromium } from 'playwright-core'
 import { ensureChromium } from './chromium.ts'
-import type { Browser } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 
 /** Flags that keep Chromium quiet on a machine with no network but loopback. */
 const ARGS = [
@@ -11,7 +11,20 @@ const ARGS = [
 /** Launches the e2e Chromium; one retry, since a launch after a heavy run has hung once here. */
 export async function launchBrowser (): Promise<Browser> {
   const executablePath = ensureChromium()
-  const launch = async (): Promise<Browser> => chromium.launch({ executablePath, args: ARGS, timeout: 60_000 })
+  return withRetry(async () => chromium.launch({ executablePath, args: ARGS, timeout: 60_000 }))
+}
+
+/**
+ * A browser with a profile on disk (`userDataDir`): closing it and launching
+ * again with the same folder is a browser restart, keeping the service worker
+ * registrations, IndexedDB and caches.
+ */
+export async function launchPersistentBrowser (userDataDir: string): Promise<BrowserContext> {
+  const executablePath = ensureChromium()
+  return withRetry(async () => chromium.launchPersistentContext(userDataDir, { executablePath, args: ARGS, timeout: 60_000 }))
+}
+
+async function withRetry<T> (launch: () => Promise<T>): Promise<T> {
   try {
     return await launch()
   } catch {

@@ -2,7 +2,7 @@ import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
 import { toString } from 'uint8arrays/to-string'
 import type { CarBlock, CarQuery, EdgeCarFetcher } from './node/edge-car-fetcher.ts'
-import type { BlockReceivedDetail, EdgewayProgressEventName } from './types.ts'
+import type { BlockReceivedDetail, BlockSizeDetail, EdgewayProgressEventName } from './types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -151,6 +151,7 @@ export class CarPrefetch {
       const held = this.init.local.peek(cid)
       if (held != null) {
         options.onProgress?.(new CustomProgressEvent<CID>('blocks:get:blockstore:get', cid))
+        options.onProgress?.(new CustomProgressEvent<BlockSizeDetail, EdgewayProgressEventName>('edgeway:block:size', { cid: cid.toString(), bytes: held.byteLength }))
       }
       return held
     }
@@ -160,7 +161,7 @@ export class CarPrefetch {
     this.wakeProducer()
     void this.init.local.put(cid, block.bytes)
     options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:delivered', {
-      cid: cid.toString(), source: 'edge', via: 'http', from: block.from
+      cid: cid.toString(), source: 'edge', via: 'http', from: block.from, bytes: block.bytes.byteLength
     }))
     return block.bytes
   }

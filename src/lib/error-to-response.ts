@@ -24,7 +24,7 @@ const HINTS: Record<number, string> = {
   400: 'The address is not a valid content address. Check the CID and the path.',
   404: 'The content exists, but nothing is at this path inside it.',
   502: 'A source sent bytes that did not match their hash, and no honest source had them. Nothing unverified was shown or stored.',
-  504: 'No edge or peer answered with this content in time. It may not be available on the network right now.'
+  504: 'No edge or peer answered with this content in time. It may not be available on the network right now, or this browser is offline and does not hold it.'
 }
 
 /** The status an error maps to: Edgeway's own errors know it, anything else is a 500. */

@@ -55,6 +55,17 @@ export class SourceTimeoutError extends EdgewayError {
   readonly status = 504
 }
 
+/**
+ * The content is not in this browser's store and no source can be reached:
+ * the edges are down or the browser is offline (504, at once rather than
+ * after the idle timeout).
+ */
+export class EdgesUnreachableError extends EdgewayError {
+  static name = 'EdgesUnreachableError'
+  name = 'EdgesUnreachableError'
+  readonly status = 504
+}
+
 /** Any other status verified-fetch answered with (406, 412, 416, 501…), kept as it was. */
 export class ContentError extends EdgewayError {
   static name = 'ContentError'

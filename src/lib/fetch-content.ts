@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { errorToResponse } from './error-to-response.ts'
-import { ContentError, InvalidRequestError, NotInDagError, NotSupportedError, SourceTimeoutError, VerificationError } from './errors.ts'
+import { ContentError, EdgesUnreachableError, InvalidRequestError, NotInDagError, NotSupportedError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
 import { toGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
 import { resolveName } from './resolve-name.ts'
@@ -13,12 +13,13 @@ import { siteRedirect } from './gateway/site-redirect.ts'
 import { wantsWholeDag, warmDag } from './gateway/warm-dag.ts'
 import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
+import type { SourceUseListener } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
 import type { ContentAddress, GatewayAddress } from './parse-gateway-url.ts'
 import type { PresentInit } from './gateway/present.ts'
 import type { ResolvedName } from './resolve-name.ts'
-import type { BlockSource, SourceCounts } from './types.ts'
+import type { EdgesUnreachableDetail, SourceCounts } from './types.ts'
 import type { StreamFileOptions } from './stream-file-plugin.ts'
 import type { VerifiedFetchInit } from '@helia/verified-fetch'
 import type { AbortOptions } from '@libp2p/interface'
@@ -46,8 +47,8 @@ export interface FetchContentOptions extends AbortOptions {
    * @default false
    */
   originRoot?: boolean
-  /** Called for every block as it is used, for live statistics */
-  onBlock?(source: BlockSource): void
+  /** Called as the response's counts grow (a block as it is used, its bytes once known), for live statistics */
+  onUse?: SourceUseListener
   /** Called once the body has been fully delivered (or failed) with this response's counts */
   onDone?(counts: SourceCounts): void
 }
@@ -79,7 +80,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   } else {
     address = requested
   }
-  const tally = new SourceTally(node.edgePeers, options.onBlock)
+  const tally = new SourceTally(node.edgePeers, options.onUse)
   const watchdog = new IdleWatchdog(node.config.timeoutMs)
   const signal = options.signal == null ? watchdog.signal : AbortSignal.any([watchdog.signal, options.signal])
   const headers = new Headers()
@@ -105,13 +106,15 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     watchdog.stop()
     options.onDone?.(tally.counts)
   }
+  // set when no source can be reached at all: the request ends then, not after the idle timeout
+  let unreachable: EdgesUnreachableError | undefined
   // nothing usable arrived: 502 if a source lied (its bytes were thrown away), else 504
   const unavailable = (): EdgewayError => tally.rejected > 0
     ? new VerificationError(`${tally.rejected} block(s) failed hash verification and no honest source sent them`)
-    : new SourceTimeoutError(`No source sent this content within ${node.config.timeoutMs} ms`)
+    : unreachable ?? new SourceTimeoutError(`No source sent this content within ${node.config.timeoutMs} ms`)
   const fail = (err: unknown, from?: Headers): Response => {
     finish()
-    return errorToResponse(err, { accept, headers: sourceHeaders(tally.counts, started, from) })
+    return errorToResponse(err, { accept, headers: sourceHeaders(tally, started, from) })
   }
 
   const presentInit: PresentInit = {
@@ -126,6 +129,9 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     const onProgress = (event: { type: string, detail?: unknown }): void => {
       if (tally.record(event)) {
         watchdog.touch()
+      } else if (event.type === 'edgeway:edges:unreachable' && unreachable == null) {
+        unreachable = new EdgesUnreachableError(`No edge could be reached (${(event.detail as EdgesUnreachableDetail).edges.join(', ')}): they are down or this browser is offline, and a block of this content is not in this browser's store`)
+        watchdog.abort(unreachable)
       }
     }
     // one response's batched CAR fetching, when an edge speaks HTTP
@@ -206,7 +212,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   }
   if (response.body == null) {
     finish()
-    return withHeaders(response, null, nameHeaders(sourceHeaders(tally.counts, started, response.headers, address), requested, name))
+    return withHeaders(response, null, nameHeaders(sourceHeaders(tally, started, response.headers, address), requested, name))
   }
 
   // Wait for the first bytes so the headers report the blocks that produced them.
@@ -217,7 +223,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   } catch (err) {
     return fail(watchdog.fired ? unavailable() : err)
   }
-  const responseHeaders = nameHeaders(sourceHeaders(tally.counts, started, response.headers, address), requested, name)
+  const responseHeaders = nameHeaders(sourceHeaders(tally, started, response.headers, address), requested, name)
   const body = new ReadableStream<Uint8Array>({
     start (controller) {
       if (first.done === true) {
@@ -294,9 +300,10 @@ async function contentError (response: Response, unavailable: () => EdgewayError
   }
 }
 
-function sourceHeaders (counts: SourceCounts, started: number, from?: Headers, address?: ContentAddress): Headers {
+function sourceHeaders (tally: Pick<SourceTally, 'counts' | 'bytes'>, started: number, from?: Headers, address?: ContentAddress): Headers {
   const headers = new Headers(from)
-  headers.set('X-Edgeway-Source', formatSourceHeader(counts))
+  headers.set('X-Edgeway-Source', formatSourceHeader(tally.counts))
+  headers.set('X-Edgeway-Bytes', formatSourceHeader(tally.bytes))
   const timing = `edgeway;desc="first byte";dur=${(performance.now() - started).toFixed(1)}`
   const existing = headers.get('Server-Timing')
   headers.set('Server-Timing', existing == null || existing === '' ? timing : `${existing}, ${timing}`)
@@ -305,7 +312,7 @@ function sourceHeaders (counts: SourceCounts, started: number, from?: Headers, a
     headers.set('X-Ipfs-Path', `/ipfs/${address.cid.toString()}${address.path}`)
   }
   const expose = headers.get('Access-Control-Expose-Headers')
-  headers.set('Access-Control-Expose-Headers', [expose, 'X-Edgeway-Source', 'Server-Timing', 'Etag'].filter(Boolean).join(', '))
+  headers.set('Access-Control-Expose-Headers', [expose, 'X-Edgeway-Source', 'X-Edgeway-Bytes', 'Server-Timing', 'Etag'].filter(Boolean).join(', '))
   return headers
 }
 

@@ -26,6 +26,8 @@ export type EdgewayProgressEventName =
   | 'edgeway:block:delivered'
   | 'edgeway:block:rejected'
   | 'edgeway:pin:block'
+  | 'edgeway:block:size'
+  | 'edgeway:edges:unreachable'
 
 export interface BlockReceivedDetail {
   cid: string
@@ -34,6 +36,14 @@ export interface BlockReceivedDetail {
   via: 'http' | 'bitswap'
   /** the edge's HTTP URL or peer id */
   from: string
+  /** the block's size */
+  bytes: number
+}
+
+/** The local store read or wrote this block for the request: its size, for the byte counts. */
+export interface BlockSizeDetail {
+  cid: string
+  bytes: number
 }
 
 /** A source sent bytes for `cid` that failed hash verification. */
@@ -43,10 +53,35 @@ export interface BlockRejectedDetail {
   reason: string
 }
 
+/**
+ * No edge could be reached for `cid` (every HTTP edge failed to connect) and
+ * no other source is connected: the network is down or the edges are.
+ */
+export interface EdgesUnreachableDetail {
+  cid: string
+  /** the edges' HTTP URLs that were tried */
+  edges: string[]
+}
+
+/**
+ * What one browser (an SDK client, or the gateway page with its in-tab peer)
+ * has moved: blocks and bytes used by source, and what it served to others.
+ */
+export interface TransferTotals {
+  /** Blocks used by responses, by source */
+  blocks: SourceCounts
+  /** Bytes of those blocks, by source */
+  bytes: SourceCounts
+  /** Blocks this browser's peer sent to other browsers; zero while no peer runs */
+  served: { blocks: number, bytes: number }
+}
+
 /** Counters the service worker exposes at `/_edgeway/stats`. */
 export interface GatewayStats {
   /** Blocks used by responses, by source */
   blocks: SourceCounts
+  /** Bytes of those blocks, by source */
+  bytes: SourceCounts
   /** Content requests answered */
   requests: number
   /** When this SW instance started (ms since the epoch) */

@@ -5,14 +5,16 @@ import { createEdgeNode } from '../lib/node/create-edge-node.ts'
 import { openLocalStore } from '../lib/node/open-local-store.ts'
 import { parseContentUrl } from '../lib/parse-gateway-url.ts'
 import { createCacheControls } from './cache-controls.ts'
+import { TransferStats } from '../lib/transfer-stats.ts'
 import type { CacheControls, CacheOptions } from './cache-controls.ts'
-import type { EdgeEndpoint, SourceCounts } from '../lib/types.ts'
+import type { EdgeEndpoint, TransferTotals } from '../lib/types.ts'
 import type { EdgeNode } from '../lib/node/create-edge-node.ts'
 import type { Blockstore } from 'interface-blockstore'
 
 export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError } from '../lib/errors.ts'
 export { parseSourceHeader } from '../lib/source-tally.ts'
-export type { EdgeEndpoint, SourceCounts, BlockSource } from '../lib/types.ts'
+export { TransferStats } from '../lib/transfer-stats.ts'
+export type { EdgeEndpoint, SourceCounts, BlockSource, TransferTotals } from '../lib/types.ts'
 export type { CacheControls, CacheOptions, PinOptions } from './cache-controls.ts'
 export type { CacheUsage, PinInfo, PinBlockDetail } from '../lib/types.ts'
 
@@ -52,8 +54,13 @@ export interface EdgeClient extends CacheControls {
    * Errors are responses too (400, 404, 502, 504) with an `X-Edgeway-Source` header.
    */
   fetch(resource: string | URL, init?: RequestInit): Promise<Response>
-  /** Where this client's blocks came from so far */
-  stats(): SourceCounts
+  /**
+   * What this client has moved so far: blocks and bytes by source (cache,
+   * edge, peer), and blocks and bytes it served to other browsers
+   */
+  stats(): TransferTotals
+  /** The running totals behind `stats()`: `subscribe` for live updates; a peer records what it serves here */
+  readonly transfers: TransferStats
   stop(): Promise<void>
 }
 
@@ -65,7 +72,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     allowLocal: options.allowLocal,
     allowInsecure: options.allowInsecure
   })
-  const counts: SourceCounts = { cache: 0, edge: 0, peer: 0 }
+  const transfers = new TransferStats()
   const store: Promise<Blockstore> = options.blockstore != null ? Promise.resolve(options.blockstore) : openLocalStore()
   const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store }))()
   // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
@@ -93,10 +100,11 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
         headers,
         signal: init.signal ?? undefined,
         redirect: init.redirect,
-        onBlock: source => { counts[source]++ }
+        onUse: transfers.recordUse
       })
     },
-    stats: () => ({ ...counts }),
+    stats: () => transfers.snapshot(),
+    transfers,
     async stop () {
       await (await node).stop()
     }

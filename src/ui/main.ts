@@ -1,7 +1,9 @@
 import { parseConfig } from '../lib/config.ts'
 import { mountCachePanel } from './cache-panel.ts'
+import { TransferStats } from '../lib/transfer-stats.ts'
+import { mountStatsPanel } from './stats-panel.ts'
 import { toGatewayPath } from './to-gateway-path.ts'
-import type { EdgeEndpoint, GatewayStats } from '../lib/types.ts'
+import type { EdgeEndpoint } from '../lib/types.ts'
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
 
@@ -60,16 +62,6 @@ async function loadEdges (): Promise<void> {
   }
 }
 
-async function refreshStats (): Promise<void> {
-  if (navigator.serviceWorker?.controller == null) {
-    return
-  }
-  try {
-    const stats = await (await fetch('/_edgeway/stats', { cache: 'no-store' })).json() as GatewayStats
-    $('block-stats').textContent = `${stats.blocks.cache} from cache, ${stats.blocks.edge} from edges, ${stats.blocks.peer} from peers`
-  } catch {}
-}
-
 $('open-form').addEventListener('submit', (event) => {
   event.preventDefault()
   const error = $('open-error')
@@ -83,7 +75,9 @@ $('open-form').addEventListener('submit', (event) => {
   }
 })
 
-void registerServiceWorker().then(refreshStats)
+void registerServiceWorker()
 void loadEdges()
 mountCachePanel()
-setInterval(() => { void refreshStats() }, 2000)
+// this tab's totals: the in-tab peer records what it serves to other browsers here (recordServed)
+const tabTransfers = new TransferStats()
+mountStatsPanel($('bytes-by-source'), { served: tabTransfers })

@@ -4,7 +4,7 @@ import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import { contentPathFor, gatewayLocationFor, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import type { Handler } from '../pipeline.ts'
 import type { EdgeNode } from '../../src/lib/node/create-edge-node.ts'
-import type { BlockSource } from '../../src/lib/types.ts'
+import type { SourceUseListener } from '../../src/lib/source-tally.ts'
 
 export interface ContentHandlerComponents {
   /** The gateway's own host (`localhost:8080`): `<root>.ipfs.<gatewayHost>` are its subdomain origins */
@@ -14,7 +14,8 @@ export interface ContentHandlerComponents {
   node(): Promise<EdgeNode>
   /** Pick up a changed edgeway.json (the gateway restarted with other edges) */
   refresh(): Promise<void>
-  onBlock(source: BlockSource): void
+  /** A response's counts grew: a block used from `source`, and its bytes */
+  onUse: SourceUseListener
   onRequest(): void
 }
 
@@ -63,7 +64,7 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
         redirect: 'manual',
         // on a root's own origin its _redirects file applies (the spec limits it to such origins)
         originRoot: url.href !== requestUrl.href,
-        onBlock: components.onBlock,
+        onUse: components.onUse,
         onDone: () => { done() }
       })
       return toGatewayLocation(response, requestUrl, components.gatewayHost)

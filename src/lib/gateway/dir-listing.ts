@@ -1,4 +1,5 @@
 import * as dagPb from '@ipld/dag-pb'
+import { formatBytes } from '../format-bytes.ts'
 import { escapeHtml, htmlPage } from './html-page.ts'
 
 export interface ListingInit {
@@ -26,7 +27,7 @@ export function directoryListing (init: ListingInit): string {
   const { Links } = dagPb.decode(init.node)
   const rows = Links.map(link => {
     const name = link.Name ?? ''
-    return `<tr><td><a href="./${encodeURIComponent(name)}">${escapeHtml(name)}</a></td><td class="size">${formatSize(link.Tsize)}</td><td class="cid"><code>${escapeHtml(link.Hash.toString())}</code></td></tr>`
+    return `<tr><td><a href="./${encodeURIComponent(name)}">${escapeHtml(name)}</a></td><td class="size">${link.Tsize == null ? '' : formatBytes(link.Tsize)}</td><td class="cid"><code>${escapeHtml(link.Hash.toString())}</code></td></tr>`
   })
   if (!init.atRoot) {
     rows.unshift('<tr><td><a href="../">..</a></td><td></td><td></td></tr>')
@@ -44,20 +45,6 @@ ${rows.join('\n')}
 /** A listing's entity tag: the directory's CID with the template version, so it changes with either. */
 export function listingEtag (cid: string): string {
   return `"DirIndex-${TEMPLATE_VERSION}_CID-${cid}"`
-}
-
-function formatSize (bytes: number | undefined): string {
-  if (bytes == null) {
-    return ''
-  }
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`
 }
 
 function safeDecode (path: string): string {

@@ -29,7 +29,7 @@ import type { EdgewayConfig } from '../config.ts'
 import type { NameResolvers } from '../resolve-name.ts'
 import type { Helia } from '@helia/interface'
 import type { VerifiedFetch } from '@helia/verified-fetch'
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, Libp2p } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 
 export interface EdgeNodeInit {
@@ -75,7 +75,11 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   // DNSLink only through the configured resolver; nothing else is ever looked up
   const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
   let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json] })
-  helia.addBlockBroker(new EdgeHttpBroker({ edges: config.edges }))
+  helia.addBlockBroker(new EdgeHttpBroker({
+    edges: config.edges,
+    // the node's libp2p only ever connects to edges: an open connection is a source bitswap may still use
+    otherSourcesReachable: () => 'libp2p' in helia && (helia as Helia & { libp2p: Libp2p }).libp2p.getConnections().length > 0
+  }))
   if (multiaddrs.length > 0) {
     helia = withBitswap(withLibp2pLight(helia, {
       addresses: { listen: [] },

@@ -58,4 +58,22 @@ describe('EdgeHttpBroker', () => {
     const broker = new EdgeHttpBroker({ edges: [{ http: liar.url, multiaddrs: [] }] })
     await expect(broker.retrieve(cid, { validateFn })).rejects.toMatchObject({ name: 'BlockUnavailableError' })
   })
+
+  it('says at once when no edge can be reached and nothing else is connected', async () => {
+    const closed = await edge(() => TRUTH)
+    await new Promise<void>(resolve => { closed.server.close(() => { resolve() }) })
+    const events: string[] = []
+    const onProgress = (e: { type: string }): void => { events.push(e.type) }
+    const alone = new EdgeHttpBroker({ edges: [{ http: closed.url, multiaddrs: [] }], otherSourcesReachable: () => false })
+    await expect(alone.retrieve(cid, { validateFn, onProgress })).rejects.toMatchObject({ name: 'BlockUnavailableError' })
+    expect(events).toEqual(['edgeway:edges:unreachable'])
+
+    // a connected libp2p edge may still send it over bitswap; an edge that answered (even a liar) is reachable
+    events.length = 0
+    const connected = new EdgeHttpBroker({ edges: [{ http: closed.url, multiaddrs: [] }], otherSourcesReachable: () => true })
+    await expect(connected.retrieve(cid, { validateFn, onProgress })).rejects.toThrow()
+    const answering = new EdgeHttpBroker({ edges: [{ http: closed.url, multiaddrs: [] }, { http: liar.url, multiaddrs: [] }], otherSourcesReachable: () => false })
+    await expect(answering.retrieve(cid, { validateFn, onProgress })).rejects.toThrow()
+    expect(events).toEqual(['edgeway:block:rejected'])
+  })
 })

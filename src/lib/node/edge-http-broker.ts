@@ -1,6 +1,6 @@
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
-import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint, EdgewayProgressEventName } from '../types.ts'
+import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint, EdgesUnreachableDetail, EdgewayProgressEventName } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -11,11 +11,21 @@ const MAX_BLOCK_SIZE = 4 * 1024 * 1024
 export interface EdgeHttpBrokerInit {
   /** Edges with an `http` URL, best first */
   edges: EdgeEndpoint[]
+  /**
+   * Whether a source other than these HTTP edges could still deliver a block
+   * (an open libp2p connection). When none can and no HTTP edge could be
+   * connected to, the broker says so at once (`edgeway:edges:unreachable`),
+   * so the request ends instead of waiting out its timeout.
+   *
+   * @default () => true
+   */
+  otherSourcesReachable?(): boolean
 }
 
 export type EdgeHttpProgressEvents =
   | CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>
   | CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>
+  | CustomProgressEvent<EdgesUnreachableDetail, EdgewayProgressEventName>
 
 export class BlockUnavailableError extends Error {
   static name = 'BlockUnavailableError'
@@ -30,20 +40,25 @@ export class BlockUnavailableError extends Error {
 export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   readonly name = 'edgeway-edge-http'
   private readonly urls: string[]
+  private readonly otherSourcesReachable: () => boolean
 
   constructor (init: EdgeHttpBrokerInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
+    this.otherSourcesReachable = init.otherSourcesReachable ?? (() => true)
   }
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
     const failures: string[] = []
+    let unreachable = 0
     for (const url of this.urls) {
       let block: Uint8Array
       try {
         block = await fetchRawBlock(url, cid, options)
       } catch (err) {
         options.signal?.throwIfAborted()
+        // fetch() rejects with a TypeError only when it got no HTTP answer at all: refused, offline, DNS
+        if (err instanceof TypeError) unreachable++
         failures.push(`${url}: ${describe(err)}`)
         continue
       }
@@ -59,9 +74,14 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
         continue
       }
       options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:received', {
-        cid: cid.toString(), source: 'edge', via: 'http', from: url
+        cid: cid.toString(), source: 'edge', via: 'http', from: url, bytes: block.byteLength
       }))
       return block
+    }
+    if (unreachable > 0 && unreachable === this.urls.length && !this.otherSourcesReachable()) {
+      options.onProgress?.(new CustomProgressEvent<EdgesUnreachableDetail, EdgewayProgressEventName>('edgeway:edges:unreachable', {
+        cid: cid.toString(), edges: this.urls
+      }))
     }
     throw new BlockUnavailableError(`No edge sent ${cid} over HTTP (${failures.join('; ') || 'no HTTP edges'})`)
   }

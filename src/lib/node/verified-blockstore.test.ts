@@ -64,6 +64,18 @@ describe('VerifiedBlockstore', () => {
     expect(await child.has(cid)).toBe(false)
     expect(await store.has(cid)).toBe(false)
   })
+
+  it('tells the request each block it reads or writes, and its size, so responses count bytes', async () => {
+    const store = new VerifiedBlockstore(new MemoryBlockstore(), log)
+    const sizes: unknown[] = []
+    const onProgress = (event: { type: string, detail: unknown }): void => { sizes.push([event.type, event.detail]) }
+    const { cid, bytes } = await block('eleven byte')
+    await store.put(cid, bytes, { onProgress })
+    await store.flush()
+    for await (const _ of store.get(cid, { onProgress })) {}
+    const size = ['edgeway:block:size', { cid: cid.toString(), bytes: 11 }]
+    expect(sizes).toEqual([size, size])
+  })
 })
 
 describe('hashMatches', () => {

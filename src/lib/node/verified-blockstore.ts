@@ -1,4 +1,5 @@
 import { sha256 } from 'multiformats/hashes/sha2'
+import { CustomProgressEvent } from 'progress-events'
 import { identity } from 'multiformats/hashes/identity'
 import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
@@ -7,6 +8,11 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Blockstore, Pair, InputPair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import type { MultihashHasher } from 'multiformats/hashes/interface'
+import type { ProgressOptions } from 'progress-events'
+import type { BlockSizeDetail, EdgewayProgressEventName } from '../types.ts'
+
+/** What a request passes the store: its signal, and where it counts the bytes it reads and writes. */
+export type StoreOptions = AbortOptions & ProgressOptions<CustomProgressEvent<BlockSizeDetail, EdgewayProgressEventName>>
 
 const HASHERS: MultihashHasher[] = [sha256, identity]
 
@@ -106,13 +112,14 @@ export class VerifiedBlockstore implements Blockstore {
     return this.pending.get(key)?.block ?? this.checked.get(key)
   }
 
-  async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
+  async * get (cid: CID, options?: StoreOptions): AsyncGenerator<Uint8Array> {
     const key = keyOf(cid)
     const ready = this.pending.get(key)?.block ?? this.checked.get(key)
     if (ready != null) {
       if (ready.byteLength >= KEEP_CHECKED_BELOW) {
         this.checked.delete(key)
       }
+      reportSize(cid, ready, options)
       yield ready
       return
     }
@@ -123,13 +130,15 @@ export class VerifiedBlockstore implements Blockstore {
     if (block.byteLength < KEEP_CHECKED_BELOW) {
       this.remember(key, block)
     }
+    reportSize(cid, block, options)
     yield block
   }
 
-  async put (cid: CID, block: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
+  async put (cid: CID, block: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: StoreOptions): Promise<CID> {
     if (!(block instanceof Uint8Array)) {
       return this.child.put(cid, block, options)
     }
+    reportSize(cid, block, options)
     const key = keyOf(cid)
     if (this.pending.has(key)) {
       return cid
@@ -198,6 +207,11 @@ export class VerifiedBlockstore implements Blockstore {
     await this.child.delete(cid, options)
     return undefined
   }
+}
+
+/** Tells the request reading or writing a block its size: how responses count bytes by source. */
+function reportSize (cid: CID, block: Uint8Array, options?: StoreOptions): void {
+  options?.onProgress?.(new CustomProgressEvent<BlockSizeDetail, EdgewayProgressEventName>('edgeway:block:size', { cid: cid.toString(), bytes: block.byteLength }))
 }
 
 /** Blocks whose hash we cannot compute locally are refused rather than trusted. */
