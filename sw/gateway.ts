@@ -2,6 +2,8 @@ import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
 import { createNodeHolder } from './node-holder.ts'
 import { findHandler, runHandler } from './pipeline.ts'
+import { createTabBridge } from './tab-bridge.ts'
+import { TabBridgeBroker } from '../src/lib/node/tab-bridge-broker.ts'
 import { gatewayHostOf } from '../src/lib/subdomain-gateway.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
@@ -10,6 +12,8 @@ export interface Gateway {
   start(): Promise<void>
   /** Answer a fetch event, or return undefined to leave it to the network */
   respond(event: FetchEvent): Promise<Response> | undefined
+  /** A message from a page: a tab registering its peer for the bridge */
+  onMessage(event: ExtendableMessageEvent): void
 }
 
 /**
@@ -20,7 +24,11 @@ export interface Gateway {
 export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
   // edgeway.json sits next to the script: /sw.js and /edgeway.json on the gateway's own
   // origin, /_edgeway/sw.js and /_edgeway/edgeway.json on a subdomain origin
-  const nodes = createNodeHolder(new URL('edgeway.json', scope.location.href).toString())
+  // a SW cannot open WebRTC connections, so blocks only other browsers have come through a tab's peer
+  const tabs = createTabBridge(scope)
+  const nodes = createNodeHolder(new URL('edgeway.json', scope.location.href).toString(), config => ({ edgeMisses }) => [
+    new TabBridgeBroker({ tabs, edgeMisses, edgePeerIds: new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId])) })
+  ])
   const stats: GatewayStats = {
     blocks: { cache: 0, edge: 0, peer: 0 },
     requests: 0,
@@ -49,6 +57,9 @@ export function createGateway (scope: ServiceWorkerGlobalScope): Gateway {
   return {
     async start () {
       await nodes.get()
+    },
+    onMessage (event) {
+      tabs.onMessage(event)
     },
     respond (event) {
       const found = findHandler(handlers, event.request)

@@ -3,6 +3,7 @@ import { concat } from 'uint8arrays/concat'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint, EdgewayProgressEventName } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
+import type { EdgeMisses } from './edge-misses.ts'
 import type { CID } from 'multiformats/cid'
 
 /** Larger than any block a conforming producer makes (the spec limit is 2 MiB). */
@@ -11,6 +12,8 @@ const MAX_BLOCK_SIZE = 4 * 1024 * 1024
 export interface EdgeHttpBrokerInit {
   /** Edges with an `http` URL, best first */
   edges: EdgeEndpoint[]
+  /** Told of blocks no edge has (every one answered 404), for sources that start when the edges fail */
+  misses?: EdgeMisses
 }
 
 export type EdgeHttpProgressEvents =
@@ -20,6 +23,13 @@ export type EdgeHttpProgressEvents =
 export class BlockUnavailableError extends Error {
   static name = 'BlockUnavailableError'
   name = 'BlockUnavailableError'
+  /** The edge's HTTP status, when it answered */
+  readonly status?: number
+
+  constructor (message: string, status?: number) {
+    super(message)
+    this.status = status
+  }
 }
 
 /**
@@ -30,20 +40,26 @@ export class BlockUnavailableError extends Error {
 export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   readonly name = 'edgeway-edge-http'
   private readonly urls: string[]
+  private readonly misses?: EdgeMisses
 
   constructor (init: EdgeHttpBrokerInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
+    this.misses = init.misses
   }
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
     const failures: string[] = []
+    let absent = 0
     for (const url of this.urls) {
       let block: Uint8Array
       try {
         block = await fetchRawBlock(url, cid, options)
       } catch (err) {
         options.signal?.throwIfAborted()
+        if (err instanceof BlockUnavailableError && err.status === 404) {
+          absent++
+        }
         failures.push(`${url}: ${describe(err)}`)
         continue
       }
@@ -63,6 +79,9 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
       }))
       return block
     }
+    if (absent > 0 && absent === this.urls.length) {
+      this.misses?.record(cid)
+    }
     throw new BlockUnavailableError(`No edge sent ${cid} over HTTP (${failures.join('; ') || 'no HTTP edges'})`)
   }
 }
@@ -75,7 +94,7 @@ async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions):
   })
   if (!response.ok) {
     await response.body?.cancel()
-    throw new BlockUnavailableError(`HTTP ${response.status}`)
+    throw new BlockUnavailableError(`HTTP ${response.status}`, response.status)
   }
   const length = Number(response.headers.get('content-length') ?? 0)
   if (length > MAX_BLOCK_SIZE || response.body == null) {
