@@ -84,4 +84,5 @@ $('open-form').addEventListener('submit', (event) => {
 
 void registerServiceWorker().then(refreshStats)
 void loadEdges()
+void import('./peer-panel.ts').then(async panel => { await panel.mountPeerPanel() })
 setInterval(() => { void refreshStats() }, 2000)

@@ -1,0 +1,8 @@
+/**
+ * The in-tab peer: the browser as a peer. Used by the gateway page
+ * (src/ui/peer-panel.ts) and by dApps through the SDK.
+ */
+export { createTabPeer } from './create-tab-peer.ts'
+export { connectServiceWorkerBridge } from './sw-bridge-client.ts'
+export type { TabPeer, TabPeerInit, TabPeerStatus, TabBlock } from './create-tab-peer.ts'
+export type { ServiceWorkerBridgeOptions } from './sw-bridge-client.ts'
