@@ -4,13 +4,17 @@ import { fetchContent } from '../lib/fetch-content.ts'
 import { createEdgeNode } from '../lib/node/create-edge-node.ts'
 import { openLocalStore } from '../lib/node/open-local-store.ts'
 import { parseContentUrl } from '../lib/parse-gateway-url.ts'
+import { peerClient } from './peer-client.ts'
+import type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult } from './peer-client.ts'
 import type { EdgeEndpoint, SourceCounts } from '../lib/types.ts'
+import type { EdgewayConfig } from '../lib/config.ts'
 import type { EdgeNode } from '../lib/node/create-edge-node.ts'
 import type { Blockstore } from 'interface-blockstore'
 
 export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError } from '../lib/errors.ts'
 export { parseSourceHeader } from '../lib/source-tally.ts'
 export type { EdgeEndpoint, SourceCounts, BlockSource } from '../lib/types.ts'
+export type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult, TabPeerStatus } from './peer-client.ts'
 
 export interface EdgeClientOptions {
   /** Edges to fetch from, best first: `/info` objects, http(s) URLs or multiaddrs */
@@ -39,6 +43,22 @@ export interface EdgeClientOptions {
    * @default IndexedDB database "edgeway-blocks", shared with the gateway SW on the same origin
    */
   blockstore?: Blockstore
+  /**
+   * Run a peer in this page: other browsers can then fetch what it holds
+   * (over WebRTC, through an edge's relay), `add()` can publish, and blocks
+   * only other browsers have are fetched from them. Off by default: a peer
+   * connects to other browsers and tells the edges what this page holds.
+   *
+   * @default false
+   */
+  peer?: boolean | EdgePeerOptions
+  /**
+   * STUN/TURN servers for the peer's WebRTC; none by default, so no public
+   * server is asked anything
+   *
+   * @default []
+   */
+  iceServers?: EdgewayConfig['iceServers']
 }
 
 export interface EdgeClient {
@@ -50,6 +70,14 @@ export interface EdgeClient {
   fetch(resource: string | URL, init?: RequestInit): Promise<Response>
   /** Where this client's blocks came from so far */
   stats(): SourceCounts
+  /**
+   * Publishes files from this page: imports them into the local store as
+   * UnixFS, keeps them, and makes them findable through the edges; other
+   * browsers then fetch them from this page. Needs `peer`.
+   */
+  add(files: PublishInput[], options?: { signal?: AbortSignal }): Promise<PublishResult>
+  /** The page's peer (see the `peer` option) */
+  peer: EdgePeerHandle
   stop(): Promise<void>
 }
 
@@ -59,13 +87,13 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     edges: options.edges,
     timeoutMs: options.timeoutMs,
     allowLocal: options.allowLocal,
-    allowInsecure: options.allowInsecure
+    allowInsecure: options.allowInsecure,
+    iceServers: options.iceServers
   })
   const counts: SourceCounts = { cache: 0, edge: 0, peer: 0 }
-  const node: Promise<EdgeNode> = (async () => {
-    const blockstore = options.blockstore ?? await openLocalStore()
-    return createEdgeNode({ config, blockstore })
-  })()
+  const blockstore = options.blockstore != null ? Promise.resolve(options.blockstore) : openLocalStore()
+  const peer = peerClient(config, options.peer, blockstore)
+  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await blockstore, brokers: peer.brokers }))()
   // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
   node.catch(() => {})
 
@@ -94,8 +122,10 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
       })
     },
     stats: () => ({ ...counts }),
+    add: async (files, addOptions) => peer.add(files, addOptions),
+    peer: peer.peer,
     async stop () {
-      await (await node).stop()
+      await Promise.all([(await node).stop(), peer.stop()])
     }
   }
 }

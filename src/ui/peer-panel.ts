@@ -1,5 +1,5 @@
 import { parseConfig } from '../lib/config.ts'
-import { connectServiceWorkerBridge, createTabPeer } from '../peer/index.ts'
+import { connectServiceWorkerBridge, createTabPeer, publishFiles } from '../peer/index.ts'
 import type { TabPeer, TabPeerStatus } from '../peer/index.ts'
 
 /** Where the page keeps the user's choice to serve others (or not) */
@@ -10,7 +10,7 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 /**
  * The "this browser as a peer" section: starts the tab's peer, connects it to
  * the service worker, and shows plainly whether this tab serves others and
- * how much; the switch acts on it.
+ * how much; the switch and the publish input act on it.
  */
 export async function mountPeerPanel (): Promise<void> {
   const state = $('peer-status')
@@ -31,6 +31,8 @@ export async function mountPeerPanel (): Promise<void> {
     localStorage.setItem(SERVING_KEY, toggle.checked ? 'on' : 'off')
     void peer.setServing(toggle.checked).then(() => { render(peer.status()) })
   })
+  const input = $<HTMLInputElement>('publish-input')
+  input.addEventListener('change', () => { void publish(peer, input) })
   render(peer.status())
   setInterval(() => { render(peer.status()) }, 1000)
 }
@@ -56,6 +58,28 @@ function render (status: TabPeerStatus): void {
   const served = $('peer-served')
   served.dataset.bytes = String(status.served.bytes)
   served.textContent = status.served.blocks === 0 ? 'nothing yet' : `${formatBytes(status.served.bytes)} in ${status.served.blocks} blocks`
+}
+
+async function publish (peer: TabPeer, input: HTMLInputElement): Promise<void> {
+  const out = $('published-cid')
+  const files = [...(input.files ?? [])]
+  if (files.length === 0) {
+    return
+  }
+  out.dataset.state = 'busy'
+  out.textContent = `Publishing ${files.length === 1 ? files[0].name : `${files.length} files`}…`
+  try {
+    const result = await publishFiles(peer, files)
+    const link = document.createElement('a')
+    link.href = result.path
+    link.textContent = result.cid
+    link.dataset.testid = 'published-link'
+    out.replaceChildren(link)
+    out.dataset.state = 'done'
+  } catch (err) {
+    out.dataset.state = 'error'
+    out.textContent = `Could not publish: ${err instanceof Error ? err.message : String(err)}`
+  }
 }
 
 function formatBytes (bytes: number): string {
