@@ -9,6 +9,10 @@ export default defineConfig({
     emptyOutDir: false,
     target: 'es2022',
     minify: true,
+    rollupOptions: {
+      // shared code stays in edgeway.js; only the in-page peer (loaded when a client asks for one) is a chunk of its own
+      preserveEntrySignatures: 'allow-extension'
+    },
     lib: {
       entry: resolve(import.meta.dirname, 'src/sdk/index.ts'),
       formats: ['es'],

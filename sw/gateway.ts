@@ -5,6 +5,8 @@ import { cachedConfig } from './load-config.ts'
 import { createNodeHolder } from './node-holder.ts'
 import { createPageCache } from './page-cache.ts'
 import { findHandler, runHandler } from './pipeline.ts'
+import { createTabBridge } from './tab-bridge.ts'
+import { TabBridgeBroker } from '../src/lib/node/tab-bridge-broker.ts'
 import { gatewayHostOf, splitSubdomainHost } from '../src/lib/subdomain-gateway.ts'
 import type { PageFiles } from './page-cache.ts'
 import type { Handler } from './pipeline.ts'
@@ -23,6 +25,8 @@ export interface Gateway {
   activate(): Promise<void>
   /** Answer a fetch event, or return undefined to leave it to the network */
   respond(event: FetchEvent): Promise<Response> | undefined
+  /** A message from a page: a tab registering its peer for the bridge */
+  onMessage(event: ExtendableMessageEvent): void
 }
 
 /**
@@ -34,7 +38,11 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   // edgeway.json sits next to the script: /sw.js and /edgeway.json on the gateway's own
   // origin, /_edgeway/sw.js and /_edgeway/edgeway.json on a subdomain origin
   const configUrl = new URL('edgeway.json', scope.location.href).toString()
-  const nodes = createNodeHolder(configUrl)
+  // a SW cannot open WebRTC connections, so blocks only other browsers have come through a tab's peer
+  const tabs = createTabBridge(scope)
+  const nodes = createNodeHolder(configUrl, config => ({ edgeMisses }) => [
+    new TabBridgeBroker({ tabs, edgeMisses, edgePeerIds: new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId])) })
+  ])
   // a subdomain origin is all content: the gateway page lives on the gateway's own origin only
   const page = options.page != null && splitSubdomainHost(scope.location.host) == null
     ? createPageCache(options.page, scope.caches, scope.fetch.bind(scope))
@@ -71,6 +79,9 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     async activate () {
       // the page is kept while the node starts: a first visit waits for the node anyway, not for this
       await Promise.all([nodes.get(), page?.fill(), page?.dropOld()])
+    },
+    onMessage (event) {
+      tabs.onMessage(event)
     },
     respond (event) {
       const found = findHandler(handlers, event.request)

@@ -3,7 +3,7 @@ import { createEdgeNode } from '../src/lib/node/create-edge-node.ts'
 import { openLocalStore } from '../src/lib/node/open-local-store.ts'
 import { loadConfig } from './load-config.ts'
 import type { EdgewayConfig } from '../src/lib/config.ts'
-import type { EdgeNode } from '../src/lib/node/create-edge-node.ts'
+import type { EdgeNode, EdgeNodeInit } from '../src/lib/node/create-edge-node.ts'
 
 export interface NodeHolder {
   /** The node for the current configuration, started on first use */
@@ -25,14 +25,17 @@ interface Current {
   text: string
 }
 
+/** Block sources the SW adds to each node it starts, given the node's configuration. */
+export type ExtraBrokers = (config: EdgewayConfig) => EdgeNodeInit['brokers']
+
 /** Holds the SW's node and replaces it when the gateway's configuration changes. */
-export function createNodeHolder (configUrl: string): NodeHolder {
+export function createNodeHolder (configUrl: string, extraBrokers: ExtraBrokers = () => () => []): NodeHolder {
   const log = logger('edgeway:sw:node')
   let current: Promise<Current> | undefined
 
   const build = async (): Promise<Current> => {
     const [{ config, text }, blockstore] = await Promise.all([loadConfig(configUrl), openLocalStore()])
-    return { node: createEdgeNode({ config, blockstore }), config, text }
+    return { node: createEdgeNode({ config, blockstore, brokers: extraBrokers(config) }), config, text }
   }
   const start = (): Promise<Current> => {
     const starting = build().catch(err => {

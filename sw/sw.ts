@@ -16,6 +16,10 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(Promise.all([self.clients.claim(), gateway.activate().catch(() => {})]))
 })
 
+self.addEventListener('message', (event) => {
+  gateway.onMessage(event)
+})
+
 self.addEventListener('fetch', (event) => {
   const response = gateway.respond(event)
   if (response != null) {

@@ -8,10 +8,17 @@ const ARGS = [
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'
 ]
 
+export interface LaunchOptions {
+  /** @default the system's Chromium (see chromium.ts) */
+  executablePath?: string
+  /** Flags beyond the quiet defaults */
+  args?: string[]
+}
+
 /** Launches the e2e Chromium; one retry, since a launch after a heavy run has hung once here. */
-export async function launchBrowser (): Promise<Browser> {
-  const executablePath = ensureChromium()
-  return withRetry(async () => chromium.launch({ executablePath, args: ARGS, timeout: 60_000 }))
+export async function launchBrowser (options: LaunchOptions = {}): Promise<Browser> {
+  const executablePath = options.executablePath ?? ensureChromium()
+  return withRetry(async () => chromium.launch({ executablePath, args: [...ARGS, ...(options.args ?? [])], timeout: 60_000 }))
 }
 
 /**

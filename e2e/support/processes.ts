@@ -20,18 +20,24 @@ export interface LauncherInfo {
   roots: Record<string, string>
 }
 
+export interface SpawnOptions {
+  /** A command prefix the process runs under, e.g. `nsenter --net=… --` (it must exec the command, keeping the pid) */
+  prefix?: string[]
+}
+
 /** `npm run edge -- …` as its own process: the real edge, started by the real CLI. */
-export async function spawnEdge (args: string[]): Promise<Running<EdgeInfo>> {
-  return spawnJson<EdgeInfo>('edge/bin/edge.ts', [...args, '--json'])
+export async function spawnEdge (args: string[], options: SpawnOptions = {}): Promise<Running<EdgeInfo>> {
+  return spawnJson<EdgeInfo>('edge/bin/edge.ts', [...args, '--json'], options)
 }
 
 /** `npm start -- …` as its own process: embedded edge (or --edge) plus the gateway, on any free port unless `--port` is given. */
-export async function spawnLauncher (args: string[]): Promise<Running<LauncherInfo>> {
-  return spawnJson<LauncherInfo>('edge/bin/start.ts', [...args, ...(args.includes('--port') ? [] : ['--port', '0']), '--json'])
+export async function spawnLauncher (args: string[], options: SpawnOptions = {}): Promise<Running<LauncherInfo>> {
+  return spawnJson<LauncherInfo>('edge/bin/start.ts', [...args, ...(args.includes('--port') ? [] : ['--port', '0']), '--json'], options)
 }
 
-async function spawnJson<T> (script: string, args: string[]): Promise<Running<T>> {
-  const child = spawn(process.execPath, [resolve(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+async function spawnJson<T> (script: string, args: string[], { prefix = [] }: SpawnOptions = {}): Promise<Running<T>> {
+  const command = [...prefix, process.execPath, resolve(ROOT, script), ...args]
+  const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   const exited = new Promise<number | null>(resolve => { child.once('exit', code => { resolve(code) }) })

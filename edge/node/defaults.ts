@@ -50,3 +50,21 @@ export const EXPOSED_HEADERS = [
   'X-Content-Type-Options',
   'Server-Timing'
 ]
+
+/**
+ * Provider announcements from browser peers (`PUT /routing/v1/providers`),
+ * held in memory: enough for many tabs with large caches, bounded so a peer
+ * cannot make the edge hold more.
+ */
+export const ANNOUNCEMENT_LIMITS = {
+  /** a TTL of 0 (or none) means this */
+  defaultTtlMs: 30 * 60_000,
+  maxTtlMs: 24 * 60 * 60_000,
+  maxPeers: 10_000,
+  maxBlocksPerPeer: 200_000,
+  /** CIDs in one announcement */
+  maxCidsPerAnnouncement: 5_000,
+  /** bytes of one request body */
+  maxBodyBytes: 2 * 1024 * 1024,
+  pruneEveryMs: 60_000
+}

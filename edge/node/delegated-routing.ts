@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
 import { CID } from 'multiformats/cid'
+import { announceProviders } from './announce-providers.ts'
 import { IPNS_MAX_AGE } from './defaults.ts'
-import { BadRequestError, NotAcceptableError, NotFoundError } from './errors.ts'
+import { BadRequestError, MethodNotAllowedError, NotAcceptableError, NotFoundError } from './errors.ts'
 import { parseIpnsName } from './ipns-name.ts'
 import type { HttpRoute, RouteRequest } from './http-server.ts'
 import type { HeldIpnsRecord, IpnsRecordSource } from './ipns-records.ts'
+import type { ProviderTable } from './provider-table.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 
@@ -20,30 +22,42 @@ export interface DelegatedRoutingComponents {
   blockstore: Blockstore
   /** The signed IPNS records the edge was given; it resolves no others */
   ipnsRecords: IpnsRecordSource
-  /** The edge's own record; it is the only provider and the only peer it knows */
+  /** The edge's own record; the only peer it knows */
   self(): PeerRecord
+  /** Blocks other peers (browsers) announced; the edge lists them as providers without holding the bytes */
+  announced: ProviderTable
 }
 
 const PREFIX = '/routing/v1/'
 const CACHE_CONTROL = 'public, max-age=15'
+/** The spec's limit for a JSON answer */
+const MAX_RECORDS = 100
 export const IPNS_RECORD_CONTENT_TYPE = 'application/vnd.ipfs.ipns-record'
 /** What an `Accept` header may list for the IPNS record to be acceptable */
 const ACCEPTS_IPNS_RECORD = [IPNS_RECORD_CONTENT_TYPE, 'application/*', '*/*']
 
 /**
- * Delegated routing v1 (`/routing/v1/…`) for what this edge holds. It knows one
- * provider, itself, and answers for a CID only when it holds that block, so a
- * browser asking it never learns of content it cannot then fetch. It resolves
- * an IPNS name only to a record it was given, never by asking anyone else.
+ * Delegated routing v1 (`/routing/v1/…`) for what this edge holds and what
+ * browser peers announced to it (`PUT /routing/v1/providers`). It lists itself
+ * for a CID only when it holds that block, and a browser peer only while its
+ * signed announcement is current. It resolves an IPNS name only to a record it
+ * was given, never by asking anyone else.
  */
 export function delegatedRouting (components: DelegatedRoutingComponents): HttpRoute {
   return {
     id: 'delegated-routing',
     canHandle: (url) => url.pathname.startsWith(PREFIX),
+    methods: ['GET', 'HEAD', 'PUT', 'POST'],
     handle: async (request) => {
       const [kind = '', key = '', ...rest] = request.url.pathname.slice(PREFIX.length).split('/')
+      const write = request.req.method === 'PUT' || request.req.method === 'POST'
 
-      if (kind === 'providers' && key !== '' && rest.length === 0) {
+      if (write) {
+        if (kind !== 'providers' || key !== '') {
+          throw new MethodNotAllowedError('only /routing/v1/providers can be written (PUT or POST)')
+        }
+        await announceProviders(components.announced, request)
+      } else if (kind === 'providers' && key !== '' && rest.length === 0) {
         await sendProviders(components, decodeURIComponent(key), request)
       } else if (kind === 'peers' && key !== '' && rest.length === 0) {
         sendPeer(components, decodeURIComponent(key), request)
@@ -64,12 +78,14 @@ async function sendProviders (components: DelegatedRoutingComponents, key: strin
     throw new BadRequestError(`invalid CID "${key}"`)
   }
 
-  if (!(await holds(components.blockstore, cid, { signal: request.signal }))) {
+  const self = await holds(components.blockstore, cid, { signal: request.signal }) ? [components.self()] : []
+  const records = [...self, ...components.announced.providersOf(cid)].slice(0, MAX_RECORDS)
+  if (records.length === 0) {
     sendNotFound(request)
     return
   }
 
-  sendRecords([components.self()], 'Providers', request)
+  sendRecords(records, 'Providers', request)
 }
 
 function sendPeer (components: DelegatedRoutingComponents, key: string, request: RouteRequest): void {

@@ -86,3 +86,9 @@ export class MethodNotAllowedError extends Error {
   static name = 'MethodNotAllowedError'
   name = 'MethodNotAllowedError'
 }
+
+/** HTTP 413: a request body is over the edge's limit */
+export class PayloadTooLargeError extends Error {
+  static name = 'PayloadTooLargeError'
+  name = 'PayloadTooLargeError'
+}

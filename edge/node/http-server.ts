@@ -21,6 +21,12 @@ export interface RouteRequest {
 export interface HttpRoute {
   id: string
   canHandle(url: URL): boolean
+  /**
+   * Methods it answers
+   *
+   * @default ['GET', 'HEAD']
+   */
+  methods?: string[]
   handle(request: RouteRequest): Promise<void>
 }
 
@@ -79,12 +85,13 @@ async function handleRequest (routes: HttpRoute[], req: IncomingMessage, res: Se
       return
     }
 
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      throw new MethodNotAllowedError(`${req.method} is not supported; use GET or HEAD`)
-    }
-
     const url = new URL(req.url ?? '/', 'http://edge.invalid')
     const route = routes.find(r => r.canHandle(url))
+    const methods = route?.methods ?? ['GET', 'HEAD']
+
+    if (!methods.includes(req.method ?? '')) {
+      throw new MethodNotAllowedError(`${req.method} is not supported here; use ${methods.join(' or ')}`)
+    }
 
     if (route == null) {
       throw new NotFoundError(`${url.pathname} is not served here (try /ipfs/<cid>?format=raw|car, /routing/v1/providers/<cid>, /routing/v1/ipns/<name>, /dns-query or /info)`)
@@ -107,7 +114,7 @@ function setCorsHeaders (req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '))
 
   if (req.method === 'OPTIONS') {
-    res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
+    res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, PUT, POST, OPTIONS')
     res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? '*')
     res.setHeader('Access-Control-Max-Age', '86400')
     if (req.headers['access-control-request-private-network'] === 'true') {
@@ -122,6 +129,7 @@ const STATUS_BY_ERROR: Record<string, number> = {
   NotFoundError: 404,
   MethodNotAllowedError: 405,
   NotAcceptableError: 406,
+  PayloadTooLargeError: 413,
   NotImplementedError: 501
 }
 

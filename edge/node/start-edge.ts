@@ -10,6 +10,7 @@ import { startHttpServer } from './http-server.ts'
 import { importContent } from './import-content.ts'
 import { infoRoute } from './info-route.ts'
 import { IpnsRecords } from './ipns-records.ts'
+import { ProviderTable } from './provider-table.ts'
 import { trustlessGateway } from './trustless-gateway.ts'
 import type { PeerRecord } from './delegated-routing.ts'
 import type { EdgeHttpServer } from './http-server.ts'
@@ -52,6 +53,9 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
     const peerId = libp2p.peerId.toString()
     const multiaddrs = libp2p.getMultiaddrs().map(String).filter(addr => addr.includes('/ws'))
     let info: EdgeInfo | undefined
+    // a browser peer's relay addresses die with its connection here, and so do its announcements
+    const announced = new ProviderTable()
+    libp2p.addEventListener('peer:disconnect', (event) => { announced.dropPeer(event.detail.toString()) })
 
     const self = (): PeerRecord => ({
       Schema: 'peer',
@@ -62,7 +66,7 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
 
     http = await startHttpServer([
       trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec }),
-      delegatedRouting({ blockstore: stores.blockstore, ipnsRecords, self }),
+      delegatedRouting({ blockstore: stores.blockstore, ipnsRecords, self, announced }),
       dnsQuery(dnslinkTable),
       infoRoute(() => info as EdgeInfo)
     ], { host, port: httpPort })

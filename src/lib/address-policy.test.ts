@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isInsecureEdge, isInsecureMultiaddr, isLocalEdge, isLocalHost, multiaddrHost } from './address-policy.ts'
+import { denyDialByPolicy, isInsecureEdge, isInsecureMultiaddr, isLocalEdge, isLocalHost, multiaddrHost } from './address-policy.ts'
 
 describe('address policy', () => {
   it('knows loopback and private hosts', () => {
@@ -25,5 +25,13 @@ describe('address policy', () => {
     expect(isLocalEdge({ http: 'https://edge.example.net', multiaddrs: ['/dns4/edge.example.net/tcp/443/wss'] })).toBe(false)
     expect(isInsecureEdge({ http: 'https://edge.example.net', multiaddrs: ['/ip4/1.2.3.4/tcp/1/ws'] })).toBe(true)
     expect(isInsecureEdge({ http: 'https://edge.example.net', multiaddrs: [] })).toBe(false)
+  })
+
+  it('denies dials to local and ws:// addresses, a relayed one included, unless allowed', () => {
+    const relayed = '/ip4/127.0.0.1/tcp/1/ws/p2p/12D3KooWGC6TvWhfapngX6wvJHMYvKpDMXPb3ZnCZ6dMoaMtimQ5/p2p-circuit/webrtc'
+    expect(denyDialByPolicy({ allowLocal: false, allowInsecure: true })(relayed)).toBe(true)
+    expect(denyDialByPolicy({ allowLocal: true, allowInsecure: false })(relayed)).toBe(true)
+    expect(denyDialByPolicy({ allowLocal: true, allowInsecure: true })(relayed)).toBe(false)
+    expect(denyDialByPolicy({ allowLocal: false, allowInsecure: false })('/dns4/edge.example.net/tcp/443/wss')).toBe(false)
   })
 })

@@ -22,6 +22,18 @@ export function isInsecureMultiaddr (multiaddr: string): boolean {
   return /\/ws(\/|$)/.test(multiaddr) && !/\/(wss|tls)(\/|$)/.test(multiaddr)
 }
 
+/**
+ * libp2p's `denyDialMultiaddr` for a configuration: loopback and private
+ * hosts only with `allowLocal`, `ws://` (a relay's address included) only
+ * with `allowInsecure`, each on its own.
+ */
+export function denyDialByPolicy (policy: { allowLocal: boolean, allowInsecure: boolean }): (multiaddr: { toString(): string }) => boolean {
+  return (ma) => {
+    const text = ma.toString()
+    return (!policy.allowLocal && isLocalHost(multiaddrHost(text))) || (!policy.allowInsecure && isInsecureMultiaddr(text))
+  }
+}
+
 export function isLocalEdge (edge: EdgeEndpoint): boolean {
   return (edge.http != null && isLocalHost(new URL(edge.http).hostname)) || edge.multiaddrs.some(ma => isLocalHost(multiaddrHost(ma)))
 }

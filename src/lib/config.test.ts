@@ -35,12 +35,18 @@ describe('parseConfig', () => {
     expect(config.subdomains).toBe(true)
   })
 
+  it('asks no STUN server unless configured, and takes the ones given', () => {
+    expect(parseConfig({}).iceServers).toEqual([])
+    const servers = [{ urls: 'stun:stun.example:3478' }, { urls: ['turn:turn.example'], username: 'u', credential: 'c' }]
+    expect(parseConfig({ iceServers: servers }).iceServers).toEqual(servers)
+  })
+
   it('takes the peer id from a multiaddr when the object has none', () => {
     expect(parseEdge({ multiaddrs: [`/ip4/1.2.3.4/tcp/1/ws/p2p/${PEER}`] }).peerId).toBe(PEER)
   })
 
   it('rejects unusable input with ConfigError', () => {
-    for (const bad of [null, 'x', { edges: 'x' }, { edges: ['ftp://x'] }, { edges: [{}] }, { timeoutMs: -1 }, { allowLocal: 'yes' }, { edges: [{ http: 'nope' }] }, { dohResolver: 'dns.example' }, { subdomains: 1 }]) {
+    for (const bad of [null, 'x', { edges: 'x' }, { edges: ['ftp://x'] }, { edges: [{}] }, { timeoutMs: -1 }, { allowLocal: 'yes' }, { edges: [{ http: 'nope' }] }, { dohResolver: 'dns.example' }, { subdomains: 1 }, { iceServers: 'stun:x' }, { iceServers: [{ url: 'stun:x' }] }]) {
       expect(() => parseConfig(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'ConfigError' }))
     }
   })

@@ -50,6 +50,21 @@ export interface EdgewayConfig {
    * @default false
    */
   subdomains: boolean
+  /**
+   * STUN/TURN servers the in-tab peer's WebRTC may use to reach other
+   * browsers (`RTCIceServer` objects). None by default: nothing is asked of a
+   * public STUN server implicitly, so peers connect where host candidates reach.
+   *
+   * @default []
+   */
+  iceServers: IceServer[]
+}
+
+/** An `RTCIceServer`, as JSON */
+export interface IceServer {
+  urls: string | string[]
+  username?: string
+  credential?: string
 }
 
 export const DEFAULT_CONFIG: EdgewayConfig = {
@@ -58,7 +73,8 @@ export const DEFAULT_CONFIG: EdgewayConfig = {
   allowLocal: false,
   allowInsecure: false,
   readAheadBytes: 4 * 1024 * 1024,
-  subdomains: false
+  subdomains: false,
+  iceServers: []
 }
 
 /** Validate untrusted input (JSON from the server, SDK options) into a full config. */
@@ -88,6 +104,9 @@ export function parseConfig (input: unknown): EdgewayConfig {
       throw new ConfigError('"dohResolver" must be an http(s) URL')
     }
     config.dohResolver = raw.dohResolver
+  }
+  if (raw.iceServers !== undefined) {
+    config.iceServers = parseIceServers(raw.iceServers)
   }
   for (const key of ['allowLocal', 'allowInsecure', 'subdomains'] as const) {
     if (raw[key] !== undefined) {
@@ -139,6 +158,17 @@ export function parseEdge (input: unknown): EdgeEndpoint {
     throw new ConfigError('Edge needs an "http" URL or at least one multiaddr')
   }
   return edge
+}
+
+function parseIceServers (input: unknown): IceServer[] {
+  const valid = (server: Partial<IceServer> | null): boolean => server != null &&
+    (typeof server.urls === 'string' || (Array.isArray(server.urls) && server.urls.every(url => typeof url === 'string'))) &&
+    (server.username === undefined || typeof server.username === 'string') &&
+    (server.credential === undefined || typeof server.credential === 'string')
+  if (!Array.isArray(input) || !input.every(valid)) {
+    throw new ConfigError('"iceServers" must be a list of {"urls", "username"?, "credential"?} objects')
+  }
+  return input
 }
 
 function normaliseHttpUrl (url: string): string {

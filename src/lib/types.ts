@@ -32,9 +32,9 @@ export type EdgewayProgressEventName =
 export interface BlockReceivedDetail {
   cid: string
   source: Exclude<BlockSource, 'cache'>
-  /** the transport that delivered it */
-  via: 'http' | 'bitswap'
-  /** the edge's HTTP URL or peer id */
+  /** the transport that delivered it (`bridge`: a tab's peer, for the SW) */
+  via: 'http' | 'bitswap' | 'bridge'
+  /** the edge's HTTP URL or peer id, or the peer id of the browser that sent it */
   from: string
   /** the block's size */
   bytes: number

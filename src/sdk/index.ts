@@ -8,6 +8,9 @@ import { createCacheControls } from './cache-controls.ts'
 import { TransferStats } from '../lib/transfer-stats.ts'
 import type { CacheControls, CacheOptions } from './cache-controls.ts'
 import type { EdgeEndpoint, TransferTotals } from '../lib/types.ts'
+import { peerClient } from './peer-client.ts'
+import type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult } from './peer-client.ts'
+import type { EdgewayConfig } from '../lib/config.ts'
 import type { EdgeNode } from '../lib/node/create-edge-node.ts'
 import type { Blockstore } from 'interface-blockstore'
 
@@ -17,6 +20,7 @@ export { TransferStats } from '../lib/transfer-stats.ts'
 export type { EdgeEndpoint, SourceCounts, BlockSource, TransferTotals } from '../lib/types.ts'
 export type { CacheControls, CacheOptions, PinOptions } from './cache-controls.ts'
 export type { CacheUsage, PinInfo, PinBlockDetail } from '../lib/types.ts'
+export type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult, TabPeerStatus } from './peer-client.ts'
 
 export interface EdgeClientOptions extends CacheOptions {
   /** Edges to fetch from, best first: `/info` objects, http(s) URLs or multiaddrs */
@@ -45,6 +49,22 @@ export interface EdgeClientOptions extends CacheOptions {
    * @default IndexedDB database "edgeway-blocks", shared with the gateway SW on the same origin
    */
   blockstore?: Blockstore
+  /**
+   * Run a peer in this page: other browsers can then fetch what it holds
+   * (over WebRTC, through an edge's relay), `add()` can publish, and blocks
+   * only other browsers have are fetched from them. Off by default: a peer
+   * connects to other browsers and tells the edges what this page holds.
+   *
+   * @default false
+   */
+  peer?: boolean | EdgePeerOptions
+  /**
+   * STUN/TURN servers for the peer's WebRTC; none by default, so no public
+   * server is asked anything
+   *
+   * @default []
+   */
+  iceServers?: EdgewayConfig['iceServers']
 }
 
 export interface EdgeClient extends CacheControls {
@@ -61,6 +81,14 @@ export interface EdgeClient extends CacheControls {
   stats(): TransferTotals
   /** The running totals behind `stats()`: `subscribe` for live updates; a peer records what it serves here */
   readonly transfers: TransferStats
+  /**
+   * Publishes files from this page: imports them into the local store as
+   * UnixFS, keeps them, and makes them findable through the edges; other
+   * browsers then fetch them from this page. Needs `peer`.
+   */
+  add(files: PublishInput[], options?: { signal?: AbortSignal }): Promise<PublishResult>
+  /** The page's peer (see the `peer` option) */
+  peer: EdgePeerHandle
   stop(): Promise<void>
 }
 
@@ -70,11 +98,13 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     edges: options.edges,
     timeoutMs: options.timeoutMs,
     allowLocal: options.allowLocal,
-    allowInsecure: options.allowInsecure
+    allowInsecure: options.allowInsecure,
+    iceServers: options.iceServers
   })
   const transfers = new TransferStats()
   const store: Promise<Blockstore> = options.blockstore != null ? Promise.resolve(options.blockstore) : openLocalStore()
-  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store }))()
+  const peer = peerClient(config, options.peer, store)
+  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store, brokers: peer.brokers }))()
   // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
   node.catch(() => {})
 
@@ -105,8 +135,10 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     },
     stats: () => transfers.snapshot(),
     transfers,
+    add: async (files, addOptions) => peer.add(files, addOptions),
+    peer: peer.peer,
     async stop () {
-      await (await node).stop()
+      await Promise.all([(await node).stop(), peer.stop()])
     }
   }
 }

@@ -18,8 +18,9 @@ import * as json from 'multiformats/codecs/json'
 import { createHeliaLight } from 'helia'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
+import { EdgeMisses } from './edge-misses.ts'
 import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
-import { isInsecureMultiaddr, isLocalHost, multiaddrHost } from '../address-policy.ts'
+import { denyDialByPolicy } from '../address-policy.ts'
 import { tarPlugin } from '../gateway/tar-plugin.ts'
 import { streamFilePlugin } from '../stream-file-plugin.ts'
 import { keepConnected } from './keep-connected.ts'
@@ -27,7 +28,7 @@ import { noDns } from './no-dns.ts'
 import { VerifiedBlockstore } from './verified-blockstore.ts'
 import type { EdgewayConfig } from '../config.ts'
 import type { NameResolvers } from '../resolve-name.ts'
-import type { Helia } from '@helia/interface'
+import type { BlockBroker, Helia } from '@helia/interface'
 import type { VerifiedFetch } from '@helia/verified-fetch'
 import type { AbortOptions, Libp2p } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -36,6 +37,16 @@ export interface EdgeNodeInit {
   config: EdgewayConfig
   /** The local store (IndexedDB in browsers); every read from it is hash-checked */
   blockstore: Blockstore
+  /**
+   * More block sources, used beside the edges (the SW's bridge to a tab's
+   * peer), given what they may need of the node
+   */
+  brokers?(components: ExtraBrokerComponents): BlockBroker[]
+}
+
+export interface ExtraBrokerComponents {
+  /** Blocks every HTTP edge answered 404 for */
+  edgeMisses: EdgeMisses
 }
 
 /** How long a node with HTTP edges waits before dialling its edges over libp2p. */
@@ -75,11 +86,14 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   // DNSLink only through the configured resolver; nothing else is ever looked up
   const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
   let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json] })
+  const edgeMisses = new EdgeMisses()
   helia.addBlockBroker(new EdgeHttpBroker({
     edges: config.edges,
+    misses: edgeMisses,
     // the node's libp2p only ever connects to edges: an open connection is a source bitswap may still use
     otherSourcesReachable: () => 'libp2p' in helia && (helia as Helia & { libp2p: Libp2p }).libp2p.getConnections().length > 0
   }))
+  init.brokers?.({ edgeMisses }).forEach(broker => { helia.addBlockBroker(broker) })
   if (multiaddrs.length > 0) {
     helia = withBitswap(withLibp2pLight(helia, {
       addresses: { listen: [] },
@@ -89,13 +103,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
       peerDiscovery: [],
       services: { identify: identify() },
       dns,
-      connectionGater: {
-        // loopback and ws:// edges only when the configuration says so, each on its own
-        denyDialMultiaddr: (ma) => {
-          const text = ma.toString()
-          return (!config.allowLocal && isLocalHost(multiaddrHost(text))) || (!config.allowInsecure && isInsecureMultiaddr(text))
-        }
-      }
+      // loopback and ws:// edges only when the configuration says so
+      connectionGater: { denyDialMultiaddr: denyDialByPolicy(config) }
     }))
   }
   await helia.start()

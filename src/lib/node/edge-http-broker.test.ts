@@ -5,6 +5,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashMatches } from './verified-blockstore.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
+import { EdgeMisses } from './edge-misses.ts'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -52,6 +53,26 @@ describe('EdgeHttpBroker', () => {
   it('refuses a body past the block size limit, even without a Content-Length', async () => {
     const broker = new EdgeHttpBroker({ edges: [{ http: huge.url, multiaddrs: [] }] })
     await expect(broker.retrieve(cid, { validateFn })).rejects.toThrow(/over the .* byte limit/)
+  })
+
+  it('tells the miss record when every edge answers 404, and not when one only lied', async () => {
+    const absent = createServer((_req, res) => { res.writeHead(404).end() })
+    await new Promise<void>(resolve => { absent.listen(0, '127.0.0.1', resolve) })
+    const url = `http://127.0.0.1:${(absent.address() as AddressInfo).port}`
+    try {
+      const misses = new EdgeMisses()
+      const missed = misses.wait(cid, 10_000)
+      await expect(new EdgeHttpBroker({ edges: [{ http: url, multiaddrs: [] }], misses }).retrieve(cid, { validateFn })).rejects.toMatchObject({ name: 'BlockUnavailableError' })
+      await missed
+
+      const other = new EdgeMisses()
+      await expect(new EdgeHttpBroker({ edges: [{ http: url, multiaddrs: [] }, { http: liar.url, multiaddrs: [] }], misses: other }).retrieve(cid, { validateFn })).rejects.toThrow()
+      const started = Date.now()
+      await other.wait(cid, 100)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(90)
+    } finally {
+      absent.close()
+    }
   })
 
   it('fails with BlockUnavailableError when no edge has an honest copy', async () => {

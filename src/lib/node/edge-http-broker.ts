@@ -3,6 +3,7 @@ import { concat } from 'uint8arrays/concat'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint, EdgesUnreachableDetail, EdgewayProgressEventName } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
+import type { EdgeMisses } from './edge-misses.ts'
 import type { CID } from 'multiformats/cid'
 
 /** Larger than any block a conforming producer makes (the spec limit is 2 MiB). */
@@ -20,6 +21,8 @@ export interface EdgeHttpBrokerInit {
    * @default () => true
    */
   otherSourcesReachable?(): boolean
+  /** Told of blocks no edge has (every one answered 404), for sources that start when the edges fail */
+  misses?: EdgeMisses
 }
 
 export type EdgeHttpProgressEvents =
@@ -30,6 +33,13 @@ export type EdgeHttpProgressEvents =
 export class BlockUnavailableError extends Error {
   static name = 'BlockUnavailableError'
   name = 'BlockUnavailableError'
+  /** The edge's HTTP status, when it answered */
+  readonly status?: number
+
+  constructor (message: string, status?: number) {
+    super(message)
+    this.status = status
+  }
 }
 
 /**
@@ -41,16 +51,19 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   readonly name = 'edgeway-edge-http'
   private readonly urls: string[]
   private readonly otherSourcesReachable: () => boolean
+  private readonly misses?: EdgeMisses
 
   constructor (init: EdgeHttpBrokerInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
     this.otherSourcesReachable = init.otherSourcesReachable ?? (() => true)
+    this.misses = init.misses
   }
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
     const failures: string[] = []
     let unreachable = 0
+    let absent = 0
     for (const url of this.urls) {
       let block: Uint8Array
       try {
@@ -59,6 +72,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
         options.signal?.throwIfAborted()
         // fetch() rejects with a TypeError only when it got no HTTP answer at all: refused, offline, DNS
         if (err instanceof TypeError) unreachable++
+        if (err instanceof BlockUnavailableError && err.status === 404) absent++
         failures.push(`${url}: ${describe(err)}`)
         continue
       }
@@ -83,6 +97,9 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
         cid: cid.toString(), edges: this.urls
       }))
     }
+    if (absent > 0 && absent === this.urls.length) {
+      this.misses?.record(cid)
+    }
     throw new BlockUnavailableError(`No edge sent ${cid} over HTTP (${failures.join('; ') || 'no HTTP edges'})`)
   }
 }
@@ -95,7 +112,7 @@ async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions):
   })
   if (!response.ok) {
     await response.body?.cancel()
-    throw new BlockUnavailableError(`HTTP ${response.status}`)
+    throw new BlockUnavailableError(`HTTP ${response.status}`, response.status)
   }
   const length = Number(response.headers.get('content-length') ?? 0)
   if (length > MAX_BLOCK_SIZE || response.body == null) {

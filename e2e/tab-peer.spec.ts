@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseSourceHeader } from '../src/lib/source-tally.ts'
+import { launchBrowser } from './support/browser.ts'
+import { randomFile, sha256 } from './support/content.ts'
+import { loopbackNamespace } from './support/loopback-netns.ts'
+import { fetchInPage } from './support/page-helpers.ts'
+import { spawnLauncher } from './support/processes.ts'
+import type { LoopbackNamespace } from './support/loopback-netns.ts'
+import type { LauncherInfo, Running } from './support/processes.ts'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+
+/** Short, so "nobody has it" is a quick 504; long enough for a WebRTC dial through the relay on a busy machine. */
+const TIMEOUT_MS = 6_000
+const FILE_SIZE = 5 * 1024 * 1024
+
+interface PeerPage {
+  context: BrowserContext
+  page: Page
+  peerId: string
+}
+
+/**
+ * Two browsers on one machine: two Chromium contexts (separate storage, SW,
+ * peer), each with the gateway page open so its tab runs a peer. WebRTC
+ * between them needs camera/microphone permission (else Chromium gathers no
+ * ICE candidates) and --allow-loopback-in-peer-connection; the whole run sits
+ * in a loopback-only network namespace when the tests run as root.
+ */
+describe('the browser as a peer', () => {
+  let netns: LoopbackNamespace | undefined
+  let launcher: Running<LauncherInfo>
+  let browser: Browser
+  let edgeHttp: string
+  /** A page on the edge's own origin, where no service worker answers for the edge */
+  let probe: Page
+
+  beforeAll(async () => {
+    netns = await loopbackNamespace()
+    launcher = await spawnLauncher(['--timeout-ms', String(TIMEOUT_MS)], { prefix: netns?.prefix })
+    edgeHttp = launcher.info.edges[0].http!
+    browser = await launchBrowser({ executablePath: netns?.chromium, args: ['--allow-loopback-in-peer-connection'] })
+    probe = await browser.newPage()
+    await probe.goto(`${edgeHttp}/info`)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    expect(await launcher?.stop()).toBe(0)
+    await netns?.stop()
+  })
+
+  async function openPeer (): Promise<PeerPage> {
+    const context = await browser.newContext()
+    await context.grantPermissions(['camera', 'microphone'], { origin: launcher.info.gateway })
+    const page = await context.newPage()
+    await page.goto(`${launcher.info.gateway}/`)
+    await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 60_000 })
+    // reachable: the tab holds a relay slot on the edge
+    const status = page.getByTestId('peer-status')
+    await page.locator('[data-testid="peer-status"][data-reachable="true"]').waitFor({ timeout: 60_000 })
+    return { context, page, peerId: (await status.getAttribute('data-peer-id'))! }
+  }
+
+  async function publish (peer: PeerPage, name: string, bytes: Uint8Array): Promise<{ cid: string, path: string }> {
+    await peer.page.getByTestId('publish-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) })
+    const link = peer.page.getByTestId('published-cid').getByRole('link')
+    await link.waitFor({ timeout: 60_000 })
+    return { cid: (await link.textContent())!, path: (await link.getAttribute('href'))! }
+  }
+
+  /** The peers the edge's delegated routing lists as providers of `cid` */
+  async function providers (cid: string): Promise<string[]> {
+    return probe.evaluate(async (url) => {
+      const response = await fetch(url, { cache: 'no-store' })
+      return response.ok ? ((await response.json()) as { Providers: Array<{ ID: string }> }).Providers.map(p => p.ID) : []
+    }, `${edgeHttp}/routing/v1/providers/${cid}`)
+  }
+
+  /** The status of the edge's trustless gateway for the block `cid` */
+  async function edgeHolds (cid: string): Promise<number> {
+    return probe.evaluate(async (url) => (await fetch(url, { cache: 'no-store' })).status, `${edgeHttp}/ipfs/${cid}?format=raw`)
+  }
+
+  it('a file published in one browser reaches another from that tab over WebRTC, verified, with no edge holding it', async () => {
+    const a = await openPeer()
+    const b = await openPeer()
+    const file = randomFile(FILE_SIZE)
+    const { cid, path } = await publish(a, 'clip.bin', file)
+    await expect.poll(async () => providers(cid), { timeout: 30_000 }).toContain(a.peerId)
+
+    const result = await fetchInPage(b.page, path)
+    expect(result.status).toBe(200)
+    expect(result.length).toBe(FILE_SIZE)
+    expect(result.sha256).toBe(sha256(file))
+    const counts = parseSourceHeader(result.headers['x-edgeway-source'] ?? null)
+    expect(counts?.peer).toBeGreaterThan(0)
+    expect(counts?.edge).toBe(0)
+    // B's tab reached A directly over WebRTC (the relay only set it up)
+    expect(Number(await b.page.getByTestId('peer-count').getAttribute('data-webrtc'))).toBeGreaterThanOrEqual(1)
+
+    // the edge only ever relayed the WebRTC set-up: it holds none of the blocks
+    expect(await edgeHolds(cid)).toBe(404)
+    // and the page says the tab served another browser
+    await expect.poll(async () => Number(await a.page.getByTestId('peer-served').getAttribute('data-bytes')), { timeout: 10_000 }).toBeGreaterThanOrEqual(FILE_SIZE)
+    expect(Number(await a.page.getByTestId('peer-count').textContent())).toBeGreaterThanOrEqual(1)
+    await Promise.all([a.context.close(), b.context.close()])
+  })
+
+  it('with peer serving switched off, another browser cannot get its content from it, even while connected to it', async () => {
+    const a = await openPeer()
+    const b = await openPeer()
+    const small = 256 * 1024 + 1
+    const before = await publish(a, 'before.bin', randomFile(small))
+    await expect.poll(async () => providers(before.cid), { timeout: 30_000 }).toContain(a.peerId)
+    // B fetches from A while A serves: now the two are connected over WebRTC
+    expect((await fetchInPage(b.page, before.path)).status).toBe(200)
+    const served = async (): Promise<number> => Number(await a.page.getByTestId('peer-served').getAttribute('data-bytes'))
+    await expect.poll(served, { timeout: 10_000 }).toBeGreaterThanOrEqual(small)
+
+    await a.page.getByTestId('peer-serving-toggle').uncheck()
+    await a.page.locator('[data-testid="peer-status"][data-serving="false"]').waitFor()
+    // from here on, not one more byte may leave A
+    const servedBefore = await served()
+    // switching off withdrew what it had announced
+    await expect.poll(async () => providers(before.cid), { timeout: 10_000 }).not.toContain(a.peerId)
+
+    const after = await publish(a, 'after.bin', randomFile(1024 * 1024))
+    expect(await providers(after.cid)).not.toContain(a.peerId)
+    // still connected: B's wants reach A directly, and A refuses them
+    expect(Number(await b.page.getByTestId('peer-count').getAttribute('data-webrtc'))).toBeGreaterThanOrEqual(1)
+    const started = Date.now()
+    const result = await fetchInPage(b.page, after.path, { headers: { Accept: 'application/json' } })
+    expect(result.status).toBe(504)
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 10_000)
+    expect(parseSourceHeader(result.headers['x-edgeway-source'] ?? null)?.peer).toBe(0)
+    expect(await served()).toBe(servedBefore)
+    await Promise.all([a.context.close(), b.context.close()])
+  })
+
+  it('a dApp page publishes with client.add() through the SDK, and another browser opens it from that page', async () => {
+    // a dApp on an origin of its own (the gateway server by its IP: another origin, with no service worker)
+    // that imports the SDK from the gateway
+    const dappOrigin = launcher.info.gateway.replace('//localhost:', '//127.0.0.1:')
+    const context = await browser.newContext()
+    await context.grantPermissions(['camera', 'microphone'], { origin: dappOrigin })
+    const dapp = await context.newPage()
+    await dapp.goto(`${dappOrigin}/edgeway.json`)
+    await dapp.addScriptTag({ type: 'module', content: `import { createEdgeClient } from '${launcher.info.gateway}/sdk/edgeway.js'; window.createEdgeClient = createEdgeClient` })
+    await dapp.waitForFunction(() => 'createEdgeClient' in window)
+    const published = await dapp.evaluate(async ({ edges }) => {
+      const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => any }
+      const client = createEdgeClient({ edges, allowLocal: true, allowInsecure: true, peer: true })
+      ;(window as unknown as { client: unknown }).client = client
+      const bytes = new Uint8Array(65536 * 12)
+      for (let i = 0; i < bytes.byteLength; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536))
+      const result = await client.add([new File([bytes], 'notes.bin')])
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+      return { cid: result.cid as string, path: result.path as string, sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join('') }
+    }, { edges: launcher.info.edges })
+    const dappPeer = await dapp.evaluate(async () => ((await (window as unknown as { client: any }).client.peer.status()) as { peerId: string }).peerId)
+    await expect.poll(async () => providers(published.cid), { timeout: 30_000 }).toContain(dappPeer)
+
+    const b = await openPeer()
+    const result = await fetchInPage(b.page, published.path)
+    expect(result.status).toBe(200)
+    expect(result.sha256).toBe(published.sha256)
+    expect(parseSourceHeader(result.headers['x-edgeway-source'] ?? null)).toMatchObject({ edge: 0 })
+    expect(await edgeHolds(published.cid)).toBe(404)
+    await Promise.all([context.close(), b.context.close()])
+  })
+})

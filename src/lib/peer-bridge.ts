@@ -1,0 +1,32 @@
+/**
+ * The bridge between the service worker and a tab's peer. A SW cannot open
+ * an RTCPeerConnection, so blocks only other browsers have are fetched by a
+ * tab: the tab hands the SW a MessagePort, the SW asks it for blocks by CID,
+ * and checks every block it gets back against its hash (it trusts the tab no
+ * more than an edge).
+ */
+
+/** Tab → SW (`postMessage` to the SW, with the port to use as `ports[0]`) */
+export const BRIDGE_REGISTER = 'edgeway:bridge:register'
+/** SW → tabs (`Client.postMessage`): a SW that has no port (it was restarted) asks open tabs to register */
+export const BRIDGE_SOLICIT = 'edgeway:bridge:solicit'
+
+export interface BridgeRegistration {
+  type: typeof BRIDGE_REGISTER
+  /** The tab peer's id */
+  peerId: string
+}
+
+/** SW → tab, on the port */
+export type BridgeRequest =
+  | { type: 'want', id: number, cid: string }
+  | { type: 'cancel', id: number }
+
+/** Tab → SW, on the port; `from` is the peer id that sent the block, or `local` for the store */
+export type BridgeReply =
+  | { type: 'block', id: number, bytes: Uint8Array, from: string }
+  | { type: 'missing', id: number, reason: string }
+
+export function isBridgeRegistration (data: unknown): data is BridgeRegistration {
+  return data != null && typeof data === 'object' && (data as BridgeRegistration).type === BRIDGE_REGISTER && typeof (data as BridgeRegistration).peerId === 'string'
+}

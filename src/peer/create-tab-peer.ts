@@ -1,0 +1,213 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { withBitswap } from '@helia/bitswap'
+import { withLibp2pLight } from '@helia/libp2p'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { identify } from '@libp2p/identify'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromCID, peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { MemoryDatastore } from 'datastore-core'
+import { createHeliaLight } from 'helia'
+import { denyDialByPolicy } from '../lib/address-policy.ts'
+import { keepConnected } from '../lib/node/keep-connected.ts'
+import { noDns } from '../lib/node/no-dns.ts'
+import { openLocalStore } from '../lib/node/open-local-store.ts'
+import { VerifiedBlockstore } from '../lib/node/verified-blockstore.ts'
+import { EdgeProviderRouter } from './edge-provider-router.ts'
+import { PeerBlockstore } from './peer-blockstore.ts'
+import { ProviderAnnouncer } from './provider-announcer.ts'
+import { collect } from './collect.ts'
+import type { ServedCounts } from './peer-blockstore.ts'
+import type { EdgewayConfig } from '../lib/config.ts'
+import type { Helia } from '@helia/interface'
+import type { HeliaWithLibp2p } from '@helia/libp2p'
+import type { AbortOptions } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+
+export interface TabPeerInit {
+  /** Edges to reserve a relay slot on and announce to; `iceServers` for WebRTC */
+  config: EdgewayConfig
+  /**
+   * Serve the local store to other browsers (answer their bitswap wants, and
+   * announce what it holds)
+   *
+   * @default true
+   */
+  serving?: boolean
+  /**
+   * The local store
+   *
+   * @default IndexedDB database "edgeway-blocks", shared with the SW and SDK on this origin
+   */
+  blockstore?: Blockstore
+}
+
+export interface TabPeerStatus {
+  peerId: string
+  serving: boolean
+  /** Other browsers connected now (edges not counted) */
+  peers: number
+  /** Of those, the ones connected directly over WebRTC (not only relayed) */
+  webrtcPeers: number
+  /** Edges connected now */
+  edges: number
+  /** Where other browsers reach this tab: relay addresses on an edge, empty until a slot is reserved */
+  addresses: string[]
+  /** What other peers have taken from this tab */
+  served: ServedCounts
+  /** Blocks the edges currently list this tab for */
+  announced: number
+}
+
+/** A block from the tab, and who sent it: `local` or a peer id. */
+export interface TabBlock {
+  bytes: Uint8Array
+  from: string
+}
+
+/** A Helia/libp2p node in the page: the browser as a peer. */
+export interface TabPeer {
+  readonly peerId: string
+  /** The local store (hash-checked on read, written behind) */
+  readonly local: VerifiedBlockstore
+  status(): TabPeerStatus
+  /** Switches serving others on or off; off withdraws this tab's announcements and refuses every want. */
+  setServing(on: boolean): Promise<void>
+  /**
+   * A block from the local store, else from other browsers (found through
+   * the edges' routing, over WebRTC): hash-checked before it is stored or
+   * returned.
+   */
+  getBlock(cid: CID, options?: AbortOptions): Promise<TabBlock>
+  /** Makes blocks just added to the store findable now, not at the next rescan. */
+  announce(cids: CID[]): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the tab's peer: WebSockets to the edges, a circuit relay v2 slot on
+ * one of them, WebRTC to other browsers through it (ICE servers only as
+ * configured), identify and bitswap, on the local store the SW shares. No
+ * discovery, DHT or public routers: peers are found through the edges.
+ */
+export async function createTabPeer (init: TabPeerInit, options: AbortOptions = {}): Promise<TabPeer> {
+  options.signal?.throwIfAborted()
+  const { config } = init
+  const logger = defaultLogger()
+  const log = logger.forComponent('edgeway:peer')
+  const privateKey = await generateKeyPair('Ed25519')
+  const peerId = peerIdFromPrivateKey(privateKey).toString()
+  const local = new VerifiedBlockstore(init.blockstore ?? await openLocalStore(options), logger.forComponent('edgeway:peer:store'))
+  const store = new PeerBlockstore(local, init.serving ?? true)
+  const edgeIds = new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId]))
+
+  const helia = withBitswap(withLibp2pLight(createHeliaLight({
+    blockstore: store,
+    datastore: new MemoryDatastore(),
+    logger,
+    dns: noDns(),
+    routers: [new EdgeProviderRouter({ edges: config.edges, self: peerId })]
+  }), {
+    privateKey,
+    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+    transports: [webSockets(), circuitRelayTransport(), webRTC({ rtcConfiguration: { iceServers: config.iceServers } })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: [],
+    services: { identify: identify() },
+    // loopback and ws:// (a relay's address included) only when the configuration says so
+    connectionGater: { denyDialMultiaddr: denyDialByPolicy(config) }
+  })) as Helia & HeliaWithLibp2p
+  await helia.start()
+  const libp2p = helia.libp2p
+
+  const relayAddresses = (): string[] => libp2p.getMultiaddrs()
+    .map(ma => ma.toString())
+    .filter(ma => ma.includes('/p2p-circuit'))
+    .map(ma => ma.replace(`/p2p/${peerId}`, ''))
+  const announcer = new ProviderAnnouncer({
+    urls: config.edges.flatMap(edge => edge.http == null ? [] : [edge.http]),
+    signer: privateKey,
+    peerId,
+    addresses: relayAddresses,
+    blocks: listBlocks(local),
+    log: logger.forComponent('edgeway:peer:announce')
+  })
+  libp2p.addEventListener('self:peer:update', () => { announcer.addressesChanged() })
+  const stopDialling = keepConnected(libp2p, config.edges.flatMap(edge => edge.multiaddrs), log)
+  if (store.serving) {
+    announcer.start()
+  }
+  log('peer %s started with %d edges', peerId, config.edges.length)
+
+  return {
+    peerId,
+    local,
+    status () {
+      const connections = libp2p.getConnections()
+      const remotes = new Set(connections.map(connection => connection.remotePeer.toString()))
+      const edges = [...remotes].filter(id => edgeIds.has(id)).length
+      const webrtc = new Set(connections.filter(c => c.remoteAddr.toString().includes('/webrtc')).map(c => c.remotePeer.toString()))
+      return {
+        peerId,
+        serving: store.serving,
+        peers: remotes.size - edges,
+        webrtcPeers: webrtc.size,
+        edges,
+        addresses: relayAddresses(),
+        served: { ...store.served },
+        announced: announcer.count
+      }
+    },
+    async setServing (on) {
+      if (on === store.serving) {
+        return
+      }
+      store.serving = on
+      if (on) {
+        announcer.start()
+      } else {
+        await announcer.stop(true)
+      }
+      log('serving other peers: %s', on ? 'on' : 'off')
+    },
+    async getBlock (cid, options = {}) {
+      options.signal?.throwIfAborted()
+      if (await local.has(cid, options)) {
+        return { bytes: await collect(local.get(cid, options)), from: 'local' }
+      }
+      let from = 'peer'
+      const bytes = await collect(helia.blockstore.get(cid, {
+        signal: options.signal,
+        onProgress: (event: { type: string, detail?: unknown }) => {
+          if (event.type === 'helia:block-broker:receive-block') {
+            from = peerIdFromCID((event.detail as { provider: CID }).provider).toString()
+          }
+        }
+      }))
+      return { bytes, from }
+    },
+    async announce (cids) {
+      await announcer.announce(cids)
+    },
+    async stop () {
+      stopDialling()
+      await announcer.stop()
+      await helia.stop()
+      await local.flush()
+    }
+  }
+}
+
+/** Every block in the store, by CID (the store keys blocks by multihash, so they come back as raw CIDs). */
+function listBlocks (store: Blockstore): (options: AbortOptions) => AsyncIterable<CID> {
+  return async function * (options) {
+    for await (const { cid } of store.getAll(options)) {
+      yield cid
+    }
+  }
+}

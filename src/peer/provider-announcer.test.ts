@@ -1,0 +1,89 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEdge } from '../../edge/node/start-edge.ts'
+import { EdgeProviderRouter } from './edge-provider-router.ts'
+import { ProviderAnnouncer } from './provider-announcer.ts'
+import type { Edge } from '../../edge/node/types.ts'
+import type { PrivateKey } from '@libp2p/interface'
+
+const DAG_PB = 0x70
+const RELAY = '12D3KooWGC6TvWhfapngX6wvJHMYvKpDMXPb3ZnCZ6dMoaMtimQ5'
+const ADDRESSES = [
+  `/ip4/127.0.0.1/tcp/4001/ws/p2p/${RELAY}/p2p-circuit`,
+  `/ip4/127.0.0.1/tcp/4001/ws/p2p/${RELAY}/p2p-circuit/webrtc`
+]
+
+async function blockCid (text: string): Promise<CID> {
+  return CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode(text)))
+}
+
+describe('announcing a tab\'s blocks, and finding them, through an edge', () => {
+  let edge: Edge
+  let key: PrivateKey
+  let peerId: string
+  const held: CID[] = []
+  let addresses: string[] = []
+
+  beforeAll(async () => {
+    edge = await startEdge()
+    key = await generateKeyPair('Ed25519')
+    peerId = peerIdFromPrivateKey(key).toString()
+    held.push(await blockCid('one'), await blockCid('two'))
+  })
+
+  afterAll(async () => {
+    await edge?.stop()
+  })
+
+  function announcer (): ProviderAnnouncer {
+    return new ProviderAnnouncer({
+      urls: [edge.info.http],
+      signer: key,
+      peerId,
+      addresses: () => addresses,
+      blocks: async function * () { yield * held },
+      log: defaultLogger().forComponent('test'),
+      rescanEveryMs: 50
+    })
+  }
+
+  async function found (cid: CID, self = 'someone else'): Promise<Array<{ id: string, addrs: string[] }>> {
+    const router = new EdgeProviderRouter({ edges: [{ http: edge.info.http, multiaddrs: [], peerId: edge.info.peerId }], self })
+    const providers = []
+    for await (const provider of router.findProviders(cid)) {
+      providers.push({ id: provider.id.toString(), addrs: provider.multiaddrs.map(String) })
+    }
+    return providers
+  }
+
+  it('announces nothing until the tab has a relay address, then everything the store holds, and blocks added later', async () => {
+    const announcing = announcer()
+    announcing.start()
+    await new Promise(resolve => setTimeout(resolve, 150))
+    expect(await found(held[0])).toEqual([])
+
+    addresses = ADDRESSES
+    await expect.poll(async () => found(held[0])).toHaveLength(1)
+    // a reader finds it under any CID of the same bytes, and is given only the WebRTC address
+    const [provider] = await found(CID.createV1(DAG_PB, held[1].multihash))
+    expect(peerIdFromPrivateKey(key).toCID().toString()).toBe(provider.id)
+    expect(provider.addrs).toEqual([ADDRESSES[1]])
+
+    const published = await blockCid('published just now')
+    await announcing.announce([published])
+    expect(await found(published)).toHaveLength(1)
+    expect(announcing.count).toBe(3)
+
+    // a tab never dials itself
+    expect(await found(published, peerId)).toEqual([])
+
+    await announcing.stop(true)
+    expect(await found(held[0])).toEqual([])
+    expect(await found(published)).toEqual([])
+  })
+})

@@ -1,0 +1,77 @@
+import { importer } from 'ipfs-unixfs-importer'
+import { markPublished } from './pin-marker.ts'
+import type { PublishedRoot } from './pin-marker.ts'
+import type { TabPeer } from './create-tab-peer.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** A file to publish: a browser `File` (its name is used), or bytes or a Blob with a path. */
+export type PublishInput = File | { path: string, content: Uint8Array | Blob }
+
+export interface PublishResult extends PublishedRoot {
+  /** `/ipfs/<cid>` (a single file, with `?filename=`) or `/ipfs/<cid>/` (several, in a directory) */
+  path: string
+  /** Blocks written */
+  blocks: number
+}
+
+/** Verified blocks waiting to be written before the importer is made to wait: a large file never sits in memory whole. */
+const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024
+
+/**
+ * Publishes files from this browser: imports them into the local store as
+ * UnixFS (CIDv1, raw leaves), marks the root as kept, and announces every
+ * block through the edges, so other browsers can fetch it from this tab. One
+ * file is published as itself; several are wrapped in a directory.
+ */
+export async function publishFiles (peer: Pick<TabPeer, 'local' | 'announce'>, files: PublishInput[], options: AbortOptions = {}): Promise<PublishResult> {
+  options.signal?.throwIfAborted()
+  if (files.length === 0) {
+    throw new TypeError('nothing to publish: no files given')
+  }
+  const written: CID[] = []
+  const store = {
+    put: async (cid: CID, bytes: Uint8Array) => {
+      options.signal?.throwIfAborted()
+      // the importer made these bytes and their hash: they are verified by construction
+      await peer.local.put(cid, bytes)
+      written.push(cid)
+      await peer.local.drained(MAX_UNWRITTEN_BYTES)
+      return cid
+    }
+  }
+  const wrap = files.length > 1
+  const candidates = files.map(file => {
+    const path = file instanceof File ? file.name : file.path
+    const content = file instanceof File ? file : file.content
+    return { path, content: content instanceof Blob ? readBlob(content) : content }
+  })
+  let root: { cid: CID, size: bigint } | undefined
+  for await (const entry of importer(candidates, store, { cidVersion: 1, rawLeaves: true, wrapWithDirectory: wrap })) {
+    root = { cid: entry.cid, size: entry.size }
+  }
+  await peer.local.flush()
+  if (root == null) {
+    throw new TypeError('the importer produced no root')
+  }
+  const name = candidates[0].path
+  const published: PublishedRoot = { cid: root.cid.toString(), name, size: Number(root.size), publishedAt: Date.now() }
+  await markPublished(published)
+  await peer.announce(written)
+  return {
+    ...published,
+    path: wrap ? `/ipfs/${published.cid}/` : `/ipfs/${published.cid}?filename=${encodeURIComponent(name)}`,
+    blocks: written.length
+  }
+}
+
+async function * readBlob (blob: Blob): AsyncGenerator<Uint8Array> {
+  const reader = blob.stream().getReader()
+  try {
+    for (let r = await reader.read(); r.done !== true; r = await reader.read()) {
+      yield r.value
+    }
+  } finally {
+    reader.releaseLock()
+  }
+}

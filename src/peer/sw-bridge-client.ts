@@ -1,0 +1,120 @@
+import { logger } from '@libp2p/logger'
+import { CID } from 'multiformats/cid'
+import { BRIDGE_REGISTER, BRIDGE_SOLICIT } from '../lib/peer-bridge.ts'
+import type { TabPeer } from './create-tab-peer.ts'
+import type { BridgeRegistration, BridgeReply, BridgeRequest } from '../lib/peer-bridge.ts'
+
+export interface ServiceWorkerBridgeOptions {
+  /**
+   * Blocks fetched for the SW at once. A peer answers all the wants it has in
+   * one message, so a few at a time keeps blocks (and the SW's progress)
+   * flowing rather than arriving in one late burst
+   *
+   * @default 4
+   */
+  concurrency?: number
+  /**
+   * Register again this often: the browser may have restarted the SW, which
+   * loses every port
+   *
+   * @default 20000
+   */
+  reregisterEveryMs?: number
+}
+
+/**
+ * The tab's end of the SW bridge: hands the service worker a port and answers
+ * its wants with the tab peer's blocks (the store, else other browsers over
+ * WebRTC). Registers again when the controller changes, when a restarted SW
+ * asks, and periodically. Returns a function that disconnects.
+ */
+export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getBlock'>, options: ServiceWorkerBridgeOptions = {}): () => void {
+  const container = globalThis.navigator?.serviceWorker
+  if (container == null) {
+    return () => {}
+  }
+  const log = logger('edgeway:peer:bridge')
+  const wants = new Map<number, AbortController>()
+  const queue: Array<() => Promise<void>> = []
+  const concurrency = options.concurrency ?? 4
+  let running = 0
+  let port: MessagePort | undefined
+  let stopped = false
+
+  const next = (): void => {
+    while (running < concurrency && queue.length > 0) {
+      const task = queue.shift()!
+      running++
+      void task().finally(() => { running--; next() })
+    }
+  }
+
+  const answer = (request: BridgeRequest, reply: MessagePort): void => {
+    if (request.type === 'cancel') {
+      wants.get(request.id)?.abort()
+      wants.delete(request.id)
+      return
+    }
+    const controller = new AbortController()
+    wants.set(request.id, controller)
+    queue.push(async () => { await fetchFor(request.id, request.cid, controller, reply) })
+    next()
+  }
+
+  const fetchFor = async (id: number, cid: string, controller: AbortController, reply: MessagePort): Promise<void> => {
+    if (controller.signal.aborted) {
+      return
+    }
+    const started = Date.now()
+    try {
+      const { bytes, from } = await peer.getBlock(CID.parse(cid), { signal: controller.signal })
+      log('the SW wanted %s: %d bytes from %s in %d ms', cid, bytes.byteLength, from, Date.now() - started)
+      // a copy: the store may keep the original in memory, and a transferred buffer is gone here
+      const copy = bytes.slice()
+      reply.postMessage({ type: 'block', id, bytes: copy, from } satisfies BridgeReply, [copy.buffer])
+    } catch (err) {
+      log('the SW wanted %s: not found in %d ms%s', cid, Date.now() - started, controller.signal.aborted ? ' (cancelled)' : '')
+      if (!controller.signal.aborted) {
+        reply.postMessage({ type: 'missing', id, reason: err instanceof Error ? err.message : String(err) } satisfies BridgeReply)
+      }
+    } finally {
+      wants.delete(id)
+    }
+  }
+
+  const register = async (): Promise<void> => {
+    const registration = await container.getRegistration()
+    const worker = container.controller ?? registration?.active
+    if (worker == null || stopped) {
+      return
+    }
+    const channel = new MessageChannel()
+    channel.port1.onmessage = (event: MessageEvent<BridgeRequest>) => { answer(event.data, channel.port1) }
+    worker.postMessage({ type: BRIDGE_REGISTER, peerId: peer.peerId } satisfies BridgeRegistration, [channel.port2])
+    // wants in flight on the old port still answer there
+    const old = port
+    port = channel.port1
+    setTimeout(() => { old?.close() }, 60_000)
+  }
+  const registerSoon = (): void => { void register().catch(() => {}) }
+
+  const onMessage = (event: MessageEvent): void => {
+    if ((event.data as { type?: string } | null)?.type === BRIDGE_SOLICIT) {
+      registerSoon()
+    }
+  }
+  container.addEventListener('message', onMessage)
+  container.addEventListener('controllerchange', registerSoon)
+  container.startMessages()
+  const timer = setInterval(registerSoon, options.reregisterEveryMs ?? 20_000)
+  void container.ready.then(registerSoon)
+
+  return () => {
+    stopped = true
+    clearInterval(timer)
+    container.removeEventListener('message', onMessage)
+    container.removeEventListener('controllerchange', registerSoon)
+    wants.forEach(controller => { controller.abort() })
+    port?.close()
+  }
+}

@@ -1,0 +1,104 @@
+import { TabBridgeBroker } from '../lib/node/tab-bridge-broker.ts'
+import type { EdgewayConfig } from '../lib/config.ts'
+import type { ExtraBrokerComponents } from '../lib/node/create-edge-node.ts'
+import type { PublishInput, PublishResult, TabPeer, TabPeerStatus } from '../peer/index.ts'
+import type { BlockBroker } from '@helia/interface'
+import type { AbortOptions } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+
+export type { PublishInput, PublishResult, TabPeerStatus }
+
+export interface EdgePeerOptions {
+  /**
+   * Serve what this page's store holds to other browsers (answer their
+   * requests and list it at the edges); `false` keeps the peer for fetching
+   * and publishing only
+   *
+   * @default true
+   */
+  serving?: boolean
+}
+
+/** The SDK's view of the page's peer. */
+export interface EdgePeerHandle {
+  /** Whether a peer runs in this page (the `peer` option) */
+  readonly enabled: boolean
+  /** Its state: peers connected, bytes served, its relay addresses; undefined without a peer */
+  status(): Promise<TabPeerStatus | undefined>
+  /** Switches serving other browsers on or off */
+  setServing(on: boolean): Promise<void>
+}
+
+export interface PeerClient {
+  peer: EdgePeerHandle
+  /** Block sources for the client's node: other browsers, through this page's peer */
+  brokers(components: ExtraBrokerComponents): BlockBroker[]
+  add(files: PublishInput[], options?: AbortOptions): Promise<PublishResult>
+  stop(): Promise<void>
+}
+
+export class PeerDisabledError extends Error {
+  static name = 'PeerDisabledError'
+  name = 'PeerDisabledError'
+}
+
+/**
+ * A dApp page as a peer: with `peer` set, a Helia/libp2p node starts in the
+ * page (loaded as its own chunk, so pages without it never download it), on
+ * the same store the client fetches into. The client's node asks it for blocks
+ * only other browsers have, and `add()` publishes through it. It also answers
+ * the gateway service worker, when one runs on this origin.
+ */
+export function peerClient (config: EdgewayConfig, peerOption: boolean | EdgePeerOptions | undefined, blockstore: Promise<Blockstore>): PeerClient {
+  const options = peerOption === true ? {} : peerOption === false || peerOption == null ? undefined : peerOption
+  let started: Promise<{ peer: TabPeer, disconnect: () => void }> | undefined
+  const start = async (): Promise<{ peer: TabPeer, disconnect: () => void }> => {
+    started ??= (async () => {
+      const { createTabPeer, connectServiceWorkerBridge } = await import('../peer/index.ts')
+      const peer = await createTabPeer({ config, serving: options?.serving ?? true, blockstore: await blockstore })
+      return { peer, disconnect: connectServiceWorkerBridge(peer) }
+    })()
+    return started
+  }
+  if (options != null) {
+    // start at once, so the page is findable while it is open; a failure shows in status() and add()
+    start().catch(() => {})
+  }
+  const edgePeerIds = new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId]))
+
+  return {
+    peer: {
+      enabled: options != null,
+      async status () {
+        return options == null ? undefined : (await start()).peer.status()
+      },
+      async setServing (on) {
+        if (options == null) {
+          throw new PeerDisabledError('this client runs no peer: create it with { peer: true }')
+        }
+        await (await start()).peer.setServing(on)
+      }
+    },
+    brokers ({ edgeMisses }) {
+      if (options == null) {
+        return []
+      }
+      const tabs = { request: async (cid: Parameters<TabPeer['getBlock']>[0], o: AbortOptions) => (await start()).peer.getBlock(cid, o) }
+      return [new TabBridgeBroker({ tabs, edgeMisses, edgePeerIds })]
+    },
+    async add (files, addOptions = {}) {
+      if (options == null) {
+        throw new PeerDisabledError('publishing needs a peer in the page: create the client with { peer: true }')
+      }
+      const [{ publishFiles }, { peer }] = await Promise.all([import('../peer/index.ts'), start()])
+      return publishFiles(peer, files, addOptions)
+    },
+    async stop () {
+      if (started != null) {
+        const { peer, disconnect } = await started
+        disconnect()
+        await peer.stop()
+      }
+    }
+  }
+}

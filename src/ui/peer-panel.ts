@@ -1,0 +1,95 @@
+import { parseConfig } from '../lib/config.ts'
+import { formatBytes } from '../lib/format-bytes.ts'
+import { connectServiceWorkerBridge, createTabPeer, publishFiles } from '../peer/index.ts'
+import type { TransferStats } from '../lib/transfer-stats.ts'
+import type { TabPeer, TabPeerStatus } from '../peer/index.ts'
+
+/** Where the page keeps the user's choice to serve others (or not) */
+const SERVING_KEY = 'edgeway-peer-serving'
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
+
+/**
+ * The "this browser as a peer" section: starts the tab's peer, connects it to
+ * the service worker, and shows plainly whether this tab serves others and
+ * how much; the switch and the publish input act on it.
+ */
+export async function mountPeerPanel (options: { transfers?: TransferStats } = {}): Promise<void> {
+  const state = $('peer-status')
+  const toggle = $<HTMLInputElement>('peer-serving-toggle')
+  const serving = localStorage.getItem(SERVING_KEY) !== 'off'
+  toggle.checked = serving
+  let peer: TabPeer
+  try {
+    const config = parseConfig(await (await fetch('/edgeway.json', { cache: 'no-store' })).json())
+    peer = await createTabPeer({ config, serving })
+  } catch (err) {
+    state.dataset.state = 'error'
+    state.textContent = `not started: ${err instanceof Error ? err.message : String(err)}`
+    return
+  }
+  connectServiceWorkerBridge(peer)
+  toggle.addEventListener('change', () => {
+    localStorage.setItem(SERVING_KEY, toggle.checked ? 'on' : 'off')
+    void peer.setServing(toggle.checked).then(() => { render(peer.status()) })
+  })
+  const input = $<HTMLInputElement>('publish-input')
+  input.addEventListener('change', () => { void publish(peer, input) })
+  // what this tab served, also into the page's bytes-by-source totals
+  let reported = { blocks: 0, bytes: 0 }
+  const update = (): void => {
+    const status = peer.status()
+    if (status.served.blocks > reported.blocks) {
+      options.transfers?.recordServed(status.served.bytes - reported.bytes, status.served.blocks - reported.blocks)
+      reported = { ...status.served }
+    }
+    render(status)
+  }
+  update()
+  setInterval(update, 1000)
+}
+
+function render (status: TabPeerStatus): void {
+  const state = $('peer-status')
+  state.dataset.peerId = status.peerId
+  state.dataset.serving = String(status.serving)
+  state.dataset.reachable = String(status.addresses.length > 0)
+  if (!status.serving) {
+    state.dataset.state = 'off'
+    state.textContent = 'Not serving other browsers: this tab neither answers their requests nor tells the edges what it has.'
+  } else if (status.addresses.length === 0) {
+    state.dataset.state = 'waiting'
+    state.textContent = 'Serving is on; waiting for a relay slot on an edge so other browsers can reach this tab.'
+  } else {
+    state.dataset.state = 'active'
+    state.textContent = `Serving other browsers: ${status.announced} blocks listed at the edges, reachable through an edge relay.`
+  }
+  const count = $('peer-count')
+  count.textContent = String(status.peers)
+  count.dataset.webrtc = String(status.webrtcPeers)
+  const served = $('peer-served')
+  served.dataset.bytes = String(status.served.bytes)
+  served.textContent = status.served.blocks === 0 ? 'nothing yet' : `${formatBytes(status.served.bytes)} in ${status.served.blocks} blocks`
+}
+
+async function publish (peer: TabPeer, input: HTMLInputElement): Promise<void> {
+  const out = $('published-cid')
+  const files = [...(input.files ?? [])]
+  if (files.length === 0) {
+    return
+  }
+  out.dataset.state = 'busy'
+  out.textContent = `Publishing ${files.length === 1 ? files[0].name : `${files.length} files`}…`
+  try {
+    const result = await publishFiles(peer, files)
+    const link = document.createElement('a')
+    link.href = result.path
+    link.textContent = result.cid
+    link.dataset.testid = 'published-link'
+    out.replaceChildren(link)
+    out.dataset.state = 'done'
+  } catch (err) {
+    out.dataset.state = 'error'
+    out.textContent = `Could not publish: ${err instanceof Error ? err.message : String(err)}`
+  }
+}

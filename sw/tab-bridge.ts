@@ -1,0 +1,135 @@
+import { logger } from '@libp2p/logger'
+import { BRIDGE_SOLICIT, isBridgeRegistration } from '../src/lib/peer-bridge.ts'
+import type { BridgeReply, BridgeRequest } from '../src/lib/peer-bridge.ts'
+import type { TabBlockSource } from '../src/lib/node/tab-bridge-broker.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** How long a SW with no registered tab waits for open tabs to register after it asked them to. */
+const SOLICIT_WAIT_MS = 1_500
+
+export interface TabBridge extends TabBlockSource {
+  /** A `message` event: a tab registering its port (anything else is ignored) */
+  onMessage(event: ExtendableMessageEvent): void
+}
+
+export class NoPeerTabError extends Error {
+  static name = 'NoPeerTabError'
+  name = 'NoPeerTabError'
+}
+
+interface RegisteredTab {
+  clientId: string
+  peerId: string
+  port: MessagePort
+}
+
+interface Pending {
+  resolve(reply: { bytes: Uint8Array, from: string }): void
+  reject(err: Error): void
+}
+
+/**
+ * The SW's end of the tab bridge: the ports tabs registered, newest first.
+ * Ports are lost when the browser restarts the SW; tabs register again on
+ * their own every little while, and a request that finds no port asks every
+ * open tab to register before it gives up.
+ */
+export function createTabBridge (scope: ServiceWorkerGlobalScope): TabBridge {
+  const log = logger('edgeway:sw:bridge')
+  const tabs: RegisteredTab[] = []
+  const pending = new Map<number, Pending>()
+  const registered = new Set<() => void>()
+  let nextId = 1
+
+  const onReply = (event: MessageEvent<BridgeReply>): void => {
+    const reply = event.data
+    const waiting = pending.get(reply?.id)
+    if (waiting == null) {
+      return
+    }
+    pending.delete(reply.id)
+    if (reply.type === 'block' && reply.bytes instanceof Uint8Array) {
+      waiting.resolve({ bytes: reply.bytes, from: String(reply.from) })
+    } else {
+      waiting.reject(new NoPeerTabError(`the tab's peer did not find it: ${reply.type === 'missing' ? reply.reason : 'a malformed reply'}`))
+    }
+  }
+
+  /** The newest tab that is still open; a closed one is dropped. */
+  const pick = async (signal?: AbortSignal): Promise<RegisteredTab | undefined> => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      while (tabs.length > 0) {
+        const tab = tabs[0]
+        if (await scope.clients.get(tab.clientId) != null) {
+          return tab
+        }
+        tabs.shift()
+        tab.port.close()
+      }
+      if (attempt === 0) {
+        await solicit(signal)
+      }
+    }
+    return undefined
+  }
+
+  const solicit = async (signal?: AbortSignal): Promise<void> => {
+    const windows = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true })
+    if (windows.length === 0) {
+      return
+    }
+    const arrived = new Promise<void>(resolve => {
+      const done = (): void => { registered.delete(done); clearTimeout(timer); resolve() }
+      const timer = setTimeout(done, SOLICIT_WAIT_MS)
+      registered.add(done)
+      signal?.addEventListener('abort', done, { once: true })
+    })
+    windows.forEach(client => { client.postMessage({ type: BRIDGE_SOLICIT }) })
+    await arrived
+  }
+
+  return {
+    onMessage (event) {
+      const source = event.source as Client | null
+      if (!isBridgeRegistration(event.data) || event.ports[0] == null || source == null) {
+        return
+      }
+      const port = event.ports[0]
+      const previous = tabs.findIndex(tab => tab.clientId === source.id)
+      if (previous >= 0) {
+        tabs.splice(previous, 1)[0].port.close()
+      }
+      port.onmessage = onReply
+      tabs.unshift({ clientId: source.id, peerId: event.data.peerId, port })
+      log('tab %s registered its peer %s', source.id, event.data.peerId)
+      registered.forEach(wake => { wake() })
+    },
+    async request (cid: CID, options: AbortOptions) {
+      options.signal?.throwIfAborted()
+      const tab = await pick(options.signal)
+      options.signal?.throwIfAborted()
+      if (tab == null) {
+        throw new NoPeerTabError('no tab with an Edgeway peer is open to ask other browsers')
+      }
+      const id = nextId++
+      return new Promise((resolve, reject) => {
+        const onAbort = (): void => {
+          pending.delete(id)
+          post(tab, { type: 'cancel', id })
+          reject(options.signal?.reason)
+        }
+        pending.set(id, {
+          resolve: (reply) => { options.signal?.removeEventListener('abort', onAbort); resolve(reply) },
+          reject: (err) => { options.signal?.removeEventListener('abort', onAbort); reject(err) }
+        })
+        options.signal?.addEventListener('abort', onAbort, { once: true })
+        post(tab, { type: 'want', id, cid: cid.toString() })
+      })
+    }
+  }
+}
+
+function post (tab: RegisteredTab, request: BridgeRequest): void {
+  tab.port.postMessage(request)
+}
