@@ -14,12 +14,14 @@ import { createHeliaLight } from 'helia'
 import { denyDialByPolicy } from '../lib/address-policy.ts'
 import { keepConnected } from '../lib/node/keep-connected.ts'
 import { noDns } from '../lib/node/no-dns.ts'
+import { isLocalCache } from '../lib/node/local-cache.ts'
 import { openLocalStore } from '../lib/node/open-local-store.ts'
 import { VerifiedBlockstore } from '../lib/node/verified-blockstore.ts'
 import { EdgeProviderRouter } from './edge-provider-router.ts'
 import { PeerBlockstore } from './peer-blockstore.ts'
 import { ProviderAnnouncer } from './provider-announcer.ts'
 import { collect } from './collect.ts'
+import type { LocalCache } from '../lib/node/local-cache.ts'
 import type { ServedCounts } from './peer-blockstore.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { Helia } from '@helia/interface'
@@ -74,6 +76,8 @@ export interface TabPeer {
   readonly peerId: string
   /** The local store (hash-checked on read, written behind) */
   readonly local: VerifiedBlockstore
+  /** The store's budget and pins, when it is the origin's own store */
+  readonly cache?: LocalCache
   status(): TabPeerStatus
   /** Switches serving others on or off; off withdraws this tab's announcements and refuses every want. */
   setServing(on: boolean): Promise<void>
@@ -101,7 +105,8 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
   const log = logger.forComponent('edgeway:peer')
   const privateKey = await generateKeyPair('Ed25519')
   const peerId = peerIdFromPrivateKey(privateKey).toString()
-  const local = new VerifiedBlockstore(init.blockstore ?? await openLocalStore(options), logger.forComponent('edgeway:peer:store'))
+  const base = init.blockstore ?? await openLocalStore(options)
+  const local = new VerifiedBlockstore(base, logger.forComponent('edgeway:peer:store'))
   const store = new PeerBlockstore(local, init.serving ?? true)
   const edgeIds = new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId]))
 
@@ -147,6 +152,7 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
   return {
     peerId,
     local,
+    cache: isLocalCache(base) ? base : undefined,
     status () {
       const connections = libp2p.getConnections()
       const remotes = new Set(connections.map(connection => connection.remotePeer.toString()))

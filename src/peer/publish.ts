@@ -20,11 +20,11 @@ const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024
 
 /**
  * Publishes files from this browser: imports them into the local store as
- * UnixFS (CIDv1, raw leaves), marks the root as kept, and announces every
+ * UnixFS (CIDv1, raw leaves), pins the root, and announces every
  * block through the edges, so other browsers can fetch it from this tab. One
  * file is published as itself; several are wrapped in a directory.
  */
-export async function publishFiles (peer: Pick<TabPeer, 'local' | 'announce'>, files: PublishInput[], options: AbortOptions = {}): Promise<PublishResult> {
+export async function publishFiles (peer: Pick<TabPeer, 'local' | 'announce' | 'cache'>, files: PublishInput[], options: AbortOptions = {}): Promise<PublishResult> {
   options.signal?.throwIfAborted()
   if (files.length === 0) {
     throw new TypeError('nothing to publish: no files given')
@@ -57,6 +57,12 @@ export async function publishFiles (peer: Pick<TabPeer, 'local' | 'announce'>, f
   const name = candidates[0].path
   const published: PublishedRoot = { cid: root.cid.toString(), name, size: Number(root.size), publishedAt: Date.now() }
   await markPublished(published)
+  if (peer.cache != null) {
+    // kept as a pin: no eviction, by this tab, the SW or another page, takes what this browser published
+    await peer.cache.startPin(root.cid, options)
+    await peer.cache.protect(root.cid, written, options)
+    await peer.cache.finishPin(root.cid, options)
+  }
   await peer.announce(written)
   return {
     ...published,
