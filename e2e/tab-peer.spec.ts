@@ -9,8 +9,13 @@ import type { LoopbackNamespace } from './support/loopback-netns.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 
-/** Short, so "nobody has it" is a quick 504; long enough for a WebRTC dial through the relay on a busy machine. */
-const TIMEOUT_MS = 6_000
+/**
+ * Short, so "nobody has it" is a quick 504; long enough for a WebRTC dial
+ * through the relay on a busy machine, and for a second one when the first
+ * stalls (seen here about once in ten runs: ICE never completes, the dial
+ * times out, the tab dials again)
+ */
+const TIMEOUT_MS = 10_000
 const FILE_SIZE = 5 * 1024 * 1024
 
 interface PeerPage {

@@ -65,6 +65,12 @@ export interface TabPeerStatus {
   announced: number
 }
 
+/** How often a block still wanted is looked up again, and its providers dialled if not connected. */
+const REDIAL_MS = 2_000
+
+/** Longest one address may take to connect; a WebRTC dial through a relay takes well under a second when it works. */
+const ADDRESS_DIAL_TIMEOUT_MS = 4_000
+
 /** A block from the tab, and who sent it: `local` or a peer id. */
 export interface TabBlock {
   bytes: Uint8Array
@@ -109,13 +115,14 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
   const local = new VerifiedBlockstore(base, logger.forComponent('edgeway:peer:store'))
   const store = new PeerBlockstore(local, init.serving ?? true)
   const edgeIds = new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId]))
+  const router = new EdgeProviderRouter({ edges: config.edges, self: peerId })
 
   const helia = withBitswap(withLibp2pLight(createHeliaLight({
     blockstore: store,
     datastore: new MemoryDatastore(),
     logger,
     dns: noDns(),
-    routers: [new EdgeProviderRouter({ edges: config.edges, self: peerId })]
+    routers: [router]
   }), {
     privateKey,
     addresses: { listen: ['/p2p-circuit', '/webrtc'] },
@@ -124,6 +131,8 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
     streamMuxers: [yamux()],
     peerDiscovery: [],
     services: { identify: identify() },
+    // a WebRTC dial that has not connected by then is stalled (ICE on a busy machine): give up, so the next try can start
+    connectionManager: { addressDialTimeout: ADDRESS_DIAL_TIMEOUT_MS },
     // loopback and ws:// (a relay's address included) only when the configuration says so
     connectionGater: { denyDialMultiaddr: denyDialByPolicy(config) }
   })) as Helia & HeliaWithLibp2p
@@ -143,6 +152,19 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
     log: logger.forComponent('edgeway:peer:announce')
   })
   libp2p.addEventListener('self:peer:update', () => { announcer.addressesChanged() })
+  const dialProviders = async (cid: CID, signal?: AbortSignal): Promise<void> => {
+    try {
+      for await (const provider of router.findProviders(cid, { signal })) {
+        const id = peerIdFromCID(provider.id)
+        if (libp2p.getConnections(id).some(connection => connection.limits == null)) {
+          continue
+        }
+        await libp2p.dial(provider.multiaddrs.map(ma => ma.encapsulate(`/p2p/${id.toString()}`)), { signal }).catch((err: Error) => {
+          log('could not dial provider %p of %c again - %e', id, cid, err)
+        })
+      }
+    } catch {}
+  }
   const stopDialling = keepConnected(libp2p, config.edges.flatMap(edge => edge.multiaddrs), log)
   if (store.serving) {
     announcer.start()
@@ -187,15 +209,22 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
         return { bytes: await collect(local.get(cid, options)), from: 'local' }
       }
       let from = 'peer'
-      const bytes = await collect(helia.blockstore.get(cid, {
-        signal: options.signal,
-        onProgress: (event: { type: string, detail?: unknown }) => {
-          if (event.type === 'helia:block-broker:receive-block') {
-            from = peerIdFromCID((event.detail as { provider: CID }).provider).toString()
+      // bitswap dials the providers it finds once; one dial that fails (ICE on a busy machine) must not
+      // leave the want waiting on nobody, so providers not connected yet are looked up and dialled again
+      const redial = setInterval(() => { void dialProviders(cid, options.signal) }, REDIAL_MS)
+      try {
+        const bytes = await collect(helia.blockstore.get(cid, {
+          signal: options.signal,
+          onProgress: (event: { type: string, detail?: unknown }) => {
+            if (event.type === 'helia:block-broker:receive-block') {
+              from = peerIdFromCID((event.detail as { provider: CID }).provider).toString()
+            }
           }
-        }
-      }))
-      return { bytes, from }
+        }))
+        return { bytes, from }
+      } finally {
+        clearInterval(redial)
+      }
     },
     async announce (cids) {
       await announcer.announce(cids)
