@@ -142,6 +142,35 @@ describe('the browser as a peer', () => {
     await Promise.all([a.context.close(), b.context.close()])
   })
 
+  it('the SW finds a tab again after the browser restarts it, and answers 504 when no tab runs a peer', async () => {
+    const a = await openPeer()
+    const bytes = randomFile(300_000)
+    const first = await publish(a, 'first.bin', bytes)
+    const second = await publish(a, 'second.bin', randomFile(300_000))
+    await expect.poll(async () => providers(second.cid), { timeout: 30_000 }).toContain(a.peerId)
+
+    const b = await openPeer()
+    // the browser stops idle service workers at will: the new one has lost the tab's port and asks open tabs again
+    const swStartedAt = async (): Promise<number> => JSON.parse((await fetchInPage(b.page, '/_edgeway/stats')).text).startedAt
+    const before = await swStartedAt()
+    const cdp = await b.context.newCDPSession(b.page)
+    await cdp.send('ServiceWorker.enable')
+    await cdp.send('ServiceWorker.stopAllWorkers')
+    const restarted = await fetchInPage(b.page, first.path)
+    expect(await swStartedAt()).toBeGreaterThan(before)
+    expect(restarted.status).toBe(200)
+    expect(restarted.sha256).toBe(sha256(bytes))
+    expect(parseSourceHeader(restarted.headers['x-edgeway-source'] ?? null)?.peer).toBeGreaterThan(0)
+
+    // the page leaves the gateway page: no tab of this browser runs a peer, so nobody can ask other browsers
+    await b.page.goto(`${launcher.info.gateway}/edgeway.json`)
+    const started = Date.now()
+    const alone = await fetchInPage(b.page, second.path, { headers: { Accept: 'application/json' } })
+    expect(alone.status).toBe(504)
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 10_000)
+    await Promise.all([a.context.close(), b.context.close()])
+  })
+
   it('a dApp page publishes with client.add() through the SDK, and another browser opens it from that page', async () => {
     // a dApp on an origin of its own (the gateway server by its IP: another origin, with no service worker)
     // that imports the SDK from the gateway
