@@ -62,6 +62,7 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     }),
     ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
     contentHandler({
+      origin: scope.location.origin,
       gatewayHost: gatewayHostOf(scope.location.host),
       subdomains: async () => (await nodes.config()).subdomains,
       node: async () => nodes.get(),

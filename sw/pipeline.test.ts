@@ -8,10 +8,11 @@ import type { GatewayStats } from '../src/lib/types.ts'
 
 const STATS: GatewayStats = { blocks: { cache: 1, edge: 2, peer: 0 }, bytes: { cache: 10, edge: 20, peer: 0 }, requests: 3, startedAt: 1, lastBlockAt: 2 }
 
-function handlers (nodeStarts: { count: number }, { gatewayHost = 'localhost', subdomains = false } = {}): Handler[] {
+function handlers (nodeStarts: { count: number }, { gatewayHost = 'localhost', subdomains = false, origin = undefined as string | undefined } = {}): Handler[] {
   return [
     controlHandler({ stats: () => STATS, unregister: async () => {} }),
     contentHandler({
+      origin,
       gatewayHost,
       subdomains: async () => subdomains,
       node: async () => { nodeStarts.count++; throw new Error('no node in unit tests') },
@@ -23,6 +24,13 @@ function handlers (nodeStarts: { count: number }, { gatewayHost = 'localhost', s
 }
 
 describe('the SW request pipeline', () => {
+  it('answers content only on its own origin: another server\'s /ipfs/ URL goes to that server', () => {
+    const list = handlers({ count: 0 }, { origin: 'http://localhost:8080', gatewayHost: 'localhost:8080' })
+    expect(findHandler(list, new Request('http://localhost:8080/ipfs/bafkqaaa'))?.handler.id).toBe('content')
+    expect(findHandler(list, new Request('http://127.0.0.1:9000/ipfs/bafkqaaa?format=raw'))).toBeUndefined()
+    expect(findHandler(list, new Request('https://other.example/ipfs/bafkqaaa'))).toBeUndefined()
+  })
+
   it('leaves the page, its assets and other methods to the network', () => {
     const list = handlers({ count: 0 })
     for (const request of [

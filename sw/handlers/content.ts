@@ -7,6 +7,14 @@ import type { EdgeNode } from '../../src/lib/node/create-edge-node.ts'
 import type { SourceUseListener } from '../../src/lib/source-tally.ts'
 
 export interface ContentHandlerComponents {
+  /**
+   * The SW's own origin: only requests to it are answered. A page's fetch of
+   * another server's `/ipfs/…` URL (an edge's trustless gateway, another
+   * gateway) goes to that server, as the page asked.
+   *
+   * @default any origin
+   */
+  origin?: string
   /** The gateway's own host (`localhost:8080`): `<root>.ipfs.<gatewayHost>` are its subdomain origins */
   gatewayHost: string
   /** Subdomain mode (edgeway.json): path URLs on the gateway host move to their root's own origin */
@@ -24,7 +32,7 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
   return {
     id: 'content',
     canHandle (request, url) {
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
+      if ((request.method !== 'GET' && request.method !== 'HEAD') || (components.origin != null && url.origin !== components.origin)) {
         return false
       }
       try {
