@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseSourceHeader } from '../src/lib/source-tally.ts'
 import { launchBrowser } from './support/browser.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
-import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
+import { fetchInPage, openThroughServiceWorker, putInIndexedDb } from './support/page-helpers.ts'
 import { spawnEdge, spawnLauncher } from './support/processes.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { EdgeInfo } from '../edge/node/types.ts'
@@ -122,19 +122,8 @@ describe('cache budget, eviction and pinning', () => {
     const context = await browser.newContext()
     const dapp = await context.newPage()
     await dapp.goto(`${launcher.info.gateway}/edgeway.json`)
-    await dapp.evaluate(async ({ key, bytes }) => {
-      await new Promise<void>((resolve, reject) => {
-        const open = indexedDB.open('edgeway-blocks', 1)
-        open.onupgradeneeded = () => { open.result.createObjectStore('edgeway-blocks') }
-        open.onerror = () => { reject(open.error) }
-        open.onsuccess = () => {
-          const tx = open.result.transaction('edgeway-blocks', 'readwrite')
-          tx.objectStore('edgeway-blocks').put(new Uint8Array(bytes), key)
-          tx.oncomplete = () => { open.result.close(); resolve() }
-          tx.onerror = () => { reject(tx.error) }
-        }
-      })
-    }, { key: `/${base32upper.encode(legacyCid.multihash.bytes)}`, bytes: [...legacy] })
+    // a block as a version 1 store holds it
+    await putInIndexedDb(dapp, { db: 'edgeway-blocks', store: 'edgeway-blocks', key: `/${base32upper.encode(legacyCid.multihash.bytes)}`, value: [...legacy] })
 
     await dapp.addScriptTag({ type: 'module', content: `import { createEdgeClient } from '/sdk/edgeway.js'; window.createEdgeClient = createEdgeClient` })
     await dapp.waitForFunction(() => 'createEdgeClient' in window)

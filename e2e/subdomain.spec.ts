@@ -2,7 +2,7 @@ import { CID } from 'multiformats/cid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './support/browser.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
-import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
+import { fetchInPage, openThroughServiceWorker, putInIndexedDb } from './support/page-helpers.ts'
 import { spawnLauncher } from './support/processes.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { Browser, Page } from 'playwright-core'
@@ -80,20 +80,8 @@ describe('subdomain origins', () => {
     const context = await browser.newContext()
     const a = await context.newPage()
     await openThroughServiceWorker(a, `${origin(rootA)}/`)
-    await a.evaluate(async () => {
-      localStorage.setItem('edgeway-e2e', 'written by site A')
-      await new Promise<void>((resolve, reject) => {
-        const open = indexedDB.open('site-a-private', 1)
-        open.onupgradeneeded = () => { open.result.createObjectStore('notes') }
-        open.onerror = () => { reject(open.error) }
-        open.onsuccess = () => {
-          const tx = open.result.transaction('notes', 'readwrite')
-          tx.objectStore('notes').put('secret', 'key')
-          tx.oncomplete = () => { open.result.close(); resolve() }
-          tx.onerror = () => { reject(tx.error) }
-        }
-      })
-    })
+    await a.evaluate(() => { localStorage.setItem('edgeway-e2e', 'written by site A') })
+    await putInIndexedDb(a, { db: 'site-a-private', store: 'notes', key: 'key', value: 'secret' })
     const seenByA = await storageSeen(a)
     expect(seenByA.local).toBe('written by site A')
     expect(seenByA.databases).toContain('site-a-private')

@@ -29,3 +29,24 @@ export async function openThroughServiceWorker (page: Page, url: string, { timeo
   await page.goto(url, { timeout: timeoutMs })
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null && document.querySelector('[data-testid="bootstrap"]') == null, null, { timeout: timeoutMs })
 }
+
+/**
+ * Writes one value into an IndexedDB object store of the page's origin,
+ * creating the database at `version` (with the store) if it is not there.
+ * Bytes go as a number array and are stored as a Uint8Array.
+ */
+export async function putInIndexedDb (page: Page, { db, version = 1, store, key, value }: { db: string, version?: number, store: string, key: string, value: string | number[] }): Promise<void> {
+  await page.evaluate(async ({ db, version, store, key, value }) => {
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open(db, version)
+      open.onupgradeneeded = () => { open.result.createObjectStore(store) }
+      open.onerror = () => { reject(open.error) }
+      open.onsuccess = () => {
+        const tx = open.result.transaction(store, 'readwrite')
+        tx.objectStore(store).put(typeof value === 'string' ? value : new Uint8Array(value), key)
+        tx.oncomplete = () => { open.result.close(); resolve() }
+        tx.onerror = () => { reject(tx.error) }
+      }
+    })
+  }, { db, version, store, key, value })
+}
