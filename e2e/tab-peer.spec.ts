@@ -1,10 +1,16 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CID } from 'multiformats/cid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { blockKey } from '../src/lib/node/local-store-schema.ts'
 import { parseSourceHeader } from '../src/lib/source-tally.ts'
 import { launchBrowser } from './support/browser.ts'
 import { randomFile, sha256 } from './support/content.ts'
 import { loopbackNamespace } from './support/loopback-netns.ts'
 import { fetchInPage } from './support/page-helpers.ts'
-import { spawnLauncher } from './support/processes.ts'
+import { spawnJson, spawnLauncher } from './support/processes.ts'
+import { readStoredBlocks } from './support/store-check.ts'
 import type { LoopbackNamespace } from './support/loopback-netns.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -169,6 +175,54 @@ describe('the browser as a peer', () => {
     expect(alone.status).toBe(504)
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 10_000)
     await Promise.all([a.context.close(), b.context.close()])
+  })
+
+  it('a peer that answers with wrong bytes is refused: nothing corrupt reaches the page or the store, and an honest tab delivers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edgeway-liar-'))
+    const file = randomFile(3 * 1024 * 1024)
+    const lies = join(dir, 'lies')
+    await writeFile(join(dir, 'file.bin'), file)
+    await writeFile(lies, '')
+    const told = async (): Promise<number> => (await readFile(lies, 'utf8')).split('\n').filter(Boolean).length
+    // a peer that holds a relay slot, announces the file's blocks and sends each with a bit flipped
+    const liar = await spawnJson<{ peerId: string, root: string, cids: string[] }>('e2e/support/lying-peer.ts',
+      ['--edge', JSON.stringify(launcher.info.edges[0]), '--file', join(dir, 'file.bin'), '--report', lies], { prefix: netns?.prefix })
+    try {
+      expect(await providers(liar.info.root)).toContain(liar.info.peerId)
+      const fileKeys = liar.info.cids.map(cid => blockKey(CID.parse(cid)))
+      const path = `/ipfs/${liar.info.root}?filename=file.bin`
+
+      // only the liar has it: B's tab asks it, gets lies, and the SW answers that nobody sent the content
+      const b = await openPeer()
+      const alone = await fetchInPage(b.page, path, { headers: { Accept: 'application/json' } })
+      expect(alone.status).toBe(504)
+      expect(alone.sha256).not.toBe(sha256(file))
+      expect(await told()).toBeGreaterThan(0)
+      const afterLies = await readStoredBlocks(b.page)
+      expect(afterLies.corrupt).toEqual([])
+      expect(afterLies.keys.filter(key => fileKeys.includes(key))).toEqual([])
+
+      // an honest browser publishes the same file: B gets exactly the file while the liar is still asked
+      const a = await openPeer()
+      const published = await publish(a, 'file.bin', file)
+      expect(published.cid).toBe(liar.info.root)
+      await expect.poll(async () => providers(published.cid), { timeout: 30_000 }).toContain(a.peerId)
+      const liesBefore = await told()
+      const result = await fetchInPage(b.page, path)
+      expect(result.status).toBe(200)
+      expect(result.sha256).toBe(sha256(file))
+      const counts = parseSourceHeader(result.headers['x-edgeway-source'] ?? null)
+      expect(counts?.peer).toBeGreaterThan(0)
+      expect(counts?.edge).toBe(0)
+      expect(await told()).toBeGreaterThan(liesBefore)
+      const stored = await readStoredBlocks(b.page)
+      expect(stored.corrupt).toEqual([])
+      expect(fileKeys.every(key => stored.keys.includes(key))).toBe(true)
+      await Promise.all([a.context.close(), b.context.close()])
+    } finally {
+      await liar.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('a dApp page publishes with client.add() through the SDK, and another browser opens it from that page', async () => {

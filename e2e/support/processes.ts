@@ -35,7 +35,8 @@ export async function spawnLauncher (args: string[], options: SpawnOptions = {})
   return spawnJson<LauncherInfo>('edge/bin/start.ts', [...args, ...(args.includes('--port') ? [] : ['--port', '0']), '--json'], options)
 }
 
-async function spawnJson<T> (script: string, args: string[], { prefix = [] }: SpawnOptions = {}): Promise<Running<T>> {
+/** Any script of the project as its own process that prints one JSON line when ready (a test peer, say). */
+export async function spawnJson<T> (script: string, args: string[], { prefix = [] }: SpawnOptions = {}): Promise<Running<T>> {
   const command = [...prefix, process.execPath, resolve(ROOT, script), ...args]
   const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
