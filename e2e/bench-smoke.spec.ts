@@ -25,15 +25,12 @@ describe('benchmark harness (quick)', () => {
     expect(results.quick).toBe(true)
     expect(results.measures.map(m => m.id)).toEqual(['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'hash'])
     for (const measure of results.measures) {
-      if (measure.id === 'P5' || measure.id === 'P6') {
-        expect(measure.status).toBe('skipped')
-        continue
-      }
       expect(measure.status, `${measure.id}: ${measure.note ?? ''}`).toBe('ok')
       expect(measure.series.length).toBeGreaterThan(0)
       for (const series of measure.series) {
         expect(series.runs.length).toBeGreaterThan(0)
-        expect(series.runs.every(value => Number.isFinite(value) && value > 0)).toBe(true)
+        // P6 counts bytes by source: a source may have sent none
+        expect(series.runs.every(value => Number.isFinite(value) && (value > 0 || (measure.id === 'P6' && value === 0)))).toBe(true)
       }
       expect(measure.checks.every(check => Number.isFinite(check.value))).toBe(true)
     }
@@ -46,7 +43,7 @@ describe('benchmark harness (quick)', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG')
     expect((await stat(join(out, 'latest.png'))).size).toBeGreaterThan(10_000)
     expect(stdout).toContain('P1')
-  }, 240_000)
+  }, 600_000)
 })
 
 async function run (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {

@@ -10,10 +10,12 @@ import { randomFile, sha256 } from './support/content.ts'
 import { loopbackNamespace } from './support/loopback-netns.ts'
 import { fetchInPage } from './support/page-helpers.ts'
 import { spawnJson, spawnLauncher } from './support/processes.ts'
+import { openPeerTab, providersOf, publishFromTab } from './support/peer-tabs.ts'
 import { readStoredBlocks } from './support/store-check.ts'
 import type { LoopbackNamespace } from './support/loopback-netns.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { PeerTab } from './support/peer-tabs.ts'
+import type { Browser, Page } from 'playwright-core'
 
 /**
  * Short, so "nobody has it" is a quick 504; long enough for a WebRTC dial
@@ -23,12 +25,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
  */
 const TIMEOUT_MS = 10_000
 const FILE_SIZE = 5 * 1024 * 1024
-
-interface PeerPage {
-  context: BrowserContext
-  page: Page
-  peerId: string
-}
 
 /**
  * Two browsers on one machine: two Chromium contexts (separate storage, SW,
@@ -60,32 +56,9 @@ describe('the browser as a peer', () => {
     await netns?.stop()
   })
 
-  async function openPeer (): Promise<PeerPage> {
-    const context = await browser.newContext()
-    await context.grantPermissions(['camera', 'microphone'], { origin: launcher.info.gateway })
-    const page = await context.newPage()
-    await page.goto(`${launcher.info.gateway}/`)
-    await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 60_000 })
-    // reachable: the tab holds a relay slot on the edge
-    const status = page.getByTestId('peer-status')
-    await page.locator('[data-testid="peer-status"][data-reachable="true"]').waitFor({ timeout: 60_000 })
-    return { context, page, peerId: (await status.getAttribute('data-peer-id'))! }
-  }
-
-  async function publish (peer: PeerPage, name: string, bytes: Uint8Array): Promise<{ cid: string, path: string }> {
-    await peer.page.getByTestId('publish-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) })
-    const link = peer.page.getByTestId('published-cid').getByRole('link')
-    await link.waitFor({ timeout: 60_000 })
-    return { cid: (await link.textContent())!, path: (await link.getAttribute('href'))! }
-  }
-
-  /** The peers the edge's delegated routing lists as providers of `cid` */
-  async function providers (cid: string): Promise<string[]> {
-    return probe.evaluate(async (url) => {
-      const response = await fetch(url, { cache: 'no-store' })
-      return response.ok ? ((await response.json()) as { Providers: Array<{ ID: string }> }).Providers.map(p => p.ID) : []
-    }, `${edgeHttp}/routing/v1/providers/${cid}`)
-  }
+  const openPeer = async (): Promise<PeerTab> => openPeerTab(browser, launcher.info.gateway)
+  const publish = publishFromTab
+  const providers = async (cid: string): Promise<string[]> => providersOf(probe, edgeHttp, cid)
 
   /** The status of the edge's trustless gateway for the block `cid` */
   async function edgeHolds (cid: string): Promise<number> {

@@ -40,9 +40,12 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   const configUrl = new URL('edgeway.json', scope.location.href).toString()
   // a SW cannot open WebRTC connections, so blocks only other browsers have come through a tab's peer
   const tabs = createTabBridge(scope)
-  const nodes = createNodeHolder(configUrl, config => ({ edgeMisses }) => [
-    new TabBridgeBroker({ tabs, edgeMisses, edgePeerIds: new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId])) })
-  ])
+  const nodes = createNodeHolder(configUrl, config => ({
+    brokers: ({ edgeMisses }) => [
+      new TabBridgeBroker({ tabs, edgeMisses, edgePeerIds: new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId])) })
+    ],
+    peersReachable: () => tabs.connected()
+  }))
   // a subdomain origin is all content: the gateway page lives on the gateway's own origin only
   const page = options.page != null && splitSubdomainHost(scope.location.host) == null
     ? createPageCache(options.page, scope.caches, scope.fetch.bind(scope))

@@ -25,17 +25,17 @@ interface Current {
   text: string
 }
 
-/** Block sources the SW adds to each node it starts, given the node's configuration. */
-export type ExtraBrokers = (config: EdgewayConfig) => EdgeNodeInit['brokers']
+/** What the SW adds to each node it starts, given the node's configuration: the tab bridge. */
+export type NodeExtras = (config: EdgewayConfig) => Pick<EdgeNodeInit, 'brokers' | 'peersReachable'>
 
 /** Holds the SW's node and replaces it when the gateway's configuration changes. */
-export function createNodeHolder (configUrl: string, extraBrokers: ExtraBrokers = () => () => []): NodeHolder {
+export function createNodeHolder (configUrl: string, extras: NodeExtras = () => ({})): NodeHolder {
   const log = logger('edgeway:sw:node')
   let current: Promise<Current> | undefined
 
   const build = async (): Promise<Current> => {
     const [{ config, text }, blockstore] = await Promise.all([loadConfig(configUrl), openLocalStore()])
-    return { node: createEdgeNode({ config, blockstore, brokers: extraBrokers(config) }), config, text }
+    return { node: createEdgeNode({ config, blockstore, ...extras(config) }), config, text }
   }
   const start = (): Promise<Current> => {
     const starting = build().catch(err => {

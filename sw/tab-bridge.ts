@@ -9,6 +9,8 @@ import type { CID } from 'multiformats/cid'
 const SOLICIT_WAIT_MS = 1_500
 
 export interface TabBridge extends TabBlockSource {
+  /** A tab has registered its peer (it may have closed since: a request finds out) */
+  connected(): boolean
   /** A `message` event: a tab registering its port (anything else is ignored) */
   onMessage(event: ExtendableMessageEvent): void
 }
@@ -105,7 +107,10 @@ export function createTabBridge (scope: ServiceWorkerGlobalScope): TabBridge {
       log('tab %s registered its peer %s', source.id, event.data.peerId)
       registered.forEach(wake => { wake() })
     },
-    async request (cid: CID, options: AbortOptions) {
+    connected () {
+      return tabs.length > 0
+    },
+    async request (cid: CID, options: AbortOptions & { root?: string }) {
       options.signal?.throwIfAborted()
       const tab = await pick(options.signal)
       options.signal?.throwIfAborted()
@@ -124,7 +129,7 @@ export function createTabBridge (scope: ServiceWorkerGlobalScope): TabBridge {
           reject: (err) => { options.signal?.removeEventListener('abort', onAbort); reject(err) }
         })
         options.signal?.addEventListener('abort', onAbort, { once: true })
-        post(tab, { type: 'want', id, cid: cid.toString() })
+        post(tab, { type: 'want', id, cid: cid.toString(), ...(options.root == null ? {} : { root: options.root }) })
       })
     }
   }

@@ -1,20 +1,188 @@
-import type { Measure } from '../support/environment.ts'
+import { randomFillSync, createHash } from 'node:crypto'
+import { parseSourceHeader } from '../../src/lib/source-tally.ts'
+import { openThroughServiceWorker } from '../../e2e/support/page-helpers.ts'
+import { openPeerTab, providersOf, publishFromTab } from '../../e2e/support/peer-tabs.ts'
+import { expectBody, timedRead } from '../support/in-page.ts'
+import { repeat } from '../support/environment.ts'
+import { startPeerEnv } from '../support/peer-env.ts'
+import { judge, throughputCheck } from '../support/checks.ts'
+import { median, mibPerSecond, round, series, MiB } from '../support/stats.ts'
+import type { PeerTab } from '../../e2e/support/peer-tabs.ts'
+import type { BenchEnv, Measure } from '../support/environment.ts'
+import type { MeasureResult } from '../types.ts'
+import type { Page } from 'playwright-core'
 
-const NOT_YET = 'Needs the in-tab peer (WebRTC tab-to-tab delivery), which Edgeway does not have yet.'
-
-/** P5 and P6 measure peer delivery; they report "skipped" until peers exist. */
+/**
+ * P5: one browser publishes a file, a fresh browser opens its link and reads
+ * it whole through its SW, which gets every block from the first browser's
+ * tab over WebRTC (no edge holds them); against a fresh browser reading a
+ * file of the same size from the edge over libp2p WebSockets only (a gateway
+ * given just the edge's multiaddr), bitswap in both cases.
+ */
 export const p5PeerThroughput: Measure = {
   id: 'P5',
   title: 'Tab-to-tab throughput over WebRTC vs edge over WebSocket',
-  async run () {
-    return { id: 'P5', title: this.title, description: 'Goal ≥ 0.5×.', status: 'skipped', note: NOT_YET, series: [], checks: [] }
+  async run (env: BenchEnv): Promise<MeasureResult> {
+    const size = env.quick ? 2 * MiB : 16 * MiB
+    const peers = await startPeerEnv(env, { name: 'p5', bytes: size })
+    try {
+      const { main, probe, root, files: edgeFiles } = peers
+      const edge = main.info.edges[0]
+      // the same edge, over WebSocket alone: its gateway knows no HTTP endpoint
+      const wsOnly = await peers.launcher(['--edge', edge.multiaddrs[0]])
+      const publisher = await openPeerTab(peers.browser, main.info.gateway)
+      const fromPeer: number[] = []
+      const fromEdge: number[] = []
+      const sources: string[] = []
+      await repeat(env, `P5 ${size / MiB} MiB`, async (run, recorded) => {
+        const bytes = randomBytes(size)
+        const { cid, path } = await publishFromTab(publisher, `p5-${run}.bin`, bytes)
+        await waitFor(async () => (await providersOf(probe, edge.http!, cid)).includes(publisher.peerId), 30_000, `the edge to list the publisher for ${cid}`)
+        const reader = await openPeerTab(peers.browser, main.info.gateway)
+        const peerRead = await timedRead(reader.page, { url: path, sha256: run === 0 })
+        await reader.context.close()
+        expectBody(peerRead, { bytes: size, sha256: run === 0 ? sha256(bytes) : undefined }, 'P5 tab to tab')
+        const counts = parseSourceHeader(peerRead.headers['x-edgeway-source'] ?? null)
+        if (counts == null || counts.edge > 0 || counts.peer === 0) {
+          throw new Error(`P5: the tab-to-tab read was not from a peer alone: X-Edgeway-Source ${peerRead.headers['x-edgeway-source']}`)
+        }
+        sources.push(peerRead.headers['x-edgeway-source'])
+
+        const context = await peers.browser.newContext()
+        const page = await context.newPage()
+        await openThroughServiceWorker(page, `${wsOnly.info.gateway}/`)
+        const edgeRead = await timedRead(page, { url: `/ipfs/${root}/${edgeFiles[run].path}`, sha256: run === 0 })
+        await context.close()
+        expectBody(edgeRead, edgeFiles[run], 'P5 edge over WebSocket')
+        if (recorded) {
+          fromPeer.push(mibPerSecond(peerRead.bytes, peerRead.totalMs))
+          fromEdge.push(mibPerSecond(edgeRead.bytes, edgeRead.totalMs))
+        }
+      })
+      const tabToTab = series('tab to tab (WebRTC)', 'MiB/s', fromPeer)
+      const edgeWs = series('edge over WebSocket', 'MiB/s', fromEdge)
+      return {
+        id: 'P5',
+        title: this.title,
+        description: `A ${size / MiB} MiB file read whole through the SW of a fresh browser context: published by another context and fetched from its tab over WebRTC (set up through the edge's relay; no edge holds the blocks) vs a file of the same size from the edge over libp2p WebSockets only. Goal ≥ 0.5×.`,
+        status: 'ok',
+        series: [tabToTab, edgeWs],
+        checks: [throughputCheck(tabToTab, edgeWs, 0.5)],
+        extra: { tabToTabSource: sources }
+      }
+    } finally {
+      await peers.stop()
+    }
   }
 }
 
+/** Contexts opening the same file, one after another, each staying open to serve the next (fewer in a quick run) */
+const P6_CONTEXTS = 5
+const P6_QUICK_CONTEXTS = 3
+/** The edge's whole uplink, shared by all its clients (HTTP and WebSocket) */
+const P6_EDGE_BYTES_PER_SECOND = 2 * MiB
+
+interface StatsBytes { cache: number, edge: number, peer: number }
+
+/**
+ * P6: five browsers open the same file one after another, each staying open;
+ * the edge's uplink is limited. Counted in each browser's SW: bytes it used
+ * from the edge and from peers (other browsers' tabs over WebRTC). The ideal
+ * is (N−1)/N from peers: only the first browser needs the edge.
+ */
 export const p6PeerOffload: Measure = {
   id: 'P6',
   title: 'Offload: share of bytes served by peers',
-  async run () {
-    return { id: 'P6', title: this.title, description: '5 contexts open the same 20 MiB with the edge\'s egress limited. Goal ≥ 0.9·(N−1)/N.', status: 'skipped', note: NOT_YET, series: [], checks: [] }
+  async run (env: BenchEnv): Promise<MeasureResult> {
+    const size = env.quick ? 2 * MiB : 20 * MiB
+    const contexts = env.quick ? P6_QUICK_CONTEXTS : P6_CONTEXTS
+    const peers = await startPeerEnv(env, { name: 'p6', bytes: size })
+    try {
+      const { main, probe, root, files } = peers
+      const proxy = await peers.script<{ url: string }>('bench/support/throttled-edge-proxy.ts', [
+        '--edge', JSON.stringify(main.info.edges[0]), '--bytes-per-second', String(P6_EDGE_BYTES_PER_SECOND)
+      ])
+      // a gateway that reaches the edge only through its thin uplink
+      const gateway = (await peers.launcher(['--edge', proxy.info.url])).info.gateway
+      const edgeSent = async (): Promise<number> => probe.evaluate(async (url) => ((await (await fetch(url)).json()) as { bytes: number }).bytes, `${proxy.info.url}/_throttle/stats`)
+      const shares: number[] = []
+      const perRun: Array<{ edgeBytes: number[], peerBytes: number[], seconds: number[], sources: string[], edgeSent: number }> = []
+      await repeat(env, `P6 ${contexts} × ${size / MiB} MiB`, async (run, recorded) => {
+        const file = files[run]
+        const tabs: PeerTab[] = []
+        const sentBefore = await edgeSent()
+        const record = { edgeBytes: [] as number[], peerBytes: [] as number[], seconds: [] as number[], sources: [] as string[], edgeSent: 0 }
+        try {
+          for (let i = 0; i < contexts; i++) {
+            const tab = await openPeerTab(peers.browser, gateway)
+            tabs.push(tab)
+            const before = await swBytes(tab.page)
+            const read = await timedRead(tab.page, { url: `/ipfs/${root}/${file.path}`, sha256: true })
+            expectBody(read, file, `P6 context ${i + 1}`)
+            const after = await swBytes(tab.page)
+            record.edgeBytes.push(after.edge - before.edge)
+            record.peerBytes.push(after.peer - before.peer)
+            record.seconds.push(round(read.totalMs / 1000))
+            record.sources.push(`${read.headers['x-edgeway-source'] ?? ''}${read.headers['server-timing']?.includes('peers first') === true ? ' (peers first)' : ''}`)
+          }
+        } finally {
+          await Promise.all(tabs.map(async tab => tab.context.close()))
+        }
+        record.edgeSent = await edgeSent() - sentBefore
+        const used = sum(record.edgeBytes) + sum(record.peerBytes)
+        if (recorded) {
+          shares.push(used === 0 ? 0 : sum(record.peerBytes) / used)
+          perRun.push(record)
+        }
+      })
+      const goal = round(0.9 * (contexts - 1) / contexts)
+      const megabytes = (runs: number[]): number[] => runs.map(bytes => bytes / 1e6)
+      return {
+        id: 'P6',
+        title: this.title,
+        description: `${contexts} browser contexts open the same ${size / MiB} MiB file one after another (each stays open and serves the next) while the edge's uplink is limited to ${P6_EDGE_BYTES_PER_SECOND / MiB} MiB/s for all its clients together (HTTP and WebSocket). The share of bytes the contexts' SWs used from peers rather than the edge. Goal ≥ 0.9·(N−1)/N = ${goal}.`,
+        status: 'ok',
+        series: [
+          series('from peers', 'MB', megabytes(perRun.map(record => sum(record.peerBytes)))),
+          series('from the edge', 'MB', megabytes(perRun.map(record => sum(record.edgeBytes)))),
+          series('sent by the edge', 'MB', megabytes(perRun.map(record => record.edgeSent)))
+        ],
+        checks: [judge({ label: 'bytes from peers', unit: '×', value: round(median(shares)), goal, op: '>=', formula: 'median over runs of peer bytes / (peer + edge bytes), summed over the contexts' })],
+        extra: { shares: shares.map(round), runs: perRun }
+      }
+    } finally {
+      await peers.stop()
+    }
   }
+}
+
+/** What the page's SW has used, by source, since it started */
+async function swBytes (page: Page): Promise<StatsBytes> {
+  return page.evaluate(async () => ((await (await fetch('/_edgeway/stats', { cache: 'no-store' })).json()) as { bytes: StatsBytes }).bytes)
+}
+
+async function waitFor (condition: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!await condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    }
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+}
+
+function randomBytes (size: number): Uint8Array {
+  const bytes = new Uint8Array(size)
+  for (let offset = 0; offset < size; offset += 65536) {
+    randomFillSync(bytes.subarray(offset, offset + 65536))
+  }
+  return bytes
+}
+
+function sha256 (bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+function sum (values: number[]): number {
+  return values.reduce((a, b) => a + b, 0)
 }

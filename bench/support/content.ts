@@ -50,7 +50,7 @@ export async function writeContent (dir: string, sizes: BenchSizes, smallCount: 
   return { dir, large, small, site, huge, firstHit: { path: 'p8.html', marker } }
 }
 
-async function writeRandomFile (dir: string, path: string, bytes: number): Promise<FileFact> {
+export async function writeRandomFile (dir: string, path: string, bytes: number): Promise<FileFact> {
   const hash = createHash('sha256')
   const out = createWriteStream(join(dir, path))
   const chunk = Buffer.alloc(4 * MiB)

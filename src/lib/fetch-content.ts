@@ -13,6 +13,7 @@ import { siteRedirect } from './gateway/site-redirect.ts'
 import { wantsWholeDag, warmDag } from './gateway/warm-dag.ts'
 import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
+import type { PeerFirstOptions } from './node/peer-first.ts'
 import type { SourceUseListener } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
@@ -99,6 +100,8 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   if (wanted != null) {
     headers.set('accept', wanted)
   }
+  /** Server-Timing entries beyond the first byte's */
+  const timings: string[] = []
   let finished = false
   const finish = (): void => {
     if (finished) return
@@ -114,7 +117,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     : unreachable ?? new SourceTimeoutError(`No source sent this content within ${node.config.timeoutMs} ms`)
   const fail = (err: unknown, from?: Headers): Response => {
     finish()
-    return errorToResponse(err, { accept, headers: sourceHeaders(tally, started, from) })
+    return errorToResponse(err, { accept, headers: sourceHeaders(tally, started, from, undefined, timings) })
   }
 
   const presentInit: PresentInit = {
@@ -144,11 +147,18 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     if (!offline && wantsWholeDag(wanted, new URLSearchParams(address.search))) {
       await warmDag(node, address, { signal })
     }
-    const prefetch = node.cars.available && !offline
+    // content other browsers announce is asked of them first (no CAR streams from the edges, which would
+    // fetch it all from there); the edges step in for blocks the peers are late with
+    const lookupStarted = performance.now()
+    const peerFirst = !offline && !(await node.local.has(address.cid, { signal })) && await node.preferPeers(address.cid, { signal })
+    if (peerFirst) {
+      timings.push(`edgeway-peers;desc="peers first";dur=${(performance.now() - lookupStarted).toFixed(1)}`)
+    }
+    const prefetch = node.cars.available && !offline && !peerFirst
       ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal })
       : undefined
     const edgewayFile = offline ? undefined : await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')) })
-    const init: VerifiedFetchInit & StreamFileOptions & { blockReadConcurrency: number, redirected: boolean } = {
+    const init: VerifiedFetchInit & StreamFileOptions & PeerFirstOptions & { blockReadConcurrency: number, redirected: boolean } = {
       method: options.method,
       headers,
       signal,
@@ -158,6 +168,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       edgewayFile,
       edgewayPrefetch: prefetch,
       edgewayReadAheadBytes: node.config.readAheadBytes,
+      edgewayPeerFirst: peerFirst ? { root: address.cid.toString() } : undefined,
       // never verified-fetch's own _redirects handling: it applies to every path, and only signals its answers
       redirected: true,
       allowLocal: node.config.allowLocal,
@@ -212,7 +223,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   }
   if (response.body == null) {
     finish()
-    return withHeaders(response, null, nameHeaders(sourceHeaders(tally, started, response.headers, address), requested, name))
+    return withHeaders(response, null, nameHeaders(sourceHeaders(tally, started, response.headers, address, timings), requested, name))
   }
 
   // Wait for the first bytes so the headers report the blocks that produced them.
@@ -223,7 +234,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   } catch (err) {
     return fail(watchdog.fired ? unavailable() : err)
   }
-  const responseHeaders = nameHeaders(sourceHeaders(tally, started, response.headers, address), requested, name)
+  const responseHeaders = nameHeaders(sourceHeaders(tally, started, response.headers, address, timings), requested, name)
   const body = new ReadableStream<Uint8Array>({
     start (controller) {
       if (first.done === true) {
@@ -300,11 +311,11 @@ async function contentError (response: Response, unavailable: () => EdgewayError
   }
 }
 
-function sourceHeaders (tally: Pick<SourceTally, 'counts' | 'bytes'>, started: number, from?: Headers, address?: ContentAddress): Headers {
+function sourceHeaders (tally: Pick<SourceTally, 'counts' | 'bytes'>, started: number, from?: Headers, address?: ContentAddress, timings: string[] = []): Headers {
   const headers = new Headers(from)
   headers.set('X-Edgeway-Source', formatSourceHeader(tally.counts))
   headers.set('X-Edgeway-Bytes', formatSourceHeader(tally.bytes))
-  const timing = `edgeway;desc="first byte";dur=${(performance.now() - started).toFixed(1)}`
+  const timing = [`edgeway;desc="first byte";dur=${(performance.now() - started).toFixed(1)}`, ...timings].join(', ')
   const existing = headers.get('Server-Timing')
   headers.set('Server-Timing', existing == null || existing === '' ? timing : `${existing}, ${timing}`)
   if (address != null) {

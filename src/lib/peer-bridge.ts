@@ -19,7 +19,7 @@ export interface BridgeRegistration {
 
 /** SW → tab, on the port */
 export type BridgeRequest =
-  | { type: 'want', id: number, cid: string }
+  | { type: 'want', id: number, cid: string, root?: string }
   | { type: 'cancel', id: number }
 
 /** Tab → SW, on the port; `from` is the peer id that sent the block, or `local` for the store */

@@ -71,6 +71,18 @@ const REDIAL_MS = 2_000
 /** Longest one address may take to connect; a WebRTC dial through a relay takes well under a second when it works. */
 const ADDRESS_DIAL_TIMEOUT_MS = 4_000
 
+export interface GetBlockOptions extends AbortOptions {
+  /**
+   * The content the block belongs to: the block is asked only of the browsers
+   * the edges list for this root (one lookup per root), not of every
+   * connected peer, so content other browsers hold puts no load on the edges
+   */
+  root?: CID
+}
+
+/** How long a root's session (the browsers found for it) is kept after its last use */
+const SESSION_IDLE_MS = 30_000
+
 /** A block from the tab, and who sent it: `local` or a peer id. */
 export interface TabBlock {
   bytes: Uint8Array
@@ -92,7 +104,7 @@ export interface TabPeer {
    * the edges' routing, over WebRTC): hash-checked before it is stored or
    * returned.
    */
-  getBlock(cid: CID, options?: AbortOptions): Promise<TabBlock>
+  getBlock(cid: CID, options?: GetBlockOptions): Promise<TabBlock>
   /** Makes blocks just added to the store findable now, not at the next rescan. */
   announce(cids: CID[]): Promise<void>
   stop(): Promise<void>
@@ -165,6 +177,7 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
       }
     } catch {}
   }
+  const sessions = new RootSessions(helia)
   const stopDialling = keepConnected(libp2p, config.edges.flatMap(edge => edge.multiaddrs), log)
   if (store.serving) {
     announcer.start()
@@ -211,9 +224,10 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
       let from = 'peer'
       // bitswap dials the providers it finds once; one dial that fails (ICE on a busy machine) must not
       // leave the want waiting on nobody, so providers not connected yet are looked up and dialled again
-      const redial = setInterval(() => { void dialProviders(cid, options.signal) }, REDIAL_MS)
+      const redial = setInterval(() => { void dialProviders(options.root ?? cid, options.signal) }, REDIAL_MS)
       try {
-        const bytes = await collect(helia.blockstore.get(cid, {
+        const source = options.root == null ? helia.blockstore : sessions.for(options.root)
+        const bytes = await collect(source.get(cid, {
           signal: options.signal,
           onProgress: (event: { type: string, detail?: unknown }) => {
             if (event.type === 'helia:block-broker:receive-block') {
@@ -222,6 +236,13 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
           }
         }))
         return { bytes, from }
+      } catch (err) {
+        if (options.root != null && options.signal?.aborted !== true) {
+          // a session that lost its providers (a dial that stalled evicts a peer for good) is not kept:
+          // the next block starts a new one, which looks the root's providers up afresh
+          sessions.drop(options.root)
+        }
+        throw err
       } finally {
         clearInterval(redial)
       }
@@ -231,6 +252,7 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
     },
     async stop () {
       stopDialling()
+      sessions.clear()
       await announcer.stop()
       await helia.stop()
       await local.flush()
@@ -244,5 +266,45 @@ function listBlocks (store: Blockstore): (options: AbortOptions) => AsyncIterabl
     for await (const { cid } of store.getAll(options)) {
       yield cid
     }
+  }
+}
+
+type Session = ReturnType<Helia['blockstore']['createSession']>
+
+/**
+ * Bitswap sessions by content root: a session finds the root's providers
+ * through the routers (the edges' listing of browsers) and asks only them.
+ * Kept while in use, so one file's blocks share one lookup and one set of
+ * connections.
+ */
+class RootSessions {
+  private readonly helia: Helia
+  private readonly sessions = new Map<string, { session: Session, timer: ReturnType<typeof setTimeout> }>()
+
+  constructor (helia: Helia) {
+    this.helia = helia
+  }
+
+  for (root: CID): Session {
+    const key = root.toString()
+    let entry = this.sessions.get(key)
+    if (entry == null) {
+      entry = { session: this.helia.blockstore.createSession(root), timer: setTimeout(() => {}, 0) }
+      this.sessions.set(key, entry)
+    }
+    clearTimeout(entry.timer)
+    entry.timer = setTimeout(() => { this.sessions.delete(key) }, SESSION_IDLE_MS)
+    return entry.session
+  }
+
+  drop (root: CID): void {
+    const entry = this.sessions.get(root.toString())
+    clearTimeout(entry?.timer)
+    this.sessions.delete(root.toString())
+  }
+
+  clear (): void {
+    this.sessions.forEach(entry => { clearTimeout(entry.timer) })
+    this.sessions.clear()
   }
 }

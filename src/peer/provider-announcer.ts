@@ -22,9 +22,11 @@ export interface ProviderAnnouncerInit {
   ttlMs?: number
   /**
    * How often the store is looked at for blocks not yet announced (the SW
-   * and other tabs write to it too)
+   * and other tabs write to it too). A look reads the store's keys only, so
+   * it is cheap, and what this browser just fetched is soon findable by the
+   * next one that opens it
    *
-   * @default 15000
+   * @default 3000
    */
   rescanEveryMs?: number
 }
@@ -51,7 +53,7 @@ export class ProviderAnnouncer {
   private running = false
 
   constructor (init: ProviderAnnouncerInit) {
-    this.init = { ttlMs: 30 * 60_000, rescanEveryMs: 15_000, ...init }
+    this.init = { ttlMs: 30 * 60_000, rescanEveryMs: 3_000, ...init }
   }
 
   /** Blocks the edges currently list this tab for */

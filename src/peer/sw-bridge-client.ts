@@ -57,17 +57,17 @@ export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getB
     }
     const controller = new AbortController()
     wants.set(request.id, controller)
-    queue.push(async () => { await fetchFor(request.id, request.cid, controller, reply) })
+    queue.push(async () => { await fetchFor(request.id, request.cid, request.root, controller, reply) })
     next()
   }
 
-  const fetchFor = async (id: number, cid: string, controller: AbortController, reply: MessagePort): Promise<void> => {
+  const fetchFor = async (id: number, cid: string, root: string | undefined, controller: AbortController, reply: MessagePort): Promise<void> => {
     if (controller.signal.aborted) {
       return
     }
     const started = Date.now()
     try {
-      const { bytes, from } = await peer.getBlock(CID.parse(cid), { signal: controller.signal })
+      const { bytes, from } = await peer.getBlock(CID.parse(cid), { signal: controller.signal, root: root == null ? undefined : CID.parse(root) })
       log('the SW wanted %s: %d bytes from %s in %d ms', cid, bytes.byteLength, from, Date.now() - started)
       // a copy: the store may keep the original in memory, and a transferred buffer is gone here
       const copy = bytes.slice()

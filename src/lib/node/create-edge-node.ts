@@ -25,6 +25,7 @@ import { tarPlugin } from '../gateway/tar-plugin.ts'
 import { streamFilePlugin } from '../stream-file-plugin.ts'
 import { keepConnected } from './keep-connected.ts'
 import { noDns } from './no-dns.ts'
+import { deferredToPeers, PeerProviders } from './peer-first.ts'
 import { VerifiedBlockstore } from './verified-blockstore.ts'
 import type { EdgewayConfig } from '../config.ts'
 import type { NameResolvers } from '../resolve-name.ts'
@@ -32,6 +33,7 @@ import type { BlockBroker, Helia } from '@helia/interface'
 import type { VerifiedFetch } from '@helia/verified-fetch'
 import type { AbortOptions, Libp2p } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
 
 export interface EdgeNodeInit {
   config: EdgewayConfig
@@ -42,6 +44,11 @@ export interface EdgeNodeInit {
    * peer), given what they may need of the node
    */
   brokers?(components: ExtraBrokerComponents): BlockBroker[]
+  /**
+   * Whether other browsers can be reached now (a tab's peer is there to ask
+   * them); with it, content other browsers announce is asked of them first
+   */
+  peersReachable?(): boolean
 }
 
 export interface ExtraBrokerComponents {
@@ -65,6 +72,11 @@ export interface EdgeNode {
   names: NameResolvers
   /** Configured edges' peer ids, as CID strings (how bitswap progress events name peers) */
   edgePeers: ReadonlySet<string>
+  /**
+   * Whether a request for `root` should ask other browsers before the edges:
+   * peers are reachable and the edges' routing lists browsers for it
+   */
+  preferPeers(root: CID, options?: AbortOptions): Promise<boolean>
   /** Resolves when verified blocks received so far are written to the local store */
   flush(): Promise<void>
   stop(): Promise<void>
@@ -87,13 +99,18 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
   let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json] })
   const edgeMisses = new EdgeMisses()
+  const extraBrokers = init.brokers?.({ edgeMisses }) ?? []
+  // every edge source (HTTP here, bitswap when it starts) waits a little for peers when a request's content
+  // is theirs; the extra sources (a tab's peer) are never held back
+  const addBlockBroker = helia.addBlockBroker.bind(helia)
+  helia.addBlockBroker = (broker) => { addBlockBroker(extraBrokers.includes(broker) ? broker : deferredToPeers(broker)) }
   helia.addBlockBroker(new EdgeHttpBroker({
     edges: config.edges,
     misses: edgeMisses,
     // the node's libp2p only ever connects to edges: an open connection is a source bitswap may still use
     otherSourcesReachable: () => 'libp2p' in helia && (helia as Helia & { libp2p: Libp2p }).libp2p.getConnections().length > 0
   }))
-  init.brokers?.({ edgeMisses }).forEach(broker => { helia.addBlockBroker(broker) })
+  extraBrokers.forEach(broker => { helia.addBlockBroker(broker) })
   if (multiaddrs.length > 0) {
     helia = withBitswap(withLibp2pLight(helia, {
       addresses: { listen: [] },
@@ -108,6 +125,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     }))
   }
   await helia.start()
+  const peerProviders = new PeerProviders({ edges: config.edges })
   let stopDialling = (): void => {}
   if ('libp2p' in helia) {
     // with HTTP edges, CAR streams carry the content and bitswap is the fallback: dial after the first responses
@@ -135,6 +153,9 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     local: store,
     names,
     edgePeers,
+    async preferPeers (root, options = {}) {
+      return init.peersReachable?.() === true && await peerProviders.provided(root, options)
+    },
     flush: async () => { await store.flush() },
     async stop () {
       stopDialling()

@@ -2,6 +2,7 @@ import { CustomProgressEvent } from 'progress-events'
 import { hashMatches } from './verified-blockstore.ts'
 import type { EdgeHttpProgressEvents } from './edge-http-broker.ts'
 import type { EdgeMisses } from './edge-misses.ts'
+import type { PeerFirstOptions } from './peer-first.ts'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgewayProgressEventName } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
@@ -9,7 +10,8 @@ import type { CID } from 'multiformats/cid'
 
 /** Asks a tab's peer for one block (see peer-bridge.ts); `from` names who sent it. */
 export interface TabBlockSource {
-  request(cid: CID, options: AbortOptions): Promise<{ bytes: Uint8Array, from: string }>
+  /** `root`: the content the block is part of, so the tab asks the browsers that announced it, not every peer */
+  request(cid: CID, options: AbortOptions & { root?: string }): Promise<{ bytes: Uint8Array, from: string }>
 }
 
 export interface TabBridgeBrokerInit {
@@ -21,7 +23,8 @@ export interface TabBridgeBrokerInit {
   /**
    * How long the edges get to answer before the tab is asked too, unless
    * they said they do not have the block, or the tab delivered a block
-   * recently (then it is asked at once: the content is one only peers have).
+   * recently (then it is asked at once: the content is one only peers have),
+   * or the request is peer-first (other browsers announce its content).
    * The tab's peer asks the edges it is connected to as well, so asking it
    * early would fetch the same block twice.
    *
@@ -55,12 +58,13 @@ export class TabBridgeBroker implements BlockBroker<TabBridgeProgressEvents> {
     this.init = { delayMs: 1500, ...init }
   }
 
-  async retrieve (cid: CID, options: BlockRetrievalOptions<TabBridgeProgressEvents> = {}): Promise<Uint8Array> {
+  async retrieve (cid: CID, options: BlockRetrievalOptions<TabBridgeProgressEvents> & PeerFirstOptions = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
-    if (Date.now() - this.deliveredAt > RECENT_MS) {
+    const peerFirst = options.edgewayPeerFirst
+    if (peerFirst == null && Date.now() - this.deliveredAt > RECENT_MS) {
       await (this.init.edgeMisses?.wait(cid, this.init.delayMs, options.signal) ?? sleep(this.init.delayMs, options.signal))
     }
-    const { bytes, from } = await this.init.tabs.request(cid, { signal: options.signal })
+    const { bytes, from } = await this.init.tabs.request(cid, { signal: options.signal, root: peerFirst?.root })
     try {
       if (options.validateFn != null) {
         await options.validateFn(bytes)

@@ -1,0 +1,153 @@
+import type { EdgeEndpoint } from '../types.ts'
+import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
+import type { AbortOptions, Startable } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/**
+ * Block retrieval options of a request whose content other browsers announce:
+ * its blocks are asked of them first (through a tab's peer, by this root), and
+ * of the edges only when the peers are late. That is how a browser takes load
+ * off the edges: the first visitor fetches from an edge, later ones from the
+ * visitors before them.
+ */
+export interface PeerFirstOptions {
+  edgewayPeerFirst?: {
+    /** The content root the request is for: the tab finds its providers once, by it */
+    root: string
+  }
+}
+
+/**
+ * How long peers get to deliver a block of a peer-first request before the
+ * edges are asked too. Long enough for a WebRTC dial through a relay and a
+ * first block; short enough that a peer that went away costs a little delay,
+ * not a failure.
+ */
+export const PEER_FIRST_HEDGE_MS = 2_000
+
+/**
+ * An edge source that waits for peers: for a peer-first request it asks its
+ * edges only after `hedgeMs` (if the peers deliver first, the race aborts the
+ * wait and the edges are never asked); for any other request it is the
+ * source itself.
+ */
+export function deferredToPeers (broker: BlockBroker, hedgeMs: number = PEER_FIRST_HEDGE_MS): BlockBroker {
+  return broker.retrieve == null ? broker : new DeferredToPeers(broker, hedgeMs)
+}
+
+/** Everything else (start, stop, announce, sessions) is the wrapped source's, called on it. */
+class DeferredToPeers implements BlockBroker {
+  readonly name: string
+  private readonly broker: BlockBroker & Partial<Startable>
+  private readonly hedgeMs: number
+
+  constructor (broker: BlockBroker, hedgeMs: number) {
+    this.broker = broker
+    this.name = broker.name
+    this.hedgeMs = hedgeMs
+  }
+
+  async retrieve (cid: CID, options: BlockRetrievalOptions & PeerFirstOptions = {}): Promise<Uint8Array> {
+    if (options.edgewayPeerFirst != null) {
+      await sleep(this.hedgeMs, options.signal)
+    }
+    return this.broker.retrieve!(cid, options)
+  }
+
+  async announce (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.broker.announce?.(cid, options)
+  }
+
+  async start (): Promise<void> {
+    await this.broker.start?.()
+  }
+
+  async stop (): Promise<void> {
+    await this.broker.stop?.()
+  }
+}
+
+export interface PeerProvidersInit {
+  /** Edges whose delegated routing lists the browsers that announced a block */
+  edges: EdgeEndpoint[]
+  /**
+   * How long an answer is kept
+   *
+   * @default 10000
+   */
+  ttlMs?: number
+  /**
+   * Longest a lookup may take; a slower edge counts as "no browser has it".
+   * An edge whose uplink is busy answers late, and that is when peers matter
+   *
+   * @default 1000
+   */
+  timeoutMs?: number
+}
+
+/**
+ * Asks the edges' delegated routing whether browsers (anyone but the edges
+ * themselves) announce a root. Answers are kept a few seconds per root, so a
+ * page's many requests for one site cost one lookup.
+ */
+export class PeerProviders {
+  private readonly urls: string[]
+  private readonly edgeIds: Set<string>
+  private readonly ttlMs: number
+  private readonly timeoutMs: number
+  private readonly answers = new Map<string, { at: number, provided: Promise<boolean> }>()
+
+  constructor (init: PeerProvidersInit) {
+    this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
+    this.edgeIds = new Set(init.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId]))
+    this.ttlMs = init.ttlMs ?? 10_000
+    this.timeoutMs = init.timeoutMs ?? 1000
+  }
+
+  async provided (root: CID, options: AbortOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted()
+    const key = root.toString()
+    const known = this.answers.get(key)
+    if (known != null && Date.now() - known.at < this.ttlMs) {
+      return known.provided
+    }
+    const provided = this.lookup(root, options)
+    this.answers.set(key, { at: Date.now(), provided })
+    if (this.answers.size > 256) {
+      this.answers.delete(this.answers.keys().next().value as string)
+    }
+    return provided
+  }
+
+  /** True as soon as one edge lists a browser; false when none does (or none answers in time). */
+  private async lookup (root: CID, options: AbortOptions): Promise<boolean> {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(options.signal == null ? [] : [options.signal])])
+    return Promise.any(this.urls.map(async url => {
+      const response = await fetch(`${url}/routing/v1/providers/${root.toString()}`, { headers: { Accept: 'application/json' }, signal, cache: 'no-store' })
+      if (!response.ok) {
+        await response.body?.cancel()
+        throw new Error(`HTTP ${response.status}`)
+      }
+      const body = await response.json() as { Providers?: Array<{ ID?: unknown }> }
+      if (!(body.Providers ?? []).some(provider => typeof provider?.ID === 'string' && !this.edgeIds.has(provider.ID))) {
+        throw new Error('no browser listed')
+      }
+      return true
+    })).catch(() => false)
+  }
+}
+
+async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
