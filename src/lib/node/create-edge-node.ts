@@ -17,6 +17,7 @@ import { MemoryDatastore } from 'datastore-core'
 import * as json from 'multiformats/codecs/json'
 import { createHeliaLight } from 'helia'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
+import { EdgeHealth } from './edge-health-tracker.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { EdgeMisses } from './edge-misses.ts'
 import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
@@ -42,6 +43,13 @@ export interface EdgeNodeInit {
    * peer), given what they may need of the node
    */
   brokers?(components: ExtraBrokerComponents): BlockBroker[]
+  /**
+   * The edges' measurements: they order the edges and time the hedged
+   * requests, and outlive this node (the SW keeps one per life, in IndexedDB)
+   *
+   * @default fresh measurements, kept in memory
+   */
+  health?: EdgeHealth
 }
 
 export interface ExtraBrokerComponents {
@@ -63,6 +71,8 @@ export interface EdgeNode {
   local: VerifiedBlockstore
   /** IPNS (records from the edges, verified here) and DNSLink (the configured DoH resolver) */
   names: NameResolvers
+  /** The edges' measurements this node records into and orders its requests by */
+  health: EdgeHealth
   /** Configured edges' peer ids, as CID strings (how bitswap progress events name peers) */
   edgePeers: ReadonlySet<string>
   /** Resolves when verified blocks received so far are written to the local store */
@@ -87,9 +97,12 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
   let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json] })
   const edgeMisses = new EdgeMisses()
+  const health = init.health ?? new EdgeHealth()
+  await health.load(options)
   helia.addBlockBroker(new EdgeHttpBroker({
     edges: config.edges,
     misses: edgeMisses,
+    health,
     // the node's libp2p only ever connects to edges: an open connection is a source bitswap may still use
     otherSourcesReachable: () => 'libp2p' in helia && (helia as Helia & { libp2p: Libp2p }).libp2p.getConnections().length > 0
   }))
@@ -131,16 +144,17 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     helia,
     verifiedFetch,
     config,
-    cars: new EdgeCarFetcher(config.edges),
+    cars: new EdgeCarFetcher(config.edges, { health }),
     local: store,
     names,
+    health,
     edgePeers,
-    flush: async () => { await store.flush() },
+    flush: async () => { await Promise.all([store.flush(), health.flush()]) },
     async stop () {
       stopDialling()
       await verifiedFetch.stop()
       await helia.stop()
-      await store.flush()
+      await Promise.all([store.flush(), health.flush()])
     }
   }
 }
