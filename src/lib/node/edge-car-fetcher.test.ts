@@ -1,25 +1,15 @@
 import { createServer } from 'node:http'
-import { CarWriter } from '@ipld/car'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
+import { carOf } from '../../../e2e/support/edge-health-servers.ts'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 const TRUTH = new TextEncoder().encode('the one block of this entity')
-
-async function carOf (cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
-  const { writer, out } = CarWriter.create([cid])
-  const parts: Uint8Array[] = []
-  const collected = (async () => { for await (const part of out) parts.push(part) })()
-  await writer.put({ cid, bytes })
-  await writer.close()
-  await collected
-  return Buffer.concat(parts)
-}
 
 interface TestEdge { server: Server, url: string, asked: () => number, abandoned: () => number }
 
