@@ -33,6 +33,18 @@ describe('hedge', () => {
     expect(log).toEqual(['start a', 'start b', 'abort a outpaced'])
   })
 
+  it('does not ask the next source when the first has answered and its body is still coming', async () => {
+    const log: string[] = []
+    const win = await hedge(['a', 'b'] as const, async (key, signal, answered) => {
+      log.push(`start ${key}`)
+      answered()
+      await new Promise(resolve => setTimeout(resolve, 60))
+      return key
+    }, { delayMs: () => 10 })
+    expect(win.value).toBe('a')
+    expect(log).toEqual(['start a'])
+  })
+
   it('asks the next source at once when one fails, without waiting its delay', async () => {
     const log: string[] = []
     const sources = { a: source(1, 'a', log, true), b: source(1, 'b', log) }

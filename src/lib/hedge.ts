@@ -30,13 +30,16 @@ export interface HedgeWin<C, T> {
 
 /**
  * Asks `candidates` in order, each after the one before it had its delay
- * without an answer, or at once when it failed. The first attempt to resolve
+ * without an answer, or at once when it failed. An attempt that calls
+ * `answered` (its edge sent response headers: it is there, its body is
+ * coming) holds the next one back: the delay is about time to first byte,
+ * and a body that takes its time is no reason to ask again. The first attempt to resolve
  * wins; the others are aborted (their signal's reason is an OutpacedError,
  * so they can tell losing from failing). An attempt's signal stays open after
  * it wins: it also aborts when `options.signal` does, so a winner that
  * returns a stream ends with the caller's signal.
  */
-export async function hedge<C, T> (candidates: readonly C[], attempt: (candidate: C, signal: AbortSignal) => Promise<T>, options: HedgeOptions<C>): Promise<HedgeWin<C, T>> {
+export async function hedge<C, T> (candidates: readonly C[], attempt: (candidate: C, signal: AbortSignal, answered: () => void) => Promise<T>, options: HedgeOptions<C>): Promise<HedgeWin<C, T>> {
   options.signal?.throwIfAborted()
   if (candidates.length === 0) {
     throw new HedgeFailedError('No candidates to ask', [])
@@ -68,7 +71,11 @@ export async function hedge<C, T> (candidates: readonly C[], attempt: (candidate
       const candidate = candidates[index]
       const signal = options.signal == null ? controller.signal : AbortSignal.any([controller.signal, options.signal])
       timer = setTimeout(() => { start(index + 1) }, options.delayMs(candidate))
-      attempt(candidate, signal).then(value => {
+      const answered = (): void => {
+        // only the newest attempt's timer is pending; an older one answering late changes nothing
+        if (index === controllers.length - 1) clearTimeout(timer)
+      }
+      attempt(candidate, signal, answered).then(value => {
         if (settled) {
           return
         }

@@ -62,7 +62,7 @@ export interface EdgeCarFetcherInit {
  * (`?format=car&dag-scope=entity[&entity-bytes=from:to]`): one request for
  * what the per-block path would take dozens of round trips to fetch. The best
  * edge by health is asked first, the next one too when the first has not
- * sent a verified block within its hedge delay; the first to send one wins
+ * answered within its hedge delay; the first to send a verified block wins
  * and the other requests are aborted. Every block is checked against its CID
  * before it is yielded; a block that fails ends the stream, is reported as
  * rejected, and demotes the edge (no more CARs from it while it is demoted).
@@ -94,7 +94,7 @@ export class EdgeCarFetcher {
     const trusted = this.health.rank(this.urls, url => url).filter(url => !this.health.isDemoted(url))
     let car: OpenCar
     try {
-      car = (await hedge(trusted, async (url, attempt) => this.open(url, query, { ...options, signal: attempt }), {
+      car = (await hedge(trusted, async (url, attempt, answered) => this.open(url, query, { ...options, signal: attempt }, answered), {
         signal, delayMs: url => this.health.hedgeDelayMs(url)
       })).value
     } catch {
@@ -122,7 +122,7 @@ export class EdgeCarFetcher {
   }
 
   /** One edge's CAR up to its first verified block, with what it says about the edge recorded. */
-  private async open (url: string, query: CarQuery, options: CarFetchOptions & { signal: AbortSignal }): Promise<OpenCar> {
+  private async open (url: string, query: CarQuery, options: CarFetchOptions & { signal: AbortSignal }, onAnswer: () => void): Promise<OpenCar> {
     const started = performance.now()
     let answered = false
     try {
@@ -133,6 +133,7 @@ export class EdgeCarFetcher {
       })
       answered = true
       this.health.answered(url, performance.now() - started)
+      onAnswer()
       if (!response.ok || response.body == null) {
         await response.body?.cancel()
         if (response.status >= 500) this.health.failed(url)

@@ -85,9 +85,9 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     const trusted = ranked.filter(url => !this.health.isDemoted(url))
     const demoted = ranked.filter(url => this.health.isDemoted(url))
     const errors = new Map<string, unknown>()
-    const ask = async (url: string, signal: AbortSignal): Promise<Uint8Array> => {
+    const ask = async (url: string, signal: AbortSignal, answered?: () => void): Promise<Uint8Array> => {
       try {
-        return await this.fetchVerified(url, cid, { ...options, signal })
+        return await this.fetchVerified(url, cid, { ...options, signal }, answered)
       } catch (err) {
         errors.set(url, err)
         throw err
@@ -123,7 +123,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   }
 
   /** One edge's answer, hash-checked, with what it says about the edge recorded. */
-  private async fetchVerified (url: string, cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> & { signal: AbortSignal }): Promise<Uint8Array> {
+  private async fetchVerified (url: string, cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> & { signal: AbortSignal }, onAnswer?: () => void): Promise<Uint8Array> {
     const started = performance.now()
     let answered = false
     let block: Uint8Array
@@ -133,6 +133,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
         onAnswer: () => {
           answered = true
           this.health.answered(url, performance.now() - started)
+          onAnswer?.()
         }
       })
     } catch (err) {
