@@ -128,6 +128,31 @@ describe('edges chosen by measurement', () => {
     await context.close()
   })
 
+  it('orders and hedges the SDK client\'s edges the same way', async () => {
+    const gateway = await launch(stalled.url, fastB.url)
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    // a page of the gateway's origin, as a dApp using the SDK would be
+    await page.goto(`${gateway}/edgeway.json`)
+    await page.addScriptTag({ type: 'module', content: `import { createEdgeClient } from '${gateway}/sdk/edgeway.js'; window.createEdgeClient = createEdgeClient` })
+    await page.waitForFunction(() => 'createEdgeClient' in window)
+    const abandoned = stalled.abandoned()
+    const result = await page.evaluate(async ({ edges, url }) => {
+      const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => { fetch(url: string): Promise<Response>, edges(): Array<{ key: string }>, stop(): Promise<void> } }
+      const client = createEdgeClient({ edges, allowLocal: true, allowInsecure: true })
+      const response: Response = await client.fetch(url)
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await response.arrayBuffer()))
+      const order = client.edges().map(edge => edge.key)
+      await client.stop()
+      return { status: response.status, sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join(''), order }
+    }, { edges: [stalled.url, fastB.url], url: `ipfs://${root}/shared-2.bin` })
+    expect(result.status).toBe(200)
+    expect(result.sha256).toBe(sha256(SHARED['shared-2.bin']))
+    expect(result.order).toEqual([fastB.url, stalled.url])
+    await expect.poll(() => stalled.abandoned()).toBeGreaterThan(abandoned)
+    await context.close()
+  })
+
   it('shows an edge that sent a forged block as demoted, still after the browser stopped the SW, and asks it no more', async () => {
     const gateway = await launch(liar.url, fastB.url)
     const { context, page } = await fresh(gateway)
