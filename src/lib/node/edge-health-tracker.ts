@@ -107,7 +107,8 @@ export class EdgeHealth {
   }
 
   /** Writes what changed; resolves when it is written (or failed to be). */
-  async flush (): Promise<void> {
+  async flush (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     clearTimeout(this.timer)
     this.timer = undefined
     const changed = [...this.dirty].flatMap(key => this.records.get(key) ?? [])
