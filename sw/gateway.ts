@@ -6,10 +6,14 @@ import { createNodeHolder } from './node-holder.ts'
 import { createPageCache } from './page-cache.ts'
 import { findHandler, runHandler } from './pipeline.ts'
 import { createTabBridge } from './tab-bridge.ts'
+import { EDGES_CHANGED_MESSAGE, edgesReport } from '../src/lib/edge-status.ts'
+import { EdgeHealth, idbHealthPersistence } from '../src/lib/node/edge-health-tracker.ts'
+import { loadUserEdges, openEdgeDb } from '../src/lib/node/edge-store.ts'
 import { TabBridgeBroker } from '../src/lib/node/tab-bridge-broker.ts'
 import { gatewayHostOf, splitSubdomainHost } from '../src/lib/subdomain-gateway.ts'
 import type { PageFiles } from './page-cache.ts'
 import type { Handler } from './pipeline.ts'
+import type { EdgeDb } from '../src/lib/node/edge-store.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
 export interface GatewayOptions {
@@ -25,7 +29,7 @@ export interface Gateway {
   activate(): Promise<void>
   /** Answer a fetch event, or return undefined to leave it to the network */
   respond(event: FetchEvent): Promise<Response> | undefined
-  /** A message from a page: a tab registering its peer for the bridge */
+  /** A message from a page: a tab registering its peer for the bridge, or the page's edge list changed */
   onMessage(event: ExtendableMessageEvent): void
 }
 
@@ -40,12 +44,27 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   const configUrl = new URL('edgeway.json', scope.location.href).toString()
   // a SW cannot open WebRTC connections, so blocks only other browsers have come through a tab's peer
   const tabs = createTabBridge(scope)
-  const nodes = createNodeHolder(configUrl, config => ({
-    brokers: ({ edgeMisses }) => [
-      new TabBridgeBroker({ tabs, edgeMisses, edgePeerIds: new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId])) })
-    ],
-    peersReachable: () => tabs.connected()
-  }))
+  // the edge list chosen on the page and what this browser measured of each edge outlive the SW there
+  let edgeDb: Promise<EdgeDb> | undefined
+  const openEdges = async (): Promise<EdgeDb> => {
+    edgeDb ??= openEdgeDb().catch(err => {
+      edgeDb = undefined
+      throw err
+    })
+    return edgeDb
+  }
+  const health = new EdgeHealth({ persistence: idbHealthPersistence(openEdges) })
+  const nodes = createNodeHolder({
+    configUrl,
+    health,
+    userEdges: async () => loadUserEdges(await openEdges()),
+    extras: config => ({
+      brokers: ({ edgeMisses }) => [
+        new TabBridgeBroker({ tabs, edgeMisses, edgePeerIds: new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId])) })
+      ],
+      peersReachable: () => tabs.connected()
+    })
+  })
   // a subdomain origin is all content: the gateway page lives on the gateway's own origin only
   const page = options.page != null && splitSubdomainHost(scope.location.host) == null
     ? createPageCache(options.page, scope.caches, scope.fetch.bind(scope))
@@ -61,6 +80,10 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   const handlers: Handler[] = [
     controlHandler({
       stats: () => stats,
+      edges: async () => {
+        const [config, source] = await Promise.all([nodes.config(), nodes.edgeSource(), health.load()])
+        return edgesReport(config.edges, source, health)
+      },
       unregister: async () => { await scope.registration.unregister() }
     }),
     ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
@@ -85,6 +108,10 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       await Promise.all([nodes.get(), page?.fill(), page?.dropOld()])
     },
     onMessage (event) {
+      if ((event.data as { type?: unknown } | null)?.type === EDGES_CHANGED_MESSAGE) {
+        event.waitUntil(nodes.refresh())
+        return
+      }
       tabs.onMessage(event)
     },
     respond (event) {

@@ -3,18 +3,34 @@ import { createEdgeNode } from '../src/lib/node/create-edge-node.ts'
 import { openLocalStore } from '../src/lib/node/open-local-store.ts'
 import { loadConfig } from './load-config.ts'
 import type { EdgewayConfig } from '../src/lib/config.ts'
+import type { EdgeListSource } from '../src/lib/edge-status.ts'
 import type { EdgeNode, EdgeNodeInit } from '../src/lib/node/create-edge-node.ts'
+import type { EdgeHealth } from '../src/lib/node/edge-health-tracker.ts'
+import type { EdgeEndpoint } from '../src/lib/types.ts'
 
 export interface NodeHolder {
   /** The node for the current configuration, started on first use */
   get(): Promise<EdgeNode>
   /** The configuration the current node was started with, without waiting for the node */
   config(): Promise<EdgewayConfig>
+  /** Where the current node's edges come from */
+  edgeSource(): Promise<EdgeListSource>
   /**
-   * Re-read edgeway.json and, when it changed (the gateway was restarted with
-   * other edges), start a node for the new edges. Never throws.
+   * Re-read edgeway.json and the user's edge list and, when either changed
+   * (the gateway was restarted with other edges, the page changed the list),
+   * start a node for the new edges. Never throws.
    */
   refresh(): Promise<void>
+}
+
+export interface NodeHolderInit {
+  configUrl: string
+  /** What the SW adds to each node it starts: the tab bridge */
+  extras?: NodeExtras
+  /** The edge list stored on the gateway page for this origin, used instead of the server's; undefined for none */
+  userEdges?(): Promise<EdgeEndpoint[] | undefined>
+  /** Measurements shared by every node of this SW life */
+  health?: EdgeHealth
 }
 
 const RETIRE_AFTER_MS = 60_000
@@ -22,6 +38,8 @@ const RETIRE_AFTER_MS = 60_000
 interface Current {
   node: Promise<EdgeNode>
   config: EdgewayConfig
+  source: EdgeListSource
+  /** The server's JSON and the user's list, to tell whether either changed */
   text: string
 }
 
@@ -29,13 +47,23 @@ interface Current {
 export type NodeExtras = (config: EdgewayConfig) => Pick<EdgeNodeInit, 'brokers' | 'peersReachable'>
 
 /** Holds the SW's node and replaces it when the gateway's configuration changes. */
-export function createNodeHolder (configUrl: string, extras: NodeExtras = () => ({})): NodeHolder {
+export function createNodeHolder ({ configUrl, extras = () => ({}), userEdges = async () => undefined, health }: NodeHolderInit): NodeHolder {
   const log = logger('edgeway:sw:node')
   let current: Promise<Current> | undefined
 
+  const effectiveConfig = async (): Promise<Omit<Current, 'node'>> => {
+    const [loaded, edges] = await Promise.all([loadConfig(configUrl), userEdges().catch(err => {
+      log.error('could not read the edge list stored on the page - %e', err)
+      return undefined
+    })])
+    const text = `${loaded.text}\n${JSON.stringify(edges ?? null)}`
+    return edges == null
+      ? { config: loaded.config, source: 'server', text }
+      : { config: { ...loaded.config, edges }, source: 'user', text }
+  }
   const build = async (): Promise<Current> => {
-    const [{ config, text }, blockstore] = await Promise.all([loadConfig(configUrl), openLocalStore()])
-    return { node: createEdgeNode({ config, blockstore, ...extras(config) }), config, text }
+    const [effective, blockstore] = await Promise.all([effectiveConfig(), openLocalStore()])
+    return { ...effective, node: createEdgeNode({ config: effective.config, blockstore, ...extras(effective.config), health }) }
   }
   const start = (): Promise<Current> => {
     const starting = build().catch(err => {
@@ -60,6 +88,9 @@ export function createNodeHolder (configUrl: string, extras: NodeExtras = () => 
     async config () {
       return (await currentOrBuild()).config
     },
+    async edgeSource () {
+      return (await currentOrBuild()).source
+    },
     async refresh () {
       if (current == null) {
         // nothing started yet: the first get() reads edgeway.json anyway
@@ -67,11 +98,11 @@ export function createNodeHolder (configUrl: string, extras: NodeExtras = () => 
       }
       try {
         const active = await current
-        const { text } = await loadConfig(configUrl)
+        const { text } = await effectiveConfig()
         if (active.text === text) {
           return
         }
-        log('edgeway.json changed: starting a node for the new edges')
+        log('edgeway.json or the page\'s edge list changed: starting a node for the new edges')
         await start()
         // responses may still be streaming from the old node: give them time to finish
         setTimeout(() => { void active.node.then(async node => { await node.stop() }).catch(() => {}) }, RETIRE_AFTER_MS)

@@ -4,13 +4,18 @@ import { controlHandler } from './handlers/control.ts'
 import { findHandler, runHandler } from './pipeline.ts'
 import { CID_V0, CID_V1 } from '../src/lib/cid-examples.ts'
 import type { Handler } from './pipeline.ts'
+import type { EdgesReport } from '../src/lib/edge-status.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
 const STATS: GatewayStats = { blocks: { cache: 1, edge: 2, peer: 0 }, bytes: { cache: 10, edge: 20, peer: 0 }, requests: 3, startedAt: 1, lastBlockAt: 2 }
+const EDGES: EdgesReport = {
+  source: 'user',
+  edges: [{ key: 'http://b', state: 'ok', latencyMs: 12, failures: 0, verificationFailures: 0, configIndex: 1, edge: { http: 'http://b', multiaddrs: [] } }]
+}
 
 function handlers (nodeStarts: { count: number }, { gatewayHost = 'localhost', subdomains = false, origin = undefined as string | undefined } = {}): Handler[] {
   return [
-    controlHandler({ stats: () => STATS, unregister: async () => {} }),
+    controlHandler({ stats: () => STATS, edges: async () => EDGES, unregister: async () => {} }),
     contentHandler({
       origin,
       gatewayHost,
@@ -86,6 +91,15 @@ describe('the SW request pipeline', () => {
     const response = await runHandler(found!.handler, request, found!.url)
     expect(response.headers.get('cache-control')).toBe('no-store')
     expect(await response.json()).toEqual(STATS)
+  })
+
+  it('reports the edges in use, best first, for the page', async () => {
+    const request = new Request('http://localhost/_edgeway/edges')
+    const found = findHandler(handlers({ count: 0 }), request)
+    expect(found?.handler.id).toBe('control')
+    const response = await runHandler(found!.handler, request, found!.url)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(await response.json()).toEqual(EDGES)
   })
 
   it('rewrites ipfs:// redirects to gateway paths', () => {

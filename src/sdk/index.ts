@@ -1,7 +1,10 @@
 import { parseConfig } from '../lib/config.ts'
 import { errorToResponse } from '../lib/error-to-response.ts'
 import { fetchContent } from '../lib/fetch-content.ts'
+import { edgesReport } from '../lib/edge-status.ts'
 import { createEdgeNode } from '../lib/node/create-edge-node.ts'
+import { EdgeHealth, idbHealthPersistence } from '../lib/node/edge-health-tracker.ts'
+import { openEdgeDb } from '../lib/node/edge-store.ts'
 import { openLocalStore } from '../lib/node/open-local-store.ts'
 import { parseContentUrl } from '../lib/parse-gateway-url.ts'
 import { createCacheControls } from './cache-controls.ts'
@@ -11,6 +14,7 @@ import type { EdgeEndpoint, TransferTotals } from '../lib/types.ts'
 import { peerClient } from './peer-client.ts'
 import type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult } from './peer-client.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
+import type { EdgeStatus } from '../lib/edge-status.ts'
 import type { EdgeNode } from '../lib/node/create-edge-node.ts'
 import type { Blockstore } from 'interface-blockstore'
 
@@ -18,12 +22,18 @@ export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutErr
 export { parseSourceHeader } from '../lib/source-tally.ts'
 export { TransferStats } from '../lib/transfer-stats.ts'
 export type { EdgeEndpoint, SourceCounts, BlockSource, TransferTotals } from '../lib/types.ts'
+export type { EdgeStatus } from '../lib/edge-status.ts'
+export type { EdgeState } from '../lib/edge-health.ts'
 export type { CacheControls, CacheOptions, PinOptions } from './cache-controls.ts'
 export type { CacheUsage, PinInfo, PinBlockDetail } from '../lib/types.ts'
 export type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult, TabPeerStatus } from './peer-client.ts'
 
 export interface EdgeClientOptions extends CacheOptions {
-  /** Edges to fetch from, best first: `/info` objects, http(s) URLs or multiaddrs */
+  /**
+   * Edges to fetch from, best first: `/info` objects, http(s) URLs or
+   * multiaddrs. Requests go to the best of them by what this browser measured
+   * (shared with the gateway SW on the origin); this order breaks ties
+   */
   edges: Array<EdgeEndpoint | string>
   /**
    * Answer 504 when no block arrives for this long
@@ -89,6 +99,8 @@ export interface EdgeClient extends CacheControls {
   add(files: PublishInput[], options?: { signal?: AbortSignal }): Promise<PublishResult>
   /** The page's peer (see the `peer` option) */
   peer: EdgePeerHandle
+  /** The edges in the order they are asked now, with their state and measurements */
+  edges(): EdgeStatus[]
   stop(): Promise<void>
 }
 
@@ -104,7 +116,11 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const transfers = new TransferStats()
   const store: Promise<Blockstore> = options.blockstore != null ? Promise.resolve(options.blockstore) : openLocalStore()
   const peer = peerClient(config, options.peer, store)
-  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store, brokers: peer.brokers }))()
+  // measurements live in the origin's edge database, as the SW's do, so both order edges by the same experience
+  const edgeDb = typeof indexedDB === 'undefined' ? undefined : openEdgeDb()
+  edgeDb?.catch(() => {})
+  const health = new EdgeHealth({ persistence: edgeDb == null ? undefined : idbHealthPersistence(async () => edgeDb) })
+  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store, brokers: peer.brokers, health }))()
   // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
   node.catch(() => {})
 
@@ -137,6 +153,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     transfers,
     add: async (files, addOptions) => peer.add(files, addOptions),
     peer: peer.peer,
+    edges: () => edgesReport(config.edges, 'user', health).edges,
     async stop () {
       await Promise.all([(await node).stop(), peer.stop()])
     }

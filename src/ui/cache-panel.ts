@@ -1,4 +1,5 @@
 import { CID } from 'multiformats/cid'
+import { loadUserEdges, openEdgeDb } from '../lib/node/edge-store.ts'
 import { openLocalStore } from '../lib/node/open-local-store.ts'
 import { formatBytes } from '../lib/format-bytes.ts'
 import type { CacheUsage, PinInfo } from '../lib/types.ts'
@@ -21,12 +22,14 @@ export function mountCachePanel (doc: Document = document): void {
 
   const sdkClient = async (): Promise<EdgeClient> => {
     client ??= (async () => {
-      const [{ createEdgeClient }, config, blockstore] = await Promise.all([
+      const [{ createEdgeClient }, config, userEdges, blockstore] = await Promise.all([
         import('../sdk/index.ts'),
         fetch('/edgeway.json', { cache: 'no-store' }).then(async response => response.json()),
+        openEdgeDb().then(async db => loadUserEdges(db)).catch(() => undefined),
         store
       ])
-      return createEdgeClient({ ...config, blockstore })
+      // the edges the SW uses: the list chosen on this page, when there is one
+      return createEdgeClient({ ...config, ...(userEdges == null ? {} : { edges: userEdges }), blockstore })
     })()
     return client.catch(err => {
       client = undefined

@@ -49,7 +49,7 @@ describe('readCar', () => {
         expect(b.bytes.byteLength).toBe(b.bytes.buffer.byteLength)
       })
     }
-  })
+  }, 30_000)
 
   it('throws on a stream cut inside a block', async () => {
     const bytes = await car([await block(1000, 1), await block(1000, 2)])

@@ -17,6 +17,7 @@ import { MemoryDatastore } from 'datastore-core'
 import * as json from 'multiformats/codecs/json'
 import { createHeliaLight } from 'helia'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
+import { EdgeHealth } from './edge-health-tracker.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { EdgeMisses } from './edge-misses.ts'
 import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
@@ -49,6 +50,13 @@ export interface EdgeNodeInit {
    * them); with it, content other browsers announce is asked of them first
    */
   peersReachable?(): boolean
+  /**
+   * The edges' measurements: they order the edges and time the hedged
+   * requests, and outlive this node (the SW keeps one per life, in IndexedDB)
+   *
+   * @default fresh measurements, kept in memory
+   */
+  health?: EdgeHealth
 }
 
 export interface ExtraBrokerComponents {
@@ -70,6 +78,8 @@ export interface EdgeNode {
   local: VerifiedBlockstore
   /** IPNS (records from the edges, verified here) and DNSLink (the configured DoH resolver) */
   names: NameResolvers
+  /** The edges' measurements this node records into and orders its requests by */
+  health: EdgeHealth
   /** Configured edges' peer ids, as CID strings (how bitswap progress events name peers) */
   edgePeers: ReadonlySet<string>
   /**
@@ -99,6 +109,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
   let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json] })
   const edgeMisses = new EdgeMisses()
+  const health = init.health ?? new EdgeHealth()
+  await health.load(options)
   const extraBrokers = init.brokers?.({ edgeMisses }) ?? []
   // every edge source (HTTP here, bitswap when it starts) waits a little for peers when a request's content
   // is theirs; the extra sources (a tab's peer) are never held back
@@ -107,6 +119,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   helia.addBlockBroker(new EdgeHttpBroker({
     edges: config.edges,
     misses: edgeMisses,
+    health,
     // the node's libp2p only ever connects to edges: an open connection is a source bitswap may still use
     otherSourcesReachable: () => 'libp2p' in helia && (helia as Helia & { libp2p: Libp2p }).libp2p.getConnections().length > 0
   }))
@@ -149,19 +162,20 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     helia,
     verifiedFetch,
     config,
-    cars: new EdgeCarFetcher(config.edges),
+    cars: new EdgeCarFetcher(config.edges, { health }),
     local: store,
     names,
+    health,
     edgePeers,
     async preferPeers (root, options = {}) {
       return init.peersReachable?.() === true && await peerProviders.provided(root, options)
     },
-    flush: async () => { await store.flush() },
+    flush: async () => { await Promise.all([store.flush(), health.flush()]) },
     async stop () {
       stopDialling()
       await verifiedFetch.stop()
       await helia.stop()
-      await store.flush()
+      await Promise.all([store.flush(), health.flush()])
     }
   }
 }

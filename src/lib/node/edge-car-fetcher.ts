@@ -1,5 +1,7 @@
 import { CustomProgressEvent } from 'progress-events'
+import { OutpacedError, hedge } from '../hedge.ts'
 import { readCar } from './car-stream.ts'
+import { EdgeHealth } from './edge-health-tracker.ts'
 import { hashMatches } from './verified-blockstore.ts'
 import type { BlockRejectedDetail, EdgeEndpoint, EdgewayProgressEventName } from '../types.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -35,21 +37,45 @@ export class CarFetchError extends Error {
 
 export type CarFetchOptions = AbortOptions & ProgressOptions
 
+/** A CAR response that has sent its first verified block. */
+interface OpenCar {
+  url: string
+  /** The first block, already checked; undefined for a CAR with no blocks */
+  first?: CarBlock
+  rest: AsyncIterator<{ cid: CID, bytes: Uint8Array }>
+  /** Records the edge's throughput once the stream ends */
+  finish(): void
+}
+
+export interface EdgeCarFetcherInit {
+  /**
+   * Orders the edges, sets when a request is hedged, and is told of every
+   * answer, failure and lie
+   *
+   * @default measurements of this fetcher alone, kept in memory
+   */
+  health?: EdgeHealth
+}
+
 /**
  * Asks edges' trustless gateways for whole entities as CAR streams
  * (`?format=car&dag-scope=entity[&entity-bytes=from:to]`): one request for
- * what the per-block path would take dozens of round trips to fetch. Every
- * block is checked against its CID before it is yielded; a block that fails
- * ends the stream (that edge is lying) and is reported as rejected. The
- * caller falls back to per-block fetching for anything the CAR did not bring.
+ * what the per-block path would take dozens of round trips to fetch. The best
+ * edge by health is asked first, the next one too when the first has not
+ * answered within its hedge delay; the first to send a verified block wins
+ * and the other requests are aborted. Every block is checked against its CID
+ * before it is yielded; a block that fails ends the stream, is reported as
+ * rejected, and demotes the edge (no more CARs from it while it is demoted).
+ * The caller falls back to per-block fetching for anything the CAR did not
+ * bring.
  */
 export class EdgeCarFetcher {
   private readonly urls: string[]
-  /** Edges that sent a block not matching its CID: no more CARs from them */
-  private readonly distrusted = new Set<string>()
+  private readonly health: EdgeHealth
 
-  constructor (edges: EdgeEndpoint[]) {
+  constructor (edges: EdgeEndpoint[], init: EdgeCarFetcherInit = {}) {
     this.urls = edges.flatMap(edge => edge.http == null ? [] : [edge.http])
+    this.health = init.health ?? new EdgeHealth()
   }
 
   get available (): boolean {
@@ -65,50 +91,105 @@ export class EdgeCarFetcher {
     // ending early (a lie, the limit, the caller stopping) must end the download too
     const done = new AbortController()
     const signal = options.signal == null ? done.signal : AbortSignal.any([done.signal, options.signal])
-    const response = await this.open(query, { signal })
-    if (response == null) {
+    const trusted = this.health.rank(this.urls, url => url).filter(url => !this.health.isDemoted(url))
+    let car: OpenCar
+    try {
+      car = (await hedge(trusted, async (url, attempt, answered) => this.open(url, query, { ...options, signal: attempt }, answered), {
+        signal, delayMs: url => this.health.hedgeDelayMs(url)
+      })).value
+    } catch {
+      done.abort()
+      options.signal?.throwIfAborted()
       throw new CarFetchError(`No edge answered ${carUrl('', query)}`)
     }
-    const { url, body } = response
+    const { url } = car
     try {
-      for await (const block of readCar(chunks(body))) {
-        if (!await hashMatches(block.cid, block.bytes)) {
-          options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>('edgeway:block:rejected', {
-            cid: block.cid.toString(), from: url, reason: 'CAR block does not match its CID'
-          }))
-          this.distrusted.add(url)
-          throw new CarFetchError(`${url} sent a block that does not match its CID ${block.cid.toString()}`)
-        }
-        yield { cid: block.cid, bytes: block.bytes, from: url }
+      if (car.first != null) {
+        yield car.first
+      }
+      for (let next = await car.rest.next(); next.done !== true; next = await car.rest.next()) {
+        yield await this.verified(url, next.value, options)
       }
     } catch (err) {
       options.signal?.throwIfAborted()
+      if (!(err instanceof CarFetchError) && !done.signal.aborted) this.health.failed(url)
       // a truncated or malformed CAR: what was verified stays usable, the rest comes another way
       throw err instanceof CarFetchError ? err : new CarFetchError(`${url}: the CAR ended badly: ${err instanceof Error ? err.message : String(err)}`)
     } finally {
+      car.finish()
       done.abort()
     }
   }
 
-  /** The first edge that answers 200 with a CAR, in the configured order, skipping edges that lied. */
-  private async open (query: CarQuery, options: AbortOptions): Promise<{ url: string, body: ReadableStream<Uint8Array> } | undefined> {
-    for (const url of this.urls.filter(url => !this.distrusted.has(url))) {
-      options.signal?.throwIfAborted()
-      try {
-        const response = await fetch(carUrl(url, query), {
-          headers: { Accept: 'application/vnd.ipld.car; version=1; order=dfs; dups=n' },
-          signal: options.signal,
-          cache: 'no-store'
-        })
-        if (response.ok && response.body != null) {
-          return { url, body: response.body }
-        }
+  /** One edge's CAR up to its first verified block, with what it says about the edge recorded. */
+  private async open (url: string, query: CarQuery, options: CarFetchOptions & { signal: AbortSignal }, onAnswer: () => void): Promise<OpenCar> {
+    const started = performance.now()
+    let answered = false
+    try {
+      const response = await fetch(carUrl(url, query), {
+        headers: { Accept: 'application/vnd.ipld.car; version=1; order=dfs; dups=n' },
+        signal: options.signal,
+        cache: 'no-store'
+      })
+      answered = true
+      this.health.answered(url, performance.now() - started)
+      onAnswer()
+      if (!response.ok || response.body == null) {
         await response.body?.cancel()
-      } catch {
-        options.signal?.throwIfAborted()
+        if (response.status >= 500) this.health.failed(url)
+        throw new CarFetchError(`${url}: HTTP ${response.status}`)
       }
+      const meter = new TransferMeter(response.body)
+      const rest = readCar(meter.chunks())[Symbol.asyncIterator]()
+      const next = await rest.next()
+      const first = next.done === true ? undefined : await this.verified(url, next.value, options)
+      return { url, first, rest, finish: () => { this.health.transferred(url, meter.bytes, meter.waitedMs) } }
+    } catch (err) {
+      if (options.signal.reason instanceof OutpacedError) {
+        if (!answered) this.health.outpaced(url, performance.now() - started)
+      } else if (!options.signal.aborted && !(err instanceof CarFetchError)) {
+        this.health.failed(url)
+      }
+      throw err
     }
-    return undefined
+  }
+
+  private async verified (url: string, block: { cid: CID, bytes: Uint8Array }, options: CarFetchOptions): Promise<CarBlock> {
+    if (!await hashMatches(block.cid, block.bytes)) {
+      options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>('edgeway:block:rejected', {
+        cid: block.cid.toString(), from: url, reason: 'CAR block does not match its CID'
+      }))
+      this.health.lied(url)
+      throw new CarFetchError(`${url} sent a block that does not match its CID ${block.cid.toString()}`)
+    }
+    return { cid: block.cid, bytes: block.bytes, from: url }
+  }
+}
+
+/**
+ * A response body as chunks, counting the bytes and the time spent waiting
+ * for them: the edge's throughput, not the reader's (a paused reader does not
+ * make the edge look slow).
+ */
+class TransferMeter {
+  bytes = 0
+  waitedMs = 0
+  private readonly body: ReadableStream<Uint8Array>
+
+  constructor (body: ReadableStream<Uint8Array>) {
+    this.body = body
+  }
+
+  async * chunks (): AsyncGenerator<Uint8Array> {
+    const reader = this.body.getReader()
+    while (true) {
+      const asked = performance.now()
+      const chunk = await reader.read()
+      this.waitedMs += performance.now() - asked
+      if (chunk.done === true) return
+      this.bytes += chunk.value.byteLength
+      yield chunk.value
+    }
   }
 }
 
@@ -118,11 +199,4 @@ export function carUrl (edge: string, query: CarQuery): string {
     params.set('entity-bytes', `${query.range.from}:${query.range.to}`)
   }
   return `${edge}/ipfs/${query.cid.toString()}${query.path ?? ''}?${params.toString()}`
-}
-
-async function * chunks (body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader()
-  for (let chunk = await reader.read(); chunk.done !== true; chunk = await reader.read()) {
-    yield chunk.value
-  }
 }

@@ -5,6 +5,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashMatches } from './verified-blockstore.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
+import { EdgeHealth } from './edge-health-tracker.ts'
 import { EdgeMisses } from './edge-misses.ts'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -96,5 +97,62 @@ describe('EdgeHttpBroker', () => {
     const answering = new EdgeHttpBroker({ edges: [{ http: closed.url, multiaddrs: [] }, { http: liar.url, multiaddrs: [] }], otherSourcesReachable: () => false })
     await expect(answering.retrieve(cid, { validateFn, onProgress })).rejects.toThrow()
     expect(events).toEqual(['edgeway:block:rejected'])
+  })
+})
+
+describe('EdgeHttpBroker, hedged by edge health', () => {
+  let cid: CID
+  /** An edge that takes every request and never answers; it counts requests and those the client gave up */
+  let stalled: { server: Server, url: string, asked: () => number, abandoned: () => number }
+  let honest: Awaited<ReturnType<typeof edge>>
+  let liar: Awaited<ReturnType<typeof edge>>
+  let liarAsked = 0
+
+  beforeAll(async () => {
+    cid = CID.createV1(raw.code, await sha256.digest(TRUTH))
+    let asked = 0
+    let abandoned = 0
+    const server = createServer((req) => {
+      asked++
+      req.socket.on('close', () => { abandoned++ })
+    })
+    await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+    stalled = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked: () => asked, abandoned: () => abandoned }
+    honest = await edge(() => TRUTH)
+    liar = await edge(() => { liarAsked++; return new TextEncoder().encode('forged block') })
+  })
+
+  afterAll(() => {
+    stalled.server.closeAllConnections()
+    for (const s of [stalled.server, honest.server, liar.server]) s.close()
+  })
+
+  const validateFn = async (block: Uint8Array): Promise<void> => {
+    if (!await hashMatches(cid, block)) throw new Error('hash mismatch')
+  }
+
+  it('asks the next edge when the best one stalls past its delay, and aborts the stalled request', async () => {
+    const health = new EdgeHealth()
+    const broker = new EdgeHttpBroker({ edges: [{ http: stalled.url, multiaddrs: [] }, { http: honest.url, multiaddrs: [] }], health })
+    const block = await broker.retrieve(cid, { validateFn })
+    expect(new TextDecoder().decode(block)).toBe('honest block')
+    expect(stalled.asked()).toBe(1)
+    await expect.poll(() => stalled.abandoned()).toBe(1)
+    // the stalled edge is now known to be slower: the next block goes to the honest edge first
+    expect(health.rank([stalled.url, honest.url], url => url)).toEqual([honest.url, stalled.url])
+    await broker.retrieve(cid, { validateFn })
+    expect(stalled.asked()).toBe(1)
+  })
+
+  it('demotes an edge whose block fails verification, and then asks it only when the others fail', async () => {
+    const health = new EdgeHealth()
+    const broker = new EdgeHttpBroker({ edges: [{ http: liar.url, multiaddrs: [] }, { http: honest.url, multiaddrs: [] }], health })
+    liarAsked = 0
+    expect(new TextDecoder().decode(await broker.retrieve(cid, { validateFn }))).toBe('honest block')
+    expect(liarAsked).toBe(1)
+    expect(health.isDemoted(liar.url)).toBe(true)
+    expect(health.record(liar.url)?.verificationFailures).toBe(1)
+    expect(new TextDecoder().decode(await broker.retrieve(cid, { validateFn }))).toBe('honest block')
+    expect(liarAsked).toBe(1)
   })
 })

@@ -1,5 +1,7 @@
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
+import { HedgeFailedError, OutpacedError, hedge } from '../hedge.ts'
+import { EdgeHealth } from './edge-health-tracker.ts'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint, EdgesUnreachableDetail, EdgewayProgressEventName } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
@@ -23,6 +25,13 @@ export interface EdgeHttpBrokerInit {
   otherSourcesReachable?(): boolean
   /** Told of blocks no edge has (every one answered 404), for sources that start when the edges fail */
   misses?: EdgeMisses
+  /**
+   * Measurements that order the edges and set when a request is hedged;
+   * every answer, failure and lie is recorded here
+   *
+   * @default measurements of this broker alone, kept in memory
+   */
+  health?: EdgeHealth
 }
 
 export type EdgeHttpProgressEvents =
@@ -42,56 +51,65 @@ export class BlockUnavailableError extends Error {
   }
 }
 
+/** An edge sent bytes that are not the block asked for. */
+export class BlockRejectedError extends Error {
+  static name = 'BlockRejectedError'
+  name = 'BlockRejectedError'
+}
+
 /**
- * Fetches single blocks from edges' trustless gateways (`?format=raw`). Each
- * block is handed to `validateFn` (the hash check) before it is returned, so a
- * lying edge is skipped and the next one asked.
+ * Fetches single blocks from edges' trustless gateways (`?format=raw`). The
+ * best edge by health is asked first; when it has not answered within its
+ * hedge delay (or failed), the next one is asked too, and the first block
+ * that passes `validateFn` (the hash check) wins while the others are
+ * aborted. An edge that lied is demoted and asked only after every other
+ * edge failed.
  */
 export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   readonly name = 'edgeway-edge-http'
   private readonly urls: string[]
   private readonly otherSourcesReachable: () => boolean
   private readonly misses?: EdgeMisses
+  private readonly health: EdgeHealth
 
   constructor (init: EdgeHttpBrokerInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
     this.otherSourcesReachable = init.otherSourcesReachable ?? (() => true)
     this.misses = init.misses
+    this.health = init.health ?? new EdgeHealth()
   }
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
-    const failures: string[] = []
-    let unreachable = 0
-    let absent = 0
-    for (const url of this.urls) {
-      let block: Uint8Array
+    const ranked = this.health.rank(this.urls, url => url)
+    const trusted = ranked.filter(url => !this.health.isDemoted(url))
+    const demoted = ranked.filter(url => this.health.isDemoted(url))
+    const errors = new Map<string, unknown>()
+    const ask = async (url: string, signal: AbortSignal, answered?: () => void): Promise<Uint8Array> => {
       try {
-        block = await fetchRawBlock(url, cid, options)
+        return await this.fetchVerified(url, cid, { ...options, signal }, answered)
       } catch (err) {
-        options.signal?.throwIfAborted()
-        // fetch() rejects with a TypeError only when it got no HTTP answer at all: refused, offline, DNS
-        if (err instanceof TypeError) unreachable++
-        if (err instanceof BlockUnavailableError && err.status === 404) absent++
-        failures.push(`${url}: ${describe(err)}`)
-        continue
+        errors.set(url, err)
+        throw err
       }
-      try {
-        await options.validateFn?.(block)
-      } catch (err) {
-        options.signal?.throwIfAborted()
-        // the edge sent bytes that are not this block: never use them, ask the next edge
-        options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>('edgeway:block:rejected', {
-          cid: cid.toString(), from: url, reason: describe(err)
-        }))
-        failures.push(`${url}: ${describe(err)}`)
-        continue
-      }
-      options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:received', {
-        cid: cid.toString(), source: 'edge', via: 'http', from: url, bytes: block.byteLength
-      }))
-      return block
     }
+    try {
+      return (await hedge(trusted, ask, { signal: options.signal, delayMs: url => this.health.hedgeDelayMs(url) })).value
+    } catch (err) {
+      options.signal?.throwIfAborted()
+      if (!(err instanceof HedgeFailedError)) throw err
+    }
+    // edges that lied before are asked last, one at a time: they may be honest for this block
+    for (const url of demoted) {
+      try {
+        return await ask(url, options.signal ?? new AbortController().signal)
+      } catch {
+        options.signal?.throwIfAborted()
+      }
+    }
+    const failures = [...errors.values()]
+    const unreachable = failures.filter(err => err instanceof TypeError).length
+    const absent = failures.filter(err => err instanceof BlockUnavailableError && err.status === 404).length
     if (unreachable > 0 && unreachable === this.urls.length && !this.otherSourcesReachable()) {
       options.onProgress?.(new CustomProgressEvent<EdgesUnreachableDetail, EdgewayProgressEventName>('edgeway:edges:unreachable', {
         cid: cid.toString(), edges: this.urls
@@ -100,16 +118,59 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     if (absent > 0 && absent === this.urls.length) {
       this.misses?.record(cid)
     }
-    throw new BlockUnavailableError(`No edge sent ${cid} over HTTP (${failures.join('; ') || 'no HTTP edges'})`)
+    const described = [...errors].map(([url, err]) => `${url}: ${describe(err)}`)
+    throw new BlockUnavailableError(`No edge sent ${cid} over HTTP (${described.join('; ') || 'no HTTP edges'})`)
+  }
+
+  /** One edge's answer, hash-checked, with what it says about the edge recorded. */
+  private async fetchVerified (url: string, cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> & { signal: AbortSignal }, onAnswer?: () => void): Promise<Uint8Array> {
+    const started = performance.now()
+    let answered = false
+    let block: Uint8Array
+    try {
+      block = await fetchRawBlock(url, cid, {
+        signal: options.signal,
+        onAnswer: () => {
+          answered = true
+          this.health.answered(url, performance.now() - started)
+          onAnswer?.()
+        }
+      })
+    } catch (err) {
+      if (options.signal.reason instanceof OutpacedError) {
+        if (!answered) this.health.outpaced(url, performance.now() - started)
+      } else if (!options.signal.aborted && !(err instanceof BlockUnavailableError && err.status != null && err.status < 500)) {
+        // refused, a server error, a body past the limit: the edge failed; "not here" is an answer
+        this.health.failed(url)
+      }
+      throw err
+    }
+    this.health.transferred(url, block.byteLength, performance.now() - started)
+    try {
+      await options.validateFn?.(block)
+    } catch (err) {
+      options.signal.throwIfAborted()
+      // the edge sent bytes that are not this block: never use them, and ask it last from now on
+      this.health.lied(url)
+      options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>('edgeway:block:rejected', {
+        cid: cid.toString(), from: url, reason: describe(err)
+      }))
+      throw new BlockRejectedError(describe(err))
+    }
+    options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:received', {
+      cid: cid.toString(), source: 'edge', via: 'http', from: url, bytes: block.byteLength
+    }))
+    return block
   }
 }
 
-async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions): Promise<Uint8Array> {
+async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions & { onAnswer(): void }): Promise<Uint8Array> {
   const response = await fetch(`${edgeUrl}/ipfs/${cid.toString()}?format=raw`, {
     headers: { Accept: 'application/vnd.ipld.raw' },
     signal: options.signal,
     cache: 'no-store'
   })
+  options.onAnswer()
   if (!response.ok) {
     await response.body?.cancel()
     throw new BlockUnavailableError(`HTTP ${response.status}`, response.status)
