@@ -9,6 +9,8 @@ import { pathEndsInsideNode } from './gateway/dag-path.ts'
 import { nameHeaders, nameResponse } from './gateway/name-response.ts'
 import { acceptsExplicitly, effectiveAccept } from './gateway/negotiate.ts'
 import { presentDag, presentDirectory } from './gateway/present.ts'
+import { checkPresentable } from './gateway/presentable.ts'
+import { checkRange } from './gateway/check-range.ts'
 import { siteRedirect } from './gateway/site-redirect.ts'
 import { wantsWholeDag, warmDag } from './gateway/warm-dag.ts'
 import { resolveFile } from './resolve-file.ts'
@@ -93,6 +95,8 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   let wanted: string | null
   try {
     wanted = effectiveAccept(new URLSearchParams(address.search), accept)
+    checkPresentable(address.cid, wanted)
+    checkRange(headers.get('range'))
   } catch (err) {
     return errorToResponse(err, { accept })
   }
