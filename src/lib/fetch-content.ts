@@ -103,10 +103,15 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   if (wanted != null) {
     headers.set('accept', wanted)
   }
+  // ends this response's CAR streams once it is answered: an error page, a 304 or a body read to
+  // its end needs nothing more from the edge, and a stream left paused would hold its blocks and
+  // its connection for as long as the SW lives
+  const answered = new AbortController()
   let finished = false
   const finish = (): void => {
     if (finished) return
     finished = true
+    answered.abort()
     watchdog.stop()
     options.onDone?.(tally.counts)
   }
@@ -149,7 +154,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       await warmDag(node, address, { signal })
     }
     const prefetch = node.cars.available && !offline
-      ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal })
+      ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal: AbortSignal.any([signal, answered.signal]) })
       : undefined
     const edgewayFile = offline ? undefined : await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')) })
     const init: VerifiedFetchInit & StreamFileOptions & { blockReadConcurrency: number, redirected: boolean } = {
