@@ -50,3 +50,8 @@ export async function putInIndexedDb (page: Page, { db, version = 1, store, key,
     })
   }, { db, version, store, key, value })
 }
+
+/** When the running SW instance started (`/_edgeway/stats`): a crash or restart shows as a later time. */
+export async function swStartedAt (page: Page): Promise<number> {
+  return page.evaluate(async () => ((await (await fetch('/_edgeway/stats')).json()) as { startedAt: number }).startedAt)
+}
