@@ -19,7 +19,7 @@ describe('bad input is a clear 4xx page, and the SW keeps working', () => {
   const small = 'just a line\n'
 
   beforeAll(async () => {
-    gateway = await startSiteGateway({ 'data.bin': file, 'small.txt': small, 'cold.bin': randomFile(FILE_SIZE) }, ['--timeout-ms', '3000'])
+    gateway = await startSiteGateway({ 'data.bin': file, 'small.txt': small, 'cold.bin': randomFile(FILE_SIZE) }, { launcherArgs: ['--timeout-ms', '3000'] })
     ;({ page, root } = gateway)
     // the bytes of small.txt (a raw leaf the edge holds) named with the git-raw codec
     gitCid = CID.createV1(0x78, await sha256Hasher.digest(new TextEncoder().encode(small))).toString()

@@ -17,7 +17,7 @@ describe('fuzz: bad URLs and headers through the service worker', () => {
 
   beforeAll(async () => {
     // a short idle timeout: even a request that wrongly waited for a source would end well inside the deadline
-    gateway = await startSiteGateway({ 'index.html': '<h1>fuzz</h1>', 'data.bin': file }, ['--timeout-ms', '3000'])
+    gateway = await startSiteGateway({ 'index.html': '<h1>fuzz</h1>', 'data.bin': file }, { launcherArgs: ['--timeout-ms', '3000'] })
   })
 
   afterAll(async () => {

@@ -17,12 +17,19 @@ export interface SiteGateway {
   stop(): Promise<number | null>
 }
 
+export interface SiteGatewayOptions {
+  /** `npm start` flags beyond `--serve <the site>` */
+  launcherArgs?: string[]
+  /** Runs on a page of the gateway's origin before the SW is installed (the page is on `/edgeway.json`) */
+  beforeServiceWorker?(page: Page, gateway: string): Promise<void>
+}
+
 /**
  * The usual set-up of a spec: a folder of files served by the launcher's
  * embedded edge, one Chromium, and a page on the gateway whose SW is
  * installed and running.
  */
-export async function startSiteGateway (files: Record<string, Uint8Array | string>, launcherArgs: string[] = []): Promise<SiteGateway> {
+export async function startSiteGateway (files: Record<string, Uint8Array | string>, { launcherArgs = [], beforeServiceWorker }: SiteGatewayOptions = {}): Promise<SiteGateway> {
   const site = await makeSite(files)
   const launcher = await spawnLauncher(['--serve', site.dir, ...launcherArgs]).catch(async (err: unknown) => {
     await site.remove()
@@ -33,6 +40,10 @@ export async function startSiteGateway (files: Record<string, Uint8Array | strin
     browser = await launchBrowser()
     const context = await browser.newContext()
     const page = await context.newPage()
+    if (beforeServiceWorker != null) {
+      await page.goto(`${launcher.info.gateway}/edgeway.json`)
+      await beforeServiceWorker(page, launcher.info.gateway)
+    }
     await openThroughServiceWorker(page, `${launcher.info.gateway}/`)
     return running(site, launcher, browser, context, page)
   } catch (err) {
