@@ -3,7 +3,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { sha256 as sha256Hasher } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomFile, sha256 } from './support/content.ts'
-import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
+import { fetchInPage, openThroughServiceWorker, swEdgeBytes } from './support/page-helpers.ts'
 import { startSiteGateway } from './support/site-gateway.ts'
 import type { SiteGateway } from './support/site-gateway.ts'
 import type { Page } from 'playwright-core'
@@ -81,11 +81,10 @@ describe('bad input is a clear 4xx page, and the SW keeps working', () => {
   })
 
   it('refuses a malformed Range on a file it has not read yet without fetching any of it', async () => {
-    const edgeBytes = async (): Promise<number> => page.evaluate(async () => ((await (await fetch('/_edgeway/stats')).json()) as { bytes: { edge: number } }).bytes.edge)
-    const before = await edgeBytes()
+    const before = await swEdgeBytes(page)
     const result = await fetchInPage(page, `/ipfs/${root}/cold.bin`, { headers: { Range: 'bytes=7-x' } })
     expect(result.status).toBe(416)
-    expect(await edgeBytes()).toBe(before)
+    expect(await swEdgeBytes(page)).toBe(before)
   })
 
   it('refuses CAR parameters with undefined values (400), and ignores query parameters it does not know', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomFile, sha256 } from './support/content.ts'
-import { fetchInPage } from './support/page-helpers.ts'
+import { fetchInPage, swEdgeBytes } from './support/page-helpers.ts'
 import { startSiteGateway } from './support/site-gateway.ts'
 import { auditStore } from './support/stored-blocks.ts'
 import type { SiteGateway } from './support/site-gateway.ts'
@@ -37,13 +37,12 @@ describe('storage pressure: IndexedDB refuses writes (QuotaExceededError)', () =
 
   /** Reads a file through the SW and checks it; resolves to the bytes the SW took from the edge for it. */
   const read = async (name: string, bytes: Uint8Array): Promise<number> => {
-    const edgeBytes = async (): Promise<number> => page.evaluate(async () => ((await (await fetch('/_edgeway/stats')).json()) as { bytes: { edge: number } }).bytes.edge)
-    const before = await edgeBytes()
+    const before = await swEdgeBytes(page)
     const result = await fetchInPage(page, `/ipfs/${root}/${name}`)
     expect(result.status, result.text).toBe(200)
     expect(result.length).toBe(bytes.byteLength)
     expect(result.sha256).toBe(sha256(bytes))
-    return await edgeBytes() - before
+    return await swEdgeBytes(page) - before
   }
 
   it('a file that fits is stored; one that does not still streams whole, every time, from the edge', async () => {
