@@ -1,4 +1,4 @@
-import { badRequests, fuzzSeed } from '../../e2e/support/bad-requests.ts'
+import { badRequests, fuzzSeed, judgeBadAnswers } from '../../e2e/support/bad-requests.ts'
 import { swStartedAt } from '../../e2e/support/page-helpers.ts'
 import { sendMany } from '../../e2e/support/send-many.ts'
 import { openGateway } from '../support/environment.ts'
@@ -36,9 +36,7 @@ export function fuzzMeasure (count: number): Measure {
         env.log(`  fuzz: seed ${seed} (EDGEWAY_FUZZ_SEED=${seed} repeats it), ${count} requests`)
         const requests = badRequests(seed, count, { root: env.root, file: env.content.large.path, fileSize: env.content.large.bytes })
         const results = await sendMany(page, requests, { concurrency: 16, deadlineMs: DEADLINE_MS, chunk: BATCH })
-        const statuses: Record<string, number> = {}
-        results.forEach(r => { statuses[r.error ?? r.status] = (statuses[r.error ?? r.status] ?? 0) + 1 })
-        const failures = results.flatMap((r, i) => r.status >= 400 && r.status <= 599 && r.errorPage ? [] : [`${requests[i].kind} ${r.error ?? r.status} in ${r.ms} ms: ${requests[i].url.slice(0, 120)} ${JSON.stringify(requests[i].headers ?? {})}`])
+        const { statuses, failures, worstMs } = judgeBadAnswers(requests, results)
         const latencies = results.map(r => r.ms)
         const worstPerBatch = Array.from({ length: Math.ceil(results.length / BATCH) }, (_, b) => Math.max(1, ...latencies.slice(b * BATCH, (b + 1) * BATCH)))
         const sorted = [...latencies].sort((a, b) => a - b)
@@ -61,7 +59,7 @@ export function fuzzMeasure (count: number): Measure {
             count,
             seed,
             statuses,
-            worstMs: sorted[sorted.length - 1],
+            worstMs,
             medianMs: median(sorted),
             p99Ms: sorted[Math.floor(sorted.length * 0.99)],
             failures: failures.length,

@@ -155,6 +155,28 @@ export function badRequests (seed: number, count: number, target: FuzzTarget): B
   })
 }
 
+export interface BadAnswers {
+  /** How many answers had each status ("deadline" or the fetch error when there was none) */
+  statuses: Record<string, number>
+  /** Each request not answered with an error page (4xx/5xx) in time, described for a report */
+  failures: string[]
+  worstMs: number
+}
+
+/** Judges the answers to bad requests: each must be an error page with a 4xx/5xx status, within the deadline. */
+export function judgeBadAnswers (requests: BadRequest[], answers: Array<{ status: number, ms: number, error?: string, errorPage: boolean }>): BadAnswers {
+  const statuses: Record<string, number> = {}
+  const failures: string[] = []
+  answers.forEach((answer, i) => {
+    const status = answer.error ?? String(answer.status)
+    statuses[status] = (statuses[status] ?? 0) + 1
+    if (answer.status < 400 || answer.status > 599 || !answer.errorPage) {
+      failures.push(`${requests[i].kind} ${status} in ${answer.ms} ms: ${requests[i].url.slice(0, 160)} ${JSON.stringify(requests[i].headers ?? {})}`)
+    }
+  })
+  return { statuses, failures, worstMs: Math.max(0, ...answers.map(answer => answer.ms)) }
+}
+
 function isCid (text: string): boolean {
   try {
     CID.parse(decodeURIComponent(text))
