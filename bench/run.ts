@@ -23,6 +23,7 @@ import { p5PeerThroughput, p6PeerOffload } from './measures/peers.ts'
 import { p7SwMemory } from './measures/p7-sw-memory.ts'
 import { p8FirstHit } from './measures/p8-first-hit.ts'
 import { hashCost } from './measures/hash-cost.ts'
+import { fuzzCount, fuzzMeasure } from './measures/fuzz.ts'
 import type { BenchResults, MeasureResult } from './types.ts'
 import type { Measure } from './support/environment.ts'
 
@@ -40,7 +41,9 @@ async function main (): Promise<number> {
   await ensureBuild({ log })
   await buildBenchPages()
   const sizes = args.quick ? QUICK_SIZES : FULL_SIZES
-  const measures = MEASURES.filter(measure => args.only.length === 0 || args.only.includes(measure.id))
+  // the bad-request measure is long: only with --long, or when asked for by name
+  const fuzz = args.long || args.only.includes('fuzz') ? [fuzzMeasure(fuzzCount(args))] : []
+  const measures = [...MEASURES, ...fuzz].filter(measure => args.only.length === 0 || args.only.includes(measure.id))
   const running = await startEnv({ sizes, quick: args.quick, runs: args.runs, pagesDir: join(ROOT, 'bench/.build'), log })
   const results: MeasureResult[] = []
   let chromium = ''

@@ -17,7 +17,8 @@ export interface LoadedConfig {
  */
 export async function loadConfig (configUrl: string, options: { signal?: AbortSignal } = {}): Promise<LoadedConfig> {
   options.signal?.throwIfAborted()
-  const cache = await caches.open(CONFIG_CACHE)
+  // the copy only matters for starting offline: an origin out of storage quota must still start
+  const cache = await caches.open(CONFIG_CACHE).catch(() => undefined)
   try {
     const signal = AbortSignal.any([AbortSignal.timeout(CONFIG_FETCH_TIMEOUT_MS), ...(options.signal == null ? [] : [options.signal])])
     const response = await fetch(configUrl, { cache: 'no-store', signal })
@@ -26,10 +27,10 @@ export async function loadConfig (configUrl: string, options: { signal?: AbortSi
     }
     const text = await response.text()
     const config = parseConfig(JSON.parse(text))
-    await cache.put(configUrl, new Response(text, { headers: { 'Content-Type': 'application/json' } }))
+    await cache?.put(configUrl, new Response(text, { headers: { 'Content-Type': 'application/json' } })).catch(() => {})
     return { config, text }
   } catch (err) {
-    const cached = await cache.match(configUrl)
+    const cached = await cache?.match(configUrl)
     if (cached == null) {
       throw err
     }

@@ -12,10 +12,12 @@ export interface BenchArgs {
   runs: number
   only: MeasureId[]
   out: string
+  /** Adds the bad-request measure with 20,000 requests */
+  long: boolean
   help: boolean
 }
 
-const IDS: MeasureId[] = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'hash']
+const IDS: MeasureId[] = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'hash', 'fuzz']
 const ROOT = resolve(import.meta.dirname, '../..')
 
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
@@ -26,6 +28,8 @@ in one Chromium, against one local edge, and reports ratios.
   --quick          small sizes, one run: checks the harness works (under 2 min)
   --runs <n>       measured runs per series, after one warm-up (default 5, quick 1)
   --only <ids>     comma-separated measures: ${IDS.join(',')}
+  --long           also send 20,000 seeded bad requests through the SW (measure fuzz;
+                   --only fuzz alone sends 2,000, 500 with --quick; EDGEWAY_FUZZ_SEED repeats a run)
   --out <dir>      where latest.json/.html/.png go (default bench/results, quick bench/results/quick)
   --help
 `
@@ -38,6 +42,7 @@ export function parseBenchArgs (argv: string[]): BenchArgs {
       runs: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
+      long: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false }
     },
     strict: true
@@ -56,6 +61,7 @@ export function parseBenchArgs (argv: string[]): BenchArgs {
     runs,
     only: only as MeasureId[],
     out: resolve(values.out ?? join(ROOT, values.quick ? 'bench/results/quick' : 'bench/results')),
+    long: values.long,
     help: values.help
   }
 }

@@ -50,3 +50,13 @@ export async function putInIndexedDb (page: Page, { db, version = 1, store, key,
     })
   }, { db, version, store, key, value })
 }
+
+/** When the running SW instance started (`/_edgeway/stats`): a crash or restart shows as a later time. */
+export async function swStartedAt (page: Page): Promise<number> {
+  return page.evaluate(async () => ((await (await fetch('/_edgeway/stats')).json()) as { startedAt: number }).startedAt)
+}
+
+/** Bytes the running SW has taken from edges so far (`/_edgeway/stats`): a difference says what a request fetched. */
+export async function swEdgeBytes (page: Page): Promise<number> {
+  return page.evaluate(async () => ((await (await fetch('/_edgeway/stats')).json()) as { bytes: { edge: number } }).bytes.edge)
+}

@@ -9,6 +9,8 @@ import { pathEndsInsideNode } from './gateway/dag-path.ts'
 import { nameHeaders, nameResponse } from './gateway/name-response.ts'
 import { acceptsExplicitly, effectiveAccept } from './gateway/negotiate.ts'
 import { presentDag, presentDirectory } from './gateway/present.ts'
+import { checkPresentable } from './gateway/presentable.ts'
+import { checkRange } from './gateway/check-range.ts'
 import { siteRedirect } from './gateway/site-redirect.ts'
 import { wantsWholeDag, warmDag } from './gateway/warm-dag.ts'
 import { resolveFile } from './resolve-file.ts'
@@ -94,6 +96,8 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   let wanted: string | null
   try {
     wanted = effectiveAccept(new URLSearchParams(address.search), accept)
+    checkPresentable(address.cid, wanted)
+    checkRange(headers.get('range'))
   } catch (err) {
     return errorToResponse(err, { accept })
   }
@@ -102,10 +106,15 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   }
   /** Server-Timing entries beyond the first byte's */
   const timings: string[] = []
+  // ends this response's CAR streams once it is answered: an error page, a 304 or a body read to
+  // its end needs nothing more from the edge, and a stream left paused would hold its blocks and
+  // its connection for as long as the SW lives
+  const answered = new AbortController()
   let finished = false
   const finish = (): void => {
     if (finished) return
     finished = true
+    answered.abort()
     watchdog.stop()
     options.onDone?.(tally.counts)
   }
@@ -155,7 +164,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       timings.push(`edgeway-peers;desc="peers first";dur=${(performance.now() - lookupStarted).toFixed(1)}`)
     }
     const prefetch = node.cars.available && !offline && !peerFirst
-      ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal })
+      ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal: AbortSignal.any([signal, answered.signal]) })
       : undefined
     const edgewayFile = offline ? undefined : await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')) })
     const init: VerifiedFetchInit & StreamFileOptions & PeerFirstOptions & { blockReadConcurrency: number, redirected: boolean } = {

@@ -24,6 +24,14 @@ describe('parseGatewayPath', () => {
     expect(parseGatewayPath('/ipfsx/abc')).toBeNull()
   })
 
+  it('rejects CIDs hashed with a function blocks cannot be checked with (400)', () => {
+    // a blake3 and a sha2-512 CID: well formed, never verifiable here
+    for (const cid of ['bafkr4iaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'bafkrgqfyergqfcmb22j2662fnl4o7jgk2y6sqlqz74kjilbenzinsni5ejyevabkohbvqc3dodpez2zjhqzevbbdgqsvpvhfyocdr4hdneio4']) {
+      expect(() => parseGatewayPath(`/ipfs/${cid}`), cid).toThrow(expect.objectContaining({ name: 'InvalidRequestError', status: 400 }))
+    }
+    expect(parseGatewayPath('/ipfs/bafkqabtimvwgy3yk')?.protocol).toBe('ipfs')
+  })
+
   it('rejects bad content paths with InvalidRequestError (400)', () => {
     for (const path of ['/ipfs/', '/ipfs/not-a-cid', `/ipfs/${V1}/%2e%2e/x`, `/ipfs/${V1}/a%2Fb`, `/ipfs/${V1}/%E0%A4%A`, `/ipfs/${V1}/${'a'.repeat(5000)}`]) {
       expect(() => parseGatewayPath(path), path).toThrow(expect.objectContaining({ name: 'InvalidRequestError', status: 400 }))

@@ -1,6 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
+import { canVerify } from './block-hashers.ts'
 import { InvalidRequestError } from './errors.ts'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
@@ -89,13 +90,19 @@ export function toGatewayPath (address: GatewayAddress): string {
   return `/${address.protocol}/${root}${address.path}${address.search}`
 }
 
+/** A CID from a URL, refused (400) when it is malformed or hashed with a function no block can be checked with here. */
 export function parseCid (text: string): CID {
+  let cid: CID
   try {
-    return CID.parse(text)
+    cid = CID.parse(text)
   } catch {
     // base58btc CIDv0 and multibase CIDv1 are the only forms a gateway path carries
     throw new InvalidRequestError(`Invalid CID: ${abbreviate(text)}`)
   }
+  if (!canVerify(cid.multihash.code)) {
+    throw new InvalidRequestError(`Unsupported hash function 0x${cid.multihash.code.toString(16)} in ${abbreviate(text)}: blocks are verified with sha2-256 (or identity) only`)
+  }
+  return cid
 }
 
 /**

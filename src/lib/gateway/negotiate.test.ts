@@ -24,6 +24,21 @@ describe('effectiveAccept', () => {
   it('answers an unknown format with InvalidRequestError (400)', () => {
     expect(() => effectiveAccept(q('format=zip'), null)).toThrow(expect.objectContaining({ name: 'InvalidRequestError', status: 400 }))
   })
+
+  it('takes media types that merely contain one it produces out of Accept: 406 when none is left', () => {
+    expect(() => effectiveAccept(q(''), 'application/vnd.ipld.rawr')).toThrow(expect.objectContaining({ name: 'ContentError', status: 406 }))
+    expect(() => effectiveAccept(q(''), 'application/vnd.ipld.cars; version=1')).toThrow(expect.objectContaining({ status: 406 }))
+    expect(effectiveAccept(q(''), 'application/vnd.ipld.rawr, application/vnd.ipld.car')).toBe('application/vnd.ipld.car')
+    expect(effectiveAccept(q('format=raw'), 'application/vnd.ipld.rawr')).toBe('application/vnd.ipld.raw')
+  })
+
+  it('answers CAR parameters with undefined values with InvalidRequestError (400), and ignores unknown parameters', () => {
+    for (const search of ['format=car&dag-scope=bad', 'format=car&entity-bytes=x', 'format=car&entity-bytes=1:', 'format=car&car-version=9', 'format=car&car-order=random', 'format=car&car-dups=maybe']) {
+      expect(() => effectiveAccept(q(search), null), search).toThrow(expect.objectContaining({ name: 'InvalidRequestError', status: 400 }))
+    }
+    expect(effectiveAccept(q('format=car&dag-scope=entity&entity-bytes=-5:*&car-dups=n'), null)).toBe('application/vnd.ipld.car; dups=n')
+    expect(effectiveAccept(q('format=raw&dag-scope=nonsense&foo=bar'), null)).toBe('application/vnd.ipld.raw')
+  })
 })
 
 describe('media type helpers', () => {

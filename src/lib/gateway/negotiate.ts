@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../errors.ts'
+import { ContentError, InvalidRequestError } from '../errors.ts'
 
 /** What `?format=` names, as the media type verified-fetch negotiates on. */
 const FORMAT_MEDIA_TYPES: Record<string, string> = {
@@ -14,6 +14,22 @@ const FORMAT_MEDIA_TYPES: Record<string, string> = {
 
 const MEDIA_TYPE_CAR = 'application/vnd.ipld.car'
 
+/**
+ * The media types verified-fetch answers in. It takes a requested type that
+ * merely contains one of them (`application/vnd.ipld.rawr`) for it, so such
+ * near misses are taken out of `Accept` before it sees them.
+ */
+const PRODUCED_MEDIA_TYPES = [...Object.values(FORMAT_MEDIA_TYPES), 'application/octet-stream', 'application/vnd.ipld.dag-pb']
+
+/** The values a CAR request's query parameters may take; anything else is a 400, not a guess. */
+const CAR_QUERY_VALUES: Record<string, RegExp> = {
+  'dag-scope': /^(block|entity|all)$/,
+  'entity-bytes': /^-?\d{1,16}:(-?\d{1,16}|\*)$/,
+  'car-version': /^1$/,
+  'car-order': /^(dfs|unk)$/,
+  'car-dups': /^(y|n)$/
+}
+
 /** CAR response parameters a query may set, each beating the same parameter in `Accept`. */
 const CAR_QUERY_PARAMS: Array<[query: string, param: string]> = [
   ['car-version', 'version'],
@@ -25,12 +41,16 @@ const CAR_QUERY_PARAMS: Array<[query: string, param: string]> = [
  * The `Accept` value a request means. `?format=` beats the header (a link
  * cannot set headers, so the URL must be able to say what it wants), and the
  * `car-*` query parameters beat the matching parameters of a CAR media type.
- * A browser's own `Accept: *∕*` means no preference. Unknown formats are 400.
+ * A browser's own `Accept: *∕*` means no preference. Unknown formats, and
+ * CAR parameters with values the spec does not define, are 400. Query
+ * parameters the gateway does not know are ignored, as HTTP gateways do.
  */
 export function effectiveAccept (query: URLSearchParams, accept: string | null): string | null {
   const format = query.get('format')
-  let value = accept
-  if (format != null && format !== '') {
+  let value: string | null
+  if (format == null || format === '') {
+    value = withoutNearMisses(accept)
+  } else {
     const mediaType = FORMAT_MEDIA_TYPES[format]
     if (mediaType == null) {
       throw new InvalidRequestError(`Unknown format "${format}"; expected one of ${Object.keys(FORMAT_MEDIA_TYPES).join(', ')}`)
@@ -42,6 +62,7 @@ export function effectiveAccept (query: URLSearchParams, accept: string | null):
   if (value == null || mediaTypeOf(value) !== MEDIA_TYPE_CAR) {
     return value
   }
+  checkCarQuery(query)
   const params = carParams(value)
   for (const [name, param] of CAR_QUERY_PARAMS) {
     const fromQuery = query.get(name)
@@ -50,6 +71,34 @@ export function effectiveAccept (query: URLSearchParams, accept: string | null):
     }
   }
   return formatMediaType(MEDIA_TYPE_CAR, params)
+}
+
+/** `Accept` without media ranges that only contain a type we produce; 406 when nothing is left. */
+function withoutNearMisses (accept: string | null): string | null {
+  if (accept == null) {
+    return null
+  }
+  const ranges = accept.split(',')
+  const kept = ranges.filter(range => {
+    const type = range.split(';')[0].trim().toLowerCase()
+    return !PRODUCED_MEDIA_TYPES.some(produced => type !== produced && type.includes(produced))
+  })
+  if (kept.length === ranges.length) {
+    return accept
+  }
+  if (kept.length === 0) {
+    throw new ContentError(`None of the formats asked for (Accept: ${accept.slice(0, 200)}) can be produced`, 406)
+  }
+  return kept.map(range => range.trim()).join(', ')
+}
+
+function checkCarQuery (query: URLSearchParams): void {
+  for (const [name, valid] of Object.entries(CAR_QUERY_VALUES)) {
+    const value = query.get(name)
+    if (value != null && value !== '' && !valid.test(value)) {
+      throw new InvalidRequestError(`Invalid ${name} "${value.slice(0, 80)}"`)
+    }
+  }
 }
 
 /** The first media type of an Accept value, lower-cased, without parameters. */

@@ -1,20 +1,16 @@
-import { sha256 } from 'multiformats/hashes/sha2'
 import { CustomProgressEvent } from 'progress-events'
-import { identity } from 'multiformats/hashes/identity'
 import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
 import { toString } from 'uint8arrays/to-string'
+import { BLOCK_HASHERS } from '../block-hashers.ts'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Blockstore, Pair, InputPair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
-import type { MultihashHasher } from 'multiformats/hashes/interface'
 import type { ProgressOptions } from 'progress-events'
 import type { BlockSizeDetail, EdgewayProgressEventName } from '../types.ts'
 
 /** What a request passes the store: its signal, and where it counts the bytes it reads and writes. */
 export type StoreOptions = AbortOptions & ProgressOptions<CustomProgressEvent<BlockSizeDetail, EdgewayProgressEventName>>
-
-const HASHERS: MultihashHasher[] = [sha256, identity]
 
 /** The shortest truncated digest accepted as proof of a block's bytes. */
 const MIN_TRUNCATED_DIGEST = 20
@@ -216,7 +212,7 @@ function reportSize (cid: CID, block: Uint8Array, options?: StoreOptions): void 
 
 /** Blocks whose hash we cannot compute locally are refused rather than trusted. */
 export async function hashMatches (cid: CID, block: Uint8Array): Promise<boolean> {
-  const hasher = HASHERS.find(h => h.code === cid.multihash.code)
+  const hasher = BLOCK_HASHERS.find(h => h.code === cid.multihash.code)
   if (hasher == null) {
     return false
   }

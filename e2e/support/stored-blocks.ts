@@ -1,0 +1,64 @@
+import { base32upper } from 'multiformats/bases/base32'
+import * as Digest from 'multiformats/hashes/digest'
+import type { Page } from 'playwright-core'
+
+export interface StoreAudit {
+  /** Blocks whose bytes do not hash to their key */
+  corrupt: string[]
+  /** Blocks without metadata, and metadata without a block */
+  unpaired: string[]
+  /** Metadata whose size is not the block's */
+  wrongSize: string[]
+  /** The running total of stored bytes, and the sum of the blocks' sizes */
+  usedBytes: number
+  blockBytes: number
+  blocks: number
+}
+
+/**
+ * Reads the page origin's block store (`edgeway-blocks`) the way nothing in
+ * Edgeway does, straight from IndexedDB, and checks what must hold whatever
+ * happened to the writes: every block hashes to its key, every block has its
+ * metadata and nothing else does, and the running total is their sum.
+ */
+export async function auditStore (page: Page): Promise<StoreAudit> {
+  const raw = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('edgeway-blocks')
+      open.onsuccess = () => { resolve(open.result) }
+      open.onerror = () => { reject(open.error) }
+    })
+    const tx = db.transaction(['edgeway-blocks', 'block-meta', 'settings'], 'readonly')
+    const request = <T>(r: IDBRequest<T>): Promise<T> => new Promise((resolve, reject) => { r.onsuccess = () => { resolve(r.result) }; r.onerror = () => { reject(r.error) } })
+    const [keys, values, metaKeys, metas, used] = await Promise.all([
+      request(tx.objectStore('edgeway-blocks').getAllKeys()),
+      request(tx.objectStore('edgeway-blocks').getAll()),
+      request(tx.objectStore('block-meta').getAllKeys()),
+      request(tx.objectStore('block-meta').getAll()),
+      request(tx.objectStore('settings').get('usedBytes'))
+    ])
+    db.close()
+    const blocks = await Promise.all((values as Array<Uint8Array<ArrayBuffer>>).map(async (bytes, i) => ({
+      key: String(keys[i]),
+      size: bytes.byteLength,
+      sha256: Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), b => b.toString(16).padStart(2, '0')).join('')
+    })))
+    return { blocks, meta: (metas as Array<{ size: number }>).map((meta, i) => ({ key: String(metaKeys[i]), size: meta.size })), usedBytes: (used as number | undefined) ?? 0 }
+  })
+  const meta = new Map(raw.meta.map(entry => [entry.key, entry.size]))
+  const keys = new Set(raw.blocks.map(block => block.key))
+  return {
+    corrupt: raw.blocks.filter(block => expectedSha256(block.key) !== block.sha256).map(block => block.key),
+    unpaired: [...raw.blocks.filter(block => !meta.has(block.key)).map(block => block.key), ...raw.meta.filter(entry => !keys.has(entry.key)).map(entry => entry.key)],
+    wrongSize: raw.blocks.filter(block => meta.has(block.key) && meta.get(block.key) !== block.size).map(block => block.key),
+    usedBytes: raw.usedBytes,
+    blockBytes: raw.blocks.reduce((sum, block) => sum + block.size, 0),
+    blocks: raw.blocks.length
+  }
+}
+
+/** The SHA-256 a block key (`/` + base32upper multihash) names; undefined for other hash functions. */
+function expectedSha256 (key: string): string | undefined {
+  const digest = Digest.decode(base32upper.decode(key.slice(1)))
+  return digest.code === 0x12 ? Buffer.from(digest.digest).toString('hex') : undefined
+}
