@@ -11,7 +11,7 @@ import { loopbackNamespace } from './support/loopback-netns.ts'
 import { fetchInPage } from './support/page-helpers.ts'
 import { spawnJson, spawnLauncher } from './support/processes.ts'
 import { openPeerTab, providersOf, publishFromTab } from './support/peer-tabs.ts'
-import { readStoredBlocks } from './support/store-check.ts'
+import { auditStore } from './support/stored-blocks.ts'
 import type { LoopbackNamespace } from './support/loopback-netns.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { PeerTab } from './support/peer-tabs.ts'
@@ -171,7 +171,7 @@ describe('the browser as a peer', () => {
       expect(alone.status).toBe(504)
       expect(alone.sha256).not.toBe(sha256(file))
       expect(await told()).toBeGreaterThan(0)
-      const afterLies = await readStoredBlocks(b.page)
+      const afterLies = await auditStore(b.page)
       expect(afterLies.corrupt).toEqual([])
       expect(afterLies.keys.filter(key => fileKeys.includes(key))).toEqual([])
 
@@ -188,7 +188,7 @@ describe('the browser as a peer', () => {
       expect(counts?.peer).toBeGreaterThan(0)
       expect(counts?.edge).toBe(0)
       expect(await told()).toBeGreaterThan(liesBefore)
-      const stored = await readStoredBlocks(b.page)
+      const stored = await auditStore(b.page)
       expect(stored.corrupt).toEqual([])
       expect(fileKeys.every(key => stored.keys.includes(key))).toBe(true)
       await Promise.all([a.context.close(), b.context.close()])

@@ -3,6 +3,8 @@ import * as Digest from 'multiformats/hashes/digest'
 import type { Page } from 'playwright-core'
 
 export interface StoreAudit {
+  /** Keys of every stored block (`/` + base32upper multihash) */
+  keys: string[]
   /** Blocks whose bytes do not hash to their key */
   corrupt: string[]
   /** Blocks without metadata, and metadata without a block */
@@ -48,6 +50,7 @@ export async function auditStore (page: Page): Promise<StoreAudit> {
   const meta = new Map(raw.meta.map(entry => [entry.key, entry.size]))
   const keys = new Set(raw.blocks.map(block => block.key))
   return {
+    keys: [...keys],
     corrupt: raw.blocks.filter(block => expectedSha256(block.key) !== block.sha256).map(block => block.key),
     unpaired: [...raw.blocks.filter(block => !meta.has(block.key)).map(block => block.key), ...raw.meta.filter(entry => !keys.has(entry.key)).map(entry => entry.key)],
     wrongSize: raw.blocks.filter(block => meta.has(block.key) && meta.get(block.key) !== block.size).map(block => block.key),
