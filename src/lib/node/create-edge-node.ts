@@ -18,6 +18,7 @@ import * as json from 'multiformats/codecs/json'
 import { createHeliaLight } from 'helia'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
+import { edgeIdleMs } from './edge-idle-limit.ts'
 import { EdgeMisses } from './edge-misses.ts'
 import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
 import { denyDialByPolicy } from '../address-policy.ts'
@@ -87,9 +88,12 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
   let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json] })
   const edgeMisses = new EdgeMisses()
+  // an edge that goes silent is left for the next well before the request's own timeout
+  const idleMs = edgeIdleMs(config.timeoutMs)
   helia.addBlockBroker(new EdgeHttpBroker({
     edges: config.edges,
     misses: edgeMisses,
+    idleMs,
     // the node's libp2p only ever connects to edges: an open connection is a source bitswap may still use
     otherSourcesReachable: () => 'libp2p' in helia && (helia as Helia & { libp2p: Libp2p }).libp2p.getConnections().length > 0
   }))
@@ -131,7 +135,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     helia,
     verifiedFetch,
     config,
-    cars: new EdgeCarFetcher(config.edges),
+    cars: new EdgeCarFetcher(config.edges, { idleMs }),
     local: store,
     names,
     edgePeers,

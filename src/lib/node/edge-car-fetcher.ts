@@ -1,5 +1,6 @@
 import { CustomProgressEvent } from 'progress-events'
 import { readCar } from './car-stream.ts'
+import { edgeIdleMs, fetchWithIdleLimit } from './edge-idle-limit.ts'
 import { hashMatches } from './verified-blockstore.ts'
 import type { BlockRejectedDetail, EdgeEndpoint, EdgewayProgressEventName } from '../types.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -31,9 +32,29 @@ export interface CarBlock {
 export class CarFetchError extends Error {
   static name = 'CarFetchError'
   name = 'CarFetchError'
+  /** The edges that failed this request (refused, errored, stalled, broke off or lied), so a retry can ask others */
+  readonly edges: string[]
+
+  constructor (message: string, edges: string[] = []) {
+    super(message)
+    this.edges = edges
+  }
 }
 
-export type CarFetchOptions = AbortOptions & ProgressOptions
+export interface CarFetchOptions extends AbortOptions, ProgressOptions {
+  /** Edges not to ask this time (they failed an earlier part of the same response) */
+  skip?: ReadonlySet<string>
+}
+
+export interface EdgeCarFetcherInit {
+  /**
+   * How long an edge may send nothing (no headers, or no more of the CAR)
+   * before its CAR is given up and the next edge asked
+   *
+   * @default edgeIdleMs(30000), 5000
+   */
+  idleMs?: number
+}
 
 /**
  * Asks edges' trustless gateways for whole entities as CAR streams
@@ -47,9 +68,11 @@ export class EdgeCarFetcher {
   private readonly urls: string[]
   /** Edges that sent a block not matching its CID: no more CARs from them */
   private readonly distrusted = new Set<string>()
+  private readonly idleMs: number
 
-  constructor (edges: EdgeEndpoint[]) {
+  constructor (edges: EdgeEndpoint[], init: EdgeCarFetcherInit = {}) {
     this.urls = edges.flatMap(edge => edge.http == null ? [] : [edge.http])
+    this.idleMs = init.idleMs ?? edgeIdleMs(30_000)
   }
 
   get available (): boolean {
@@ -59,54 +82,63 @@ export class EdgeCarFetcher {
   /**
    * Verified blocks in the order the edge sends them (depth-first). Throws
    * CarFetchError when no edge answers, or when the one answering fails
-   * mid-stream, sends a block that does not match its CID, or too much.
+   * mid-stream (breaks off, or sends nothing for the idle limit), sends a
+   * block that does not match its CID, or too much. The error names the
+   * edges that failed; the blocks yielded before it are verified and stay
+   * good, so a retry need only ask for the rest.
    */
   async * fetch (query: CarQuery, options: CarFetchOptions): AsyncGenerator<CarBlock> {
     // ending early (a lie, the limit, the caller stopping) must end the download too
     const done = new AbortController()
     const signal = options.signal == null ? done.signal : AbortSignal.any([done.signal, options.signal])
-    const response = await this.open(query, { signal })
+    const failed: string[] = []
+    const response = await this.open(query, { signal, skip: options.skip, failed })
     if (response == null) {
-      throw new CarFetchError(`No edge answered ${carUrl('', query)}`)
+      done.abort()
+      throw new CarFetchError(`No edge answered ${carUrl('', query)}`, failed)
     }
-    const { url, body } = response
+    const { url, chunks } = response
     try {
-      for await (const block of readCar(chunks(body))) {
+      for await (const block of readCar(chunks)) {
         if (!await hashMatches(block.cid, block.bytes)) {
           options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>('edgeway:block:rejected', {
             cid: block.cid.toString(), from: url, reason: 'CAR block does not match its CID'
           }))
           this.distrusted.add(url)
-          throw new CarFetchError(`${url} sent a block that does not match its CID ${block.cid.toString()}`)
+          throw new CarFetchError(`${url} sent a block that does not match its CID ${block.cid.toString()}`, [...failed, url])
         }
         yield { cid: block.cid, bytes: block.bytes, from: url }
       }
     } catch (err) {
       options.signal?.throwIfAborted()
       // a truncated or malformed CAR: what was verified stays usable, the rest comes another way
-      throw err instanceof CarFetchError ? err : new CarFetchError(`${url}: the CAR ended badly: ${err instanceof Error ? err.message : String(err)}`)
+      throw err instanceof CarFetchError ? err : new CarFetchError(`${url}: the CAR ended badly: ${err instanceof Error ? err.message : String(err)}`, [...failed, url])
     } finally {
       done.abort()
     }
   }
 
-  /** The first edge that answers 200 with a CAR, in the configured order, skipping edges that lied. */
-  private async open (query: CarQuery, options: AbortOptions): Promise<{ url: string, body: ReadableStream<Uint8Array> } | undefined> {
-    for (const url of this.urls.filter(url => !this.distrusted.has(url))) {
+  /**
+   * The first edge that answers 200 with a CAR, in the configured order,
+   * skipping edges that lied and those in `skip`; each that fails (an error
+   * status, no answer within the idle limit) is added to `failed`.
+   */
+  private async open (query: CarQuery, options: AbortOptions & { skip?: ReadonlySet<string>, failed: string[] }): Promise<{ url: string, chunks: AsyncGenerator<Uint8Array> } | undefined> {
+    for (const url of this.urls.filter(url => !this.distrusted.has(url) && options.skip?.has(url) !== true)) {
       options.signal?.throwIfAborted()
       try {
-        const response = await fetch(carUrl(url, query), {
+        const { response, chunks } = await fetchWithIdleLimit(carUrl(url, query), {
           headers: { Accept: 'application/vnd.ipld.car; version=1; order=dfs; dups=n' },
-          signal: options.signal,
           cache: 'no-store'
-        })
+        }, { idleMs: this.idleMs, signal: options.signal })
         if (response.ok && response.body != null) {
-          return { url, body: response.body }
+          return { url, chunks }
         }
         await response.body?.cancel()
       } catch {
         options.signal?.throwIfAborted()
       }
+      options.failed.push(url)
     }
     return undefined
   }
@@ -118,11 +150,4 @@ export function carUrl (edge: string, query: CarQuery): string {
     params.set('entity-bytes', `${query.range.from}:${query.range.to}`)
   }
   return `${edge}/ipfs/${query.cid.toString()}${query.path ?? ''}?${params.toString()}`
-}
-
-async function * chunks (body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader()
-  for (let chunk = await reader.read(); chunk.done !== true; chunk = await reader.read()) {
-    yield chunk.value
-  }
 }

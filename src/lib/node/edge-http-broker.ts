@@ -1,5 +1,6 @@
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
+import { edgeIdleMs, fetchWithIdleLimit } from './edge-idle-limit.ts'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint, EdgesUnreachableDetail, EdgewayProgressEventName } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
@@ -23,6 +24,13 @@ export interface EdgeHttpBrokerInit {
   otherSourcesReachable?(): boolean
   /** Told of blocks no edge has (every one answered 404), for sources that start when the edges fail */
   misses?: EdgeMisses
+  /**
+   * How long an edge may send nothing (no headers, or no more of the block)
+   * before it is given up and the next edge asked
+   *
+   * @default edgeIdleMs(30000), 5000
+   */
+  idleMs?: number
 }
 
 export type EdgeHttpProgressEvents =
@@ -52,11 +60,13 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   private readonly urls: string[]
   private readonly otherSourcesReachable: () => boolean
   private readonly misses?: EdgeMisses
+  private readonly idleMs: number
 
   constructor (init: EdgeHttpBrokerInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
     this.otherSourcesReachable = init.otherSourcesReachable ?? (() => true)
     this.misses = init.misses
+    this.idleMs = init.idleMs ?? edgeIdleMs(30_000)
   }
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> = {}): Promise<Uint8Array> {
@@ -67,11 +77,12 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     for (const url of this.urls) {
       let block: Uint8Array
       try {
-        block = await fetchRawBlock(url, cid, options)
+        block = await fetchRawBlock(url, cid, { signal: options.signal, idleMs: this.idleMs })
       } catch (err) {
         options.signal?.throwIfAborted()
         // fetch() rejects with a TypeError only when it got no HTTP answer at all: refused, offline, DNS
         if (err instanceof TypeError) unreachable++
+        // a stalled edge is neither absent nor unreachable: it may answer later, so it counts as neither
         if (err instanceof BlockUnavailableError && err.status === 404) absent++
         failures.push(`${url}: ${describe(err)}`)
         continue
@@ -104,12 +115,11 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   }
 }
 
-async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions): Promise<Uint8Array> {
-  const response = await fetch(`${edgeUrl}/ipfs/${cid.toString()}?format=raw`, {
+async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions & { idleMs: number }): Promise<Uint8Array> {
+  const { response, chunks } = await fetchWithIdleLimit(`${edgeUrl}/ipfs/${cid.toString()}?format=raw`, {
     headers: { Accept: 'application/vnd.ipld.raw' },
-    signal: options.signal,
     cache: 'no-store'
-  })
+  }, options)
   if (!response.ok) {
     await response.body?.cancel()
     throw new BlockUnavailableError(`HTTP ${response.status}`, response.status)
@@ -119,23 +129,38 @@ async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions):
     await response.body?.cancel()
     throw new BlockUnavailableError(`block of ${length} bytes is over the ${MAX_BLOCK_SIZE} byte limit`)
   }
-  return readLimited(response.body, MAX_BLOCK_SIZE)
+  return collectLimited(chunks, MAX_BLOCK_SIZE)
+}
+
+/** Chunks up to `limit` bytes in all, giving up as soon as they pass it. */
+async function collectLimited (source: AsyncGenerator<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of source) {
+    size += chunk.byteLength
+    if (size > limit) {
+      // leaving the loop ends the generator, which cancels the response
+      throw new BlockUnavailableError(`block is over the ${limit} byte limit`)
+    }
+    chunks.push(chunk)
+  }
+  return chunks.length === 1 ? chunks[0] : concat(chunks, size)
 }
 
 /** Reads a body, giving up as soon as it passes `limit` bytes: an edge cannot make us hold more. */
 export async function readLimited (body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  return collectLimited(bodyChunks(body), limit)
+}
+
+async function * bodyChunks (body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (let r = await reader.read(); r.done !== true; r = await reader.read()) {
-    size += r.value.byteLength
-    if (size > limit) {
-      await reader.cancel()
-      throw new BlockUnavailableError(`block is over the ${limit} byte limit`)
+  try {
+    for (let r = await reader.read(); r.done !== true; r = await reader.read()) {
+      yield r.value
     }
-    chunks.push(r.value)
+  } finally {
+    await reader.cancel().catch(() => {})
   }
-  return chunks.length === 1 ? chunks[0] : concat(chunks, size)
 }
 
 function describe (err: unknown): string {
