@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core'
 
 /** Twelve 256 KiB leaves and a bit: a CAR of several blocks, so a lie can sit between genuine ones */
 const FILE = randomFile(3 * 1024 * 1024 + 1234)
-/** With an honest edge, a stall costs an edge's idle limit (a quarter of this), not this */
+/** With an honest edge, a stall costs an edge's idle limit (2 s here), not this */
 const TIMEOUT_WITH_HONEST_MS = 6_000
 const TIMEOUT_ALONE_MS = 4_000
 

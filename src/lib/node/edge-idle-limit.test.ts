@@ -60,8 +60,10 @@ describe('fetchWithIdleLimit', () => {
     await expect(read('/silent', 10_000, AbortSignal.timeout(100))).rejects.toMatchObject({ name: 'TimeoutError' })
   })
 
-  it('leaves a quarter of the request timeout, at most 5 s', () => {
-    expect(edgeIdleMs(4_000)).toBe(1_000)
+  it('leaves a quarter of the request timeout: at least 2 s, at most half of it, and at most 5 s', () => {
+    expect(edgeIdleMs(12_000)).toBe(3_000)
+    expect(edgeIdleMs(4_000)).toBe(2_000)
+    expect(edgeIdleMs(1_000)).toBe(500)
     expect(edgeIdleMs(30_000)).toBe(5_000)
   })
 })

@@ -9,15 +9,18 @@ export class EdgeStalledError extends Error {
   name = 'EdgeStalledError'
 }
 
+/** A busy machine (or a proxy that reads a whole CAR before it answers) can keep a working edge quiet this long. */
+const MIN_EDGE_IDLE_MS = 2_000
+
 /**
  * How long one edge may stay silent before it is given up for the next
  * source: a quarter of the request's idle timeout, so a stalled edge leaves
- * time for others to answer before the request itself times out, and at most
- * 5 s, which an edge that works never comes near (it waits on nothing but its
- * own store).
+ * time for others to answer before the request itself times out; at least
+ * 2 s but never more than half the timeout, and at most 5 s, which an edge
+ * that works never comes near (it waits on nothing but its own store).
  */
 export function edgeIdleMs (requestTimeoutMs: number): number {
-  return Math.max(1, Math.min(MAX_EDGE_IDLE_MS, Math.floor(requestTimeoutMs / 4)))
+  return Math.max(1, Math.floor(Math.min(MAX_EDGE_IDLE_MS, Math.max(MIN_EDGE_IDLE_MS, requestTimeoutMs / 4), requestTimeoutMs / 2)))
 }
 
 export interface IdleLimitedResponse {
