@@ -49,10 +49,11 @@ export async function startLyingEdge (forge: (cid: string) => Uint8Array): Promi
  * What a hostile or broken edge does to a response (raw block or CAR):
  * - `honest`: relays the real edge unchanged
  * - `flip-bit`: one bit flipped inside a block (for a CAR, the middle block: the blocks before it are genuine)
- * - `other-block`: a different, valid block (DECOY) where the block was (for a CAR, in place of the middle one)
+ * - `other-block`: a different, valid block (the decoy) where the block was (for a CAR, in place of the middle one)
  * - `truncate`: the first half of the bytes, then a clean end
  * - `pad`: garbage appended after the last byte
- * - `extra-blocks`: DECOY sent as well (for a CAR, as two unrequested sections; for a raw block, appended)
+ * - `extra-blocks`: the decoy sent as well (for a CAR, as unrequested sections after the header and at the end;
+ *   for a raw block, appended)
  * - `stall-after-headers`: a 200 and its headers, then nothing, forever
  * - `stall-silent`: nothing at all, not even headers, forever
  * - `status-500`: an HTTP 500
@@ -121,11 +122,23 @@ export async function startHostileEdge (target: string, behaviour: HostileBehavi
     const upstream = request(`${target}${req.url ?? ''}`, { method: req.method, headers: req.headers }, up => {
       const headers = { ...up.headers }
       const midway = mode === 'drop' || mode === 'stall-midway'
+      // sent as they come, so the answer is as prompt as the real edge's: only the end (and a CAR's header) changes
+      const appending = mode === 'pad' || mode === 'extra-blocks'
       if (mode !== 'honest' && !midway) delete headers['content-length']
       res.writeHead(up.statusCode ?? 502, headers)
-      if (mode === 'honest' || midway || up.statusCode !== 200) {
+      if (mode === 'honest' || midway || appending || up.statusCode !== 200) {
         let seen = 0
+        const extra = kind === 'car' ? section(decoy.cid, decoy.bytes) : decoy.bytes
         up.on('data', (chunk: Buffer) => {
+          if (mode === 'extra-blocks' && kind === 'car' && seen === 0) {
+            // an unrequested block right after the header, before any block asked for
+            const [length, read] = varint.decode(chunk)
+            if (chunk.byteLength >= read + length) {
+              seen += chunk.byteLength
+              res.write(concat([chunk.subarray(0, read + length), extra, chunk.subarray(read + length)]))
+              return
+            }
+          }
           if (midway && seen + chunk.byteLength > afterBytes) {
             res.write(chunk.subarray(0, afterBytes - seen))
             seen = afterBytes
@@ -137,7 +150,10 @@ export async function startHostileEdge (target: string, behaviour: HostileBehavi
           seen += chunk.byteLength
           res.write(chunk)
         })
-        up.on('end', () => { res.end() })
+        up.on('end', () => {
+          if (up.statusCode === 200 && appending) res.write(mode === 'pad' ? GARBAGE : extra)
+          res.end()
+        })
         up.on('error', () => { if (!stalled.has(res)) res.destroy() })
         return
       }
@@ -174,8 +190,6 @@ function misbehaveRaw (block: Uint8Array, mode: Hostility, decoy: { bytes: Uint8
     case 'flip-bit': return flipBit(block, Math.floor(block.byteLength / 2))
     case 'other-block': return decoy.bytes
     case 'truncate': return block.subarray(0, Math.floor(block.byteLength / 2))
-    case 'pad': return concat([block, GARBAGE])
-    case 'extra-blocks': return concat([block, decoy.bytes])
     default: throw new Error(`no raw-block behaviour ${mode}`)
   }
 }
@@ -189,8 +203,6 @@ function misbehaveCar (car: Uint8Array, mode: Hostility, decoy: { cid: CID, byte
     case 'flip-bit': return concat([header, ...sections.map((s, i) => i === middle ? flipBit(s, s.byteLength - 1) : s)])
     case 'other-block': return concat([header, ...sections.map((s, i) => i === middle ? decoySection : s)])
     case 'truncate': return car.subarray(0, Math.floor(car.byteLength / 2))
-    case 'pad': return concat([car, GARBAGE])
-    case 'extra-blocks': return concat([header, decoySection, ...sections.slice(0, middle), decoySection, ...sections.slice(middle)])
     default: throw new Error(`no CAR behaviour ${mode}`)
   }
 }
