@@ -3,11 +3,11 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 as sha256Hasher } from 'multiformats/hashes/sha2'
 import { launchBrowser } from './support/browser.ts'
-import { startForgingProxy, startLyingEdge } from './support/lying-edge.ts'
+import { startHostileEdge, startLyingEdge } from './support/lying-edge.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
 import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
 import { spawnEdge, spawnLauncher } from './support/processes.ts'
-import type { ForgingProxy, LyingEdge } from './support/lying-edge.ts'
+import type { HostileEdge, LyingEdge } from './support/lying-edge.ts'
 import type { EdgeInfo } from '../edge/node/types.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { Browser } from 'playwright-core'
@@ -53,15 +53,15 @@ describe('an edge whose CAR stream carries a forged block, listed before an hone
   const FILE = randomFile(6 * 1024 * 1024 + 4321)
   let site: Awaited<ReturnType<typeof makeSite>>
   let honest: Running<EdgeInfo>
-  let forger: ForgingProxy
+  let forger: HostileEdge
   let launcher: Running<LauncherInfo>
   let browser: Browser
 
   beforeAll(async () => {
     site = await makeSite({ 'film.bin': FILE })
     honest = await spawnEdge(['--serve', site.dir])
-    // a byte in the third 256 KiB leaf: the blocks before it are genuine, this one is not
-    forger = await startForgingProxy(honest.info.http, 700_000)
+    // a bit in the CAR's middle block: the blocks before it are genuine, this one is not
+    forger = await startHostileEdge(honest.info.http, { raw: 'honest', car: 'flip-bit' })
     launcher = await spawnLauncher(['--edge', forger.url, '--edge', honest.info.http])
     browser = await launchBrowser()
   })
@@ -81,7 +81,7 @@ describe('an edge whose CAR stream carries a forged block, listed before an hone
     expect(result.status).toBe(200)
     expect(result.length).toBe(FILE.byteLength)
     expect(result.sha256).toBe(sha256(FILE))
-    expect(forger.forged()).toBeGreaterThanOrEqual(1)
+    expect(forger.hostile().car).toBeGreaterThanOrEqual(1)
     // read again from the local store: what was kept is the file, not the forgery
     const again = await fetchInPage(page, `/ipfs/${honest.info.roots[site.dir]}/film.bin`)
     expect(again.sha256).toBe(sha256(FILE))

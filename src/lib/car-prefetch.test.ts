@@ -25,9 +25,10 @@ const quiet = Object.assign(() => {}, { enabled: false, trace: () => {}, error: 
 
 /**
  * A proxy in front of the real edge: counts CAR requests, and can answer them
- * with a CAR whose `lieAt`-th block has one byte flipped, or with a 500.
+ * with a CAR whose `lieAt`-th block has one byte flipped, with a 500, or with
+ * a CAR whose connection drops after 700,000 bytes.
  */
-async function proxy (target: string, mode: () => 'honest' | 'lie' | 'fail'): Promise<{ url: string, cars: () => number, server: Server }> {
+async function proxy (target: string, mode: () => 'honest' | 'lie' | 'fail' | 'drop'): Promise<{ url: string, cars: () => number, server: Server }> {
   let cars = 0
   const server = createServer((req, res) => {
     const isCar = (req.url ?? '').includes('format=car')
@@ -44,6 +45,12 @@ async function proxy (target: string, mode: () => 'honest' | 'lie' | 'fail'): Pr
         if (isCar && mode() === 'lie' && seen <= 700_000 && seen + chunk.byteLength > 700_000) {
           chunk = Buffer.from(chunk)
           chunk[700_000 - seen] ^= 0xff
+        }
+        if (isCar && mode() === 'drop' && seen + chunk.byteLength > 700_000) {
+          res.write(chunk.subarray(0, 700_000 - seen))
+          up.destroy()
+          res.destroy()
+          return
         }
         seen += chunk.byteLength
         res.write(chunk)
@@ -76,6 +83,7 @@ describe('CarPrefetch against a real edge', () => {
   let honest: Awaited<ReturnType<typeof proxy>>
   let liar: Awaited<ReturnType<typeof proxy>>
   let broken: Awaited<ReturnType<typeof proxy>>
+  let dropping: Awaited<ReturnType<typeof proxy>>
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeway-prefetch-'))
@@ -88,10 +96,11 @@ describe('CarPrefetch against a real edge', () => {
     honest = await proxy(edge.info.http, () => 'honest')
     liar = await proxy(edge.info.http, () => 'lie')
     broken = await proxy(edge.info.http, () => 'fail')
+    dropping = await proxy(edge.info.http, () => 'drop')
   }, 60_000)
 
   afterAll(async () => {
-    for (const p of [honest, liar, broken]) p?.server.close()
+    for (const p of [honest, liar, broken, dropping]) p?.server.close()
     await edge?.stop()
     await rm(dir, { recursive: true, force: true })
   })
@@ -139,6 +148,20 @@ describe('CarPrefetch against a real edge', () => {
     // blocks the liar sent before the forged one were genuine; none after it came from the liar
     const firstRejection = events.indexOf(`edgeway:block:rejected ${liar.url}`)
     expect(events.slice(firstRejection + 1).some(event => event.endsWith(liar.url))).toBe(false)
+  })
+
+  it('keeps what a CAR brought before its connection dropped, and gets the rest from the next edge, not the failed one', async () => {
+    const before = { dropping: dropping.cars(), honest: honest.cars() }
+    const { prefetch } = setup([dropping.url, honest.url])
+    const delivered: string[] = []
+    const read = await readWindows(prefetch, file, bytes.byteLength, event => {
+      if (event.type === 'edgeway:block:delivered') delivered.push((event.detail as { from: string }).from)
+    })
+    expect(equals(read, bytes)).toBe(true)
+    expect(delivered).toContain(dropping.url)
+    // one CAR from the edge that dropped, every later one from the next edge
+    expect(dropping.cars() - before.dropping).toBe(1)
+    expect(honest.cars() - before.honest).toBeGreaterThan(0)
   })
 
   it('falls back to block-by-block fetching when no edge sends a CAR', async () => {

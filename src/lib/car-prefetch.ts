@@ -1,6 +1,7 @@
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
 import { toString } from 'uint8arrays/to-string'
+import { CarFetchError } from './node/edge-car-fetcher.ts'
 import type { CarBlock, CarQuery, EdgeCarFetcher } from './node/edge-car-fetcher.ts'
 import type { BlockReceivedDetail, BlockSizeDetail, EdgewayProgressEventName } from './types.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -64,8 +65,9 @@ interface FileStream {
  * bytes from the first one read (or the range asked for), verified block by
  * block as they stream in and held here until the reader takes them. The
  * stream runs at most `readAheadBytes` ahead of the reader when the reader
- * pauses; if it ends early (an edge failing mid-stream), a new one starts
- * where the reader is.
+ * pauses; if it ends early (an edge dying, breaking off, stalling past its
+ * idle limit or lying mid-stream), the blocks it verified stay and a new one
+ * starts where the reader is, from an edge that has not failed this response.
  *
  * Readers see an ordinary blockstore (`view()`): a block is served from what
  * a CAR delivered, else from what the local store holds in memory, else from
@@ -86,6 +88,8 @@ export class CarPrefetch {
   /** Streams paused for room */
   private readonly paused = new Set<() => void>()
   private restarts = 0
+  /** Edges whose CAR failed for this response (broke off, stalled, refused): a restart asks the others */
+  private readonly failedEdges = new Set<string>()
   /** Set once the local store missed: from then on streams start without asking the store first */
   private cold = false
 
@@ -243,13 +247,17 @@ export class CarPrefetch {
       return
     }
     const running = (async () => {
-      const blocks = this.init.fetcher.fetch(stream.query, { signal: this.init.signal, onProgress: options.onProgress })
+      const blocks = this.init.fetcher.fetch(stream.query, { signal: this.init.signal, onProgress: options.onProgress, skip: this.failedEdges })
       for await (const block of blocks) {
         this.deliver(block)
         await this.room()
       }
-    })().catch(() => {
+    })().catch((err: unknown) => {
+      // what it delivered before failing is verified and stays; the rest is asked of the next edge
       stream.failed = true
+      if (err instanceof CarFetchError) {
+        err.edges.forEach(edge => this.failedEdges.add(edge))
+      }
     }).finally(() => {
       stream.ended = true
       this.running.delete(running)

@@ -19,6 +19,7 @@ import { createHeliaLight } from 'helia'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
+import { edgeIdleMs } from './edge-idle-limit.ts'
 import { EdgeMisses } from './edge-misses.ts'
 import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
 import { denyDialByPolicy } from '../address-policy.ts'
@@ -116,10 +117,13 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   // is theirs; the extra sources (a tab's peer) are never held back
   const addBlockBroker = helia.addBlockBroker.bind(helia)
   helia.addBlockBroker = (broker) => { addBlockBroker(extraBrokers.includes(broker) ? broker : deferredToPeers(broker)) }
+  // an edge that goes silent is left for the next well before the request's own timeout
+  const idleMs = edgeIdleMs(config.timeoutMs)
   helia.addBlockBroker(new EdgeHttpBroker({
     edges: config.edges,
     misses: edgeMisses,
     health,
+    idleMs,
     // the node's libp2p only ever connects to edges: an open connection is a source bitswap may still use
     otherSourcesReachable: () => 'libp2p' in helia && (helia as Helia & { libp2p: Libp2p }).libp2p.getConnections().length > 0
   }))
@@ -162,7 +166,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     helia,
     verifiedFetch,
     config,
-    cars: new EdgeCarFetcher(config.edges, { health }),
+    cars: new EdgeCarFetcher(config.edges, { health, idleMs }),
     local: store,
     names,
     health,

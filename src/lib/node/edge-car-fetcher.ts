@@ -2,6 +2,7 @@ import { CustomProgressEvent } from 'progress-events'
 import { OutpacedError, hedge } from '../hedge.ts'
 import { readCar } from './car-stream.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
+import { edgeIdleMs, fetchWithIdleLimit } from './edge-idle-limit.ts'
 import { hashMatches } from './verified-blockstore.ts'
 import type { BlockRejectedDetail, EdgeEndpoint, EdgewayProgressEventName } from '../types.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -33,9 +34,19 @@ export interface CarBlock {
 export class CarFetchError extends Error {
   static name = 'CarFetchError'
   name = 'CarFetchError'
+  /** The edges that failed this request (refused, errored, stalled, broke off or lied), so a retry can ask others */
+  readonly edges: string[]
+
+  constructor (message: string, edges: string[] = []) {
+    super(message)
+    this.edges = edges
+  }
 }
 
-export type CarFetchOptions = AbortOptions & ProgressOptions
+export interface CarFetchOptions extends AbortOptions, ProgressOptions {
+  /** Edges not to ask this time (they failed an earlier part of the same response) */
+  skip?: ReadonlySet<string>
+}
 
 /** A CAR response that has sent its first verified block. */
 interface OpenCar {
@@ -55,6 +66,13 @@ export interface EdgeCarFetcherInit {
    * @default measurements of this fetcher alone, kept in memory
    */
   health?: EdgeHealth
+  /**
+   * How long an edge may send nothing (no headers, or no more of the CAR)
+   * before its CAR is given up and the next edge asked
+   *
+   * @default edgeIdleMs(30000), 5000
+   */
+  idleMs?: number
 }
 
 /**
@@ -72,10 +90,12 @@ export interface EdgeCarFetcherInit {
 export class EdgeCarFetcher {
   private readonly urls: string[]
   private readonly health: EdgeHealth
+  private readonly idleMs: number
 
   constructor (edges: EdgeEndpoint[], init: EdgeCarFetcherInit = {}) {
     this.urls = edges.flatMap(edge => edge.http == null ? [] : [edge.http])
     this.health = init.health ?? new EdgeHealth()
+    this.idleMs = init.idleMs ?? edgeIdleMs(30_000)
   }
 
   get available (): boolean {
@@ -91,16 +111,24 @@ export class EdgeCarFetcher {
     // ending early (a lie, the limit, the caller stopping) must end the download too
     const done = new AbortController()
     const signal = options.signal == null ? done.signal : AbortSignal.any([done.signal, options.signal])
-    const trusted = this.health.rank(this.urls, url => url).filter(url => !this.health.isDemoted(url))
+    const trusted = this.health.rank(this.urls, url => url).filter(url => !this.health.isDemoted(url) && options.skip?.has(url) !== true)
+    const failed: string[] = []
     let car: OpenCar
     try {
-      car = (await hedge(trusted, async (url, attempt, answered) => this.open(url, query, { ...options, signal: attempt }, answered), {
+      car = (await hedge(trusted, async (url, attempt, answered) => {
+        try {
+          return await this.open(url, query, { ...options, signal: attempt }, answered)
+        } catch (err) {
+          if (!attempt.aborted) failed.push(url)
+          throw err
+        }
+      }, {
         signal, delayMs: url => this.health.hedgeDelayMs(url)
       })).value
     } catch {
       done.abort()
       options.signal?.throwIfAborted()
-      throw new CarFetchError(`No edge answered ${carUrl('', query)}`)
+      throw new CarFetchError(`No edge answered ${carUrl('', query)}`, failed)
     }
     const { url } = car
     try {
@@ -114,7 +142,9 @@ export class EdgeCarFetcher {
       options.signal?.throwIfAborted()
       if (!(err instanceof CarFetchError) && !done.signal.aborted) this.health.failed(url)
       // a truncated or malformed CAR: what was verified stays usable, the rest comes another way
-      throw err instanceof CarFetchError ? err : new CarFetchError(`${url}: the CAR ended badly: ${err instanceof Error ? err.message : String(err)}`)
+      throw err instanceof CarFetchError
+        ? new CarFetchError(err.message, [...failed, url])
+        : new CarFetchError(`${url}: the CAR ended badly: ${err instanceof Error ? err.message : String(err)}`, [...failed, url])
     } finally {
       car.finish()
       done.abort()
@@ -126,11 +156,10 @@ export class EdgeCarFetcher {
     const started = performance.now()
     let answered = false
     try {
-      const response = await fetch(carUrl(url, query), {
+      const { response, chunks } = await fetchWithIdleLimit(carUrl(url, query), {
         headers: { Accept: 'application/vnd.ipld.car; version=1; order=dfs; dups=n' },
-        signal: options.signal,
         cache: 'no-store'
-      })
+      }, { idleMs: this.idleMs, signal: options.signal })
       answered = true
       this.health.answered(url, performance.now() - started)
       onAnswer()
@@ -139,7 +168,7 @@ export class EdgeCarFetcher {
         if (response.status >= 500) this.health.failed(url)
         throw new CarFetchError(`${url}: HTTP ${response.status}`)
       }
-      const meter = new TransferMeter(response.body)
+      const meter = new TransferMeter(chunks)
       const rest = readCar(meter.chunks())[Symbol.asyncIterator]()
       const next = await rest.next()
       const first = next.done === true ? undefined : await this.verified(url, next.value, options)
@@ -174,21 +203,26 @@ export class EdgeCarFetcher {
 class TransferMeter {
   bytes = 0
   waitedMs = 0
-  private readonly body: ReadableStream<Uint8Array>
+  private readonly source: AsyncIterable<Uint8Array>
 
-  constructor (body: ReadableStream<Uint8Array>) {
-    this.body = body
+  constructor (source: AsyncIterable<Uint8Array>) {
+    this.source = source
   }
 
   async * chunks (): AsyncGenerator<Uint8Array> {
-    const reader = this.body.getReader()
-    while (true) {
-      const asked = performance.now()
-      const chunk = await reader.read()
-      this.waitedMs += performance.now() - asked
-      if (chunk.done === true) return
-      this.bytes += chunk.value.byteLength
-      yield chunk.value
+    const iterator = this.source[Symbol.asyncIterator]()
+    try {
+      while (true) {
+        const asked = performance.now()
+        const chunk = await iterator.next()
+        this.waitedMs += performance.now() - asked
+        if (chunk.done === true) return
+        this.bytes += chunk.value.byteLength
+        yield chunk.value
+      }
+    } finally {
+      // leaving early (a lie, the caller stopping) cancels the response
+      await iterator.return?.()
     }
   }
 }

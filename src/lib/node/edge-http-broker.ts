@@ -2,6 +2,7 @@ import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
 import { HedgeFailedError, OutpacedError, hedge } from '../hedge.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
+import { edgeIdleMs, fetchWithIdleLimit } from './edge-idle-limit.ts'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint, EdgesUnreachableDetail, EdgewayProgressEventName } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
@@ -32,6 +33,13 @@ export interface EdgeHttpBrokerInit {
    * @default measurements of this broker alone, kept in memory
    */
   health?: EdgeHealth
+  /**
+   * How long an edge may send nothing (no headers, or no more of the block)
+   * before it is given up and the next edge asked
+   *
+   * @default edgeIdleMs(30000), 5000
+   */
+  idleMs?: number
 }
 
 export type EdgeHttpProgressEvents =
@@ -71,12 +79,14 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   private readonly otherSourcesReachable: () => boolean
   private readonly misses?: EdgeMisses
   private readonly health: EdgeHealth
+  private readonly idleMs: number
 
   constructor (init: EdgeHttpBrokerInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
     this.otherSourcesReachable = init.otherSourcesReachable ?? (() => true)
     this.misses = init.misses
     this.health = init.health ?? new EdgeHealth()
+    this.idleMs = init.idleMs ?? edgeIdleMs(30_000)
   }
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> = {}): Promise<Uint8Array> {
@@ -130,6 +140,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     try {
       block = await fetchRawBlock(url, cid, {
         signal: options.signal,
+        idleMs: this.idleMs,
         onAnswer: () => {
           answered = true
           this.health.answered(url, performance.now() - started)
@@ -164,12 +175,11 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   }
 }
 
-async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions & { onAnswer(): void }): Promise<Uint8Array> {
-  const response = await fetch(`${edgeUrl}/ipfs/${cid.toString()}?format=raw`, {
+async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions & { idleMs: number, onAnswer(): void }): Promise<Uint8Array> {
+  const { response, chunks } = await fetchWithIdleLimit(`${edgeUrl}/ipfs/${cid.toString()}?format=raw`, {
     headers: { Accept: 'application/vnd.ipld.raw' },
-    signal: options.signal,
     cache: 'no-store'
-  })
+  }, options)
   options.onAnswer()
   if (!response.ok) {
     await response.body?.cancel()
@@ -180,23 +190,38 @@ async function fetchRawBlock (edgeUrl: string, cid: CID, options: AbortOptions &
     await response.body?.cancel()
     throw new BlockUnavailableError(`block of ${length} bytes is over the ${MAX_BLOCK_SIZE} byte limit`)
   }
-  return readLimited(response.body, MAX_BLOCK_SIZE)
+  return collectLimited(chunks, MAX_BLOCK_SIZE)
+}
+
+/** Chunks up to `limit` bytes in all, giving up as soon as they pass it. */
+async function collectLimited (source: AsyncGenerator<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of source) {
+    size += chunk.byteLength
+    if (size > limit) {
+      // leaving the loop ends the generator, which cancels the response
+      throw new BlockUnavailableError(`block is over the ${limit} byte limit`)
+    }
+    chunks.push(chunk)
+  }
+  return chunks.length === 1 ? chunks[0] : concat(chunks, size)
 }
 
 /** Reads a body, giving up as soon as it passes `limit` bytes: an edge cannot make us hold more. */
 export async function readLimited (body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  return collectLimited(bodyChunks(body), limit)
+}
+
+async function * bodyChunks (body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (let r = await reader.read(); r.done !== true; r = await reader.read()) {
-    size += r.value.byteLength
-    if (size > limit) {
-      await reader.cancel()
-      throw new BlockUnavailableError(`block is over the ${limit} byte limit`)
+  try {
+    for (let r = await reader.read(); r.done !== true; r = await reader.read()) {
+      yield r.value
     }
-    chunks.push(r.value)
+  } finally {
+    await reader.cancel().catch(() => {})
   }
-  return chunks.length === 1 ? chunks[0] : concat(chunks, size)
 }
 
 function describe (err: unknown): string {
