@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './support/browser.ts'
-import { readBlockStore, storeKey } from './support/block-store-check.ts'
+import { auditStore } from './support/stored-blocks.ts'
+import { blockKey } from '../src/lib/node/local-store-schema.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
 import { startHostileEdge } from './support/lying-edge.ts'
 import { readInPage } from './support/read-in-page.ts'
@@ -132,13 +133,13 @@ describe('a hostile edge listed first', () => {
   /** Every block kept is the block its key names, and the decoy nobody asked for is not kept. */
   async function expectCleanStore (page: Page, decoy: CID, what: string): Promise<void> {
     // the SW writes behind; what it writes later must be as clean, so read once it has settled
-    let stored = await readBlockStore(page)
-    for (let previous = -1; previous !== stored.keys.length; stored = await readBlockStore(page)) {
+    let stored = await auditStore(page)
+    for (let previous = -1; previous !== stored.keys.length; stored = await auditStore(page)) {
       previous = stored.keys.length
       await page.waitForTimeout(300)
     }
     expect(stored.corrupt, what).toEqual([])
-    expect(stored.keys, what).not.toContain(storeKey(decoy))
+    expect(stored.keys, what).not.toContain(blockKey(decoy))
   }
 
   for (const { mode, cars, meets, alone: expected } of CASES) {

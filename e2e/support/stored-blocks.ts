@@ -30,6 +30,11 @@ export async function auditStore (page: Page): Promise<StoreAudit> {
       open.onsuccess = () => { resolve(open.result) }
       open.onerror = () => { reject(open.error) }
     })
+    if (!['edgeway-blocks', 'block-meta', 'settings'].every(name => db.objectStoreNames.contains(name))) {
+      // nothing has opened the store on this origin yet
+      db.close()
+      return { blocks: [], meta: [], usedBytes: 0 }
+    }
     const tx = db.transaction(['edgeway-blocks', 'block-meta', 'settings'], 'readonly')
     const request = <T>(r: IDBRequest<T>): Promise<T> => new Promise((resolve, reject) => { r.onsuccess = () => { resolve(r.result) }; r.onerror = () => { reject(r.error) } })
     const [keys, values, metaKeys, metas, used] = await Promise.all([
