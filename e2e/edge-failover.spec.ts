@@ -27,7 +27,7 @@ describe('an edge that fails while a 40 MiB file streams from it', () => {
   let site: Awaited<ReturnType<typeof makeSite>>
   let first: Running<EdgeInfo>
   let second: Running<EdgeInfo>
-  /** The second edge, over HTTP only, counting what it sends */
+  /** The second edge, over HTTP only, a second away, counting what it sends */
   let next: SlowEdgeProxy
   /** In front of the first edge, for failures a test can place */
   let failing: HostileEdge
@@ -39,7 +39,9 @@ describe('an edge that fails while a 40 MiB file streams from it', () => {
   beforeAll(async () => {
     site = await makeSite({ 'film.bin': FILE })
     ;[first, second] = await Promise.all([spawnEdge(['--serve', site.dir]), spawnEdge(['--serve', site.dir])])
-    next = await startSlowEdgeProxy(second.info.http, 0)
+    // a second away: requests are hedged to the next edge when the first is slow to answer, and these tests
+    // need the first edge to be the one streaming when it fails, however busy the machine is
+    next = await startSlowEdgeProxy(second.info.http, 1000)
     failing = await startHostileEdge(first.info.http, { raw: 'honest', car: 'honest' })
     ;[throughFailing, direct] = await Promise.all([
       spawnLauncher(['--edge', failing.url, '--edge', next.url]),

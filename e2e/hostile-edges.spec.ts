@@ -31,9 +31,10 @@ type Outcome = 200 | 502 | 504 | 'lie'
  * What the hostile edge does, and what the page gets for the file when that
  * edge is the only one. With the honest edge behind it, every case is the file.
  *
- * The honest edge answers raw blocks only (CARs get a 500), so each case
- * meets the hostile edge twice: its CAR first, then, for whatever the CAR did
- * not bring, its raw blocks (`meets` says which kinds a case reaches). Rows
+ * The honest edge answers raw blocks only (CARs get a 500). Listed first, the
+ * hostile edge is asked first by a fresh profile; once it lied or failed, edge
+ * health asks it after the honest one, so which of its paths (CAR, raw) a case
+ * meets beside the honest edge depends on timing. Alone, it meets both. Rows
  * with `cars: false` have the hostile edge refuse CARs too, for what a CAR
  * that brought everything never reaches: raw blocks padded or with more.
  * Failing over from one edge's CAR to another's is e2e/edge-failover.spec.ts.
@@ -43,17 +44,17 @@ type Outcome = 200 | 502 | 504 | 'lie'
  * unrequested) blocks, still brings every block of the file genuine: the file
  * is whole from it, and the extras are not kept.
  */
-const CASES: Array<{ mode: Hostility, cars: boolean, meets: Array<'car' | 'raw'>, alone: Outcome }> = [
-  { mode: 'flip-bit', cars: true, meets: ['car', 'raw'], alone: 'lie' },
-  { mode: 'other-block', cars: true, meets: ['car', 'raw'], alone: 'lie' },
-  { mode: 'truncate', cars: true, meets: ['car', 'raw'], alone: 'lie' },
-  { mode: 'pad', cars: true, meets: ['car'], alone: 200 },
-  { mode: 'pad', cars: false, meets: ['raw'], alone: 502 },
-  { mode: 'extra-blocks', cars: true, meets: ['car'], alone: 200 },
-  { mode: 'extra-blocks', cars: false, meets: ['raw'], alone: 502 },
-  { mode: 'stall-after-headers', cars: true, meets: ['car', 'raw'], alone: 504 },
-  { mode: 'stall-silent', cars: true, meets: ['car', 'raw'], alone: 504 },
-  { mode: 'status-500', cars: true, meets: ['car', 'raw'], alone: 504 }
+const CASES: Array<{ mode: Hostility, cars: boolean, alone: Outcome }> = [
+  { mode: 'flip-bit', cars: true, alone: 'lie' },
+  { mode: 'other-block', cars: true, alone: 'lie' },
+  { mode: 'truncate', cars: true, alone: 'lie' },
+  { mode: 'pad', cars: true, alone: 200 },
+  { mode: 'pad', cars: false, alone: 502 },
+  { mode: 'extra-blocks', cars: true, alone: 200 },
+  { mode: 'extra-blocks', cars: false, alone: 502 },
+  { mode: 'stall-after-headers', cars: true, alone: 504 },
+  { mode: 'stall-silent', cars: true, alone: 504 },
+  { mode: 'status-500', cars: true, alone: 504 }
 ]
 
 describe('a hostile edge listed first', () => {
@@ -142,15 +143,17 @@ describe('a hostile edge listed first', () => {
     expect(stored.keys, what).not.toContain(blockKey(decoy))
   }
 
-  for (const { mode, cars, meets, alone: expected } of CASES) {
+  for (const { mode, cars, alone: expected } of CASES) {
     it(`${mode} in ${cars ? 'CARs and raw blocks' : 'raw blocks'}: the file from the honest edge, or ${expected} with no honest edge; the cache stays clean`, async () => {
       for (const hostile of [liar, loneLiar]) hostile.behave({ raw: mode, car: cars ? mode : 'status-500' })
       await Promise.all([
         (async () => {
           const page = await freshPage(withHonest.info.gateway)
           expectOutcome(await readInPage(page, fileUrl), 200, FILE, 'honest edge behind')
-          // the request met the hostile edge's misbehaviour, not only the honest edge
-          for (const kind of meets) expect(liar.hostile()[kind], `${kind} answers of the hostile edge`).toBeGreaterThan(0)
+          // the request met the hostile edge's misbehaviour, not only the honest edge: a fresh profile asks it
+          // first, and once it lied or failed, health orders it after the honest edge, so which of its paths
+          // (CAR, raw) is met depends on timing; the edge alone below meets both
+          expect(liar.hostile().raw + liar.hostile().car, 'answers of the hostile edge').toBeGreaterThan(0)
           // read again: what the SW kept and serves onward is the file
           expectOutcome(await readInPage(page, fileUrl), 200, FILE, 'read again')
           await expectCleanStore(page, liar.decoy.cid, 'honest edge behind')
