@@ -39,9 +39,9 @@ export const p5PeerThroughput: Measure = {
         const { cid, path } = await publishFromTab(publisher, `p5-${run}.bin`, bytes)
         await waitFor(async () => (await providersOf(probe, edge.http!, cid)).includes(publisher.peerId), 30_000, `the edge to list the publisher for ${cid}`)
         const reader = await openPeerTab(peers.browser, main.info.gateway)
-        const peerRead = await timedRead(reader.page, { url: path, sha256: run === 0 })
+        const peerRead = await timedRead(reader.page, { url: path, sha256: true })
         await reader.context.close()
-        expectBody(peerRead, { bytes: size, sha256: run === 0 ? sha256(bytes) : undefined }, 'P5 tab to tab')
+        expectBody(peerRead, { bytes: size, sha256: sha256(bytes) }, 'P5 tab to tab')
         const counts = parseSourceHeader(peerRead.headers['x-edgeway-source'] ?? null)
         if (counts == null || counts.edge > 0 || counts.peer === 0) {
           throw new Error(`P5: the tab-to-tab read was not from a peer alone: X-Edgeway-Source ${peerRead.headers['x-edgeway-source']}`)
@@ -51,14 +51,14 @@ export const p5PeerThroughput: Measure = {
         const context = await peers.browser.newContext()
         const page = await context.newPage()
         await openThroughServiceWorker(page, `${wsOnly.info.gateway}/`)
-        const edgeRead = await timedRead(page, { url: `/ipfs/${root}/${edgeFiles[run].path}`, sha256: run === 0 })
+        const edgeRead = await timedRead(page, { url: `/ipfs/${root}/${edgeFiles[run].path}`, sha256: true })
         await context.close()
         expectBody(edgeRead, edgeFiles[run], 'P5 edge over WebSocket')
         if (recorded) {
           fromPeer.push(mibPerSecond(peerRead.bytes, peerRead.totalMs))
           fromEdge.push(mibPerSecond(edgeRead.bytes, edgeRead.totalMs))
         }
-      })
+      }, { warmUp: !env.quick }) // a quick run only checks the harness: no warm-up
       const tabToTab = series('tab to tab (WebRTC)', 'MiB/s', fromPeer)
       const edgeWs = series('edge over WebSocket', 'MiB/s', fromEdge)
       return {
@@ -134,7 +134,7 @@ export const p6PeerOffload: Measure = {
           shares.push(used === 0 ? 0 : sum(record.peerBytes) / used)
           perRun.push(record)
         }
-      })
+      }, { warmUp: !env.quick })
       const goal = round(0.9 * (contexts - 1) / contexts)
       const megabytes = (runs: number[]): number[] => runs.map(bytes => bytes / 1e6)
       return {

@@ -110,9 +110,9 @@ export async function openBenchPage (env: BenchEnv, page: Page, name: 'vanilla' 
 }
 
 /** `warmups` unrecorded calls, then `runs` recorded ones. */
-export async function repeat<T> (env: BenchEnv, what: string, fn: (run: number, recorded: boolean) => Promise<T>): Promise<T[]> {
+export async function repeat<T> (env: BenchEnv, what: string, fn: (run: number, recorded: boolean) => Promise<T>, { warmUp = true }: { warmUp?: boolean } = {}): Promise<T[]> {
   const results: T[] = []
-  for (let run = 0; run <= env.runs; run++) {
+  for (let run = warmUp ? 0 : 1; run <= env.runs; run++) {
     env.log(`  ${what}: ${run === 0 ? 'warm-up' : `run ${run}/${env.runs}`}`)
     const result = await fn(run, run > 0)
     if (run > 0) {
