@@ -59,8 +59,8 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     health,
     userEdges: async () => loadUserEdges(await openEdges()),
     extras: config => ({
-      brokers: ({ edgeMisses }) => [
-        new TabBridgeBroker({ tabs, edgeMisses, edgePeerIds: new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId])) })
+      brokers: ({ edgeMisses, peerProgress }) => [
+        new TabBridgeBroker({ tabs, edgeMisses, peerProgress, edgePeerIds: new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId])) })
       ],
       peersReachable: () => tabs.connected()
     })

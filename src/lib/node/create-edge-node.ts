@@ -27,7 +27,7 @@ import { tarPlugin } from '../gateway/tar-plugin.ts'
 import { streamFilePlugin } from '../stream-file-plugin.ts'
 import { keepConnected } from './keep-connected.ts'
 import { noDns } from './no-dns.ts'
-import { deferredToPeers, PeerProviders } from './peer-first.ts'
+import { deferredToPeers, PeerProgress, PeerProviders } from './peer-first.ts'
 import { VerifiedBlockstore } from './verified-blockstore.ts'
 import type { EdgewayConfig } from '../config.ts'
 import type { NameResolvers } from '../resolve-name.ts'
@@ -63,6 +63,8 @@ export interface EdgeNodeInit {
 export interface ExtraBrokerComponents {
   /** Blocks every HTTP edge answered 404 for */
   edgeMisses: EdgeMisses
+  /** Told of every block peers deliver for a peer-first request: the edges wait while peers keep delivering */
+  peerProgress: PeerProgress
 }
 
 /** How long a node with HTTP edges waits before dialling its edges over libp2p. */
@@ -112,11 +114,12 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const edgeMisses = new EdgeMisses()
   const health = init.health ?? new EdgeHealth()
   await health.load(options)
-  const extraBrokers = init.brokers?.({ edgeMisses }) ?? []
+  const peerProgress = new PeerProgress()
+  const extraBrokers = init.brokers?.({ edgeMisses, peerProgress }) ?? []
   // every edge source (HTTP here, bitswap when it starts) waits a little for peers when a request's content
   // is theirs; the extra sources (a tab's peer) are never held back
   const addBlockBroker = helia.addBlockBroker.bind(helia)
-  helia.addBlockBroker = (broker) => { addBlockBroker(extraBrokers.includes(broker) ? broker : deferredToPeers(broker)) }
+  helia.addBlockBroker = (broker) => { addBlockBroker(extraBrokers.includes(broker) ? broker : deferredToPeers(broker, peerProgress)) }
   // an edge that goes silent is left for the next well before the request's own timeout
   const idleMs = edgeIdleMs(config.timeoutMs)
   helia.addBlockBroker(new EdgeHttpBroker({

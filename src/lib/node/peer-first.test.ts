@@ -3,7 +3,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, describe, expect, it } from 'vitest'
-import { deferredToPeers, PeerProviders } from './peer-first.ts'
+import { deferredToPeers, PeerProgress, PeerProviders } from './peer-first.ts'
 import type { BlockBroker } from '@helia/interface'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
@@ -28,14 +28,14 @@ describe('deferredToPeers', () => {
   it('asks the edge at once for an ordinary request', async () => {
     const edge = edgeBroker()
     // with the 5 s delay this would outlast the test's own timeout
-    expect(await deferredToPeers(edge, 5_000).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)))).toEqual(BLOCK)
+    expect(await deferredToPeers(edge, new PeerProgress(), 5_000).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)))).toEqual(BLOCK)
     expect(edge.asked).toBe(1)
   })
 
   it('never asks the edge for a peer-first request the peers answered before the hedge delay', async () => {
     const edge = edgeBroker()
     const race = new AbortController()
-    const asking = deferredToPeers(edge, 5_000).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), { signal: race.signal, edgewayPeerFirst: { root: 'bafy' } } as object)
+    const asking = deferredToPeers(edge, new PeerProgress(), 5_000).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), { signal: race.signal, edgewayPeerFirst: { root: 'bafy' } } as object)
     // a peer delivered: helia aborts the other sources
     race.abort(new Error('a peer was first'))
     await expect(asking).rejects.toThrow('a peer was first')
@@ -44,7 +44,23 @@ describe('deferredToPeers', () => {
 
   it('asks the edge after the hedge delay when the peers are late', async () => {
     const edge = edgeBroker()
-    expect(await deferredToPeers(edge, 10).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), { edgewayPeerFirst: { root: 'bafy' } } as object)).toEqual(BLOCK)
+    expect(await deferredToPeers(edge, new PeerProgress(), 10).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), { edgewayPeerFirst: { root: 'bafy' } } as object)).toEqual(BLOCK)
+    expect(edge.asked).toBe(1)
+  })
+
+  it('keeps the edge out while the peers keep delivering blocks of the same root', async () => {
+    const edge = edgeBroker()
+    const progress = new PeerProgress()
+    const asking = deferredToPeers(edge, progress, 300).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), { edgewayPeerFirst: { root: 'bafy' } } as object)
+    // peers deliver other blocks of this root every 100 ms for a while, then stop
+    for (let i = 0; i < 6; i++) {
+      await new Promise(resolve => setTimeout(resolve, 100))
+      progress.delivered('bafy')
+      expect(edge.asked).toBe(0)
+      // another root's deliveries do not count
+      progress.delivered('bafz')
+    }
+    expect(await asking).toEqual(BLOCK)
     expect(edge.asked).toBe(1)
   })
 })

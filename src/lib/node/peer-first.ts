@@ -18,7 +18,7 @@ export interface PeerFirstOptions {
 }
 
 /**
- * How long peers get to deliver a block of a peer-first request before the
+ * How long peers may deliver nothing of a peer-first request before the
  * edges are asked too. Long enough for a WebRTC dial through a relay and a
  * first block; short enough that a peer that went away costs a little delay,
  * not a failure.
@@ -26,30 +26,56 @@ export interface PeerFirstOptions {
 export const PEER_FIRST_HEDGE_MS = 2_000
 
 /**
- * An edge source that waits for peers: for a peer-first request it asks its
- * edges only after `hedgeMs` (if the peers deliver first, the race aborts the
- * wait and the edges are never asked); for any other request it is the
- * source itself.
+ * When peers last delivered a block of each peer-first root: while they keep
+ * delivering, the edges stay out, however long a window of blocks takes.
  */
-export function deferredToPeers (broker: BlockBroker, hedgeMs: number = PEER_FIRST_HEDGE_MS): BlockBroker {
-  return broker.retrieve == null ? broker : new DeferredToPeers(broker, hedgeMs)
+export class PeerProgress {
+  private readonly last = new Map<string, number>()
+
+  delivered (root: string): void {
+    this.last.delete(root)
+    this.last.set(root, Date.now())
+    if (this.last.size > 256) {
+      this.last.delete(this.last.keys().next().value as string)
+    }
+  }
+
+  lastDelivery (root: string): number {
+    return this.last.get(root) ?? 0
+  }
+}
+
+/**
+ * An edge source that waits for peers: for a peer-first request it asks its
+ * edges only once the peers have delivered nothing of that root for
+ * `hedgeMs` (if they deliver this block first, the race aborts the wait and
+ * the edges are never asked); for any other request it is the source itself.
+ */
+export function deferredToPeers (broker: BlockBroker, progress: PeerProgress, hedgeMs: number = PEER_FIRST_HEDGE_MS): BlockBroker {
+  return broker.retrieve == null ? broker : new DeferredToPeers(broker, progress, hedgeMs)
 }
 
 /** Everything else (start, stop, announce, sessions) is the wrapped source's, called on it. */
 class DeferredToPeers implements BlockBroker {
   readonly name: string
   private readonly broker: BlockBroker & Partial<Startable>
+  private readonly progress: PeerProgress
   private readonly hedgeMs: number
 
-  constructor (broker: BlockBroker, hedgeMs: number) {
+  constructor (broker: BlockBroker, progress: PeerProgress, hedgeMs: number) {
     this.broker = broker
     this.name = broker.name
+    this.progress = progress
     this.hedgeMs = hedgeMs
   }
 
   async retrieve (cid: CID, options: BlockRetrievalOptions & PeerFirstOptions = {}): Promise<Uint8Array> {
-    if (options.edgewayPeerFirst != null) {
-      await sleep(this.hedgeMs, options.signal)
+    const root = options.edgewayPeerFirst?.root
+    if (root != null) {
+      const asked = Date.now()
+      for (let wait = this.hedgeMs; wait > 0; wait = Math.max(asked, this.progress.lastDelivery(root)) + this.hedgeMs - Date.now()) {
+        await sleep(wait, options.signal)
+      }
     }
     return this.broker.retrieve!(cid, options)
   }

@@ -2,7 +2,7 @@ import { CustomProgressEvent } from 'progress-events'
 import { hashMatches } from './verified-blockstore.ts'
 import type { EdgeHttpProgressEvents } from './edge-http-broker.ts'
 import type { EdgeMisses } from './edge-misses.ts'
-import type { PeerFirstOptions } from './peer-first.ts'
+import type { PeerFirstOptions, PeerProgress } from './peer-first.ts'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgewayProgressEventName } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
@@ -20,6 +20,8 @@ export interface TabBridgeBrokerInit {
   edgePeerIds: ReadonlySet<string>
   /** Blocks the HTTP edges said they do not have: the tab is asked at once */
   edgeMisses?: EdgeMisses
+  /** Told of each block delivered for a peer-first request, which holds the edges back */
+  peerProgress?: PeerProgress
   /**
    * How long the edges get to answer before the tab is asked too, unless
    * they said they do not have the block, or the tab delivered a block
@@ -78,6 +80,9 @@ export class TabBridgeBroker implements BlockBroker<TabBridgeProgressEvents> {
       throw new TabBlockRejectedError(`a peer (${from}) sent bytes that are not ${cid}`)
     }
     this.deliveredAt = Date.now()
+    if (peerFirst != null) {
+      this.init.peerProgress?.delivered(peerFirst.root)
+    }
     options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:received', {
       cid: cid.toString(), source: this.init.edgePeerIds.has(from) ? 'edge' : 'peer', via: 'bridge', from, bytes: bytes.byteLength
     }))
