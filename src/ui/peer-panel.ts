@@ -17,22 +17,27 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 export async function mountPeerPanel (options: { transfers?: TransferStats } = {}): Promise<void> {
   const state = $('peer-status')
   const toggle = $<HTMLInputElement>('peer-serving-toggle')
-  const serving = localStorage.getItem(SERVING_KEY) !== 'off'
-  toggle.checked = serving
-  let peer: TabPeer
+  toggle.checked = localStorage.getItem(SERVING_KEY) !== 'off'
+  // the switch works (and is remembered) from the moment it can be clicked, before the peer has started:
+  // a user who turns serving off while the peer starts must never find it on
+  let peer: TabPeer | undefined
+  toggle.addEventListener('change', () => {
+    localStorage.setItem(SERVING_KEY, toggle.checked ? 'on' : 'off')
+    const running = peer
+    void running?.setServing(toggle.checked).then(() => { render(running.status()) })
+  })
+  toggle.disabled = false
   try {
     const config = parseConfig(await (await fetch('/edgeway.json', { cache: 'no-store' })).json())
-    peer = await createTabPeer({ config, serving })
+    peer = await createTabPeer({ config, serving: toggle.checked })
+    // switched while the peer was starting
+    await peer.setServing(toggle.checked)
   } catch (err) {
     state.dataset.state = 'error'
     state.textContent = `not started: ${err instanceof Error ? err.message : String(err)}`
     return
   }
   connectServiceWorkerBridge(peer)
-  toggle.addEventListener('change', () => {
-    localStorage.setItem(SERVING_KEY, toggle.checked ? 'on' : 'off')
-    void peer.setServing(toggle.checked).then(() => { render(peer.status()) })
-  })
   const input = $<HTMLInputElement>('publish-input')
   input.addEventListener('change', () => { void publish(peer, input) })
   // what this tab served, also into the page's bytes-by-source totals
