@@ -141,6 +141,17 @@ describe.each(MODES)('a hostile site cannot take over the $name', (mode) => {
     expect(attackerSaw('/want')).toEqual([])
   })
 
+  it.runIf(mode.subdomains)('on an origin with no subdomains (an IP address, as on a dApp\'s origin) the same site loads sandboxed', async () => {
+    const ipGateway = launcher.info.gateway.replace('//localhost:', '//127.0.0.1:')
+    const page = await (await browser.newContext()).newPage()
+    const noscriptBefore = attackerSaw('/noscript').length
+    await openThroughServiceWorker(page, `${ipGateway}/ipfs/${launcher.info.roots[hostile.dir]}/`)
+    expect(new URL(page.url()).origin).toBe(ipGateway)
+    await expect.poll(() => attackerSaw('/noscript').length, { timeout: ATTACK_WAIT_MS }).toBe(noscriptBefore + 1)
+    expect(await page.locator('#report').textContent()).toBe('not run')
+    await page.context().close()
+  })
+
   it('with the gateway server gone, the gateway page and edgeway.json the SW kept are the real ones', async () => {
     const { edges } = launcher.info
     expect(await launcher.stop()).toBe(0)
