@@ -91,6 +91,9 @@ describe.each(MODES)('a hostile site cannot take over the $name', (mode) => {
     const hostileRoot = launcher.info.roots[hostile.dir]
     await openThroughServiceWorker(hostilePage, `${launcher.info.gateway}/ipfs/${hostileRoot}/`)
     expect(await hostilePage.locator('h1').textContent()).toBe('a hostile site')
+    // it renders whole in either mode: its stylesheet and image came through the SW (the server has no content)
+    expect(await hostilePage.locator('h1').evaluate(h1 => getComputedStyle(h1).color)).toBe('rgb(1, 2, 3)')
+    await expect.poll(async () => hostilePage.locator('#pixel').evaluate(img => (img as HTMLImageElement).naturalWidth)).toBe(4)
     if (mode.subdomains) {
       expect(new URL(hostilePage.url()).origin).toBe(`http://${hostileRoot}.ipfs.localhost:${new URL(launcher.info.gateway).port}`)
       await hostilePage.locator('#report[data-done="true"]').waitFor({ timeout: ATTACK_WAIT_MS })

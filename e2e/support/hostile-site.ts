@@ -40,8 +40,12 @@ const REGISTER_TIMES = 200
 export function hostileSiteFiles (attacker: string): Record<string, string> {
   return {
     'index.html': `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>hostile</title>
-<h1>a hostile site</h1><noscript><img src="${attacker}/noscript" alt=""></noscript>
+<link rel="stylesheet" href="style.css">
+<h1>a hostile site</h1><img id="pixel" src="pixel.svg" alt=""><noscript><img src="${attacker}/noscript" alt=""></noscript>
 <pre id="report">not run</pre><script src="attack.js"></script>`,
+    // what a site needs besides script: it must still render, its subresources coming through the SW
+    'style.css': 'h1 { color: rgb(1, 2, 3) }',
+    'pixel.svg': '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>',
     'attack.js': attackScript(attacker)
   }
 }
