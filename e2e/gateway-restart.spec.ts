@@ -15,7 +15,9 @@ describe('restarting npm start with other edges', () => {
     const second = await makeSite({ 'index.html': '<h1>second</h1>' })
     cleanups.push(first.remove, second.remove)
 
-    const before = await spawnLauncher(['--serve', first.dir])
+    // path mode: both sites load on the gateway's origin, so the second page load meets the SW that
+    // started with the first edges (in subdomain mode each site's origin starts its own SW)
+    const before = await spawnLauncher(['--serve', first.dir, '--path-gateway'])
     const port = new URL(before.info.gateway).port
     const browser = await launchBrowser()
     cleanups.push(async () => browser.close())
@@ -25,7 +27,7 @@ describe('restarting npm start with other edges', () => {
     expect(await before.stop()).toBe(0)
 
     // same gateway URL, a new edge on new ports: the SW still runs with the old edges
-    const after = await spawnLauncher(['--serve', second.dir, '--port', port])
+    const after = await spawnLauncher(['--serve', second.dir, '--port', port, '--path-gateway'])
     cleanups.push(async () => after.stop())
     expect(after.info.gateway).toBe(before.info.gateway)
     const response = await page.goto(`${after.info.gateway}/ipfs/${after.info.roots[second.dir]}/`)

@@ -19,13 +19,17 @@ describe('gateway through the service worker', () => {
   let launcher: Running<LauncherInfo>
   let browser: Browser
   let context: BrowserContext
+  /** The page that opens sites: each on its root's own origin (the launcher's default) */
   let page: Page
+  /** The gateway page, on the gateway's origin: path-form fetches and the SW's stats */
+  let gatewayPage: Page
   let site: Awaited<ReturnType<typeof makeSite>>
   let big: Uint8Array
   let huge: Uint8Array
   let demoRoot: string
   let siteRoot: string
   let demoImage: string
+  const originOf = (root: string): string => `http://${root}.ipfs.localhost:${new URL(launcher.info.gateway).port}`
 
   beforeAll(async () => {
     big = randomFile(BIG_SIZE)
@@ -45,6 +49,8 @@ describe('gateway through the service worker', () => {
     browser = await launchBrowser()
     context = await browser.newContext()
     page = await context.newPage()
+    gatewayPage = await context.newPage()
+    await openThroughServiceWorker(gatewayPage, `${launcher.info.gateway}/`)
   })
 
   afterAll(async () => {
@@ -53,13 +59,14 @@ describe('gateway through the service worker', () => {
     await site?.remove()
   })
 
-  it('a fresh browser opens the demo site by its CID: it renders, and its blocks came from the edge', async () => {
+  it('a fresh browser opens the demo site by its CID: on its own origin it renders, and its blocks came from the edge', async () => {
     expect(demoImage).not.toBe('')
     const navigations: Response[] = []
     page.on('response', response => {
       if (response.request().isNavigationRequest() && response.fromServiceWorker()) navigations.push(response)
     })
     await openThroughServiceWorker(page, `${launcher.info.gateway}/ipfs/${demoRoot}/`)
+    expect(page.url()).toBe(`${originOf(demoRoot)}/`)
     const title = /<title>([^<]+)<\/title>/.exec(await readFile(resolve(DEMO_DIR, 'index.html'), 'utf8'))?.[1]
     expect(await page.title()).toBe(title)
     await page.waitForFunction((src) => {
@@ -74,7 +81,10 @@ describe('gateway through the service worker', () => {
     expect(page200!.headers()['x-ipfs-path']).toBe(`/ipfs/${demoRoot}/`)
     expect(page200!.headers()['server-timing']).toBeTruthy()
 
-    const image = await fetchInPage(page, `/ipfs/${demoRoot}/${demoImage}`)
+    // the site owns its origin: no sandbox there
+    expect(page200!.headers()['content-security-policy']).toBeUndefined()
+
+    const image = await fetchInPage(page, `/${demoImage}`)
     expect(image.status).toBe(200)
     expect(image.sha256).toBe(sha256(await readFile(resolve(DEMO_DIR, demoImage))))
     expect(image.headers['cache-control']).toBe('public, max-age=29030400, immutable')
@@ -82,7 +92,7 @@ describe('gateway through the service worker', () => {
   })
 
   it('reads the same file again from the local cache only', async () => {
-    const again = await fetchInPage(page, `/ipfs/${demoRoot}/${demoImage}`)
+    const again = await fetchInPage(page, `/${demoImage}`)
     expect(again.status).toBe(200)
     const counts = parseSourceHeader(again.headers['x-edgeway-source'])
     expect(counts?.cache).toBeGreaterThan(0)
@@ -136,7 +146,7 @@ describe('gateway through the service worker', () => {
   })
 
   it('stops fetching a large file as soon as its reader gives up', async () => {
-    const result = await page.evaluate(async (url) => {
+    const result = await gatewayPage.evaluate(async (url) => {
       const edgeBlocks = async (): Promise<number> => (await (await fetch('/_edgeway/stats')).json()).blocks.edge as number
       const before = await edgeBlocks()
       const reader = (await fetch(url)).body!.getReader()
@@ -157,15 +167,16 @@ describe('gateway through the service worker', () => {
   })
 
   it('redirects a directory without its trailing slash, so its relative links resolve', async () => {
+    await openThroughServiceWorker(page, `${launcher.info.gateway}/ipfs/${siteRoot}/`)
     const response = await page.goto(`${launcher.info.gateway}/ipfs/${siteRoot}/docs`)
-    expect(page.url()).toBe(`${launcher.info.gateway}/ipfs/${siteRoot}/docs/`)
+    expect(page.url()).toBe(`${originOf(siteRoot)}/docs/`)
     expect(response?.status()).toBe(200)
     expect(await page.locator('h1').evaluate(h1 => getComputedStyle(h1).color)).toBe('rgb(1, 2, 3)')
   })
 
   it('answers a range request with 206 and exactly those bytes', async () => {
     const start = 5 * 1024 * 1024 + 3
-    const result = await fetchInPage(page, `/ipfs/${siteRoot}/big.bin`, { headers: { Range: `bytes=${start}-${start + 99_999}` } })
+    const result = await fetchInPage(gatewayPage, `/ipfs/${siteRoot}/big.bin`, { headers: { Range: `bytes=${start}-${start + 99_999}` } })
     expect(result.status).toBe(206)
     expect(result.headers['content-range']).toBe(`bytes ${start}-${start + 99_999}/${BIG_SIZE}`)
     expect(result.length).toBe(100_000)
@@ -185,11 +196,10 @@ describe('gateway through the service worker', () => {
   })
 
   it('answers a CID no edge has with 504 once the timeout passes, as JSON when asked', async () => {
-    await openThroughServiceWorker(page, `${launcher.info.gateway}/`)
     const missing = await absentCid()
     const [html, json] = await Promise.all([
-      fetchInPage(page, `/ipfs/${missing}`),
-      fetchInPage(page, `/ipfs/${await absentCid()}`, { headers: { Accept: 'application/json' } })
+      fetchInPage(gatewayPage, `/ipfs/${missing}`),
+      fetchInPage(gatewayPage, `/ipfs/${await absentCid()}`, { headers: { Accept: 'application/json' } })
     ])
     expect(html.status).toBe(504)
     expect(html.text).toContain('data-testid="error"')
@@ -206,7 +216,8 @@ describe('gateway through the service worker', () => {
     expect(edgeList).toContain(launcher.info.edges[0].http)
     await home.getByTestId('cid-input').fill(siteRoot)
     await home.getByTestId('open-button').click()
-    await home.waitForURL(`${launcher.info.gateway}/ipfs/${siteRoot}/`)
+    // the site opens on its own origin
+    await home.waitForURL(`${originOf(siteRoot)}/`, { timeout: 30_000 })
     await expect.poll(async () => home.locator('h1').textContent(), { timeout: 30_000 }).toBe('big')
     await fresh.close()
   })

@@ -36,6 +36,8 @@ describe('offline: what this browser has fetched loads with no edge and no netwo
   const html = '<!doctype html><title>kept</title><h1>kept offline</h1>'
   let root: string
   let gateway: string
+  /** The site's own origin, where the launcher's default (subdomain) gateway opens it */
+  let siteOrigin: string
 
   beforeAll(async () => {
     site = await makeSite({ 'index.html': html, 'data.bin': file })
@@ -44,6 +46,7 @@ describe('offline: what this browser has fetched loads with no edge and no netwo
     launcher = await spawnLauncher(['--edge', edge.info.http])
     root = edge.info.roots[site.dir]
     gateway = launcher.info.gateway
+    siteOrigin = `http://${root}.ipfs.localhost:${new URL(gateway).port}`
     profile = await mkdtemp(join(tmpdir(), 'edgeway-profile-'))
     context = await launchPersistentBrowser(profile)
     page = context.pages()[0] ?? await context.newPage()
@@ -57,10 +60,12 @@ describe('offline: what this browser has fetched loads with no edge and no netwo
     if (profile != null) await rm(profile, { recursive: true, force: true })
   })
 
-  it('loads content from an edge while the edge is up', async () => {
+  it('loads the gateway page, then content (on its own origin) from an edge while the edge is up', async () => {
+    await openThroughServiceWorker(page, `${gateway}/`)
     await openThroughServiceWorker(page, `${gateway}/ipfs/${root}/`)
+    expect(page.url()).toBe(`${siteOrigin}/`)
     expect(await page.locator('h1').textContent()).toBe('kept offline')
-    const result = await fetchInPage(page, `/ipfs/${root}/data.bin`)
+    const result = await fetchInPage(page, '/data.bin')
     expect(result.status).toBe(200)
     expect(result.sha256).toBe(sha256(file))
     expect(parseSourceHeader(result.headers['x-edgeway-source'] ?? null)?.edge).toBeGreaterThan(0)
@@ -74,24 +79,25 @@ describe('offline: what this browser has fetched loads with no edge and no netwo
     expect(response?.fromServiceWorker()).toBe(true)
     expect(parseSourceHeader(response?.headers()['x-edgeway-source'] ?? null)?.edge).toBe(0)
     expect(await page.locator('h1').textContent()).toBe('kept offline')
-    expectFromCache(await fetchInPage(page, `/ipfs/${root}/data.bin`), sha256(file))
+    expectFromCache(await fetchInPage(page, '/data.bin'), sha256(file))
   })
 
   it('content that is not in the cache is a 504 page at once, not a wait', async () => {
+    await page.goto(`${gateway}/`)
     const started = Date.now()
-    const response = await page.goto(`${gateway}/ipfs/${await absentCid()}`)
-    expect(response?.status()).toBe(504)
-    expect(await page.getByTestId('error').getAttribute('data-error')).toBe('EdgesUnreachableError')
+    const answer = await fetchInPage(page, `/ipfs/${await absentCid()}`, { headers: { Accept: 'text/html' } })
+    expect(answer.status).toBe(504)
+    expect(answer.text).toContain('data-error="EdgesUnreachableError"')
     // the launcher's idle timeout is 30 s: this is the SW seeing no edge can be reached
     expect(Date.now() - started).toBeLessThan(5_000)
   })
 
   it('with the network cut, the content and the gateway page still load', async () => {
     await context!.setOffline(true)
-    const response = await page.goto(`${gateway}/ipfs/${root}/`)
+    const response = await page.goto(`${siteOrigin}/`)
     expect(response?.status()).toBe(200)
     expect(await page.locator('h1').textContent()).toBe('kept offline')
-    expectFromCache(await fetchInPage(page, `/ipfs/${root}/data.bin`), sha256(file))
+    expectFromCache(await fetchInPage(page, '/data.bin'), sha256(file))
 
     await expectGatewayPage(page)
   })
@@ -101,11 +107,11 @@ describe('offline: what this browser has fetched loads with no edge and no netwo
     context = await launchPersistentBrowser(profile)
     await context.setOffline(true)
     page = await context.newPage()
-    const response = await page.goto(`${gateway}/ipfs/${root}/`)
+    const response = await page.goto(`${siteOrigin}/`)
     expect(response?.status()).toBe(200)
     expect(response?.fromServiceWorker()).toBe(true)
     expect(await page.locator('h1').textContent()).toBe('kept offline')
-    expectFromCache(await fetchInPage(page, `/ipfs/${root}/data.bin`), sha256(file))
+    expectFromCache(await fetchInPage(page, '/data.bin'), sha256(file))
     await expectGatewayPage(page)
   })
 

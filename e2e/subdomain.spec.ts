@@ -104,8 +104,8 @@ describe('subdomain origins', () => {
     await context.close()
   })
 
-  it('with --subdomains, a path URL (CIDv0 or CIDv1) ends on its root\'s origin: moved by the server, then by the SW', async () => {
-    const moving = await spawnLauncher(['--serve', siteA.dir, '--subdomains'])
+  it('by default, a path URL (CIDv0 or CIDv1) ends on its root\'s origin: moved by the server, then by the SW', async () => {
+    const moving = await spawnLauncher(['--serve', siteA.dir])
     try {
       const movingPort = new URL(moving.info.gateway).port
       const target = `${origin(rootA, movingPort)}/page.html?q=1`

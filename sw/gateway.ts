@@ -1,3 +1,5 @@
+import { logger } from '@libp2p/logger'
+import { mayControl } from './control-sender.ts'
 import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
 import { pageHandler } from './handlers/page.ts'
@@ -42,6 +44,8 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   // edgeway.json sits next to the script: /sw.js and /edgeway.json on the gateway's own
   // origin, /_edgeway/sw.js and /_edgeway/edgeway.json on a subdomain origin
   const configUrl = new URL('edgeway.json', scope.location.href).toString()
+  const gatewayHost = gatewayHostOf(scope.location.host)
+  const log = logger('edgeway:sw:messages')
   // a SW cannot open WebRTC connections, so blocks only other browsers have come through a tab's peer
   const tabs = createTabBridge(scope)
   // the edge list chosen on the page and what this browser measured of each edge outlive the SW there
@@ -89,7 +93,7 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
     contentHandler({
       origin: scope.location.origin,
-      gatewayHost: gatewayHostOf(scope.location.host),
+      gatewayHost,
       subdomains: async () => (await nodes.config()).subdomains,
       node: async () => nodes.get(),
       refresh: async () => { await nodes.refresh() },
@@ -108,6 +112,10 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       await Promise.all([nodes.get(), page?.fill(), page?.dropOld()])
     },
     onMessage (event) {
+      if (!mayControl(event.source, gatewayHost)) {
+        log('ignored a message from %s: only the origin\'s own pages, not the content it serves, may steer the SW', (event.source as Client | null)?.url ?? 'no client')
+        return
+      }
       if ((event.data as { type?: unknown } | null)?.type === EDGES_CHANGED_MESSAGE) {
         event.waitUntil(nodes.refresh())
         return

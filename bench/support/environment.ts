@@ -103,6 +103,24 @@ export async function openGateway (env: BenchEnv, page: Page): Promise<void> {
   }, `/ipfs/${env.root}/${env.content.firstHit.path}`)
 }
 
+/** The bench content's own origin: where `npm start` (a subdomain gateway by default) opens it. */
+export function contentOrigin (env: BenchEnv): string {
+  return `http://${env.root}.ipfs.localhost:${new URL(env.gateway).port}`
+}
+
+/**
+ * A page on the content's own origin with that origin's SW installed and
+ * its node started, by opening the small first-hit page through a gateway
+ * link as a user would: a site is answered by its own origin's SW, not by
+ * the gateway page's.
+ */
+export async function openContentOrigin (env: BenchEnv, page: Page): Promise<void> {
+  await openThroughServiceWorker(page, `${env.gateway}/ipfs/${env.root}/${env.content.firstHit.path}`)
+  if (new URL(page.url()).origin !== contentOrigin(env)) {
+    throw new Error(`the gateway link ended on ${page.url()}, not on the content's own origin ${contentOrigin(env)}`)
+  }
+}
+
 /** A bench page on the plain server, once its script says it is ready. */
 export async function openBenchPage (env: BenchEnv, page: Page, name: 'vanilla' | 'hash'): Promise<void> {
   await page.goto(`${env.plain}/pages/${name}.html?edge=${encodeURIComponent(env.edgeHttp)}`)

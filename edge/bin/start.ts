@@ -43,6 +43,9 @@ async function main (): Promise<void> {
     for (const name of [...Object.values(ipns), ...Object.keys(args.dnslink)]) {
       say(`  ${gateway.url}/ipns/${name}/`)
     }
+    if (!args.subdomains) {
+      say('Path gateway: content shares the gateway\'s origin and is served sandboxed, without scripts.')
+    }
     say('Press Ctrl-C to stop.')
   }
 

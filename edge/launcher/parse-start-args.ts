@@ -15,7 +15,11 @@ export interface StartArgs {
   host: string
   json: boolean
   timeoutMs?: number
-  /** Subdomain mode: every content root on its own origin, `<cid>.ipfs.localhost` */
+  /**
+   * Subdomain mode (the default): every content root on its own origin,
+   * `<cid>.ipfs.localhost`; false with `--path-gateway`, where content shares
+   * the gateway's origin and the SW serves it sandboxed
+   */
   subdomains: boolean
   help: boolean
 }
@@ -37,6 +41,9 @@ prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
   --host <addr>             interface the gateway listens on (default 127.0.0.1)
   --timeout-ms <n>          answer 504 when no block arrives for this long (default 30000)
   --subdomains              give every site its own origin: /ipfs/<cid>/ moves to http://<cid>.ipfs.localhost:<port>/
+                            (the default; the flag is still accepted)
+  --path-gateway            keep content on the gateway's origin (/ipfs/<cid>/); it is served sandboxed
+                            (no scripts), so it cannot reach the gateway's storage or service worker
   --json                    print one JSON line when ready: {"gateway","edges","roots"}
   --help                    show this text`
 
@@ -55,6 +62,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
         host: { type: 'string' },
         'timeout-ms': { type: 'string' },
         subdomains: { type: 'boolean' },
+        'path-gateway': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean' }
       }
@@ -70,6 +78,9 @@ export function parseStartArgs (argv: string[]): StartArgs {
   if (values.dnslink != null && edges.length > 0) {
     throw new UsageError('--dnslink records are answered by the embedded edge and --edge replaces that edge: give one or the other')
   }
+  if (values.subdomains === true && values['path-gateway'] === true) {
+    throw new UsageError('--subdomains gives every site its own origin and --path-gateway keeps content on the gateway\'s: give one or the other')
+  }
   return {
     serve,
     edges,
@@ -78,7 +89,8 @@ export function parseStartArgs (argv: string[]): StartArgs {
     host: values.host ?? '127.0.0.1',
     json: values.json === true,
     timeoutMs: values['timeout-ms'] == null ? undefined : parseNumber('--timeout-ms', values['timeout-ms'], 30000, 1, 3_600_000),
-    subdomains: values.subdomains === true,
+    // a site on the gateway's origin could reach the gateway's storage: its own origin is the safe default
+    subdomains: values['path-gateway'] !== true,
     help: values.help === true
   }
 }

@@ -109,6 +109,16 @@ export function gatewayLocationFor (location: string, requestUrl: URL, gatewayHo
   return subdomainUrl(requestUrl.protocol, subdomain.gatewayHost, namespace, root, pathAndQuery)
 }
 
+/**
+ * Path-form content (`/ipfs/…`, `/ipns/…`) on an origin that is not a root's
+ * own subdomain of `gatewayHost`: the gateway's origin in path mode, a dApp's
+ * origin, an IP address. Such content shares its origin with the gateway's
+ * storage and SW, and is answered sandboxed (content-sandbox.ts).
+ */
+export function isSharedOriginContent (url: URL, gatewayHost: string): boolean {
+  return subdomainOf(url, gatewayHost) == null && PATH_GATEWAY.test(url.pathname)
+}
+
 /** The subdomain a URL is on when it belongs to `gatewayHost`. */
 function subdomainOf (url: URL, gatewayHost: string): SubdomainHost | null {
   const subdomain = splitSubdomainHost(url.host)

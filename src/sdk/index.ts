@@ -178,7 +178,10 @@ export interface RegisterGatewayOptions {
 /**
  * Installs (or updates) the Edgeway service worker for this origin and
  * resolves once it is active: from then on `/ipfs/...` URLs of pages it
- * controls are answered with verified content. Check
+ * controls are answered with verified content. That content shares this
+ * origin, so the SW answers it sandboxed (`Content-Security-Policy: sandbox
+ * allow-same-origin …`, no scripts): it can be shown, linked and framed, but
+ * cannot reach this origin's storage or its SW. Check
  * `navigator.serviceWorker.controller`: a page opened with a hard reload is
  * only controlled after it is loaded again.
  */

@@ -1,7 +1,9 @@
+import { sandboxed } from '../../src/lib/content-sandbox.ts'
+import { errorToResponse } from '../../src/lib/error-to-response.ts'
 import { NotSupportedError } from '../../src/lib/errors.ts'
 import { fetchContent } from '../../src/lib/fetch-content.ts'
 import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
-import { contentPathFor, gatewayLocationFor, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
+import { contentPathFor, gatewayLocationFor, isSharedOriginContent, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import type { Handler } from '../pipeline.ts'
 import type { EdgeNode } from '../../src/lib/node/create-edge-node.ts'
 import type { SourceUseListener } from '../../src/lib/source-tally.ts'
@@ -27,8 +29,30 @@ export interface ContentHandlerComponents {
   onRequest(): void
 }
 
-/** Answers `/ipfs/<cid>/<path>`, `/ipns/<name>/<path>`, and any path on a `<cid>.ipfs.` or `<name>.ipns.` origin, with verified bytes. */
+/**
+ * Answers `/ipfs/<cid>/<path>`, `/ipns/<name>/<path>`, and any path on a
+ * `<cid>.ipfs.` or `<name>.ipns.` origin, with verified bytes. Path-form
+ * content on a shared origin is answered sandboxed, its errors included:
+ * every document it can make the browser load there runs no script.
+ */
 export function contentHandler (components: ContentHandlerComponents): Handler {
+  const answer = contentAnswer(components)
+  return {
+    ...answer,
+    async handle (request, url, waitUntil) {
+      if (!isSharedOriginContent(url, components.gatewayHost)) {
+        return answer.handle(request, url, waitUntil)
+      }
+      try {
+        return sandboxed(await answer.handle(request, url, waitUntil))
+      } catch (err) {
+        return sandboxed(errorToResponse(err, { accept: request.headers.get('accept') }))
+      }
+    }
+  }
+}
+
+function contentAnswer (components: ContentHandlerComponents): Handler {
   return {
     id: 'content',
     canHandle (request, url) {

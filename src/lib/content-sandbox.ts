@@ -1,0 +1,29 @@
+/**
+ * The Content-Security-Policy of content answered in path form (`/ipfs/…`,
+ * `/ipns/…`) on an origin it shares: the gateway's own origin in path mode,
+ * or a dApp's origin where the SDK installed the SW. Such content must not
+ * reach what the origin keeps (block store, edge list, settings, pins, the
+ * SW's copies of edgeway.json and of the gateway page) nor post to the SW,
+ * and with scripts off it can do none of that.
+ *
+ * `allow-same-origin` is what keeps the document controlled by the SW: a
+ * sandbox without it gives the document an opaque origin, which no SW
+ * controls (w3c/ServiceWorker#1390), and its CSS, images and frames would go
+ * to the server, which has no content. A frame the content nests (the
+ * gateway page, say) inherits the sandbox and runs no script either, and so
+ * does a popup (no `allow-popups-to-escape-sandbox`).
+ *
+ * Content on its own origin (`<cid>.ipfs.<gateway>`) is not sandboxed: that
+ * origin is the site's.
+ */
+export const SHARED_ORIGIN_CONTENT_CSP = 'sandbox allow-same-origin allow-forms allow-popups allow-downloads'
+
+/**
+ * The same answer under the sandbox. The body stream is handed on as it is
+ * (no copy); the headers are copied, since a Response's own may be immutable.
+ */
+export function sandboxed (response: Response): Response {
+  const headers = new Headers(response.headers)
+  headers.set('Content-Security-Policy', SHARED_ORIGIN_CONTENT_CSP)
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+}
