@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBystander } from '../support/bystander.ts'
 import { makeSite, randomFile } from '../support/content.ts'
 import { idleLifetime, openIdleSockets } from '../support/idle-sockets.ts'
 import { spawnLauncher } from '../support/processes.ts'
-import { sampleGets } from '../support/timed-get.ts'
 import { HTTP_CONNECTION_LIMITS } from '../../edge/node/defaults.ts'
 import type { IdleSockets } from '../support/idle-sockets.ts'
 import type { LauncherInfo, Running } from '../support/processes.ts'
@@ -94,8 +94,8 @@ describe('slowloris: servers that hold', () => {
 
   it(`one address opening ${FLOOD} idle connections to each server keeps at most ${KEPT_PER_ADDRESS} per server, and another address is answered within 1 s throughout`, async () => {
     const servers = targets(launcher.info)
-    const samplers = servers.map(({ probeUrl }) => sampleGets(probeUrl, { everyMs: SAMPLE_EVERY_MS, localAddress: BYSTANDER, giveUpMs: 5_000 }))
-    const answers: TimedAnswer[][] = []
+    const bystander = await startBystander({ urls: servers.map(({ probeUrl }) => probeUrl), everyMs: SAMPLE_EVERY_MS, localAddress: BYSTANDER, giveUpMs: 5_000 })
+    let answers: TimedAnswer[][]
 
     try {
       const started = Date.now()
@@ -118,7 +118,7 @@ describe('slowloris: servers that hold', () => {
       console.log(`flood sockets still open ${Date.now() - started} ms after the flood began: gateway ${floods[0].open()}, edge ${floods[1].open()}`)
       expect(floods.map(flood => flood.open())).toEqual([0, 0])
     } finally {
-      answers.push(...await Promise.all(samplers.map(async sampler => sampler.stop())))
+      answers = await bystander.stop()
       for (const flood of floods.splice(0)) flood.destroy()
     }
     servers.forEach(({ name }, i) => { checkAnswers(name, answers[i]) })
@@ -127,8 +127,8 @@ describe('slowloris: servers that hold', () => {
   it(`${CROWD.length} addresses, each under its cap, fill one server to its total cap; the other server is still answered within 1 s`, async () => {
     const [gateway, edge] = targets(launcher.info)
     for (const [flooded, other] of [[edge, gateway], [gateway, edge]]) {
-      const sampler = sampleGets(other.probeUrl, { everyMs: SAMPLE_EVERY_MS, localAddress: BYSTANDER, giveUpMs: 5_000 })
-      let answers: TimedAnswer[]
+      const bystander = await startBystander({ urls: [other.probeUrl], everyMs: SAMPLE_EVERY_MS, localAddress: BYSTANDER, giveUpMs: 5_000 })
+      let answers: TimedAnswer[][]
       try {
         for (const localAddress of CROWD) {
           floods.push(await openIdleSockets(flooded, KEPT_PER_ADDRESS, { localAddress }))
@@ -138,10 +138,10 @@ describe('slowloris: servers that hold', () => {
         console.log(`${flooded.name}: ${CROWD.length} × ${KEPT_PER_ADDRESS} connections opened, ${held} held`)
         expect(held).toBeLessThanOrEqual(HTTP_CONNECTION_LIMITS.total)
       } finally {
-        answers = await sampler.stop()
+        answers = await bystander.stop()
         for (const flood of floods.splice(0)) flood.destroy()
       }
-      checkAnswers(`${other.name} while the ${flooded.name} is full`, answers)
+      checkAnswers(`${other.name} while the ${flooded.name} is full`, answers[0])
     }
   }, 60_000)
 
