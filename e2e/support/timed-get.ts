@@ -3,6 +3,8 @@ import { request } from 'node:http'
 export interface TimedAnswer {
   /** 0 when there was no answer (refused, reset, or nothing within the time given) */
   status: number
+  /** When it was sent (epoch ms) */
+  at: number
   ms: number
   error?: string
 }
@@ -13,10 +15,11 @@ export interface TimedAnswer {
  * waits past `giveUpMs`.
  */
 export async function timedGet (url: string, { localAddress, host, giveUpMs }: { localAddress: string, host?: string, giveUpMs: number }): Promise<TimedAnswer> {
+  const at = Date.now()
   const started = performance.now()
   const { hostname, port, pathname, search } = new URL(url)
   return new Promise(resolve => {
-    const done = (status: number, error?: string): void => { resolve({ status, ms: performance.now() - started, error }) }
+    const done = (status: number, error?: string): void => { resolve({ status, at, ms: performance.now() - started, error }) }
     const req = request({
       host: hostname === 'localhost' ? '127.0.0.1' : hostname,
       port,
