@@ -4,6 +4,7 @@ import { logger } from '@libp2p/logger'
 import { errorToResponse, statusOf } from '../../src/lib/error-to-response.ts'
 import { InvalidRequestError } from '../../src/lib/errors.ts'
 import { SUBDOMAIN_CONFIG_PATH, SUBDOMAIN_SW_PATH, contentPathFor, splitSubdomainHost, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
+import { HTTP_SERVER_OPTIONS, limitConnections } from '../node/connection-limits.ts'
 import { bootstrapPage } from './bootstrap-page.ts'
 import { serveStatic } from './static-files.ts'
 import type { EdgewayConfig } from '../../src/lib/config.ts'
@@ -64,14 +65,15 @@ export interface Gateway {
  * subdomain mode, a redirect to its root's own origin); so does any path on a
  * `<root>.ipfs.` / `<root>.ipns.` subdomain of the Host, whose SW and
  * configuration live under `/_edgeway/`. Content bytes only ever come from
- * edges, through the SW.
+ * edges, through the SW. Idle and unfinished requests time out, and each
+ * client holds a bounded number of connections (`connection-limits.ts`).
  */
 export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   options.signal?.throwIfAborted()
   const distDir = resolve(options.distDir ?? resolve(import.meta.dirname, '../../dist'))
   const configJson = JSON.stringify(options.config)
 
-  const server = createServer((req, res) => {
+  const server = createServer(HTTP_SERVER_OPTIONS, (req, res) => {
     handle(req, res).catch(async err => {
       if (statusOf(err) >= 500) {
         log.error('request %s failed - %e', req.url, err)
@@ -85,6 +87,9 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       res.writeHead(response.status, Object.fromEntries(response.headers)).end(Buffer.from(await response.arrayBuffer()))
     })
   })
+
+  // its own caps, apart from the edge's: a flood of one server leaves the other its connections
+  limitConnections(server)
 
   async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {

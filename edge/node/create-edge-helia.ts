@@ -10,7 +10,7 @@ import * as dagJson from '@ipld/dag-json'
 import { createHeliaLight } from 'helia'
 import * as json from 'multiformats/codecs/json'
 import { sha512 } from 'multiformats/hashes/sha2'
-import { RELAY_LIMITS } from './defaults.ts'
+import { LIBP2P_CONNECTION_LIMITS, RELAY_LIMITS } from './defaults.ts'
 import { wsListenMultiaddr } from './edge-addresses.ts'
 import type { EdgeHelia, EdgeServices, EdgeStores } from './types.ts'
 
@@ -26,8 +26,9 @@ export interface CreateEdgeHeliaOptions {
  * one WebSocket listener, noise, yamux, identify and a circuit relay v2 server
  * so browsers can reach each other over WebRTC. There is no peer discovery,
  * bootstrap, DHT, autoNAT, UPnP or autoTLS: nothing reaches beyond the peers
- * that dial in. Bitswap answers their wants from the blockstore; the edge
- * itself only ever reads its own blocks (see `Edge.blockstore`).
+ * that dial in (how many, and how fast: `LIBP2P_CONNECTION_LIMITS`). Bitswap
+ * answers their wants from the blockstore; the edge itself only ever reads
+ * its own blocks (see `Edge.blockstore`).
  */
 export function createEdgeHelia (stores: EdgeStores, { host, wsPort }: CreateEdgeHeliaOptions): EdgeHelia {
   const helia = createHeliaLight({
@@ -47,6 +48,7 @@ export function createEdgeHelia (stores: EdgeStores, { host, wsPort }: CreateEdg
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: [],
+    connectionManager: { ...LIBP2P_CONNECTION_LIMITS },
     services: {
       identify: identify(),
       relay: circuitRelayServer({

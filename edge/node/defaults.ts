@@ -68,3 +68,59 @@ export const ANNOUNCEMENT_LIMITS = {
   maxBodyBytes: 2 * 1024 * 1024,
   pruneEveryMs: 60_000
 }
+
+/**
+ * Timeouts of the edge's and the gateway's HTTP servers (node:http's own
+ * options: see `connection-limits.ts`). They bound how long a connection may
+ * hold a socket without being a request in progress; none of them runs while a
+ * response is being sent, so a CAR or a video streaming to a slow (or paused)
+ * reader is never cut by them.
+ */
+export const HTTP_TIMEOUTS = {
+  /**
+   * From a connection's first byte (or its opening, if it sends nothing) to
+   * the end of its request headers. A browser sends its headers in one
+   * packet; 10 s leaves room for a slow link, and is what an idle or trickling
+   * (slowloris) connection can hold a socket for.
+   */
+  headersMs: 10_000,
+  /**
+   * Headers and body of one request. The largest body either server takes is
+   * a 2 MiB provider announcement (`ANNOUNCEMENT_LIMITS.maxBodyBytes`): 30 s
+   * allows it at ~70 KB/s.
+   */
+  requestMs: 30_000,
+  /** An idle keep-alive connection between requests (node's own default) */
+  keepAliveMs: 5_000,
+  /** How often node checks the two limits above: the headers limit holds to within this */
+  checkEveryMs: 1_000
+}
+
+/**
+ * Connections each HTTP server holds at once. The launcher runs the edge and
+ * the gateway in one process whose file-descriptor limit (node raises the soft
+ * limit to the hard one; 20,000 on the machines measured) they share with
+ * libp2p and the block store: both servers full take 2 × 5,000, half of it,
+ * so flooding one never starves the other of descriptors. One address (an
+ * IPv6 /64) gets a fifth of a server: a browser needs a handful (six per
+ * origin over HTTP/1.1), a NAT of many users some hundreds, and one client
+ * opening idle sockets holds no more than this.
+ */
+export const HTTP_CONNECTION_LIMITS = {
+  perAddress: 1_000,
+  total: 5_000
+}
+
+/**
+ * Connections of the edge's libp2p node (js-libp2p's connection manager).
+ * Set here rather than left to libp2p's defaults, so the fd budget above is
+ * in one place: each counts once its WebSocket is upgraded.
+ */
+export const LIBP2P_CONNECTION_LIMITS = {
+  /** Open connections, all peers together (libp2p's default is 300; an edge serves many browsers) */
+  maxConnections: 1_000,
+  /** Connections still in their noise/yamux handshake: the CPU one client can make the edge spend at once */
+  maxIncomingPendingConnections: 10,
+  /** New connections per second from one host */
+  inboundConnectionThreshold: 5
+}

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http'
 import { logger } from '@libp2p/logger'
+import { HTTP_SERVER_OPTIONS, limitConnections } from './connection-limits.ts'
 import { EXPOSED_HEADERS, HTTP_CLOSE_GRACE_MS } from './defaults.ts'
 import { MethodNotAllowedError, NotFoundError } from './errors.ts'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -47,11 +48,14 @@ export interface HttpServerOptions {
  * what it serves is public and verified by its reader anyway. A thrown error
  * becomes a status by its `.name`; once a body has started, the socket is cut
  * instead, so a client never mistakes a truncated CAR for a complete one.
+ * Idle and unfinished requests time out, and each client holds a bounded
+ * number of connections (`connection-limits.ts`).
  */
 export async function startHttpServer (routes: HttpRoute[], { host, port }: HttpServerOptions): Promise<EdgeHttpServer> {
-  const server = createServer((req, res) => {
+  const server = createServer(HTTP_SERVER_OPTIONS, (req, res) => {
     void handleRequest(routes, req, res)
   })
+  limitConnections(server)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
