@@ -52,6 +52,18 @@ export const EXPOSED_HEADERS = [
 ]
 
 /**
+ * What one `GET /routing/v1/providers/<cid>` answers at most: the spec's 100
+ * records, and 64 KiB, so a reader's buffer and the edge's work per request
+ * are small whatever peers announced (one record is at most ~2.5 KiB under
+ * `ANNOUNCEMENT_LIMITS`, so 64 KiB holds ~25 of the largest; typical ones fit
+ * all 100).
+ */
+export const ROUTING_ANSWER_LIMITS = {
+  maxRecords: 100,
+  maxBytes: 64 * 1024
+}
+
+/**
  * Provider announcements from browser peers (`PUT /routing/v1/providers`),
  * held in memory: enough for many tabs with large caches, bounded so a peer
  * cannot make the edge hold more.
