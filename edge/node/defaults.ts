@@ -1,6 +1,7 @@
 /**
  * Defaults of the edge, in one place.
  */
+import { MAX_CLOCK_SKEW_MS } from '../../src/lib/provider-announcement.ts'
 
 export const DEFAULT_HOST = '127.0.0.1'
 
@@ -71,12 +72,35 @@ export const ROUTING_ANSWER_LIMITS = {
 export const ANNOUNCEMENT_LIMITS = {
   /** a TTL of 0 (or none) means this */
   defaultTtlMs: 30 * 60_000,
-  maxTtlMs: 24 * 60 * 60_000,
-  maxPeers: 10_000,
-  maxBlocksPerPeer: 200_000,
+  /** a live tab re-announces every third of its TTL, so an hour is ample; longer only lets a forgotten record linger */
+  maxTtlMs: 60 * 60_000,
+  /** peers listed at once: only live ones are, and the relay holds 256 reservations; room for tabs connected without one */
+  maxPeers: 1_024,
+  /** a tab's records beyond this push out its oldest ones: what a tab announces last (a publish) stays findable */
+  maxBlocksPerPeer: 50_000,
   /** CIDs in one announcement */
   maxCidsPerAnnouncement: 5_000,
   /** bytes of one request body */
   maxBodyBytes: 2 * 1024 * 1024,
+  /** announcements in one request: a tab sends one */
+  maxAnnouncementsPerRequest: 100,
+  /** a tab lists its relay addresses, one or two per edge: 8 of 256 characters keep one record at most ~2.5 KiB */
+  maxAddrs: 8,
+  maxAddrChars: 256,
+  /** protocol names such as `transport-bitswap`: a tab lists one */
+  maxProtocols: 4,
+  maxProtocolChars: 64,
+  /** peer ids one client (HTTP remote address) may hold records for: a household or an office behind one NAT, not a flood */
+  maxPeersPerClient: 64,
+  /** block records across all peers, ~150 bytes each: the table's memory stays under ~100 MB whatever is announced */
+  maxBlockRecords: 500_000,
+  /**
+   * How long a peer's highest Seq is kept after its records are gone: past
+   * twice the clock skew an edge accepts, every announcement signed before is
+   * refused for its timestamp, so a replay is refused either way
+   */
+  seqMemoryMs: 2 * MAX_CLOCK_SKEW_MS,
+  /** Seqs kept for peers with no records; the oldest go first (only live peers ever get one) */
+  maxForgottenSeqs: 10_000,
   pruneEveryMs: 60_000
 }
