@@ -1,7 +1,6 @@
 /**
  * Defaults of the edge, in one place.
  */
-import { MAX_CLOCK_SKEW_MS } from '../../src/lib/provider-announcement.ts'
 
 export const DEFAULT_HOST = '127.0.0.1'
 
@@ -95,11 +94,12 @@ export const ANNOUNCEMENT_LIMITS = {
   /** block records across all peers, ~150 bytes each: the table's memory stays under ~100 MB whatever is announced */
   maxBlockRecords: 500_000,
   /**
-   * How long a peer's highest Seq is kept after its records are gone: past
-   * twice the clock skew an edge accepts, every announcement signed before is
-   * refused for its timestamp, so a replay is refused either way
+   * How long a peer's highest Seq is kept after its records are gone: twice
+   * the clock skew an edge accepts (`MAX_CLOCK_SKEW_MS`, 5 min), after which
+   * every announcement signed before is refused for its timestamp, so a
+   * replay is refused either way (a unit test holds the two together)
    */
-  seqMemoryMs: 2 * MAX_CLOCK_SKEW_MS,
+  seqMemoryMs: 10 * 60_000,
   /** Seqs kept for peers with no records; the oldest go first (only live peers ever get one) */
   maxForgottenSeqs: 10_000,
   pruneEveryMs: 60_000

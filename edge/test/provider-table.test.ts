@@ -2,7 +2,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
-import { WITHDRAW_TTL_MS } from '../../src/lib/provider-announcement.ts'
+import { MAX_CLOCK_SKEW_MS, WITHDRAW_TTL_MS } from '../../src/lib/provider-announcement.ts'
 import { ANNOUNCEMENT_LIMITS } from '../node/defaults.ts'
 import { ProviderTable } from '../node/provider-table.ts'
 import type { VerifiedAnnouncement } from '../../src/lib/provider-announcement.ts'
@@ -85,6 +85,7 @@ describe('ProviderTable', () => {
     t.dropPeer('a', 5)
     expect(() => { t.add([announcement('a', [block], 12)], { client, now: 6 }) }).toThrow(stale)
     // past the memory, a captured announcement is too old for its timestamp anyway
+    expect(ANNOUNCEMENT_LIMITS.seqMemoryMs).toBeGreaterThanOrEqual(2 * MAX_CLOCK_SKEW_MS)
     t.add([announcement('a', [block], 12)], { client, now: 5 + ANNOUNCEMENT_LIMITS.seqMemoryMs })
     expect(ids(t, block, 6 + ANNOUNCEMENT_LIMITS.seqMemoryMs)).toEqual(['a'])
   })
