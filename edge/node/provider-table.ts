@@ -70,9 +70,7 @@ export class ProviderTable {
    * `PeerNotConnectedError`, `StaleSeqError` or `TooManyPeersError`.
    */
   add (batch: VerifiedAnnouncement[], { client, now = Date.now() }: AddOptions): void {
-    if (now - this.prunedAt > this.limits.pruneEveryMs) {
-      this.prune(now)
-    }
+    this.pruneIfDue(now)
     this.admit(batch, client, now)
     for (const announcement of batch) {
       this.store(announcement, client, now)
@@ -176,7 +174,7 @@ export class ProviderTable {
   /** At `maxPeers`: first expired records, then peers that are not live, then the peer that announced least recently. */
   private makeRoomForPeer (now: number): void {
     if (this.peers.size < this.limits.maxPeers) return
-    this.prune(now)
+    this.pruneIfDue(now)
     if (this.peers.size < this.limits.maxPeers) return
     this.dropDeadPeers(now)
     for (const oldest of this.peers.keys()) {
@@ -192,7 +190,7 @@ export class ProviderTable {
    */
   private makeRoomForRecords (now: number): void {
     if (this.blockRecords <= this.limits.maxBlockRecords) return
-    this.prune(now)
+    this.pruneIfDue(now)
     if (this.blockRecords <= this.limits.maxBlockRecords) return
     this.dropDeadPeers(now)
     if (this.blockRecords > this.limits.maxBlockRecords) {
@@ -238,6 +236,13 @@ export class ProviderTable {
       if (!this.isLive(id)) {
         this.forget(id, now)
       }
+    }
+  }
+
+  /** A prune reads every record: at most once per `pruneEveryMs`, so a full table does not make each announcement a full scan */
+  private pruneIfDue (now: number): void {
+    if (now - this.prunedAt > this.limits.pruneEveryMs) {
+      this.prune(now)
     }
   }
 
