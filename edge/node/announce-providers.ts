@@ -21,9 +21,10 @@ const RECORD_LIMITS = {
  * peer announces blocks it can serve, in the `announcement` schema of the
  * delegated routing write API. Every record must be signed by its peer, be
  * within the record caps and carry a Seq; one bad record fails the request
- * (400) before any is stored. The table may then refuse them all: 403 for a
- * peer with no connection here, 409 for a Seq not above the last one, 429 for
- * a client holding too many peer ids; the answer names the reason in JSON.
+ * (400) before any is stored. The table may refuse them all: 403 for a peer
+ * with no connection here (checked first, as it is the cheapest), 409 for a
+ * Seq not above the last one, 429 for a client holding too many peer ids; the
+ * answer names the reason in JSON.
  */
 export async function announceProviders (table: ProviderTable, request: RouteRequest): Promise<void> {
   const body = await readBody(request, ANNOUNCEMENT_LIMITS.maxBodyBytes)
@@ -38,6 +39,26 @@ export async function announceProviders (table: ProviderTable, request: RouteReq
   if (!Array.isArray(records) || records.length === 0 || records.length > most) {
     throw new BadRequestError(`"Providers" must list 1 to ${most} announcements`)
   }
+  try {
+    const verified = await verifyAll(table, records)
+    // the remote address: a client behind one NAT is one client, which is what the per-client cap means
+    table.add(verified, { client: request.req.socket.remoteAddress ?? '' })
+    sendJson(request.res, 200, { ProvideResults: verified.map(a => ({ Schema: 'announcement', ID: a.peerId, CIDs: a.cids.length })) })
+  } catch (err: any) {
+    const status = REFUSAL_STATUS[err.name]
+    if (status == null) throw err
+    sendJson(request.res, status, { Error: err.name, Message: err.message })
+  }
+}
+
+async function verifyAll (table: ProviderTable, records: unknown[]): Promise<VerifiedAnnouncement[]> {
+  // a peer with no connection here is refused before any signature is checked: a flood of throw-away keys costs the edge little
+  for (const record of records) {
+    const id = (record as { Payload?: { ID?: unknown } } | null)?.Payload?.ID
+    if (typeof id === 'string') {
+      table.checkLive(id)
+    }
+  }
   const verified: VerifiedAnnouncement[] = []
   for (const record of records) {
     try {
@@ -49,16 +70,7 @@ export async function announceProviders (table: ProviderTable, request: RouteReq
   if (new Set(verified.map(a => a.peerId)).size < verified.length) {
     throw new BadRequestError('at most one announcement per peer in a request')
   }
-  try {
-    // the remote address: a client behind one NAT is one client, which is what the per-client cap means
-    table.add(verified, { client: request.req.socket.remoteAddress ?? '' })
-  } catch (err: any) {
-    const status = REFUSAL_STATUS[err.name]
-    if (status == null) throw err
-    sendJson(request.res, status, { Error: err.name, Message: err.message })
-    return
-  }
-  sendJson(request.res, 200, { ProvideResults: verified.map(a => ({ Schema: 'announcement', ID: a.peerId, CIDs: a.cids.length })) })
+  return verified
 }
 
 function sendJson (res: ServerResponse, status: number, value: unknown): void {

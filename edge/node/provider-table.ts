@@ -107,6 +107,13 @@ export class ProviderTable {
     return interleaved
   }
 
+  /** Throws `PeerNotConnectedError` unless `peerId` is live here: cheap, so a flood can be refused before its signatures are checked */
+  checkLive (peerId: string): void {
+    if (!this.isLive(peerId)) {
+      throw new PeerNotConnectedError(`${peerId.slice(0, 100)} has no connection to this edge, so nobody can reach it through here: connect (and reserve a relay slot) before announcing`)
+    }
+  }
+
   /** Forgets every record of `peerId` (it disconnected), keeping its Seq for a while. */
   dropPeer (peerId: string, now: number = Date.now()): void {
     this.forget(peerId, now)
@@ -115,9 +122,7 @@ export class ProviderTable {
   private admit (batch: VerifiedAnnouncement[], client: string, now: number): void {
     const newPeers = new Set<string>()
     for (const { peerId, seq, ttlMs } of batch) {
-      if (!this.isLive(peerId)) {
-        throw new PeerNotConnectedError(`${peerId} has no connection to this edge, so nobody can reach it through here: connect (and reserve a relay slot) before announcing`)
-      }
+      this.checkLive(peerId)
       const seen = this.peers.get(peerId)?.seq ?? this.forgotten.get(peerId, now)
       if (seen != null && seq <= seen) {
         throw new StaleSeqError(`"Seq" ${seq} of ${peerId} is not above ${seen}, the highest this edge has seen from it: an old announcement cannot be sent again`)
