@@ -139,6 +139,11 @@ export class ProviderTable {
 
   private store ({ peerId, cids, addrs, protocols, ttlMs, seq }: VerifiedAnnouncement, client: string, now: number): void {
     let peer = this.peers.get(peerId)
+    if (peer == null && ttlMs === WITHDRAW_TTL_MS) {
+      // nothing to withdraw; only its Seq is kept, and no peer is evicted to make room for nothing
+      this.forgotten.remember(peerId, seq, now)
+      return
+    }
     if (peer == null) {
       this.makeRoomForPeer(now)
       peer = { addrs, protocols, blocks: new Map(), client, seq }

@@ -163,8 +163,11 @@ describe('ProviderTable', () => {
     live.delete('b')
     t.add([announcement('c', [block], 1)], { client, now: 2 })
     expect(ids(t, block, 3)).toEqual(['c', 'a'])
-    t.add([announcement('d', [block], 1)], { client, now: 3 })
-    expect(ids(t, block, 4)).toEqual(['d', 'c'])
+    // a withdrawal from a peer with nothing here makes no room
+    t.add([announcement('d', [block], 1, WITHDRAW_TTL_MS)], { client, now: 3 })
+    expect(ids(t, block, 4)).toEqual(['c', 'a'])
+    t.add([announcement('d', [block], 2)], { client, now: 4 })
+    expect(ids(t, block, 5)).toEqual(['d', 'c'])
   })
 
   it('lists the most recently announced first', async () => {
