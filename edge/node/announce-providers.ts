@@ -1,14 +1,29 @@
 import { verifyAnnouncement } from '../../src/lib/provider-announcement.ts'
+import { REFUSAL_STATUS } from './announcement-refusals.ts'
 import { ANNOUNCEMENT_LIMITS } from './defaults.ts'
 import { BadRequestError, PayloadTooLargeError } from './errors.ts'
 import type { RouteRequest } from './http-server.ts'
 import type { ProviderTable } from './provider-table.ts'
+import type { VerifiedAnnouncement } from '../../src/lib/provider-announcement.ts'
+import type { ServerResponse } from 'node:http'
+
+/** What one announcement may carry (record caps); a larger one is refused with 400 */
+const RECORD_LIMITS = {
+  maxCids: ANNOUNCEMENT_LIMITS.maxCidsPerAnnouncement,
+  maxAddrs: ANNOUNCEMENT_LIMITS.maxAddrs,
+  maxAddrChars: ANNOUNCEMENT_LIMITS.maxAddrChars,
+  maxProtocols: ANNOUNCEMENT_LIMITS.maxProtocols,
+  maxProtocolChars: ANNOUNCEMENT_LIMITS.maxProtocolChars
+}
 
 /**
  * `PUT /routing/v1/providers` (and `POST`, the method later drafts use): a
  * peer announces blocks it can serve, in the `announcement` schema of the
- * delegated routing write API. Every record must be signed by its peer; one
- * bad record fails the request before any is stored.
+ * delegated routing write API. Every record must be signed by its peer, be
+ * within the record caps and carry a Seq; one bad record fails the request
+ * (400) before any is stored. The table may then refuse them all: 403 for a
+ * peer with no connection here, 409 for a Seq not above the last one, 429 for
+ * a client holding too many peer ids; the answer names the reason in JSON.
  */
 export async function announceProviders (table: ProviderTable, request: RouteRequest): Promise<void> {
   const body = await readBody(request, ANNOUNCEMENT_LIMITS.maxBodyBytes)
@@ -19,26 +34,41 @@ export async function announceProviders (table: ProviderTable, request: RouteReq
     throw new BadRequestError('the body must be JSON: {"Providers": [announcement, …]}')
   }
   const records = (parsed as { Providers?: unknown } | null)?.Providers
-  if (!Array.isArray(records) || records.length === 0 || records.length > 100) {
-    throw new BadRequestError('"Providers" must list 1 to 100 announcements')
+  const most = ANNOUNCEMENT_LIMITS.maxAnnouncementsPerRequest
+  if (!Array.isArray(records) || records.length === 0 || records.length > most) {
+    throw new BadRequestError(`"Providers" must list 1 to ${most} announcements`)
   }
-  const verified = []
+  const verified: VerifiedAnnouncement[] = []
   for (const record of records) {
     try {
-      verified.push(await verifyAnnouncement(record, { maxCids: ANNOUNCEMENT_LIMITS.maxCidsPerAnnouncement }))
+      verified.push(await verifyAnnouncement(record, { limits: RECORD_LIMITS }))
     } catch (err: any) {
       throw new BadRequestError(err.message)
     }
   }
-  const now = Date.now()
-  verified.forEach(announcement => { table.add(announcement, now) })
-  const result = JSON.stringify({ ProvideResults: verified.map(a => ({ Schema: 'announcement', ID: a.peerId, CIDs: a.cids.length })) })
-  request.res.writeHead(200, {
+  if (new Set(verified.map(a => a.peerId)).size < verified.length) {
+    throw new BadRequestError('at most one announcement per peer in a request')
+  }
+  try {
+    // the remote address: a client behind one NAT is one client, which is what the per-client cap means
+    table.add(verified, { client: request.req.socket.remoteAddress ?? '' })
+  } catch (err: any) {
+    const status = REFUSAL_STATUS[err.name]
+    if (status == null) throw err
+    sendJson(request.res, status, { Error: err.name, Message: err.message })
+    return
+  }
+  sendJson(request.res, 200, { ProvideResults: verified.map(a => ({ Schema: 'announcement', ID: a.peerId, CIDs: a.cids.length })) })
+}
+
+function sendJson (res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value)
+  res.writeHead(status, {
     'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(result),
+    'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store'
   })
-  request.res.end(result)
+  res.end(body)
 }
 
 async function readBody ({ req }: RouteRequest, limit: number): Promise<string> {

@@ -52,6 +52,18 @@ export const EXPOSED_HEADERS = [
 ]
 
 /**
+ * What one `GET /routing/v1/providers/<cid>` answers at most: the spec's 100
+ * records, and 64 KiB, so a reader's buffer and the edge's work per request
+ * are small whatever peers announced (one record is at most ~2.5 KiB under
+ * `ANNOUNCEMENT_LIMITS`, so 64 KiB holds ~25 of the largest; typical ones fit
+ * all 100).
+ */
+export const ROUTING_ANSWER_LIMITS = {
+  maxRecords: 100,
+  maxBytes: 64 * 1024
+}
+
+/**
  * Provider announcements from browser peers (`PUT /routing/v1/providers`),
  * held in memory: enough for many tabs with large caches, bounded so a peer
  * cannot make the edge hold more.
@@ -59,12 +71,36 @@ export const EXPOSED_HEADERS = [
 export const ANNOUNCEMENT_LIMITS = {
   /** a TTL of 0 (or none) means this */
   defaultTtlMs: 30 * 60_000,
-  maxTtlMs: 24 * 60 * 60_000,
-  maxPeers: 10_000,
-  maxBlocksPerPeer: 200_000,
+  /** a live tab re-announces every third of its TTL, so an hour is ample; longer only lets a forgotten record linger */
+  maxTtlMs: 60 * 60_000,
+  /** peers listed at once: only live ones are, and the relay holds 256 reservations; room for tabs connected without one */
+  maxPeers: 1_024,
+  /** a tab's records beyond this push out its oldest ones: what a tab announces last (a publish) stays findable */
+  maxBlocksPerPeer: 50_000,
   /** CIDs in one announcement */
   maxCidsPerAnnouncement: 5_000,
   /** bytes of one request body */
   maxBodyBytes: 2 * 1024 * 1024,
+  /** announcements in one request: a tab sends one */
+  maxAnnouncementsPerRequest: 100,
+  /** a tab lists its relay addresses, one or two per edge: 8 of 256 characters keep one record at most ~2.5 KiB */
+  maxAddrs: 8,
+  maxAddrChars: 256,
+  /** protocol names such as `transport-bitswap`: a tab lists one */
+  maxProtocols: 4,
+  maxProtocolChars: 64,
+  /** peer ids one client (HTTP remote address) may hold records for: a household or an office behind one NAT, not a flood */
+  maxPeersPerClient: 64,
+  /** block records across all peers, ~150 bytes each: the table's memory stays under ~100 MB whatever is announced */
+  maxBlockRecords: 500_000,
+  /**
+   * How long a peer's highest Seq is kept after its records are gone: twice
+   * the clock skew an edge accepts (`MAX_CLOCK_SKEW_MS`, 5 min), after which
+   * every announcement signed before is refused for its timestamp, so a
+   * replay is refused either way (a unit test holds the two together)
+   */
+  seqMemoryMs: 10 * 60_000,
+  /** Seqs kept for peers with no records; the oldest go first (only live peers ever get one) */
+  maxForgottenSeqs: 10_000,
   pruneEveryMs: 60_000
 }

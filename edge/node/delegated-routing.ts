@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { CID } from 'multiformats/cid'
 import { announceProviders } from './announce-providers.ts'
-import { IPNS_MAX_AGE } from './defaults.ts'
+import { IPNS_MAX_AGE, ROUTING_ANSWER_LIMITS } from './defaults.ts'
+import { encodeRecords } from './encode-records.ts'
 import { BadRequestError, MethodNotAllowedError, NotAcceptableError, NotFoundError } from './errors.ts'
 import { parseIpnsName } from './ipns-name.ts'
 import type { HttpRoute, RouteRequest } from './http-server.ts'
@@ -30,8 +31,6 @@ export interface DelegatedRoutingComponents {
 
 const PREFIX = '/routing/v1/'
 const CACHE_CONTROL = 'public, max-age=15'
-/** The spec's limit for a JSON answer */
-const MAX_RECORDS = 100
 export const IPNS_RECORD_CONTENT_TYPE = 'application/vnd.ipfs.ipns-record'
 /** What an `Accept` header may list for the IPNS record to be acceptable */
 const ACCEPTS_IPNS_RECORD = [IPNS_RECORD_CONTENT_TYPE, 'application/*', '*/*']
@@ -78,8 +77,9 @@ async function sendProviders (components: DelegatedRoutingComponents, key: strin
     throw new BadRequestError(`invalid CID "${key}"`)
   }
 
+  // the edge first (it holds the block), then browsers in the table's order (one client at a time): a capped answer keeps the head
   const self = await holds(components.blockstore, cid, { signal: request.signal }) ? [components.self()] : []
-  const records = [...self, ...components.announced.providersOf(cid)].slice(0, MAX_RECORDS)
+  const records = [...self, ...components.announced.providersOf(cid)]
   if (records.length === 0) {
     sendNotFound(request)
     return
@@ -145,9 +145,7 @@ function acceptsIpnsRecord (accept: string | undefined): boolean {
 
 function sendRecords (records: PeerRecord[], field: 'Providers' | 'Peers', { req, res, head }: RouteRequest): void {
   const ndjson = (req.headers.accept ?? '').includes('application/x-ndjson')
-  const body = ndjson
-    ? records.map(record => `${JSON.stringify(record)}\n`).join('')
-    : JSON.stringify({ [field]: records })
+  const body = encodeRecords(records, { field, ndjson, ...ROUTING_ANSWER_LIMITS })
 
   res.writeHead(200, {
     'Content-Type': ndjson ? 'application/x-ndjson' : 'application/json',

@@ -1,4 +1,5 @@
 import { logger } from '@libp2p/logger'
+import { connectedHere } from './connected-here.ts'
 import { createEdgeHelia } from './create-edge-helia.ts'
 import { createStores } from './create-stores.ts'
 import { DEFAULT_HOST } from './defaults.ts'
@@ -53,8 +54,8 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
     const peerId = libp2p.peerId.toString()
     const multiaddrs = libp2p.getMultiaddrs().map(String).filter(addr => addr.includes('/ws'))
     let info: EdgeInfo | undefined
-    // a browser peer's relay addresses die with its connection here, and so do its announcements
-    const announced = new ProviderTable()
+    // a browser is listed only while it is reachable through this edge; its relay addresses die with its connection here, and so do its announcements
+    const announced = new ProviderTable({ isLive: connectedHere(libp2p) })
     libp2p.addEventListener('peer:disconnect', (event) => { announced.dropPeer(event.detail.toString()) })
 
     const self = (): PeerRecord => ({

@@ -23,6 +23,12 @@ export interface AnnouncementPayload {
   Timestamp: string
   /** How long the edge should keep the records, in milliseconds; 1 withdraws them */
   TTL: number
+  /**
+   * A positive safe integer, higher in every announcement of this peer than in
+   * the one before (withdrawals included): an edge refuses one that is not, so
+   * a captured announcement cannot re-list a peer that has since withdrawn
+   */
+  Seq: number
   /** The announcing peer, an Ed25519 peer id whose key is inlined in it */
   ID: string
   /** Where the peer can be dialled, without `/p2p/<ID>` (for a browser: its relay addresses) */
@@ -72,20 +78,36 @@ export interface VerifiedAnnouncement {
   addrs: string[]
   protocols: string[]
   ttlMs: number
+  seq: number
+}
+
+/** How large one announcement may be; the reader chooses (the edge: `ANNOUNCEMENT_LIMITS`) */
+export interface AnnouncementRecordLimits {
+  /** CIDs in one announcement */
+  maxCids: number
+  /** Entries of `Addrs` */
+  maxAddrs: number
+  /** Characters of one address */
+  maxAddrChars: number
+  /** Entries of `Protocols` */
+  maxProtocols: number
+  /** Characters of one protocol name */
+  maxProtocolChars: number
 }
 
 export interface VerifyAnnouncementOptions {
   /** @default Date.now() */
   now?: number
-  /** Most CIDs one announcement may carry */
-  maxCids: number
+  limits: AnnouncementRecordLimits
 }
 
 /**
- * Checks an untrusted announcement: its shape, its age and its signature by
- * the key inlined in its peer id. Throws `InvalidRequestError` saying why.
+ * Checks an untrusted announcement: its shape, its sizes against `limits`,
+ * its Seq, its age and its signature by the key inlined in its peer id.
+ * Throws `InvalidRequestError` saying why. (Whether the Seq is above the
+ * peer's last one is for the reader to check: only it knows the last one.)
  */
-export async function verifyAnnouncement (input: unknown, { now = Date.now(), maxCids }: VerifyAnnouncementOptions): Promise<VerifiedAnnouncement> {
+export async function verifyAnnouncement (input: unknown, { now = Date.now(), limits }: VerifyAnnouncementOptions): Promise<VerifiedAnnouncement> {
   const record = input as Partial<AnnouncementRecord> | null
   if (record == null || typeof record !== 'object' || record.Schema !== 'announcement') {
     throw new InvalidRequestError('only records with "Schema": "announcement" can be written')
@@ -98,8 +120,8 @@ export async function verifyAnnouncement (input: unknown, { now = Date.now(), ma
     throw new InvalidRequestError('only "Scope": "block" is supported')
   }
   const cidStrings = stringList(payload.CID, 'CID')
-  if (cidStrings.length > maxCids) {
-    throw new InvalidRequestError(`at most ${maxCids} CIDs per announcement`)
+  if (cidStrings.length > limits.maxCids) {
+    throw new InvalidRequestError(`at most ${limits.maxCids} CIDs per announcement`)
   }
   const cids = cidStrings.map(text => {
     try {
@@ -108,7 +130,8 @@ export async function verifyAnnouncement (input: unknown, { now = Date.now(), ma
       throw new InvalidRequestError(`invalid CID "${text.slice(0, 100)}"`)
     }
   })
-  const addrs = stringList(payload.Addrs, 'Addrs')
+  // sizes first: they are cheap to check, and they bound what a listing of this peer costs every reader
+  const addrs = boundedList(payload.Addrs, 'Addrs', limits.maxAddrs, limits.maxAddrChars)
   for (const addr of addrs) {
     try {
       multiaddr(addr)
@@ -116,10 +139,14 @@ export async function verifyAnnouncement (input: unknown, { now = Date.now(), ma
       throw new InvalidRequestError(`invalid multiaddr "${addr.slice(0, 200)}"`)
     }
   }
-  const protocols = stringList(payload.Protocols ?? [], 'Protocols')
+  const protocols = boundedList(payload.Protocols ?? [], 'Protocols', limits.maxProtocols, limits.maxProtocolChars)
   const ttlMs = payload.TTL ?? 0
   if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs < 0) {
     throw new InvalidRequestError('"TTL" must be a whole number of milliseconds')
+  }
+  const seq = payload.Seq
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
+    throw new InvalidRequestError('"Seq" must be a positive whole number, higher than in this peer\'s previous announcement')
   }
   const signedAt = typeof payload.Timestamp === 'string' ? Date.parse(payload.Timestamp) : NaN
   if (Number.isNaN(signedAt) || Math.abs(now - signedAt) > MAX_CLOCK_SKEW_MS) {
@@ -143,7 +170,18 @@ export async function verifyAnnouncement (input: unknown, { now = Date.now(), ma
   if (!await publicKey.verify(announcementSigningBytes(payload as AnnouncementPayload), signature)) {
     throw new InvalidRequestError('the signature does not match the payload and the peer id')
   }
-  return { peerId: String(payload.ID), cids, addrs, protocols, ttlMs }
+  return { peerId: String(payload.ID), cids, addrs, protocols, ttlMs, seq }
+}
+
+function boundedList (value: unknown, field: string, maxEntries: number, maxChars: number): string[] {
+  const list = stringList(value, field)
+  if (list.length > maxEntries) {
+    throw new InvalidRequestError(`"${field}" may list at most ${maxEntries} entries`)
+  }
+  if (list.some(entry => entry.length > maxChars)) {
+    throw new InvalidRequestError(`each of "${field}" may be at most ${maxChars} characters`)
+  }
+  return list
 }
 
 function stringList (value: unknown, field: string): string[] {

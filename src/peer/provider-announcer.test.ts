@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../../edge/node/start-edge.ts'
 import { EdgeProviderRouter } from './edge-provider-router.ts'
 import { ProviderAnnouncer } from './provider-announcer.ts'
+import { connectLivePeer } from '../../e2e/support/live-peer.ts'
+import type { LivePeer } from '../../e2e/support/live-peer.ts'
 import type { Edge } from '../../edge/node/types.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -27,15 +29,19 @@ describe('announcing a tab\'s blocks, and finding them, through an edge', () => 
   let peerId: string
   const held: CID[] = []
   let addresses: string[] = []
+  let live: LivePeer
 
   beforeAll(async () => {
     edge = await startEdge()
     key = await generateKeyPair('Ed25519')
+    // an edge takes announcements only from a peer connected to it, as a tab is
+    live = await connectLivePeer(edge.info, { privateKey: key })
     peerId = peerIdFromPrivateKey(key).toString()
     held.push(await blockCid('one'), await blockCid('two'))
   })
 
   afterAll(async () => {
+    await live?.stop()
     await edge?.stop()
   })
 

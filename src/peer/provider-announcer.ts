@@ -51,6 +51,8 @@ export class ProviderAnnouncer {
   private queue: Promise<void> = Promise.resolve()
   private controller = new AbortController()
   private running = false
+  /** The Seq of the last announcement sent: each is higher (edges refuse replays), and near the clock so it survives a restart */
+  private seq = 0
 
   constructor (init: ProviderAnnouncerInit) {
     this.init = { ttlMs: 30 * 60_000, rescanEveryMs: 3_000, ...init }
@@ -162,11 +164,13 @@ export class ProviderAnnouncer {
     if (cids.length === 0 || addresses.length === 0) {
       return false
     }
+    this.seq = Math.max(this.seq + 1, Date.now())
     const payload: AnnouncementPayload = {
       CID: cids,
       Scope: 'block',
       Timestamp: new Date().toISOString(),
       TTL: ttlMs,
+      Seq: this.seq,
       ID: this.init.peerId,
       Addrs: addresses,
       Protocols: ['transport-bitswap']
