@@ -31,6 +31,8 @@ export async function forgedAnnouncements (edge: { peerId?: string, multiaddrs: 
       Scope: 'block',
       Timestamp: new Date().toISOString(),
       TTL: FORGED_TTL_MS,
+      // each key announces once: any Seq is its first
+      Seq: 1,
       ID: id,
       Addrs: [`${base}/p2p-circuit`, `${base}/p2p-circuit/webrtc`],
       Protocols: ['transport-bitswap']
