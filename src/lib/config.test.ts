@@ -30,9 +30,18 @@ describe('parseConfig', () => {
   })
 
   it('reads the DNSLink resolver and subdomain mode', () => {
-    const config = parseConfig({ dohResolver: 'http://127.0.0.1:8080/dns-query', subdomains: true })
-    expect(config.dohResolver).toBe('http://127.0.0.1:8080/dns-query')
+    const config = parseConfig({ dohResolver: 'https://dns.example/dns-query', subdomains: true })
+    expect(config.dohResolver).toBe('https://dns.example/dns-query')
     expect(config.subdomains).toBe(true)
+    // a local edge's resolver over http:// only where insecure endpoints are allowed (the launcher's case)
+    expect(parseConfig({ dohResolver: 'http://127.0.0.1:8080/dns-query', allowInsecure: true }).dohResolver).toBe('http://127.0.0.1:8080/dns-query')
+  })
+
+  it('refuses an http:// DNS-over-HTTPS resolver unless insecure endpoints are allowed', () => {
+    // whoever sits on the path of a plain-HTTP resolver answers every DNSLink name: the site a name opens
+    for (const bad of [{ dohResolver: 'http://dns.example/dns-query' }, { dohResolver: 'http://127.0.0.1:8080/dns-query', allowInsecure: false }]) {
+      expect(() => parseConfig(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'ConfigError', message: expect.stringContaining('allowInsecure') }))
+    }
   })
 
   it('asks no STUN server unless configured, and takes the ones given', () => {

@@ -116,6 +116,11 @@ export function parseConfig (input: unknown): EdgewayConfig {
       config[key] = raw[key]
     }
   }
+  // whoever is on the path to a plain-HTTP resolver answers every DNSLink name, so picks the site a name
+  // opens: only where insecure endpoints are allowed anyway (a local edge's /dns-query)
+  if (config.dohResolver?.startsWith('http://') === true && !config.allowInsecure) {
+    throw new ConfigError('"dohResolver" must be an https:// URL unless "allowInsecure" is true')
+  }
   return config
 }
 

@@ -157,9 +157,10 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       await warmDag(node, address, { signal })
     }
     // content other browsers announce is asked of them first (no CAR streams from the edges, which would
-    // fetch it all from there); the edges step in for blocks the peers are late with
+    // fetch it all from there), once they delivered its first block; the edges step in for blocks the peers
+    // are late with
     const lookupStarted = performance.now()
-    const peerFirst = !offline && !(await node.local.has(address.cid, { signal })) && await node.preferPeers(address.cid, { signal })
+    const peerFirst = !offline && !(await node.local.has(address.cid, { signal })) && await node.preferPeers(address.cid, { signal, onProgress })
     if (peerFirst) {
       timings.push(`edgeway-peers;desc="peers first";dur=${(performance.now() - lookupStarted).toFixed(1)}`)
     }

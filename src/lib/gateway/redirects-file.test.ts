@@ -33,3 +33,48 @@ describe('_redirects', () => {
     }
   })
 })
+
+describe('_redirects never sends a browser to another origin', () => {
+  /** The answer an attacker wants: a Location a browser resolves to another origin */
+  const leaves = (rules: string, path: string): unknown => {
+    try {
+      return applyRedirects(parseRedirects(rules), path, '')
+    } catch (err) {
+      return err
+    }
+  }
+
+  it('refuses a rule whose target is another origin, as a 500 naming the rule', () => {
+    for (const target of ['//evil.example/x', '/\\evil.example/x', '\\\\evil.example/x', 'https://evil.example/x', 'http://evil.example/', 'javascript:alert(1)', 'data:text/html,hi', 'HTTPS://evil.example']) {
+      const rule = `/go ${target} 302`
+      expect(leaves(rule, '/go'), target).toMatchObject({ name: 'UnsafeRedirectError', status: 500, message: expect.stringContaining('line 1') })
+    }
+  })
+
+  it('checks the Location after the placeholders are filled (finding 7: /go//127.0.0.1:47001/x)', () => {
+    for (const path of ['/go//127.0.0.1:47001/x', '/go//\\127.0.0.1/x']) {
+      expect(leaves('/go/* /:splat 302', path), path).toMatchObject({ name: 'UnsafeRedirectError', status: 500 })
+    }
+    // a `\` from the path is percent-encoded: a browser reads it as a character of a path on this site
+    const page = 'http://bafy.ipfs.localhost:8080/go/x'
+    for (const path of ['/go/\\127.0.0.1:47001/x', '/go/\\\\127.0.0.1/x', '/go/%5C%5C127.0.0.1/x']) {
+      const outcome = leaves('/go/* /:splat 302', path) as { location: string }
+      expect(new URL(outcome.location, page).origin, path).toBe('http://bafy.ipfs.localhost:8080')
+    }
+    expect(leaves('/u/:who /:who/home 301', '/u/\\evil.example')).toEqual({ kind: 'redirect', status: 301, location: '/%5Cevil.example/home' })
+    // the same rule with an ordinary path stays on the site
+    expect(leaves('/go/* /:splat 302', '/go/docs/x')).toEqual({ kind: 'redirect', status: 302, location: '/docs/x' })
+  })
+
+  it('gives a Location a browser reads as the path it names, whatever bytes the path held', () => {
+    const outcome = applyRedirects(parseRedirects('/go/* /to/:splat 302'), '/go/a b\r\nSet-Cookie: x=1', '')
+    expect(outcome).toMatchObject({ kind: 'redirect' })
+    const location = (outcome as { location: string }).location
+    expect(location).toBe('/to/a%20b%0D%0ASet-Cookie%3A%20x%3D1')
+    expect(() => new Headers({ Location: location })).not.toThrow()
+  })
+
+  it('keeps rewrites on the site too', () => {
+    expect(leaves('/app/* //evil.example/index.html 200', '/app/x')).toMatchObject({ name: 'UnsafeRedirectError', status: 500 })
+  })
+})

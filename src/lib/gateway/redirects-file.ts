@@ -9,6 +9,9 @@ export interface RedirectRule {
   from: RegExp
   to: string
   status: number
+  /** Where the rule is in the file, and its text: an error names the rule the site's owner must fix */
+  line: number
+  text: string
 }
 
 /** What a matching rule says to do with a request for a missing path. */
@@ -34,7 +37,7 @@ export function parseRedirects (text: string): RedirectRule[] {
       continue
     }
     const [from, to, code, ...rest] = line.split(/\s+/)
-    if (to == null || rest.length > 0 || !from.startsWith('/') || !(to.startsWith('/') || /^https?:\/\//.test(to))) {
+    if (to == null || rest.length > 0 || !from.startsWith('/')) {
       throw new RedirectsFileError(`line ${index + 1} is not "<from> <to> [status]": ${line}`)
     }
     if (code != null && !/^\d{3}$/.test(code)) {
@@ -44,12 +47,18 @@ export function parseRedirects (text: string): RedirectRule[] {
     if (!ALLOWED_STATUSES.has(status)) {
       throw new RedirectsFileError(`line ${index + 1} has the unsupported status ${status}`)
     }
-    rules.push({ from: fromPattern(from, index + 1), to, status })
+    // a target off the site is refused when the rule applies (below), like one the placeholders take off it
+    rules.push({ from: fromPattern(from, index + 1), to, status, line: index + 1, text: line })
   }
   return rules
 }
 
-/** The first rule matching `path` (decoded, starting with '/'), applied; undefined when none does. */
+/**
+ * The first rule matching `path` (decoded, starting with '/'), applied;
+ * undefined when none does. Its target, placeholders filled (their values
+ * percent-encoded), must be a path of this site: a rule that would send the
+ * browser (or a rewrite) anywhere else throws `UnsafeRedirectError` (500).
+ */
 export function applyRedirects (rules: RedirectRule[], path: string, search: string): RedirectOutcome | undefined {
   for (const rule of rules) {
     const match = rule.from.exec(path)
@@ -58,8 +67,9 @@ export function applyRedirects (rules: RedirectRule[], path: string, search: str
     }
     let to = rule.to
     for (const [name, value] of Object.entries(match.groups ?? {})) {
-      to = to.replaceAll(`:${name}`, value)
+      to = to.replaceAll(`:${name}`, encodePathValue(value))
     }
+    checkOnSite(to, rule)
     if (rule.status >= 300 && rule.status < 400) {
       return { kind: 'redirect', status: rule.status, location: withQuery(to, search) }
     }
@@ -75,6 +85,46 @@ export class RedirectsFileError extends ContentError {
   constructor (message: string) {
     super(`could not parse _redirects: ${message}`, 500)
   }
+}
+
+/**
+ * A rule whose target, as the browser would read it, leaves the site: its
+ * `Location` (or rewrite) would hand the visitor to another origin.
+ */
+export class UnsafeRedirectError extends ContentError {
+  static name = 'UnsafeRedirectError'
+  name = 'UnsafeRedirectError'
+
+  constructor (rule: RedirectRule) {
+    super(`_redirects line ${rule.line} ("${rule.text}") leads off this site: a target must be a path of it, starting with a single "/"`, 500)
+  }
+}
+
+/** Resolves relative targets in `checkOnSite`; `.invalid` is never a real host. */
+const SITE = 'http://site.invalid'
+
+/**
+ * Throws unless `target` stays on the site. A browser reads `//host`, `/\host`
+ * and `\\host` as another host and any `scheme:` as another origin, and drops
+ * tabs and newlines before it reads: so a target is a single `/` then no
+ * second `/` or `\`, has no `\`, no control character or space, and the URL
+ * parser a browser uses must agree it names this origin.
+ */
+function checkOnSite (target: string, rule: RedirectRule): void {
+  if (!/^\/(?![/\\])/.test(target) || /[\\\u0000-\u0020\u007f]/.test(target)) {
+    throw new UnsafeRedirectError(rule)
+  }
+  try {
+    if (new URL(target, `${SITE}/a/b`).origin === SITE) {
+      return
+    }
+  } catch {}
+  throw new UnsafeRedirectError(rule)
+}
+
+/** A placeholder's value in a target: percent-encoded but for its `/`s, so it cannot add a query, a fragment, a `\` or a line break. */
+function encodePathValue (value: string): string {
+  return encodeURIComponent(value).replaceAll('%2F', '/')
 }
 
 function fromPattern (from: string, line: number): RegExp {
@@ -93,7 +143,8 @@ function fromPattern (from: string, line: number): RegExp {
     }
     return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   })
-  return new RegExp(`^${segments.join('/')}/?$`)
+  // `s`: a decoded path may hold line breaks; they are path characters here, encoded in any target
+  return new RegExp(`^${segments.join('/')}/?$`, 's')
 }
 
 /** The request's query goes with a redirect, unless the rule's target has its own. */

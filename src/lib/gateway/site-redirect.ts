@@ -1,13 +1,21 @@
 import { errorToResponse } from '../error-to-response.ts'
-import { readLimited } from '../node/edge-http-broker.ts'
-import { applyRedirects, MAX_REDIRECTS_FILE_SIZE, parseRedirects } from './redirects-file.ts'
+import { readCapped } from '../read-capped.ts'
+import { applyRedirects, MAX_REDIRECTS_FILE_SIZE, parseRedirects, RedirectsFileError } from './redirects-file.ts'
 import type { GatewayAddress } from '../parse-gateway-url.ts'
 import type { RedirectOutcome } from './redirects-file.ts'
 
 /**
+ * Rules applied to one request: a rewrite's target is answered as it is,
+ * never through `_redirects` again, so no file can make the SW chase a chain
+ * or a loop of rewrites. A chain of redirects is a chain of browser requests,
+ * each answered by one rule, which the browser caps (20 in the Fetch standard).
+ */
+export const MAX_RULES_PER_REQUEST = 1
+
+/**
  * Answers another path of the same site, as the request being answered would
  * be (its headers, its signal) unless `init` says otherwise, without applying
- * `_redirects` again.
+ * `_redirects` again (`MAX_RULES_PER_REQUEST`).
  */
 export type FetchPath = (address: GatewayAddress, init?: { method?: string, headers?: Headers, signal?: AbortSignal }) => Promise<Response>
 
@@ -26,7 +34,7 @@ export async function siteRedirect (requested: GatewayAddress, fetchPath: FetchP
   }
   let outcome: RedirectOutcome | undefined
   try {
-    const text = new TextDecoder().decode(await readLimited(file.body, MAX_REDIRECTS_FILE_SIZE + 1))
+    const text = new TextDecoder().decode(await readCapped(file, MAX_REDIRECTS_FILE_SIZE, () => new RedirectsFileError(`the redirects file size cannot exceed ${MAX_REDIRECTS_FILE_SIZE} bytes`), options))
     outcome = applyRedirects(parseRedirects(text), decodeURIComponent(requested.path), requested.search)
   } catch (err) {
     return errorToResponse(err, { accept: options.accept })

@@ -27,7 +27,7 @@ import { tarPlugin } from '../gateway/tar-plugin.ts'
 import { streamFilePlugin } from '../stream-file-plugin.ts'
 import { keepConnected } from './keep-connected.ts'
 import { noDns } from './no-dns.ts'
-import { deferredToPeers, PeerProgress, PeerProviders } from './peer-first.ts'
+import { deferredToPeers, firstBlockFromPeers, PeerProgress, PeerProviders } from './peer-first.ts'
 import { VerifiedBlockstore } from './verified-blockstore.ts'
 import type { EdgewayConfig } from '../config.ts'
 import type { NameResolvers } from '../resolve-name.ts'
@@ -36,6 +36,7 @@ import type { VerifiedFetch } from '@helia/verified-fetch'
 import type { AbortOptions, Libp2p } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
+import type { ProgressOptions } from 'progress-events'
 
 export interface EdgeNodeInit {
   config: EdgewayConfig
@@ -87,9 +88,10 @@ export interface EdgeNode {
   edgePeers: ReadonlySet<string>
   /**
    * Whether a request for `root` should ask other browsers before the edges:
-   * peers are reachable and the edges' routing lists browsers for it
+   * peers are reachable, the edges' routing lists browsers for it, and they
+   * delivered its first block (stored then) within a short budget
    */
-  preferPeers(root: CID, options?: AbortOptions): Promise<boolean>
+  preferPeers(root: CID, options?: AbortOptions & ProgressOptions): Promise<boolean>
   /** Resolves when verified blocks received so far are written to the local store */
   flush(): Promise<void>
   stop(): Promise<void>
@@ -175,7 +177,17 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     health,
     edgePeers,
     async preferPeers (root, options = {}) {
-      return init.peersReachable?.() === true && await peerProviders.provided(root, options)
+      if (init.peersReachable?.() !== true || !await peerProviders.provided(root, options)) {
+        return false
+      }
+      // a listing is only an edge's word: peers-first once the listed browsers delivered, within a budget
+      const first = await firstBlockFromPeers(extraBrokers, root, options)
+      if (first == null) {
+        peerProviders.failed(root)
+        return false
+      }
+      await store.put(root, first, options)
+      return true
     },
     flush: async () => { await Promise.all([store.flush(), health.flush()]) },
     async stop () {

@@ -1,7 +1,10 @@
+import { reachableBrowserAddrs } from '../reachable-browser.ts'
+import { readRoutingAnswer } from '../routing-answer.ts'
 import type { EdgeEndpoint } from '../types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions, Startable } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
+import type { ProgressOptions } from 'progress-events'
 
 /**
  * Block retrieval options of a request whose content other browsers announce:
@@ -24,6 +27,16 @@ export interface PeerFirstOptions {
  * not a failure.
  */
 export const PEER_FIRST_HEDGE_MS = 2_000
+
+/**
+ * How long the browsers a root's listing names get to deliver its first
+ * block before the request (and the root, for the rest of its lookup's TTL)
+ * goes to the edges and their CAR streams instead. A listing is only an
+ * edge's word, and a forged or silent "browser" must cost a read no more
+ * than this; a real one dials through the relay in ~0.4 s and sends a block
+ * in ~0.2 s here (ENVIRONMENT.md), so it has room to spare.
+ */
+export const PEER_FIRST_BLOCK_BUDGET_MS = 1_000
 
 /**
  * When peers last delivered a block of each peer-first root: while they keep
@@ -145,7 +158,21 @@ export class PeerProviders {
     return provided
   }
 
-  /** True as soon as one edge lists a browser; false when none does (or none answers in time). */
+  /**
+   * Peers did not deliver `root`'s first block in time: for the rest of its
+   * lookup's TTL the root is not peers-first, so a page's later requests do
+   * not wait for them again.
+   */
+  failed (root: CID): void {
+    const known = this.answers.get(root.toString())
+    this.answers.set(root.toString(), { at: known?.at ?? Date.now(), provided: Promise.resolve(false) })
+  }
+
+  /**
+   * True as soon as one edge lists a browser reachable through a configured
+   * edge's relay (see reachable-browser.ts); false when none does, none
+   * answers in time, or an answer is too large to be one.
+   */
   private async lookup (root: CID, options: AbortOptions): Promise<boolean> {
     const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(options.signal == null ? [] : [options.signal])])
     return Promise.any(this.urls.map(async url => {
@@ -154,12 +181,34 @@ export class PeerProviders {
         await response.body?.cancel()
         throw new Error(`HTTP ${response.status}`)
       }
-      const body = await response.json() as { Providers?: Array<{ ID?: unknown }> }
-      if (!(body.Providers ?? []).some(provider => typeof provider?.ID === 'string' && !this.edgeIds.has(provider.ID))) {
+      const records = await readRoutingAnswer(response, { signal })
+      if (!records.some(record => reachableBrowserAddrs(record, this.edgeIds).length > 0)) {
         throw new Error('no browser listed')
       }
       return true
     })).catch(() => false)
+  }
+}
+
+/**
+ * The first block of `root` from the peers (the tab's bridge), within
+ * `budgetMs`: the proof that the listed browsers deliver, before a request
+ * commits to them. Undefined when they did not (failed, or too late); the
+ * edges are not asked here.
+ */
+export async function firstBlockFromPeers (peers: BlockBroker[], root: CID, options: AbortOptions & ProgressOptions & { budgetMs?: number } = {}): Promise<Uint8Array | undefined> {
+  options.signal?.throwIfAborted()
+  // the first answer ends the others' asking
+  const answered = new AbortController()
+  const signal = AbortSignal.any([answered.signal, AbortSignal.timeout(options.budgetMs ?? PEER_FIRST_BLOCK_BUDGET_MS), ...(options.signal == null ? [] : [options.signal])])
+  const asking: BlockRetrievalOptions & PeerFirstOptions = { signal, onProgress: options.onProgress, edgewayPeerFirst: { root: root.toString() } }
+  try {
+    return await Promise.any(peers.flatMap(peer => peer.retrieve == null ? [] : [peer.retrieve(root, asking)]))
+  } catch {
+    options.signal?.throwIfAborted()
+    return undefined
+  } finally {
+    answered.abort()
   }
 }
 

@@ -1,0 +1,34 @@
+import type { AbortOptions } from '@libp2p/interface'
+
+/**
+ * Reads a body whole, up to `limit` bytes. A body that declares or sends
+ * more is cancelled at once (the sender stops) and `tooLarge()` is thrown:
+ * whoever sends it can make this hold at most `limit` bytes and one chunk.
+ */
+export async function readCapped (body: Response, limit: number, tooLarge: () => Error, options: AbortOptions = {}): Promise<Uint8Array> {
+  options.signal?.throwIfAborted()
+  const declared = Number(body.headers.get('content-length') ?? Number.NaN)
+  if (declared > limit || body.body == null) {
+    await body.body?.cancel().catch(() => {})
+    if (declared > limit) {
+      throw tooLarge()
+    }
+    return new Uint8Array(0)
+  }
+  const reader = body.body.getReader()
+  const bytes = new Uint8Array(limit)
+  let size = 0
+  try {
+    for (let read = await reader.read(); read.done !== true; read = await reader.read()) {
+      if (size + read.value.byteLength > limit) {
+        throw tooLarge()
+      }
+      bytes.set(read.value, size)
+      size += read.value.byteLength
+    }
+  } finally {
+    // past the limit, or failed: the rest is not wanted (a no-op once the body ended)
+    await reader.cancel().catch(() => {})
+  }
+  return bytes.subarray(0, size)
+}
