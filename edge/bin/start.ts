@@ -20,13 +20,19 @@ async function main (): Promise<void> {
 
   const { edges, roots, ipns, dohResolver, stop: stopEdges } = await startEdges(args, { demoDir: DEMO_DIR, log: say })
   const stops: Array<() => Promise<void>> = [stopEdges]
+  const allowInsecure = edges.some(isInsecureEdge)
+  // an http:// resolver decides what every DNSLink name opens, so it is used only where http:// edges are anyway
+  const secureResolver = dohResolver?.startsWith('https://') === true || allowInsecure ? dohResolver : undefined
+  if (dohResolver != null && secureResolver == null) {
+    say(`not resolving DNSLink through ${dohResolver}: an http:// resolver is used only with http:// edges`)
+  }
   const config = parseConfig({
     edges,
     timeoutMs: args.timeoutMs,
     allowLocal: edges.some(isLocalEdge),
-    allowInsecure: edges.some(isInsecureEdge),
+    allowInsecure,
     subdomains: args.subdomains,
-    dohResolver
+    dohResolver: secureResolver
   })
   const gateway = await startGateway({ config, port: args.port, host: args.host })
   stops.unshift(async () => { await gateway.stop() })
