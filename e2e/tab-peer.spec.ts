@@ -5,16 +5,14 @@ import { CID } from 'multiformats/cid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blockKey } from '../src/lib/node/local-store-schema.ts'
 import { parseSourceHeader } from '../src/lib/source-tally.ts'
-import { launchBrowser } from './support/browser.ts'
 import { randomFile, sha256 } from './support/content.ts'
-import { loopbackNamespace } from './support/loopback-netns.ts'
 import { fetchInPage } from './support/page-helpers.ts'
-import { spawnJson, spawnLauncher } from './support/processes.ts'
-import { openPeerTab, providersOf, publishFromTab } from './support/peer-tabs.ts'
+import { spawnJson } from './support/processes.ts'
+import { openPeerTab, providersOf, publishFromTab, startPeerWorld } from './support/peer-tabs.ts'
 import { auditStore } from './support/stored-blocks.ts'
 import type { LoopbackNamespace } from './support/loopback-netns.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
-import type { PeerTab } from './support/peer-tabs.ts'
+import type { PeerTab, PeerWorld } from './support/peer-tabs.ts'
 import type { Browser, Page } from 'playwright-core'
 
 /**
@@ -34,26 +32,21 @@ const FILE_SIZE = 5 * 1024 * 1024
  * in a loopback-only network namespace when the tests run as root.
  */
 describe('the browser as a peer', () => {
-  let netns: LoopbackNamespace | undefined
+  let world: PeerWorld
   let launcher: Running<LauncherInfo>
-  let browser: Browser
   let edgeHttp: string
   /** A page on the edge's own origin, where no service worker answers for the edge */
   let probe: Page
+  let browser: Browser
+  let netns: LoopbackNamespace | undefined
 
   beforeAll(async () => {
-    netns = await loopbackNamespace()
-    launcher = await spawnLauncher(['--timeout-ms', String(TIMEOUT_MS)], { prefix: netns?.prefix })
-    edgeHttp = launcher.info.edges[0].http!
-    browser = await launchBrowser({ executablePath: netns?.chromium, args: ['--allow-loopback-in-peer-connection'] })
-    probe = await browser.newPage()
-    await probe.goto(`${edgeHttp}/info`)
+    world = await startPeerWorld(['--timeout-ms', String(TIMEOUT_MS)])
+    ;({ launcher, edgeHttp, probe, browser, netns } = world)
   })
 
   afterAll(async () => {
-    await browser?.close()
-    expect(await launcher?.stop()).toBe(0)
-    await netns?.stop()
+    await world?.stop()
   })
 
   const openPeer = async (): Promise<PeerTab> => openPeerTab(browser, launcher.info.gateway)

@@ -17,9 +17,13 @@ import { noDns } from '../lib/node/no-dns.ts'
 import { isLocalCache } from '../lib/node/local-cache.ts'
 import { openLocalStore } from '../lib/node/open-local-store.ts'
 import { VerifiedBlockstore } from '../lib/node/verified-blockstore.ts'
+import { CID } from 'multiformats/cid'
+import { ChosenBlocks } from './chosen-blocks.ts'
 import { EdgeProviderRouter } from './edge-provider-router.ts'
 import { PeerBlockstore } from './peer-blockstore.ts'
+import { listPublished } from './pin-marker.ts'
 import { ProviderAnnouncer } from './provider-announcer.ts'
+import { SharePolicy } from './share-policy.ts'
 import { collect } from './collect.ts'
 import type { LocalCache } from '../lib/node/local-cache.ts'
 import type { ServedCounts } from './peer-blockstore.ts'
@@ -28,18 +32,25 @@ import type { Helia } from '@helia/interface'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
-import type { CID } from 'multiformats/cid'
 
 export interface TabPeerInit {
   /** Edges to reserve a relay slot on and announce to; `iceServers` for WebRTC */
   config: EdgewayConfig
   /**
-   * Serve the local store to other browsers (answer their bitswap wants, and
-   * announce what it holds)
+   * Serve other browsers what this browser shares (answer their bitswap
+   * wants, and announce it at the edges); off shares nothing
    *
    * @default true
    */
   serving?: boolean
+  /**
+   * Share, besides what the user published or pinned, everything the store
+   * holds: what this browser merely viewed. Anyone can then ask the edges
+   * which content this browser viewed, so it is the user's explicit choice
+   *
+   * @default false
+   */
+  shareViewed?: boolean
   /**
    * The local store
    *
@@ -51,6 +62,8 @@ export interface TabPeerInit {
 export interface TabPeerStatus {
   peerId: string
   serving: boolean
+  /** What it merely viewed is shared too (else only what the user published or pinned) */
+  shareViewed: boolean
   /** Other browsers connected now (edges not counted) */
   peers: number
   /** Of those, the ones connected directly over WebRTC (not only relayed) */
@@ -100,12 +113,17 @@ export interface TabPeer {
   /** Switches serving others on or off; off withdraws this tab's announcements and refuses every want. */
   setServing(on: boolean): Promise<void>
   /**
+   * Shares what this browser merely viewed too, or stops: off refuses wants
+   * for those blocks at once and resolves once their records are withdrawn.
+   */
+  setShareViewed(on: boolean): Promise<void>
+  /**
    * A block from the local store, else from other browsers (found through
    * the edges' routing, over WebRTC): hash-checked before it is stored or
    * returned.
    */
   getBlock(cid: CID, options?: GetBlockOptions): Promise<TabBlock>
-  /** Makes blocks just added to the store findable now, not at the next rescan. */
+  /** Shares blocks the user just published, and makes them findable now, not at the next rescan. */
   announce(cids: CID[]): Promise<void>
   stop(): Promise<void>
 }
@@ -125,7 +143,16 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
   const peerId = peerIdFromPrivateKey(privateKey).toString()
   const base = init.blockstore ?? await openLocalStore(options)
   const local = new VerifiedBlockstore(base, logger.forComponent('edgeway:peer:store'))
-  const store = new PeerBlockstore(local, init.serving ?? true)
+  const cache = isLocalCache(base) ? base : undefined
+  const chosen = new ChosenBlocks({
+    store: local,
+    // Helia's own codecs; only read by the announcer, which starts after Helia does
+    getCodec: async code => helia.getCodec(code),
+    roots: sharedRoots(cache),
+    log: logger.forComponent('edgeway:peer:share')
+  })
+  const policy = new SharePolicy({ serving: init.serving, shareViewed: init.shareViewed, chosen, store: local })
+  const store = new PeerBlockstore(local, policy)
   const edgeIds = new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId]))
   const router = new EdgeProviderRouter({ edges: config.edges, self: peerId })
 
@@ -160,7 +187,7 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
     signer: privateKey,
     peerId,
     addresses: relayAddresses,
-    blocks: listBlocks(local),
+    blocks: options => policy.blocks(options),
     log: logger.forComponent('edgeway:peer:announce')
   })
   libp2p.addEventListener('self:peer:update', () => { announcer.addressesChanged() })
@@ -179,7 +206,7 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
   }
   const sessions = new RootSessions(helia)
   const stopDialling = keepConnected(libp2p, config.edges.flatMap(edge => edge.multiaddrs), log)
-  if (store.serving) {
+  if (policy.serving) {
     announcer.start()
   }
   log('peer %s started with %d edges', peerId, config.edges.length)
@@ -187,7 +214,7 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
   return {
     peerId,
     local,
-    cache: isLocalCache(base) ? base : undefined,
+    cache,
     status () {
       const connections = libp2p.getConnections()
       const remotes = new Set(connections.map(connection => connection.remotePeer.toString()))
@@ -195,7 +222,8 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
       const webrtc = new Set(connections.filter(c => c.remoteAddr.toString().includes('/webrtc')).map(c => c.remotePeer.toString()))
       return {
         peerId,
-        serving: store.serving,
+        serving: policy.serving,
+        shareViewed: policy.shareViewed,
         peers: remotes.size - edges,
         webrtcPeers: webrtc.size,
         edges,
@@ -205,16 +233,22 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
       }
     },
     async setServing (on) {
-      if (on === store.serving) {
+      if (on === policy.serving) {
         return
       }
-      store.serving = on
+      policy.serving = on
       if (on) {
         announcer.start()
       } else {
         await announcer.stop(true)
       }
       log('serving other peers: %s', on ? 'on' : 'off')
+    },
+    async setShareViewed (on) {
+      // the gate follows at once; the records follow when the announcer has listed the shared blocks again
+      policy.shareViewed = on
+      await announcer.refresh()
+      log('sharing what this browser viewed: %s', on ? 'on' : 'off')
     },
     async getBlock (cid, options = {}) {
       options.signal?.throwIfAborted()
@@ -248,6 +282,7 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
       }
     },
     async announce (cids) {
+      policy.choose(cids)
       await announcer.announce(cids)
     },
     async stop () {
@@ -260,12 +295,11 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
   }
 }
 
-/** Every block in the store, by CID (the store keys blocks by multihash, so they come back as raw CIDs). */
-function listBlocks (store: Blockstore): (options: AbortOptions) => AsyncIterable<CID> {
-  return async function * (options) {
-    for await (const { cid } of store.getAll(options)) {
-      yield cid
-    }
+/** The roots the user chose to share: what this origin published, and its pins (when the store is the origin's own). */
+function sharedRoots (cache: LocalCache | undefined): (options: AbortOptions) => Promise<CID[]> {
+  return async function (options) {
+    const [published, pins] = await Promise.all([listPublished(), cache?.listPins(options) ?? []])
+    return [...published, ...pins].map(root => CID.parse(root.cid))
   }
 }
 

@@ -18,12 +18,13 @@ async function read (store: PeerBlockstore, cid: CID): Promise<Uint8Array[]> {
   return chunks
 }
 
-function peerStore (serving: boolean): PeerBlockstore {
-  return new PeerBlockstore(new VerifiedBlockstore(new MemoryBlockstore(), defaultLogger().forComponent('test')), serving)
+/** A store whose gate shares every block, or none */
+function peerStore (shares: boolean): PeerBlockstore {
+  return new PeerBlockstore(new VerifiedBlockstore(new MemoryBlockstore(), defaultLogger().forComponent('test')), { serves: () => shares })
 }
 
 describe('PeerBlockstore', () => {
-  it('serves what the store holds and counts what it gave', async () => {
+  it('serves what the gate shares and the store holds, and counts what it gave', async () => {
     const store = peerStore(true)
     const { cid, bytes } = await block('served')
     await store.put(cid, bytes)
@@ -32,12 +33,15 @@ describe('PeerBlockstore', () => {
     expect(store.served).toEqual({ blocks: 1, bytes: bytes.byteLength })
   })
 
-  it('with serving off, every block looks absent to other peers, while the store keeps it', async () => {
+  it('a block the gate does not share looks absent to other peers (has, get, getAll), while the store keeps it', async () => {
     const store = peerStore(false)
     const { cid, bytes } = await block('kept, not served')
     await store.put(cid, bytes)
     expect(await store.has(cid)).toBe(false)
     await expect(read(store, cid)).rejects.toMatchObject({ name: 'NotFoundError' })
+    const listed = []
+    for await (const pair of store.getAll()) listed.push(pair)
+    expect(listed).toEqual([])
     expect(await store.local.has(cid)).toBe(true)
     expect(store.served).toEqual({ blocks: 0, bytes: 0 })
   })

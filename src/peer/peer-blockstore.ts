@@ -2,6 +2,7 @@ import { hashMatches } from '../lib/node/verified-blockstore.ts'
 import { VerificationError } from '../lib/errors.ts'
 import { collect } from './collect.ts'
 import type { VerifiedBlockstore } from '../lib/node/verified-blockstore.ts'
+import type { ServeGate } from './share-policy.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -15,28 +16,30 @@ export interface ServedCounts {
 /**
  * The local store as the tab peer's Helia node sees it. Helia reads it for
  * one thing only, answering other peers' bitswap wants, so reads are where
- * serving is switched off: with serving off every block looks absent and
- * bitswap answers "don't have". Every block written is hashed first, whoever
- * sent it, so nothing unverified reaches the store shared with the SW.
- * The peer's own lookups go to `local`, never through this gate.
+ * sharing is decided: a block the gate does not serve (serving off, or a
+ * block the user only viewed) looks absent, and bitswap answers "don't have",
+ * so a connected peer learns by asking no more than the routing lists.
+ * Every block written is hashed first, whoever sent it, so nothing
+ * unverified reaches the store shared with the SW. The peer's own lookups go
+ * to `local`, never through this gate.
  */
 export class PeerBlockstore implements Blockstore {
   readonly local: VerifiedBlockstore
-  serving: boolean
+  private readonly gate: ServeGate
   readonly served: ServedCounts = { blocks: 0, bytes: 0 }
 
-  constructor (local: VerifiedBlockstore, serving: boolean) {
+  constructor (local: VerifiedBlockstore, gate: ServeGate) {
     this.local = local
-    this.serving = serving
+    this.gate = gate
   }
 
   async has (cid: CID, options?: AbortOptions): Promise<boolean> {
-    return this.serving && await this.local.has(cid, options)
+    return this.gate.serves(cid) && await this.local.has(cid, options)
   }
 
   async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
-    if (!this.serving) {
-      throw new BlockNotServedError(`${cid} is not served: peer serving is off`)
+    if (!this.gate.serves(cid)) {
+      throw new BlockNotServedError(`${cid} is not shared by this browser`)
     }
     for await (const chunk of this.local.get(cid, options)) {
       // bitswap reads a block to send it: this is what was served
@@ -76,8 +79,10 @@ export class PeerBlockstore implements Blockstore {
   }
 
   async * getAll (options?: AbortOptions): AsyncGenerator<Pair> {
-    if (this.serving) {
-      yield * this.local.getAll(options)
+    for await (const pair of this.local.getAll(options)) {
+      if (this.gate.serves(pair.cid)) {
+        yield pair
+      }
     }
   }
 }

@@ -45,15 +45,15 @@ describe('announcing a tab\'s blocks, and finding them, through an edge', () => 
     await edge?.stop()
   })
 
-  function announcer (): ProviderAnnouncer {
+  function announcer (shared: CID[] = held, rescanEveryMs = 50): ProviderAnnouncer {
     return new ProviderAnnouncer({
       urls: [edge.info.http],
       signer: key,
       peerId,
       addresses: () => addresses,
-      blocks: async function * () { yield * held },
+      blocks: async function * () { yield * shared },
       log: defaultLogger().forComponent('test'),
-      rescanEveryMs: 50
+      rescanEveryMs
     })
   }
 
@@ -90,5 +90,24 @@ describe('announcing a tab\'s blocks, and finding them, through an edge', () => 
     await announcing.stop(true)
     expect(await found(held[0])).toEqual([])
     expect(await found(published)).toEqual([])
+  })
+
+  it('withdraws a block it no longer shares when it lists them again: refresh() resolves once the edge has forgotten it', async () => {
+    addresses = relayAddresses(edge.info.peerId)
+    const kept = await blockCid('kept shared')
+    const dropped = await blockCid('no longer shared')
+    const shared = [kept, dropped]
+    // no rescan of its own during the test: refresh() alone must do it
+    const announcing = announcer(shared, 60_000)
+    announcing.start()
+    await announcing.refresh()
+    expect(await found(dropped)).toHaveLength(1)
+
+    shared.pop()
+    await announcing.refresh()
+    expect(await found(dropped)).toEqual([])
+    expect(await found(kept)).toHaveLength(1)
+    expect(announcing.count).toBe(1)
+    await announcing.stop(true)
   })
 })

@@ -11,7 +11,7 @@ export interface ProviderAnnouncerInit {
   peerId: string
   /** Where other peers can reach this one now (relay addresses, without `/p2p/<self>`); empty until a relay slot is reserved */
   addresses(): string[]
-  /** Every block the local store holds */
+  /** Every block this peer shares now; a block announced before and no longer listed here is withdrawn */
   blocks(options: AbortOptions): AsyncIterable<CID>
   log: Logger
   /**
@@ -26,20 +26,29 @@ export interface ProviderAnnouncerInit {
    * it is cheap, and what this browser just fetched is soon findable by the
    * next one that opens it
    *
-   * @default 3000
+   * @default RESCAN_EVERY_MS
    */
   rescanEveryMs?: number
 }
+
+/**
+ * How often the shared blocks are listed again by default: what the SW wrote
+ * (when viewed content is shared) or a pin made elsewhere on the origin is
+ * findable, and an unpinned root withdrawn, within this long.
+ */
+export const RESCAN_EVERY_MS = 3_000
 
 /** CIDs per announcement: well under the edge's limit, and a body of a few hundred kB. */
 const BATCH = 2_000
 
 /**
  * Keeps the edges' delegated routing told which blocks this tab can serve:
- * everything in the local store, announced once a relay slot gives the tab an
+ * the blocks `blocks()` lists, announced once a relay slot gives the tab an
  * address, again whenever that address changes, and again before the records
- * expire; new blocks are picked up by rescanning the store. `stop(true)`
- * withdraws every record, so a tab that stops serving stops being found.
+ * expire. Each rescan lists them afresh: new ones are announced, and ones no
+ * longer listed are withdrawn (TTL 1 ms), so the edges never list this tab
+ * for more than it shares. `stop(true)` withdraws every record, so a tab that
+ * stops serving stops being found.
  */
 export class ProviderAnnouncer {
   private readonly init: Required<Omit<ProviderAnnouncerInit, 'log'>> & { log: Logger }
@@ -55,7 +64,7 @@ export class ProviderAnnouncer {
   private seq = 0
 
   constructor (init: ProviderAnnouncerInit) {
-    this.init = { ttlMs: 30 * 60_000, rescanEveryMs: 3_000, ...init }
+    this.init = { ttlMs: 30 * 60_000, rescanEveryMs: RESCAN_EVERY_MS, ...init }
   }
 
   /** Blocks the edges currently list this tab for */
@@ -96,6 +105,16 @@ export class ProviderAnnouncer {
     })
   }
 
+  /**
+   * Lists the shared blocks now rather than at the next rescan, and resolves
+   * once the new ones are announced and the ones no longer shared withdrawn.
+   */
+  async refresh (): Promise<void> {
+    if (this.running) {
+      await this.enqueue(async () => { await this.rescan() })
+    }
+  }
+
   /** The tab's addresses changed (a relay slot was reserved or renewed): everything is announced again. */
   addressesChanged (): void {
     if (this.running) {
@@ -129,6 +148,12 @@ export class ProviderAnnouncer {
     if (addresses.length === 0) {
       return
     }
+    const shared = new Set<string>()
+    for await (const cid of this.init.blocks({ signal: this.controller.signal })) {
+      shared.add(blockKey(cid))
+    }
+    // no longer shared (switched off, unpinned): withdrawn before anything else is sent
+    await this.withdraw([...this.announced].filter(cid => !shared.has(cid)))
     const key = addresses.join(' ')
     const stale = Date.now() - this.announcedAt > this.init.ttlMs / 3
     if (key !== this.addressKey || stale) {
@@ -137,14 +162,15 @@ export class ProviderAnnouncer {
       this.announced = new Set()
       this.announcedAt = Date.now()
     }
-    const fresh: string[] = []
-    for await (const cid of this.init.blocks({ signal: this.controller.signal })) {
-      const text = blockKey(cid)
-      if (!this.announced.has(text)) {
-        fresh.push(text)
-      }
+    await this.announceNew([...shared].filter(cid => !this.announced.has(cid)))
+  }
+
+  private async withdraw (cids: string[]): Promise<void> {
+    for (let i = 0; i < cids.length && this.running; i += BATCH) {
+      const batch = cids.slice(i, i + BATCH)
+      await this.send(batch, WITHDRAW_TTL_MS, { signal: this.controller.signal })
+      batch.forEach(cid => this.announced.delete(cid))
     }
-    await this.announceNew(fresh)
   }
 
   private async announceNew (cids: string[]): Promise<void> {

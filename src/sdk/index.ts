@@ -63,7 +63,8 @@ export interface EdgeClientOptions extends CacheOptions {
    * Run a peer in this page: other browsers can then fetch what it holds
    * (over WebRTC, through an edge's relay), `add()` can publish, and blocks
    * only other browsers have are fetched from them. Off by default: a peer
-   * connects to other browsers and tells the edges what this page holds.
+   * connects to other browsers and tells the edges what this page shares
+   * (what it published or pinned; what it viewed only with `shareViewed`).
    *
    * @default false
    */

@@ -10,13 +10,21 @@ export type { PublishInput, PublishResult, TabPeerStatus }
 
 export interface EdgePeerOptions {
   /**
-   * Serve what this page's store holds to other browsers (answer their
-   * requests and list it at the edges); `false` keeps the peer for fetching
-   * and publishing only
+   * Serve other browsers what this page shares (answer their requests and
+   * list it at the edges): by default what it published (`add()`) or
+   * pinned; `false` keeps the peer for fetching and publishing only
    *
    * @default true
    */
   serving?: boolean
+  /**
+   * Also share everything this page's store holds, including content it only
+   * viewed. Anyone can then ask the edges which content this browser viewed:
+   * turn it on only when the user chose it
+   *
+   * @default false
+   */
+  shareViewed?: boolean
 }
 
 /** The SDK's view of the page's peer. */
@@ -27,6 +35,11 @@ export interface EdgePeerHandle {
   status(): Promise<TabPeerStatus | undefined>
   /** Switches serving other browsers on or off */
   setServing(on: boolean): Promise<void>
+  /**
+   * Shares what this page merely viewed too, or stops; resolves once the
+   * peer acts on it (off: those blocks are refused and their records withdrawn)
+   */
+  setShareViewed(on: boolean): Promise<void>
 }
 
 export interface PeerClient {
@@ -55,7 +68,7 @@ export function peerClient (config: EdgewayConfig, peerOption: boolean | EdgePee
   const start = async (): Promise<{ peer: TabPeer, disconnect: () => void }> => {
     started ??= (async () => {
       const { createTabPeer, connectServiceWorkerBridge } = await import('../peer/index.ts')
-      const peer = await createTabPeer({ config, serving: options?.serving ?? true, blockstore: await blockstore })
+      const peer = await createTabPeer({ config, serving: options?.serving ?? true, shareViewed: options?.shareViewed ?? false, blockstore: await blockstore })
       return { peer, disconnect: connectServiceWorkerBridge(peer) }
     })()
     return started
@@ -63,6 +76,13 @@ export function peerClient (config: EdgewayConfig, peerOption: boolean | EdgePee
   if (options != null) {
     // start at once, so the page is findable while it is open; a failure shows in status() and add()
     start().catch(() => {})
+  }
+  /** The peer, for a switch that needs one */
+  const running = async (): Promise<TabPeer> => {
+    if (options == null) {
+      throw new PeerDisabledError('this client runs no peer: create it with { peer: true }')
+    }
+    return (await start()).peer
   }
   const edgePeerIds = new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId]))
 
@@ -73,10 +93,10 @@ export function peerClient (config: EdgewayConfig, peerOption: boolean | EdgePee
         return options == null ? undefined : (await start()).peer.status()
       },
       async setServing (on) {
-        if (options == null) {
-          throw new PeerDisabledError('this client runs no peer: create it with { peer: true }')
-        }
-        await (await start()).peer.setServing(on)
+        await (await running()).setServing(on)
+      },
+      async setShareViewed (on) {
+        await (await running()).setShareViewed(on)
       }
     },
     brokers ({ edgeMisses }) {

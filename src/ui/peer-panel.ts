@@ -6,6 +6,8 @@ import type { TabPeer, TabPeerStatus } from '../peer/index.ts'
 
 /** Where the page keeps the user's choice to serve others (or not) */
 const SERVING_KEY = 'edgeway-peer-serving'
+/** Where it keeps the choice to share what this browser viewed too; absent means no, the private default */
+const SHARE_VIEWED_KEY = 'edgeway-peer-share-viewed'
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
 
@@ -27,11 +29,21 @@ export async function mountPeerPanel (options: { transfers?: TransferStats } = {
     void running?.setServing(toggle.checked).then(() => { render(running.status()) })
   })
   toggle.disabled = false
+  const shareViewed = $<HTMLInputElement>('peer-share-viewed-toggle')
+  shareViewed.checked = localStorage.getItem(SHARE_VIEWED_KEY) === 'on'
+  shareViewed.addEventListener('change', () => {
+    localStorage.setItem(SHARE_VIEWED_KEY, shareViewed.checked ? 'on' : 'off')
+    const running = peer
+    void running?.setShareViewed(shareViewed.checked).then(() => { actedOnShareViewed(running.status()) })
+  })
+  shareViewed.disabled = false
   try {
     const config = parseConfig(await (await fetch('/edgeway.json', { cache: 'no-store' })).json())
-    peer = await createTabPeer({ config, serving: toggle.checked })
+    peer = await createTabPeer({ config, serving: toggle.checked, shareViewed: shareViewed.checked })
     // switched while the peer was starting
     await peer.setServing(toggle.checked)
+    await peer.setShareViewed(shareViewed.checked)
+    actedOnShareViewed(peer.status())
   } catch (err) {
     state.dataset.state = 'error'
     state.textContent = `not started: ${err instanceof Error ? err.message : String(err)}`
@@ -54,6 +66,12 @@ export async function mountPeerPanel (options: { transfers?: TransferStats } = {
   setInterval(update, 1000)
 }
 
+/** Marks the share-viewed choice as in force: set only once the peer has refused and withdrawn (or listed) those blocks. */
+function actedOnShareViewed (status: TabPeerStatus): void {
+  $('peer-status').dataset.shareViewed = String(status.shareViewed)
+  render(status)
+}
+
 function render (status: TabPeerStatus): void {
   const state = $('peer-status')
   state.dataset.peerId = status.peerId
@@ -67,7 +85,8 @@ function render (status: TabPeerStatus): void {
     state.textContent = 'Serving is on; waiting for a relay slot on an edge so other browsers can reach this tab.'
   } else {
     state.dataset.state = 'active'
-    state.textContent = `Serving other browsers: ${status.announced} blocks listed at the edges, reachable through an edge relay.`
+    const what = status.shareViewed ? 'what you published, pinned or viewed' : 'what you published or pinned (not what you only viewed)'
+    state.textContent = `Serving other browsers ${what}: ${status.announced} blocks listed at the edges, reachable through an edge relay.`
   }
   const count = $('peer-count')
   count.textContent = String(status.peers)
