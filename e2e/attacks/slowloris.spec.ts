@@ -274,10 +274,10 @@ describe('slowloris: the embedded edge in a process of its own', () => {
       const launcher = await spawnLauncher(['--serve', site.dir])
       const launcherPid = launcher.process.pid ?? 0
       const children = await childrenOf(launcherPid)
-      expect(children, 'the launcher runs one child process, the edge').toHaveLength(1)
       const exited = new Promise(resolve => { launcher.process.once('exit', resolve) })
       launcher.process.kill(signal)
       await exited
+      expect(children, 'the launcher ran one child process, the edge').toHaveLength(1)
       const killed = Date.now()
       while (await running(children[0]) && Date.now() - killed < ORPHAN_GONE_WITHIN_MS) {
         await pause(100)
