@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readFile, readdir, readlink } from 'node:fs/promises'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBystander } from '../support/bystander.ts'
@@ -30,6 +31,19 @@ const IDLE_CLOSED_WITHIN_MS = 15_000
 /** The slow reader pauses longer than every idle limit of the servers */
 const READER_PAUSE_MS = 11_000
 const FILE_BYTES = 16 * 1024 * 1024
+/**
+ * The fd limit the launcher (and so its edge) runs under in the fd-exhaustion case: the same attack as at the
+ * machine's 20,000, filled by ~4,000 sockets instead of ~20,000, which the test's own limit could not open
+ */
+const FD_LIMIT = 4_096
+/** The flooded process counts as out of descriptors with at most this many free (libuv keeps one in reserve) */
+const FD_FREE_AT_MOST = 16
+/** The flood opens this many sockets at a time, then looks at the process's fd count again */
+const FD_FLOOD_BATCH = 256
+/** How long the full process is held full while the bystander keeps asking */
+const HOLD_FULL_MS = 3_000
+/** An edge whose launcher was SIGKILLed must be gone within this: its own clean stop is allowed 5 s */
+const ORPHAN_GONE_WITHIN_MS = 8_000
 
 interface Target { name: string, host: string, port: number, probeUrl: string }
 
@@ -171,4 +185,105 @@ describe('slowloris: servers that hold', () => {
     const paused = await readWithPause(carUrl, { localAddress: READER, pauseMs: READER_PAUSE_MS })
     expect(paused).toEqual(whole)
   }, 30_000)
+})
+
+/** Pids of the children of `pid`, from every thread's list (a spawn may come from any thread) */
+async function childrenOf (pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [])
+  const lists = await Promise.all(tasks.map(async task => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')))
+  return lists.join(' ').split(/\s+/).filter(Boolean).map(Number)
+}
+
+/** Open file descriptors of `pid` */
+async function fdCount (pid: number): Promise<number> {
+  return (await readdir(`/proc/${pid}/fd`).catch(() => [])).length
+}
+
+/** Whether `pid` still runs: gone or a zombie (exited, not reaped by whoever adopted it) count as ended */
+async function running (pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null)
+  return stat != null && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+}
+
+/** Which of `pids` holds the IPv4 socket listening on `port` (/proc/net/tcp: state 0A is LISTEN) */
+async function listenerOf (port: number, pids: number[]): Promise<number | undefined> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
+  const row = (await readFile('/proc/net/tcp', 'utf8')).split('\n').map(line => line.trim().split(/\s+/))
+    .find(cols => cols[1]?.endsWith(`:${hexPort}`) && cols[3] === '0A')
+  const socket = `socket:[${row?.[9]}]`
+  for (const pid of pids) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [])
+    const links = await Promise.all(fds.map(async fd => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')))
+    if (links.includes(socket)) return pid
+  }
+  return undefined
+}
+
+describe('slowloris: the embedded edge in a process of its own', () => {
+  let site: Awaited<ReturnType<typeof makeSite>>
+
+  beforeAll(async () => {
+    site = await makeSite({ 'index.html': '<p>a small site</p>' })
+  })
+
+  afterAll(async () => {
+    await site?.remove()
+  })
+
+  it(`idle sockets holding every file descriptor of the edge (libp2p WebSocket port, limit ${FD_LIMIT}) leave the gateway answering within 1 s`, async () => {
+    const launcher = await spawnLauncher(['--serve', site.dir], { prefix: ['sh', '-c', `ulimit -n ${FD_LIMIT} && exec "$@"`, 'sh'] })
+    const floods: IdleSockets[] = []
+    let answers: TimedAnswer[][] = []
+    try {
+      const ws = /^\/ip4\/127\.0\.0\.1\/tcp\/(\d+)\/ws\//.exec(launcher.info.edges[0].multiaddrs[0] ?? '')
+      expect(ws, 'the edge listens for libp2p WebSockets on 127.0.0.1').not.toBeNull()
+      const wsPort = Number(ws?.[1])
+      const launcherPid = launcher.process.pid ?? 0
+      const edgePid = await listenerOf(wsPort, [launcherPid, ...await childrenOf(launcherPid)])
+      expect(edgePid, 'a process of the launcher holds the WebSocket port').toBeDefined()
+
+      const gateway = launcher.info.gateway
+      const bystander = await startBystander({ urls: [`${gateway}/`, `${gateway}/edgeway.json`], everyMs: SAMPLE_EVERY_MS, localAddress: BYSTANDER, giveUpMs: 5_000 })
+      const started = Date.now()
+      let full = 0
+      try {
+        // bounded: never more sockets than the limit itself
+        for (let opened = 0; opened < FD_LIMIT && full === 0; opened += FD_FLOOD_BATCH) {
+          floods.push(await openIdleSockets({ host: '127.0.0.1', port: wsPort }, FD_FLOOD_BATCH, { localAddress: ATTACKER }))
+          const fds = await fdCount(edgePid ?? 0)
+          if (fds >= FD_LIMIT - FD_FREE_AT_MOST) full = fds
+        }
+        await pause(HOLD_FULL_MS)
+        console.log(`edge process (pid ${edgePid}${edgePid === launcherPid ? ', the launcher itself' : ''}): ${full} of ${FD_LIMIT} fds after ${Date.now() - started} ms; flood sockets open: ${floods.reduce((sum, flood) => sum + flood.open(), 0)}; launcher fds: ${await fdCount(launcherPid)}`)
+      } finally {
+        answers = await bystander.stop()
+      }
+      expect(full, 'the flood filled the edge process\'s descriptors').toBeGreaterThanOrEqual(FD_LIMIT - FD_FREE_AT_MOST)
+      checkAnswers('gateway / while the edge has no descriptor left', answers[0], started)
+      checkAnswers('gateway /edgeway.json while the edge has no descriptor left', answers[1], started)
+    } finally {
+      // the edge ends first, so its side closes the flood's connections: closed from here, each would keep one of
+      // the machine's ~28,000 ephemeral ports in TIME_WAIT for a minute, and a later `--port 0` could find none free
+      await launcher.stop()
+      for (const flood of floods) flood.destroy()
+    }
+  }, 60_000)
+
+  it('npm start stopped with SIGTERM leaves no edge process behind, and the edge of a SIGKILLed launcher exits too', async () => {
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      const launcher = await spawnLauncher(['--serve', site.dir])
+      const launcherPid = launcher.process.pid ?? 0
+      const children = await childrenOf(launcherPid)
+      const exited = new Promise(resolve => { launcher.process.once('exit', resolve) })
+      launcher.process.kill(signal)
+      await exited
+      expect(children, 'the launcher ran one child process, the edge').toHaveLength(1)
+      const killed = Date.now()
+      while (await running(children[0]) && Date.now() - killed < ORPHAN_GONE_WITHIN_MS) {
+        await pause(100)
+      }
+      console.log(`launcher ended by ${signal}: edge still running ${Date.now() - killed} ms later: ${await running(children[0])}`)
+      expect(await running(children[0]), `the edge after the launcher's ${signal}`).toBe(false)
+    }
+  }, 60_000)
 })

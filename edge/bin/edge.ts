@@ -27,7 +27,11 @@ async function main (): Promise<number> {
   const controller = new AbortController()
   let edge: Edge | undefined
   const stopped = new Promise<void>(resolve => {
+    let stopping = false
     const onSignal = (): void => {
+      // a signal and the closing stdin may both come: stop once
+      if (stopping) return
+      stopping = true
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       // a second signal ends the process at once
@@ -38,6 +42,12 @@ async function main (): Promise<number> {
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    if (options.exitWithStdin) {
+      // the parent holds the other end: it closes when the parent ends, however it ends
+      process.stdin.once('close', onSignal)
+      process.stdin.on('error', onSignal)
+      process.stdin.resume()
+    }
   })
 
   try {

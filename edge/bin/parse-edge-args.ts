@@ -7,6 +7,11 @@ import type { EdgeOptions } from '../node/types.ts'
 export interface EdgeCliOptions extends EdgeOptions {
   /** Print exactly one line of JSON (the EdgeInfo) when ready */
   json: boolean
+  /**
+   * Stop, as on SIGTERM, when stdin closes: a parent that keeps the edge's
+   * stdin as a pipe takes the edge with it when it ends, SIGKILL included
+   */
+  exitWithStdin: boolean
   help: boolean
 }
 
@@ -34,6 +39,9 @@ Options:
   --repo <dir>                 keep blocks and the peer id on disk in <dir>
                                (default: in memory)
   --json                       print one line of JSON when ready, nothing else
+  --exit-with-stdin            stop (as on SIGTERM) when stdin closes: a program
+                               that starts the edge with stdin as a pipe takes it
+                               down when it ends, even when it is killed
   --help                       show this help
 `
 
@@ -56,6 +64,7 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
         'http-port': { type: 'string' },
         repo: { type: 'string' },
         json: { type: 'boolean' },
+        'exit-with-stdin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       }
     }))
@@ -75,6 +84,7 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
     httpPort: parsePort('--http-port', values['http-port']),
     repo: values.repo,
     json: values.json ?? false,
+    exitWithStdin: values['exit-with-stdin'] ?? false,
     help: values.help ?? false
   }
 }

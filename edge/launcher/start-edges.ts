@@ -1,4 +1,4 @@
-import { startEdge } from '../node/start-edge.ts'
+import { spawnEdgeProcess } from './edge-process.ts'
 import { resolveEdges } from './resolve-edges.ts'
 import type { StartArgs } from './parse-start-args.ts'
 import type { EdgeEndpoint } from '../../src/lib/types.ts'
@@ -16,7 +16,9 @@ export interface LauncherEdges {
    * the first external edge's `/info` `dns` when it has one
    */
   dohResolver?: string
-  /** Stops the embedded edge; nothing to stop for external ones */
+  /** The embedded edge's process id; none with external edges */
+  pid?: number
+  /** Stops the embedded edge's process and waits for its exit; nothing to stop for external ones */
   stop(): Promise<void>
 }
 
@@ -24,12 +26,21 @@ export interface StartEdgesOptions extends AbortOptions {
   /** What the embedded edge serves when `serve` is empty */
   demoDir: string
   log?(line: string): void
+  /**
+   * Told when the embedded edge's process ends without being stopped (a
+   * crash): the gateway keeps answering, but without that edge
+   *
+   * @default a line on stderr
+   */
+  warn?(line: string): void
 }
 
 /**
  * The edges the gateway uses: those given with `--edge`, asked for their
  * `/info`, or else one embedded edge serving `serve` (or the demo site) and
- * answering `dnslink`.
+ * answering `dnslink`. The embedded edge runs in a process of its own (see
+ * `spawnEdgeProcess`), so whatever exhausts it leaves the gateway's process
+ * answering.
  */
 export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dnslink'>, options: StartEdgesOptions): Promise<LauncherEdges> {
   if (args.edges.length > 0) {
@@ -39,12 +50,24 @@ export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dns
 
   const serve = args.serve.length > 0 ? args.serve : [options.demoDir]
   options.log?.(`importing ${serve.join(', ')} into the embedded edge…`)
-  const edge = await startEdge({ serve, dnslink: args.dnslink, signal: options.signal })
+  // `--flag=value`, so a path that begins with "-" is still a value
+  const edgeArgs = [
+    ...serve.map(path => `--serve=${path}`),
+    ...Object.entries(args.dnslink).map(([domain, value]) => `--dnslink=${domain}=${value}`)
+  ]
+  const edge = await spawnEdgeProcess(edgeArgs, { signal: options.signal })
+  let stopped = false
+  const warn = options.warn ?? ((line: string) => { process.stderr.write(`${line}\n`) })
+  void edge.exited.then(code => { if (!stopped) warn(`edgeway: the embedded edge exited (${code}); the gateway keeps running without it`) })
   return {
     edges: [edge.info],
     roots: edge.info.roots,
     ipns: edge.info.ipns,
     dohResolver: edge.info.dns,
-    stop: async () => { await edge.stop() }
+    pid: edge.pid,
+    stop: async () => {
+      stopped = true
+      await edge.stop()
+    }
   }
 }

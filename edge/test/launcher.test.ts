@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/lib/config.ts'
-import { EDGE_USAGE } from '../bin/parse-edge-args.ts'
+import { EDGE_USAGE, parseEdgeArgs } from '../bin/parse-edge-args.ts'
+import { spawnEdgeProcess } from '../launcher/edge-process.ts'
 import { START_USAGE, UsageError, parseStartArgs } from '../launcher/parse-start-args.ts'
 import { startEdges } from '../launcher/start-edges.ts'
 import { UsageError as EdgeUsageError } from '../node/errors.ts'
@@ -11,6 +12,16 @@ import type { Edge } from '../node/types.ts'
 import type { SiteFixture } from './fixtures.ts'
 
 const CID = 'bafybeihchr7vmgjaasntayyatmp5sv6xza57iy2h4xj7g46bpjij6yhrmy'
+
+/** Whether process `pid` is running (a child this process has reaped is gone) */
+function running (pid: number | undefined): boolean {
+  try {
+    process.kill(pid ?? 0, 0)
+    return pid != null
+  } catch {
+    return false
+  }
+}
 
 function errorOf (fn: () => unknown): unknown {
   try {
@@ -36,6 +47,11 @@ describe('launcher flags', () => {
     }
   })
 
+  it('leaves the edge\'s --exit-with-stdin off unless given, and documents it', () => {
+    expect(parseEdgeArgs([]).exitWithStdin).toBe(false)
+    expect(EDGE_USAGE).toContain('--exit-with-stdin')
+  })
+
   it('documents --dnslink in both usage texts', () => {
     expect(START_USAGE).toContain('--dnslink <domain>=<value>')
     expect(EDGE_USAGE).toContain('--dnslink <domain>=<value>')
@@ -51,13 +67,38 @@ describe('launcher edges and the DNSLink resolver', () => {
     fixture = await createSiteFixture()
     embedded = await startEdges({ serve: [fixture.site], edges: [], dnslink: { 'example.org': `/ipfs/${CID}` } }, { demoDir: fixture.dir })
     external = await startEdge({ dnslink: { 'external.example': `/ipfs/${CID}` } })
-  })
+  }, 30_000)
 
   afterAll(async () => {
     await embedded?.stop()
     await external?.stop()
     await fixture?.cleanup()
   })
+
+  it('runs the embedded edge in a process of its own, which stop() ends', async () => {
+    expect(embedded.pid).toBeTypeOf('number')
+    expect(embedded.pid).not.toBe(process.pid)
+    expect(running(embedded.pid)).toBe(true)
+
+    const other = await startEdges({ serve: [fixture.site], edges: [], dnslink: {} }, { demoDir: fixture.dir })
+    expect(await (await fetch(`${other.edges[0].http}/info`)).json()).toMatchObject(other.edges[0])
+    await other.stop()
+    expect(running(other.pid)).toBe(false)
+    await expect(fetch(`${other.edges[0].http}/info`)).rejects.toThrow()
+  }, 30_000)
+
+  it('says so when the edge process ends without being stopped', async () => {
+    const warnings: string[] = []
+    const crashing = await startEdges({ serve: [fixture.site], edges: [], dnslink: {} }, { demoDir: fixture.dir, warn: line => { warnings.push(line) } })
+    process.kill(crashing.pid ?? 0, 'SIGKILL')
+    await expect.poll(() => warnings, { timeout: 5_000 }).toEqual(['edgeway: the embedded edge exited (SIGKILL); the gateway keeps running without it'])
+    await crashing.stop()
+  }, 30_000)
+
+  it('rejects with EdgeProcessError when the edge process ends before it is ready', async () => {
+    const err = await spawnEdgeProcess([`--serve=${fixture.dir}/no-such-dir`]).catch((err: unknown) => err)
+    expect(err).toHaveProperty('name', 'EdgeProcessError')
+  }, 30_000)
 
   it('points the gateway at the embedded edge\'s /dns-query, which answers the --dnslink records', async () => {
     expect(embedded.dohResolver).toBe(`${embedded.edges[0].http}/dns-query`)

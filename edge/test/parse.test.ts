@@ -112,7 +112,7 @@ describe('resolveEntityBytes', () => {
 
 describe('parseEdgeArgs', () => {
   it('reads every flag', () => {
-    expect(parseEdgeArgs(['--serve', 'a', '--serve', 'b.car', '--dnslink', `example.org=${CID_V1}`, '--host', '0.0.0.0', '--ws-port', '4001', '--http-port', '0', '--repo', 'r', '--json'])).toEqual({
+    expect(parseEdgeArgs(['--serve', 'a', '--serve', 'b.car', '--dnslink', `example.org=${CID_V1}`, '--host', '0.0.0.0', '--ws-port', '4001', '--http-port', '0', '--repo', 'r', '--json', '--exit-with-stdin'])).toEqual({
       serve: ['a', 'b.car'],
       dnslink: { 'example.org': `/ipfs/${CID_V1}` },
       host: '0.0.0.0',
@@ -120,6 +120,7 @@ describe('parseEdgeArgs', () => {
       httpPort: 0,
       repo: 'r',
       json: true,
+      exitWithStdin: true,
       help: false
     })
   })
