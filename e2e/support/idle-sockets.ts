@@ -39,7 +39,9 @@ export async function openIdleSockets (target: { host: string, port: number }, c
   return {
     open: () => open.size,
     destroy: () => {
-      for (const socket of open) socket.destroy()
+      // a reset, not a close: thousands of closes would leave as many ephemeral ports in TIME_WAIT for a
+      // minute, and the specs after this one could not listen on `--port 0`
+      for (const socket of open) socket.resetAndDestroy()
       open.clear()
     }
   }

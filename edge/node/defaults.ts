@@ -133,11 +133,12 @@ export const HTTP_TIMEOUTS = {
 }
 
 /**
- * Connections each HTTP server holds at once. The launcher runs the edge and
- * the gateway in one process whose file-descriptor limit (node raises the soft
- * limit to the hard one; 20,000 on the machines measured) they share with
- * libp2p and the block store: both servers full take 2 × 5,000, half of it,
- * so flooding one never starves the other of descriptors. One address (an
+ * Connections each HTTP server holds at once. The launcher runs the gateway
+ * and its embedded edge as two processes, each with its own file-descriptor
+ * limit (node raises the soft limit to the hard one; 20,000 on the machines
+ * measured), which an edge shares with libp2p and its block store; a server
+ * full takes 5,000 of them, so one server flooded to its cap still leaves its
+ * process room, and the other process is not touched. One address (an
  * IPv6 /64) gets a fifth of a server: a browser needs a handful (six per
  * origin over HTTP/1.1), a NAT of many users some hundreds, and one client
  * opening idle sockets holds no more than this.
