@@ -5,6 +5,7 @@ import { errorToResponse, statusOf } from '../../src/lib/error-to-response.ts'
 import { InvalidRequestError } from '../../src/lib/errors.ts'
 import { SUBDOMAIN_CONFIG_PATH, SUBDOMAIN_SW_PATH, contentPathFor, splitSubdomainHost, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import { HTTP_SERVER_OPTIONS, limitConnections } from '../node/connection-limits.ts'
+import { HTTP_LISTEN_BACKLOG } from '../node/defaults.ts'
 import { bootstrapPage } from './bootstrap-page.ts'
 import { serveStatic } from './static-files.ts'
 import type { EdgewayConfig } from '../../src/lib/config.ts'
@@ -153,7 +154,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => { resolve() })
+    server.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: HTTP_LISTEN_BACKLOG }, () => { resolve() })
   })
   const { port } = server.address() as AddressInfo
   const url = `http://localhost:${port}`

@@ -133,6 +133,16 @@ export const HTTP_TIMEOUTS = {
 }
 
 /**
+ * Connections the kernel may queue for an HTTP server before it accepts them
+ * (node's default is 511; Linux caps it at `net.core.somaxconn`, 4096 here).
+ * A flood that opens thousands of connections at once fills a short queue
+ * faster than the server accepts and closes them, and the kernel then drops
+ * every client's connection attempt, the innocent ones too, which retry only
+ * after a second: measured, a request from another address took 1,028 ms.
+ */
+export const HTTP_LISTEN_BACKLOG = 4_096
+
+/**
  * Connections each HTTP server holds at once. The launcher runs the gateway
  * and its embedded edge as two processes, each with its own file-descriptor
  * limit (node raises the soft limit to the hard one; 20,000 on the machines

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import { logger } from '@libp2p/logger'
 import { HTTP_SERVER_OPTIONS, limitConnections } from './connection-limits.ts'
-import { EXPOSED_HEADERS, HTTP_CLOSE_GRACE_MS } from './defaults.ts'
+import { EXPOSED_HEADERS, HTTP_CLOSE_GRACE_MS, HTTP_LISTEN_BACKLOG } from './defaults.ts'
 import { MethodNotAllowedError, NotFoundError } from './errors.ts'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -59,7 +59,7 @@ export async function startHttpServer (routes: HttpRoute[], { host, port }: Http
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: HTTP_LISTEN_BACKLOG }, () => {
       server.off('error', reject)
       resolve()
     })
