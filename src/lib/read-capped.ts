@@ -1,3 +1,4 @@
+import { concat } from 'uint8arrays/concat'
 import type { AbortOptions } from '@libp2p/interface'
 
 /**
@@ -16,19 +17,20 @@ export async function readCapped (body: Response, limit: number, tooLarge: () =>
     return new Uint8Array(0)
   }
   const reader = body.body.getReader()
-  const bytes = new Uint8Array(limit)
+  const chunks: Uint8Array[] = []
   let size = 0
   try {
     for (let read = await reader.read(); read.done !== true; read = await reader.read()) {
-      if (size + read.value.byteLength > limit) {
+      size += read.value.byteLength
+      if (size > limit) {
         throw tooLarge()
       }
-      bytes.set(read.value, size)
-      size += read.value.byteLength
+      chunks.push(read.value)
     }
   } finally {
     // past the limit, or failed: the rest is not wanted (a no-op once the body ended)
     await reader.cancel().catch(() => {})
   }
-  return bytes.subarray(0, size)
+  // what was read, not `limit` bytes set aside for every body
+  return chunks.length === 1 ? chunks[0] : concat(chunks, size)
 }

@@ -208,22 +208,6 @@ async function collectLimited (source: AsyncGenerator<Uint8Array>, limit: number
   return chunks.length === 1 ? chunks[0] : concat(chunks, size)
 }
 
-/** Reads a body, giving up as soon as it passes `limit` bytes: an edge cannot make us hold more. */
-export async function readLimited (body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  return collectLimited(bodyChunks(body), limit)
-}
-
-async function * bodyChunks (body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader()
-  try {
-    for (let r = await reader.read(); r.done !== true; r = await reader.read()) {
-      yield r.value
-    }
-  } finally {
-    await reader.cancel().catch(() => {})
-  }
-}
-
 function describe (err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }

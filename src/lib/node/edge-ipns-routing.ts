@@ -1,7 +1,7 @@
 import { multihashFromIPNSRoutingKey } from '@helia/ipns'
 import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
-import { readLimited } from './edge-http-broker.ts'
+import { readCapped } from '../read-capped.ts'
 import type { EdgeEndpoint } from '../types.ts'
 import type { IPNSRouting, IPNSRoutingGetOptions } from '@helia/ipns'
 
@@ -48,7 +48,7 @@ export class EdgeIpnsRouting implements IPNSRouting {
           failures.push(`${url}: HTTP ${response.status}`)
           continue
         }
-        return await readLimited(response.body, MAX_RECORD_SIZE)
+        return await readCapped(response, MAX_RECORD_SIZE, () => new Error(`the record is over ${MAX_RECORD_SIZE} bytes`), options)
       } catch (err: any) {
         options.signal?.throwIfAborted()
         failures.push(`${url}: ${err.message ?? err}`)
