@@ -1,5 +1,6 @@
 import { verifyAnnouncement } from '../../src/lib/provider-announcement.ts'
 import { REFUSAL_STATUS } from './announcement-refusals.ts'
+import { clientKey } from './client-key.ts'
 import { ANNOUNCEMENT_LIMITS } from './defaults.ts'
 import { BadRequestError, PayloadTooLargeError } from './errors.ts'
 import type { RouteRequest } from './http-server.ts'
@@ -41,8 +42,8 @@ export async function announceProviders (table: ProviderTable, request: RouteReq
   }
   try {
     const verified = await verifyAll(table, records)
-    // the remote address: a client behind one NAT is one client, which is what the per-client cap means
-    table.add(verified, { client: request.req.socket.remoteAddress ?? '' })
+    // one client as the connection caps count it (an IPv4 address, an IPv6 /64): a NAT of many is one client
+    table.add(verified, { client: clientKey(request.req.socket.remoteAddress ?? '') })
     sendJson(request.res, 200, { ProvideResults: verified.map(a => ({ Schema: 'announcement', ID: a.peerId, CIDs: a.cids.length })) })
   } catch (err: any) {
     const status = REFUSAL_STATUS[err.name]
