@@ -94,6 +94,9 @@ describe('the browser stops the service worker: the next request is answered, se
     const budgetShown = async (): Promise<number> => Number(await page.getByTestId('cache-usage').getAttribute('data-budget-bytes'))
     await expect.poll(budgetShown, { timeout: 10_000 }).toBe(BUDGET_MIB * MiB)
     const toggle = page.getByTestId('peer-serving-toggle')
+    // the switch shows the remembered choice once the peer panel (loaded as a chunk of its own) enables it
+    const panelLoaded = async (): Promise<void> => { await expect.poll(async () => toggle.isEnabled(), { timeout: 10_000 }).toBe(true) }
+    await panelLoaded()
     if (await toggle.isChecked()) await toggle.click()
     expect(await toggle.isChecked()).toBe(false)
 
@@ -101,6 +104,7 @@ describe('the browser stops the service worker: the next request is answered, se
     await stopServiceWorker()
     await page.reload()
     await page.waitForFunction(() => document.querySelector('[data-testid="sw-status"]')?.textContent === 'active')
+    await panelLoaded()
     expect(await page.getByTestId('peer-serving-toggle').isChecked()).toBe(false)
     await expect.poll(budgetShown, { timeout: 10_000 }).toBe(BUDGET_MIB * MiB)
 
