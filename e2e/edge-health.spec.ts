@@ -215,6 +215,8 @@ describe('edges chosen by measurement', () => {
 
     // back to the server's list
     await page.getByTestId('edge-reset').click()
+    // the page says the reset is stored before it is reloaded, as a user would see
+    await expect.poll(async () => page.getByTestId('edge-config-source').getAttribute('data-source')).toBe('server')
     await page.reload()
     await expect.poll(shown, { timeout: 10_000 }).toEqual({ source: 'server', edges: [edgeA.info.http] })
     expect(await page.getByTestId('edge-config-source').textContent()).toContain('server')

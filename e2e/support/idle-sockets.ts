@@ -9,6 +9,8 @@ export interface IdleSockets {
   open(): number
   /** Destroys every socket still open */
   destroy(): void
+  /** Errors the sockets met, by code (`ECONNRESET`, `EADDRNOTAVAIL`, …): why a flood fell short */
+  errors(): Record<string, number>
 }
 
 /**
@@ -19,12 +21,16 @@ export interface IdleSockets {
  */
 export async function openIdleSockets (target: { host: string, port: number }, count: number, { localAddress }: { localAddress: string }): Promise<IdleSockets> {
   const open = new Set<Socket>()
+  const errors: Record<string, number> = {}
 
   for (let started = 0; started < count; started += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, count - started) }, async () => new Promise<void>(resolve => {
       const socket = connect({ host: target.host, port: target.port, localAddress })
       open.add(socket)
-      socket.on('error', () => {})
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        const code = err.code ?? err.name
+        errors[code] = (errors[code] ?? 0) + 1
+      })
       // it sends nothing, but reads what comes (a 408, say): unread bytes would hold back 'end' and 'close'
       socket.resume()
       socket.once('connect', () => { resolve() })
@@ -43,7 +49,8 @@ export async function openIdleSockets (target: { host: string, port: number }, c
       // minute, and the specs after this one could not listen on `--port 0`
       for (const socket of open) socket.resetAndDestroy()
       open.clear()
-    }
+    },
+    errors: () => ({ ...errors })
   }
 }
 
