@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 as sha256Hasher } from 'multiformats/hashes/sha2'
+import { blake3 } from '../src/lib/block-hashers.ts'
 import { launchBrowser } from './support/browser.ts'
 import { startHostileEdge, startLyingEdge } from './support/lying-edge.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
@@ -16,14 +17,18 @@ import type { Browser } from 'playwright-core'
 const TRUTH = new TextEncoder().encode('the real bytes of this block\n')
 const FORGED = 'forged bytes that are not the block'
 
-describe('an edge that sends wrong bytes', () => {
+// a blake3 CID is asked for like any other (not refused before any source) and its forgery refused all the same
+describe.each([
+  { hash: 'sha2-256', hasher: sha256Hasher },
+  { hash: 'blake3', hasher: blake3 }
+])('an edge that sends wrong bytes for a $hash block', ({ hasher }) => {
   let liar: LyingEdge
   let launcher: Running<LauncherInfo>
   let browser: Browser
   let cid: string
 
   beforeAll(async () => {
-    cid = CID.createV1(raw.code, await sha256Hasher.digest(TRUTH)).toString()
+    cid = CID.createV1(raw.code, await hasher.digest(TRUTH)).toString()
     liar = await startLyingEdge(() => new TextEncoder().encode(FORGED))
     launcher = await spawnLauncher(['--edge', liar.url, '--timeout-ms', '4000'])
     browser = await launchBrowser()
@@ -47,6 +52,7 @@ describe('an edge that sends wrong bytes', () => {
     }
     // the second attempt asked the edge again: the first one's bytes were not kept
     expect(liar.lies()).toBeGreaterThanOrEqual(2)
+    expect((await auditStore(page)).blocks).toBe(0)
   })
 })
 
