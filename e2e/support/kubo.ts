@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensureGoBinary } from './go-binary.ts'
+export { startKubo } from './kubo-daemon.ts'
+export type { KuboNode, KuboOptions } from './kubo-daemon.ts'
 import type { GoBinary, GoBinaryOptions, GoBinarySpec, ModuleSource } from './go-binary.ts'
 
 /** The Kubo release the specs run against (the newest the module proxy serves here) */
