@@ -46,6 +46,8 @@ export interface KuboNode {
   add(path: string, flags?: string[], options?: AbortOptions): Promise<string>
   /** `ipfs add -Q <flags>` of these bytes: their root CID */
   addBytes(bytes: Uint8Array, flags?: string[], options?: AbortOptions): Promise<string>
+  /** `ipfs cat <path>` as bytes, failing after `timeoutMs` (Kubo's own `--timeout`) */
+  cat(path: string, options?: { timeoutMs?: number } & AbortOptions): Promise<Uint8Array>
   /** `ipfs swarm connect <multiaddr>`, to another Kubo node or any libp2p peer */
   connect(to: KuboNode | string, options?: AbortOptions): Promise<void>
   /** SIGTERM, a SIGKILL if it lingers, then the repository is removed */
@@ -82,13 +84,14 @@ export async function startKubo (binary: string, { config = {}, signal }: KuboOp
   signal?.throwIfAborted()
   const repo = await mkdtemp(join(tmpdir(), 'edgeway-kubo-'))
   const env = { ...process.env, IPFS_PATH: repo, IPFS_TELEMETRY: 'off' }
-  const ipfs = async (args: string[], { input, timeoutMs = 60_000, signal }: CommandOptions = {}): Promise<string> =>
+  const ipfs = async (args: string[], options: CommandOptions = {}): Promise<string> => (await ipfsBytes(args, options)).toString()
+  const ipfsBytes = async (args: string[], { input, timeoutMs = 60_000, signal }: CommandOptions = {}): Promise<Buffer> =>
     new Promise((resolve, reject) => {
       const child = execFile(binary, args, { env, timeout: timeoutMs, signal, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' }, (error, stdout, stderr) => {
         if (error != null) {
           reject(new KuboError(`ipfs ${args.join(' ')}: ${error.message}\n${stderr.toString()}`))
         } else {
-          resolve(stdout.toString())
+          resolve(stdout)
         }
       })
       child.stdin?.end(input)
@@ -165,6 +168,9 @@ export async function startKubo (binary: string, { config = {}, signal }: KuboOp
       },
       async addBytes (bytes, flags = [], options = {}) {
         return (await ipfs(['add', '-Q', ...flags], { ...options, input: bytes })).trim()
+      },
+      async cat (path, { timeoutMs = 30_000, signal } = {}) {
+        return new Uint8Array(await ipfsBytes(['cat', `--timeout=${timeoutMs}ms`, path], { timeoutMs: timeoutMs + 5_000, signal }))
       },
       async connect (to, options = {}) {
         await ipfs(['swarm', 'connect', typeof to === 'string' ? to : to.tcp], options)
