@@ -37,10 +37,10 @@ describe.skipIf(kubo.skipped != null)(`Kubo as the only edge${kubo.skipped == nu
   let video: TestVideo
   const defaults = randomFile(6 * MiB + 12_345)
   const v1 = randomFile(5 * MiB + 777)
-  const blake3 = randomFile(3 * MiB + 5)
+  const hashed = { blake3: randomFile(3 * MiB + 5), 'sha2-512': randomFile(2 * MiB + 3) }
   const named = randomFile(2 * MiB + 1)
   const overBitswap = randomFile(4 * MiB + 99)
-  const cids: Record<'defaults' | 'v1' | 'hamt' | 'site' | 'video' | 'blake3' | 'named', string> = { defaults: '', v1: '', hamt: '', site: '', video: '', blake3: '', named: '' }
+  const cids: Record<'defaults' | 'v1' | 'hamt' | 'site' | 'video' | 'blake3' | 'sha2-512' | 'named', string> = { defaults: '', v1: '', hamt: '', site: '', video: '', blake3: '', 'sha2-512': '', named: '' }
 
   beforeAll(async () => {
     // the threshold makes any directory of more than a few entries a HAMT, as a large one would be
@@ -60,7 +60,8 @@ describe.skipIf(kubo.skipped != null)(`Kubo as the only edge${kubo.skipped == nu
       cids.hamt = await node.add(hamt.dir)
       cids.site = await node.add(site.dir)
       cids.video = await node.add(video.path)
-      cids.blake3 = await node.addBytes(blake3, ['--hash=blake3'])
+      cids.blake3 = await node.addBytes(hashed.blake3, ['--hash=blake3'])
+      cids['sha2-512'] = await node.addBytes(hashed['sha2-512'], ['--hash=sha2-512'])
       cids.named = await node.addBytes(named)
     } finally {
       await hamt.remove()
@@ -161,10 +162,13 @@ describe.skipIf(kubo.skipped != null)(`Kubo as the only edge${kubo.skipped == nu
     expect(result).toMatchObject({ status: 200, broken: false, length: named.byteLength, sha256: sha256(named) })
   })
 
-  it('reads a file Kubo added with --hash blake3', async () => {
-    expect(cids.blake3).toMatch(/^bafyb4i/)
-    const result = await readInPage(gatewayPage, `/ipfs/${cids.blake3}`)
-    expect(result).toMatchObject({ status: 200, broken: false, length: blake3.byteLength, sha256: sha256(blake3) })
+  it.each([
+    ['blake3', /^bafyb4i/],
+    ['sha2-512', /^bafybgq/]
+  ] as const)('reads a file Kubo added with --hash %s', async (hash, prefix) => {
+    expect(cids[hash]).toMatch(prefix)
+    const result = await readInPage(gatewayPage, `/ipfs/${cids[hash]}`)
+    expect(result).toMatchObject({ status: 200, broken: false, length: hashed[hash].byteLength, sha256: sha256(hashed[hash]) })
   })
 
   it('reads a file over bitswap alone, with Kubo\'s /ws multiaddr as the edge', async () => {
@@ -178,11 +182,14 @@ describe.skipIf(kubo.skipped != null)(`Kubo as the only edge${kubo.skipped == nu
       await openThroughServiceWorker(page, `${bitswapLauncher.info.gateway}/`)
       const result = await readInPage(page, `/ipfs/${cid}`)
       expect(result).toMatchObject({ status: 200, broken: false, length: overBitswap.byteLength, sha256: sha256(overBitswap) })
+      // blake3 blocks come over bitswap as well (this origin's store has none of them)
+      const blake3 = await readInPage(page, `/ipfs/${cids.blake3}`)
+      expect(blake3).toMatchObject({ status: 200, broken: false, length: hashed.blake3.byteLength, sha256: sha256(hashed.blake3) })
     } finally {
       await page.close()
     }
-    // Kubo sent them over bitswap: at least the file's 256 KiB leaves
-    expect(await blocksSent(node) - sentBefore).toBeGreaterThanOrEqual(Math.ceil(overBitswap.byteLength / (256 * 1024)))
+    // Kubo sent them over bitswap: at least both files' 256 KiB leaves
+    expect(await blocksSent(node) - sentBefore).toBeGreaterThanOrEqual(Math.ceil(overBitswap.byteLength / (256 * 1024)) + Math.ceil(hashed.blake3.byteLength / (256 * 1024)))
   })
 })
 
