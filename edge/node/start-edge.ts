@@ -10,6 +10,7 @@ import { httpMultiaddr, httpUrl, withoutPeerId } from './edge-addresses.ts'
 import { startHttpServer } from './http-server.ts'
 import { importContent } from './import-content.ts'
 import { infoRoute } from './info-route.ts'
+import { ipnsRecordGateway } from './ipns-record-gateway.ts'
 import { IpnsRecords } from './ipns-records.ts'
 import { ProviderTable } from './provider-table.ts'
 import { trustlessGateway } from './trustless-gateway.ts'
@@ -67,6 +68,7 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
 
     http = await startHttpServer([
       trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec }),
+      ipnsRecordGateway({ ipnsRecords }),
       delegatedRouting({ blockstore: stores.blockstore, ipnsRecords, self, announced }),
       dnsQuery(dnslinkTable),
       infoRoute(() => info as EdgeInfo)

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import { UnixFSPath } from '@helia/car'
 import { identity } from 'multiformats/hashes/identity'
 import { exportCar } from './car-export.ts'
+import { attachment, requestedFilename } from './content-disposition.ts'
 import { IMMUTABLE_CACHE_CONTROL } from './defaults.ts'
 import { resolveFileRange } from './entity-bytes.ts'
 import { NotFoundError, NotImplementedError } from './errors.ts'
@@ -46,7 +47,7 @@ export function trustlessGateway (components: TrustlessGatewayComponents): HttpR
   }
 }
 
-async function sendBlock ({ blockstore }: TrustlessGatewayComponents, { cid }: GatewayRequest, { res, head, signal }: RouteRequest): Promise<void> {
+async function sendBlock ({ blockstore }: TrustlessGatewayComponents, { cid }: GatewayRequest, { res, head, signal, url }: RouteRequest): Promise<void> {
   const bytes = await readBlock(blockstore, cid, { signal })
 
   res.writeHead(200, {
@@ -54,12 +55,12 @@ async function sendBlock ({ blockstore }: TrustlessGatewayComponents, { cid }: G
     'Content-Type': RAW_CONTENT_TYPE,
     'Content-Length': bytes.byteLength,
     Etag: `"${cid}.raw"`,
-    'Content-Disposition': `attachment; filename="${cid}.bin"`
+    'Content-Disposition': attachment(requestedFilename(url) ?? `${cid}.bin`)
   })
   res.end(head ? undefined : bytes)
 }
 
-async function sendCar (components: TrustlessGatewayComponents, { cid, path, dagScope, entityBytes }: GatewayRequest, { res, head, signal }: RouteRequest): Promise<void> {
+async function sendCar (components: TrustlessGatewayComponents, { cid, path, dagScope, entityBytes }: GatewayRequest, { res, head, signal, url }: RouteRequest): Promise<void> {
   const { blockstore, getCodec } = components
   await assertHas(blockstore, cid, { signal })
 
@@ -85,7 +86,7 @@ async function sendCar (components: TrustlessGatewayComponents, { cid, path, dag
     ...commonHeaders(cid, pathCids, path),
     'Content-Type': CAR_RESPONSE_TYPE,
     Etag: `"${cid}.car.${dagScope}${rangeTag}${path === '' ? '' : `.${shortHash(path)}`}"`,
-    'Content-Disposition': `attachment; filename="${cid}.car"`
+    'Content-Disposition': attachment(requestedFilename(url) ?? `${cid}.car`)
   })
 
   if (head) {
