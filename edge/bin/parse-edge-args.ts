@@ -29,7 +29,8 @@ Options:
                                a UnixFS file
   --serve <name>[_…].ipns-record
                                a signed IPNS record, served as it is (signature
-                               unchecked) at /routing/v1/ipns/<name>; <name> is
+                               unchecked) at /routing/v1/ipns/<name> and
+                               /ipns/<name>?format=ipns-record; <name> is
                                k51…, 12D3Koo… or Qm…
   --dnslink <domain>=<value>   a DNSLink record (repeatable), answered for <domain>
                                and _dnslink.<domain> at /dns-query (DNS-over-HTTPS,

@@ -11,6 +11,7 @@ import { startHttpServer } from './http-server.ts'
 import { importContent } from './import-content.ts'
 import { DEFAULT_IMPORT_HASH, IMPORT_HASHES } from './import-hash.ts'
 import { infoRoute } from './info-route.ts'
+import { ipnsRecordGateway } from './ipns-record-gateway.ts'
 import { IpnsRecords } from './ipns-records.ts'
 import { ProviderTable } from './provider-table.ts'
 import { trustlessGateway } from './trustless-gateway.ts'
@@ -68,6 +69,7 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
 
     http = await startHttpServer([
       trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec }),
+      ipnsRecordGateway({ ipnsRecords }),
       delegatedRouting({ blockstore: stores.blockstore, ipnsRecords, self, announced }),
       dnsQuery(dnslinkTable),
       infoRoute(() => info as EdgeInfo)
