@@ -9,6 +9,8 @@ export interface StartArgs {
   serve: string[]
   /** External edges (http URLs or multiaddrs); when given, no edge is embedded */
   edges: string[]
+  /** Delegated routing v1 endpoints asked for providers of content the edges lack */
+  routers: string[]
   /** DNSLink records for the embedded edge, domain → value (see `EdgeOptions.dnslink`) */
   dnslink: Record<string, string>
   port: number
@@ -37,6 +39,9 @@ prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
                             /ipns/<name>[/path] or a CID
   --edge <url|multiaddr>    use this edge instead of an embedded one (repeatable); the first
                             one's DNS-over-HTTPS, if its /info has one, resolves DNSLink
+  --router <url>            a delegated routing v1 endpoint (Kubo, someguy, an edge) asked for providers
+                            of content the edges do not have (repeatable); it sees every CID asked for.
+                            A loopback router allows loopback providers, as a local edge does
   --port <n>                gateway port, 0 = any free port (default 8080)
   --host <addr>             interface the gateway listens on (default 127.0.0.1)
   --timeout-ms <n>          answer 504 when no block arrives for this long (default 30000)
@@ -58,6 +63,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
         serve: { type: 'string', multiple: true },
         dnslink: { type: 'string', multiple: true },
         edge: { type: 'string', multiple: true },
+        router: { type: 'string', multiple: true },
         port: { type: 'string' },
         host: { type: 'string' },
         'timeout-ms': { type: 'string' },
@@ -81,9 +87,16 @@ export function parseStartArgs (argv: string[]): StartArgs {
   if (values.subdomains === true && values['path-gateway'] === true) {
     throw new UsageError('--subdomains gives every site its own origin and --path-gateway keeps content on the gateway\'s: give one or the other')
   }
+  const routers = values.router ?? []
+  for (const router of routers) {
+    if (!URL.canParse(router) || !/^https?:$/.test(new URL(router).protocol)) {
+      throw new UsageError(`--router must be an http(s) URL, got "${router}"`)
+    }
+  }
   return {
     serve,
     edges,
+    routers,
     dnslink: parseDnslinkFlags(values.dnslink),
     port: parseNumber('--port', values.port, 8080, 0, 65535),
     host: values.host ?? '127.0.0.1',
