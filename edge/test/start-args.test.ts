@@ -11,4 +11,15 @@ describe('npm start flags', () => {
     expect(START_USAGE).toMatch(/--subdomains[^\n]*\n[^\n]*the default/)
     expect(START_USAGE).toContain('--path-gateway')
   })
+
+  it('takes --router, repeatable, and refuses one that is not an http(s) URL', () => {
+    expect(parseStartArgs([]).routers).toEqual([])
+    expect(parseStartArgs(['--router', 'http://127.0.0.1:8080', '--router', 'https://router.example']).routers).toEqual(['http://127.0.0.1:8080', 'https://router.example'])
+    expect(parseStartArgs(['--edge', 'http://127.0.0.1:1', '--router', 'http://127.0.0.1:2']).routers).toEqual(['http://127.0.0.1:2'])
+    for (const bad of ['router.example', 'ftp://router.example', '']) {
+      expect(() => parseStartArgs(['--router', bad]), bad).toThrow(UsageError)
+    }
+    expect(START_USAGE).toContain('--router <url>')
+  })
 })
+
