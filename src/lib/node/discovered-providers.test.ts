@@ -72,7 +72,7 @@ describe('providers found through routers', () => {
     const discovery = new ProviderDiscovery({ routers: [ROUTER], allowLocal: false, allowInsecure: false })
     const { broker: http, health } = broker(discovery)
     const events: string[] = []
-    const block = await http.retrieve(cid, { validateFn, edgewayRoot: root.toString(), onProgress: e => { events.push(`${e.type} ${(e.detail as { from?: string }).from}`) } } as object)
+    const block = await http.retrieve(cid, { validateFn, edgewayRoot: root.toString(), onProgress: (e: { type: string, detail?: unknown }) => { events.push(`${e.type} ${(e.detail as { from?: string }).from}`) } } as object)
     expect(block).toEqual(TRUTH)
     expect(asked).toEqual([
       `${EDGE}/ipfs/${cid.toString()}?format=raw`,
@@ -97,7 +97,7 @@ describe('providers found through routers', () => {
     const discovery = new ProviderDiscovery({ routers: [ROUTER], allowLocal: false, allowInsecure: false })
     const { broker: http } = broker(discovery)
     const events: string[] = []
-    expect(await http.retrieve(cid, { validateFn, onProgress: e => { events.push(e.type) } } as object)).toEqual(TRUTH)
+    expect(await http.retrieve(cid, { validateFn, onProgress: (e: { type: string }) => { events.push(e.type) } } as object)).toEqual(TRUTH)
     expect(events).toContain('edgeway:block:rejected')
     expect(discovery.health.isDemoted('https://liar.example')).toBe(true)
   })
@@ -149,7 +149,7 @@ describe('providers found through routers', () => {
       [EDGE]: notHere,
       [ROUTER]: listing('raw.example', 'car.example'),
       'https://raw.example': rawOnly(TRUTH),
-      'https://car.example': () => new Response(car, { headers: { 'Content-Type': 'application/vnd.ipld.car' } })
+      'https://car.example': () => new Response(new Uint8Array(car), { headers: { 'Content-Type': 'application/vnd.ipld.car' } })
     })
     const discovery = new ProviderDiscovery({ routers: [ROUTER], allowLocal: false, allowInsecure: false })
     const fetcher = new EdgeCarFetcher([{ http: EDGE, multiaddrs: [] }], { discovery })
