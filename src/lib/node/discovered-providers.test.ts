@@ -41,7 +41,7 @@ function rawOnly (block: Uint8Array): Handler {
     if (url.searchParams.get('format') === 'car' || accept.includes('application/vnd.ipld.car')) {
       return new Response('CARs are not served here', { status: 406 })
     }
-    return new Response(block, { headers: { 'Content-Type': 'application/vnd.ipld.raw' } })
+    return new Response(new Uint8Array(block), { headers: { 'Content-Type': 'application/vnd.ipld.raw' } })
   }
 }
 
