@@ -143,6 +143,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
       edgeUrls: config.edges.flatMap(edge => edge.http ?? []),
       edgePeers: config.edges.flatMap(edge => edge.peerId ?? [])
     })
+  const peerProviders = new PeerProviders({ edges: config.edges })
   const libp2pOf = (): Libp2p | undefined => 'libp2p' in helia ? (helia as Helia & { libp2p: Libp2p }).libp2p : undefined
   const extraBrokers = init.brokers?.({ edgeMisses, peerProgress }) ?? []
   // every edge source (HTTP here, bitswap when it starts) waits a little for peers when a request's content
@@ -163,7 +164,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
       const libp2p = libp2pOf()
       return libp2p == null ? false : providerDialer(libp2p, edgePeers)(providers, options)
     },
-    peersMayHave: () => init.peersReachable?.() === true
+    // other browsers are asked through a tab only for content the edges list browsers for
+    peersMayHave: async (root, options) => init.peersReachable?.() === true && await peerProviders.provided(root, options).catch(() => false)
   }))
   extraBrokers.forEach(broker => { helia.addBlockBroker(broker) })
   // bitswap providers a router lists are dialled over the same libp2p, through the same connection gater
@@ -181,7 +183,6 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     }))
   }
   await helia.start()
-  const peerProviders = new PeerProviders({ edges: config.edges })
   let stopDialling = (): void => {}
   if ('libp2p' in helia && multiaddrs.length > 0) {
     // with HTTP edges, CAR streams carry the content and bitswap is the fallback: dial after the first responses

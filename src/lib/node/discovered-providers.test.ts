@@ -62,7 +62,7 @@ describe('providers found through routers', () => {
     if (!await hashMatches(cid, block)) throw new Error('hash mismatch')
   }
 
-  function broker (discovery: ProviderDiscovery, init: { peersMayHave?: () => boolean } = {}): { broker: EdgeHttpBroker, health: EdgeHealth } {
+  function broker (discovery: ProviderDiscovery, init: { peersMayHave?: () => Promise<boolean> } = {}): { broker: EdgeHttpBroker, health: EdgeHealth } {
     const health = new EdgeHealth()
     return { broker: new EdgeHttpBroker({ edges: [{ http: EDGE, multiaddrs: [] }], health, discovery, ...init }), health }
   }
@@ -119,7 +119,7 @@ describe('providers found through routers', () => {
 
   it('leaves the request waiting while other browsers may still have the block', async () => {
     network({ [EDGE]: notHere, [ROUTER]: notHere })
-    const { broker: http } = broker(new ProviderDiscovery({ routers: [ROUTER], allowLocal: false, allowInsecure: false }), { peersMayHave: () => true })
+    const { broker: http } = broker(new ProviderDiscovery({ routers: [ROUTER], allowLocal: false, allowInsecure: false }), { peersMayHave: async () => true })
     const events: string[] = []
     await expect(http.retrieve(cid, { validateFn, onProgress: e => { events.push(e.type) } })).rejects.toMatchObject({ name: 'BlockUnavailableError' })
     expect(events).toEqual([])

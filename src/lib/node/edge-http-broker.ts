@@ -54,12 +54,13 @@ export interface EdgeHttpBrokerInit {
    */
   connectBitswap?(providers: BitswapProvider[], options: AbortOptions): Promise<boolean>
   /**
-   * Whether other browsers may still send a block the edges and providers
-   * do not have (a tab's peer is there to ask them)
+   * Whether other browsers may still send a block of `root` the edges and
+   * providers do not have (a tab's peer is there to ask them, and the
+   * edges list browsers for it)
    *
-   * @default () => false
+   * @default async () => false
    */
-  peersMayHave?(): boolean
+  peersMayHave?(root: CID, options: AbortOptions): Promise<boolean>
 }
 
 export type EdgeHttpProgressEvents =
@@ -103,7 +104,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   private readonly idleMs: number
   private readonly discovery?: ProviderDiscovery
   private readonly connectBitswap?: EdgeHttpBrokerInit['connectBitswap']
-  private readonly peersMayHave: () => boolean
+  private readonly peersMayHave: (root: CID, options: AbortOptions) => Promise<boolean>
 
   constructor (init: EdgeHttpBrokerInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
@@ -113,7 +114,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     this.idleMs = init.idleMs ?? edgeIdleMs(30_000)
     this.discovery = init.discovery
     this.connectBitswap = init.connectBitswap
-    this.peersMayHave = init.peersMayHave ?? (() => false)
+    this.peersMayHave = init.peersMayHave ?? (async () => false)
   }
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> & DiscoveryOptions = {}): Promise<Uint8Array> {
@@ -151,7 +152,8 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
    */
   private async retrieveDiscovered (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> & DiscoveryOptions, errors: Map<string, unknown>, edgesUnreachable: boolean): Promise<Uint8Array | undefined> {
     const discovery = this.discovery as ProviderDiscovery
-    const found = await discovery.find(rootOf(options.edgewayRoot) ?? cid, options)
+    const root = rootOf(options.edgewayRoot) ?? cid
+    const found = await discovery.find(root, options)
     // dialled alongside the HTTP providers; bitswap asks them once they are connected
     const connecting = found.bitswap.length > 0 && this.connectBitswap != null
       ? this.connectBitswap(found.bitswap, options).catch(() => false)
@@ -160,7 +162,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     if (block != null) {
       return block
     }
-    if (!await connecting && !this.peersMayHave()) {
+    if (!await connecting && !await this.peersMayHave(root, options)) {
       if (edgesUnreachable && found.http.length === 0) {
         this.sayUnreachable(cid, options)
       } else {
