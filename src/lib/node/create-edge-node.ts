@@ -20,7 +20,7 @@ import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { edgeIdleMs } from './edge-idle-limit.ts'
-import { EdgePeerSet, providerDialer } from './provider-dialer.ts'
+import { EdgePeerSet, ProviderDialer } from './provider-dialer.ts'
 import { ProviderDiscovery } from './provider-discovery.ts'
 import { EdgeMisses } from './edge-misses.ts'
 import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
@@ -144,6 +144,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
       edgePeers: config.edges.flatMap(edge => edge.peerId ?? [])
     })
   const peerProviders = new PeerProviders({ edges: config.edges })
+  const dialer = new ProviderDialer(edgePeers)
   const libp2pOf = (): Libp2p | undefined => 'libp2p' in helia ? (helia as Helia & { libp2p: Libp2p }).libp2p : undefined
   const extraBrokers = init.brokers?.({ edgeMisses, peerProgress }) ?? []
   // every edge source (HTTP here, bitswap when it starts) waits a little for peers when a request's content
@@ -162,7 +163,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     discovery,
     connectBitswap: async (providers, options) => {
       const libp2p = libp2pOf()
-      return libp2p == null ? false : providerDialer(libp2p, edgePeers)(providers, options)
+      return libp2p == null ? false : dialer.connect(libp2p, providers, options)
     },
     // other browsers are asked through a tab only for content the edges list browsers for
     peersMayHave: async (root, options) => init.peersReachable?.() === true && await peerProviders.provided(root, options).catch(() => false)

@@ -36,23 +36,48 @@ export class EdgePeerSet implements Pick<ReadonlySet<string>, 'has'> {
   }
 }
 
+/** How long a provider that could not be dialled is not dialled again: every block of a request would try. */
+export const FAILED_DIAL_MS = 30_000
+
 /**
  * Connects the bitswap providers a router listed, so bitswap (which asks
  * every connected peer for the blocks it wants) asks them too. Dials go
  * through the node's connection gater, so the address policy is the edges'.
- * Resolves true once any provider is connected; false when none could be.
+ * A provider that could not be dialled is left alone for a while (a bounded
+ * number of them are remembered).
  */
-export function providerDialer (libp2p: Pick<Libp2p, 'dial' | 'getConnections'>, peers: EdgePeerSet): (providers: BitswapProvider[], options: AbortOptions) => Promise<boolean> {
-  return async (providers, options) => {
+export class ProviderDialer {
+  private readonly peers: EdgePeerSet
+  private readonly failedUntil = new Map<string, number>()
+
+  constructor (peers: EdgePeerSet) {
+    this.peers = peers
+  }
+
+  /** Resolves true once any of `providers` is connected; false when none could be. */
+  async connect (libp2p: Pick<Libp2p, 'dial' | 'getConnections'>, providers: BitswapProvider[], options: AbortOptions = {}): Promise<boolean> {
     options.signal?.throwIfAborted()
     const signal = AbortSignal.any([AbortSignal.timeout(PROVIDER_DIAL_TIMEOUT_MS), ...(options.signal == null ? [] : [options.signal])])
     const dialled = await Promise.allSettled(providers.map(async provider => {
       const peerId = peerIdFromString(provider.peerId)
-      peers.addDiscovered(peerId.toCID().toString())
-      if (libp2p.getConnections(peerId).length === 0) {
+      if (libp2p.getConnections(peerId).length > 0) return
+      if ((this.failedUntil.get(provider.peerId) ?? 0) > Date.now()) throw new Error('dialled recently without success')
+      try {
         await libp2p.dial(provider.multiaddrs.map(address => multiaddr(address)), { signal })
+        this.peers.addDiscovered(peerId.toCID().toString())
+      } catch (err) {
+        if (options.signal?.aborted !== true) this.failed(provider.peerId)
+        throw err
       }
     }))
     return dialled.some(result => result.status === 'fulfilled')
+  }
+
+  private failed (peerId: string): void {
+    this.failedUntil.delete(peerId)
+    this.failedUntil.set(peerId, Date.now() + FAILED_DIAL_MS)
+    if (this.failedUntil.size > MAX_DISCOVERED_PEERS) {
+      this.failedUntil.delete(this.failedUntil.keys().next().value as string)
+    }
   }
 }
