@@ -39,7 +39,7 @@ export async function startFakeRouter (behave: (cid: string) => RouterBehaviour)
   let sent = 0
   const held = new Set<ServerResponse>()
   const server = createServer((req, res) => {
-    const cid = /^\/routing\/v1\/providers\/([^/?]+)$/.exec(req.url ?? '')?.[1]
+    const cid = /^\/routing\/v1\/providers\/([^/?]+)$/.exec(new URL(req.url ?? '/', 'http://router').pathname)?.[1]
     if (cid == null) {
       res.writeHead(404, { 'Access-Control-Allow-Origin': '*' }).end()
       return

@@ -165,8 +165,10 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
       const libp2p = libp2pOf()
       return libp2p == null ? false : dialer.connect(libp2p, providers, options)
     },
-    // other browsers are asked through a tab only for content the edges list browsers for
-    peersMayHave: async (root, options) => init.peersReachable?.() === true && await peerProviders.provided(root, options).catch(() => false)
+    // an edge without HTTP may have what the HTTP edges lack; other browsers are asked through a tab
+    // only for content the edges list browsers for
+    othersMayHave: async (root, options) => config.edges.some(edge => edge.http == null) ||
+      (init.peersReachable?.() === true && await peerProviders.provided(root, options).catch(() => false))
   }))
   extraBrokers.forEach(broker => { helia.addBlockBroker(broker) })
   // bitswap providers a router lists are dialled over the same libp2p, through the same connection gater

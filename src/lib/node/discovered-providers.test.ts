@@ -11,6 +11,8 @@ import { hashMatches } from './verified-blockstore.ts'
 
 const EDGE = 'https://edge.example'
 const ROUTER = 'https://router.example'
+/** The IPIP-484 filters every lookup asks with: records a browser can use */
+const FILTERS = 'filter-protocols=transport-ipfs-gateway-http%2Ctransport-bitswap%2Cunknown&filter-addrs=http%2Chttps%2Cws%2Cwss'
 const TRUTH = new TextEncoder().encode('a block only a provider has')
 
 type Handler = (url: URL, init: RequestInit) => Response | Promise<Response>
@@ -62,7 +64,7 @@ describe('providers found through routers', () => {
     if (!await hashMatches(cid, block)) throw new Error('hash mismatch')
   }
 
-  function broker (discovery: ProviderDiscovery, init: { peersMayHave?: () => Promise<boolean> } = {}): { broker: EdgeHttpBroker, health: EdgeHealth } {
+  function broker (discovery: ProviderDiscovery, init: { othersMayHave?: () => Promise<boolean> } = {}): { broker: EdgeHttpBroker, health: EdgeHealth } {
     const health = new EdgeHealth()
     return { broker: new EdgeHttpBroker({ edges: [{ http: EDGE, multiaddrs: [] }], health, discovery, ...init }), health }
   }
@@ -76,7 +78,7 @@ describe('providers found through routers', () => {
     expect(block).toEqual(TRUTH)
     expect(asked).toEqual([
       `${EDGE}/ipfs/${cid.toString()}?format=raw`,
-      `${ROUTER}/routing/v1/providers/${root.toString()}`,
+      `${ROUTER}/routing/v1/providers/${root.toString()}?${FILTERS}`,
       `https://gw.example/ipfs/${cid.toString()}?format=raw`
     ])
     expect(events).toEqual(['edgeway:block:received https://gw.example'])
@@ -119,7 +121,7 @@ describe('providers found through routers', () => {
 
   it('leaves the request waiting while other browsers may still have the block', async () => {
     network({ [EDGE]: notHere, [ROUTER]: notHere })
-    const { broker: http } = broker(new ProviderDiscovery({ routers: [ROUTER], allowLocal: false, allowInsecure: false }), { peersMayHave: async () => true })
+    const { broker: http } = broker(new ProviderDiscovery({ routers: [ROUTER], allowLocal: false, allowInsecure: false }), { othersMayHave: async () => true })
     const events: string[] = []
     await expect(http.retrieve(cid, { validateFn, onProgress: e => { events.push(e.type) } })).rejects.toMatchObject({ name: 'BlockUnavailableError' })
     expect(events).toEqual([])
@@ -157,7 +159,7 @@ describe('providers found through routers', () => {
     for await (const block of fetcher.fetch({ cid }, { root })) blocks.push(block)
     expect(blocks.map(block => [block.cid.toString(), block.from])).toEqual([[cid.toString(), expect.stringMatching(/^https:\/\/(raw|car)\.example$/)]])
     expect(blocks[0].bytes).toEqual(TRUTH)
-    expect(asked).toContain(`${ROUTER}/routing/v1/providers/${root.toString()}`)
+    expect(asked).toContain(`${ROUTER}/routing/v1/providers/${root.toString()}?${FILTERS}`)
 
     // the raw-only provider alone: its refusal is a CarFetchError (the blocks come one by one), not a failure of the provider
     network({ [EDGE]: notHere, [ROUTER]: listing('raw.example'), 'https://raw.example': rawOnly(TRUTH) })
@@ -174,7 +176,7 @@ describe('providers found through routers', () => {
     const asked = network({ [ROUTER]: listing('gw.example'), 'https://gw.example': rawOnly(TRUTH) })
     const http = new EdgeHttpBroker({ edges: [], discovery: new ProviderDiscovery({ routers: [ROUTER], allowLocal: false, allowInsecure: false }) })
     expect(await http.retrieve(cid, { validateFn })).toEqual(TRUTH)
-    expect(asked[0]).toBe(`${ROUTER}/routing/v1/providers/${cid.toString()}`)
+    expect(asked[0]).toBe(`${ROUTER}/routing/v1/providers/${cid.toString()}?${FILTERS}`)
   })
 })
 

@@ -54,13 +54,14 @@ export interface EdgeHttpBrokerInit {
    */
   connectBitswap?(providers: BitswapProvider[], options: AbortOptions): Promise<boolean>
   /**
-   * Whether other browsers may still send a block of `root` the edges and
-   * providers do not have (a tab's peer is there to ask them, and the
-   * edges list browsers for it)
+   * Whether a source other than the HTTP edges and the providers may still
+   * send a block of `root`: other browsers (a tab's peer is there to ask
+   * them, and the edges list browsers for it), or edges reached over libp2p
+   * only. Without one, a block nobody had ends the request at once.
    *
    * @default async () => false
    */
-  peersMayHave?(root: CID, options: AbortOptions): Promise<boolean>
+  othersMayHave?(root: CID, options: AbortOptions): Promise<boolean>
 }
 
 export type EdgeHttpProgressEvents =
@@ -104,7 +105,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   private readonly idleMs: number
   private readonly discovery?: ProviderDiscovery
   private readonly connectBitswap?: EdgeHttpBrokerInit['connectBitswap']
-  private readonly peersMayHave: (root: CID, options: AbortOptions) => Promise<boolean>
+  private readonly othersMayHave: (root: CID, options: AbortOptions) => Promise<boolean>
 
   constructor (init: EdgeHttpBrokerInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
@@ -114,7 +115,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     this.idleMs = init.idleMs ?? edgeIdleMs(30_000)
     this.discovery = init.discovery
     this.connectBitswap = init.connectBitswap
-    this.peersMayHave = init.peersMayHave ?? (async () => false)
+    this.othersMayHave = init.othersMayHave ?? (async () => false)
   }
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> & DiscoveryOptions = {}): Promise<Uint8Array> {
@@ -162,7 +163,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     if (block != null) {
       return block
     }
-    if (!await connecting && !await this.peersMayHave(root, options)) {
+    if (!await connecting && !await this.othersMayHave(root, options)) {
       if (edgesUnreachable && found.http.length === 0) {
         this.sayUnreachable(cid, options)
       } else {

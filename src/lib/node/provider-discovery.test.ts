@@ -57,7 +57,9 @@ describe('ProviderDiscovery', () => {
       http: ['https://a.example', 'https://b.example'],
       bitswap: [{ peerId: PEER, multiaddrs: [`/dns4/kubo.example/tcp/443/wss/p2p/${PEER}`] }]
     })
-    expect(asked.sort()).toEqual([`${OTHER}/routing/v1/providers/${cid.toString()}`, `${ROUTER}/routing/v1/providers/${cid.toString()}`])
+    expect(asked.map(url => new URL(url)).map(url => `${url.origin}${url.pathname}`).sort()).toEqual([`${OTHER}/routing/v1/providers/${cid.toString()}`, `${ROUTER}/routing/v1/providers/${cid.toString()}`])
+    // IPIP-484 filters: only records a browser can use, and DHT records that list no protocols
+    expect(new URL(asked[0]).searchParams.get('filter-protocols')).toBe('transport-ipfs-gateway-http,transport-bitswap,unknown')
     expect(accept).toBe('application/json')
   })
 

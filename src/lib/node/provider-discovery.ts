@@ -17,6 +17,16 @@ export interface DiscoveryOptions {
   edgewayRoot?: string
 }
 
+/**
+ * IPIP-484 filters (Kubo, someguy and Helia's routers honour them; others
+ * ignore them): only records a browser can use, so a busy router's answer
+ * fits the answer cap. `unknown` keeps DHT records that list no protocols.
+ */
+const PROVIDER_FILTERS = new URLSearchParams({
+  'filter-protocols': 'transport-ipfs-gateway-http,transport-bitswap,unknown',
+  'filter-addrs': 'http,https,ws,wss'
+}).toString()
+
 /** How long a router may take to answer; a slower one counts as "no providers". */
 export const ROUTER_TIMEOUT_MS = 4_000
 /** How long an answer is used before the routers are asked again. */
@@ -54,7 +64,8 @@ interface Lookup {
 
 /**
  * Finds providers of content through delegated routing v1 routers
- * (`GET <router>/routing/v1/providers/<cid>`), for content the configured
+ * (`GET <router>/routing/v1/providers/<cid>`, filtered as IPIP-484 lets a
+ * client ask), for content the configured
  * edges do not have. Every router is asked at once; each answer is read with
  * the routing answer cap and a short timeout, so a router that hangs or
  * floods costs a lookup a few seconds at most and never hangs a request.
@@ -138,7 +149,7 @@ export class ProviderDiscovery {
   /** One router's records for `cid`: none for its "no records" (404), an error for anything unusable. */
   private async ask (router: string, cid: CID, signal: AbortSignal): Promise<RoutingRecord[]> {
     try {
-      const response = await fetch(`${router}/routing/v1/providers/${cid.toString()}`, {
+      const response = await fetch(`${router}/routing/v1/providers/${cid.toString()}?${PROVIDER_FILTERS}`, {
         headers: { Accept: 'application/json' },
         signal,
         cache: 'no-store',
