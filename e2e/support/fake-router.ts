@@ -1,4 +1,5 @@
-import { createServer, request as httpRequest } from 'node:http'
+import { createServer } from 'node:http'
+import { forward } from './forward.ts'
 import type { ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -111,13 +112,7 @@ export async function startRawOnlyGateway (edgeHttp: string): Promise<RawOnlyGat
       return
     }
     counts.raw++
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, upstreamRes => {
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers)
-      upstreamRes.pipe(res)
-      res.on('close', () => { upstreamRes.destroy() })
-    })
-    forward.on('error', () => { res.destroy() })
-    req.pipe(forward)
+    forward(upstream, req, res)
   })
   await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
   return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { addressPermissions } from '../launcher/address-permissions.ts'
 import { START_USAGE, UsageError, parseStartArgs } from '../launcher/parse-start-args.ts'
 
 describe('npm start flags', () => {
@@ -21,5 +22,13 @@ describe('npm start flags', () => {
     }
     expect(START_USAGE).toContain('--router <url>')
   })
-})
 
+  it('lets a loopback router allow loopback providers, and an http:// one plain HTTP, as a local edge does', () => {
+    const publicEdge = { http: 'https://edge.example', multiaddrs: [] }
+    expect(addressPermissions([publicEdge], [])).toEqual({ allowLocal: false, allowInsecure: false })
+    expect(addressPermissions([publicEdge], ['https://router.example'])).toEqual({ allowLocal: false, allowInsecure: false })
+    expect(addressPermissions([publicEdge], ['http://127.0.0.1:8080'])).toEqual({ allowLocal: true, allowInsecure: true })
+    expect(addressPermissions([publicEdge], ['https://localhost:8443'])).toEqual({ allowLocal: true, allowInsecure: false })
+    expect(addressPermissions([{ http: 'http://127.0.0.1:1', multiaddrs: [] }], [])).toEqual({ allowLocal: true, allowInsecure: true })
+  })
+})
