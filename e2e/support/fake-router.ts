@@ -15,8 +15,8 @@ export interface FakeRouter {
   url: string
   /** The CIDs it was asked about, in order */
   asked(): string[]
-  /** Bytes it sent (a `huge` answer is cut off by the reader) */
-  sent(): number
+  /** Bytes each `huge` answer got out before its reader gave up */
+  floods(): number[]
   stop(): Promise<void>
 }
 
@@ -37,7 +37,8 @@ export function bitswapRecord (peerId: string, multiaddrs: string[]): unknown {
  */
 export async function startFakeRouter (behave: (cid: string) => RouterBehaviour): Promise<FakeRouter> {
   const asked: string[] = []
-  let sent = 0
+  /** Bytes sent per `huge` answer */
+  const lookups: Array<{ sent: number }> = []
   const held = new Set<ServerResponse>()
   const server = createServer((req, res) => {
     const cid = /^\/routing\/v1\/providers\/([^/?]+)$/.exec(new URL(req.url ?? '/', 'http://router').pathname)?.[1]
@@ -53,21 +54,7 @@ export async function startFakeRouter (behave: (cid: string) => RouterBehaviour)
       return
     }
     if (behaviour === 'huge') {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' })
-      const record = `,${JSON.stringify(gatewayRecord('12D3KooWSZchdtJXnAiFqAn72KpjdV9QFtPXUdACVn1KQosdMWgW', 'http://127.0.0.1:9'))}`
-      const chunk = Buffer.from(record.repeat(Math.ceil(64 * 1024 / record.length)))
-      res.write('{"Providers":[{}')
-      const write = (): void => {
-        while (!res.destroyed) {
-          sent += chunk.byteLength
-          if (!res.write(chunk)) {
-            res.once('drain', write)
-            return
-          }
-        }
-      }
-      res.on('close', () => { res.destroy() })
-      write()
+      lookups.push(flood(res))
       return
     }
     if (behaviour.records.length === 0) {
@@ -75,19 +62,37 @@ export async function startFakeRouter (behave: (cid: string) => RouterBehaviour)
       return
     }
     const body = JSON.stringify({ Providers: behaviour.records })
-    sent += Buffer.byteLength(body)
     res.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' }).end(body)
   })
   await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     asked: () => [...asked],
-    sent: () => sent,
+    floods: () => lookups.map(lookup => lookup.sent),
     async stop () {
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
     }
   }
+}
+
+/** Written per tick, every 10 ms: paced, so the count says what the reader took, not what socket buffers held */
+const FLOOD_BYTES_PER_TICK = 256 * 1024
+
+/** An endless answer of valid-looking records, paced, until the reader goes away */
+function flood (res: ServerResponse): { sent: number } {
+  const lookup = { sent: 0 }
+  const record = `,${JSON.stringify(gatewayRecord('12D3KooWSZchdtJXnAiFqAn72KpjdV9QFtPXUdACVn1KQosdMWgW', 'http://127.0.0.1:9'))}`
+  const chunk = Buffer.from(record.repeat(Math.ceil(FLOOD_BYTES_PER_TICK / record.length)))
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' })
+  res.write('{"Providers":[{}')
+  const timer = setInterval(() => {
+    if (res.destroyed || res.writableNeedDrain) return
+    lookup.sent += chunk.byteLength
+    res.write(chunk)
+  }, 10)
+  res.on('close', () => { clearInterval(timer) })
+  return lookup
 }
 
 export interface RawOnlyGateway {
