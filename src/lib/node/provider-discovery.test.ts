@@ -3,7 +3,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { MAX_ROUTING_ANSWER_BYTES } from '../routing-answer.ts'
-import { FAILED_LOOKUP_TTL_MS, MAX_LOOKUPS, PROVIDER_TTL_MS, ProviderDiscovery } from './provider-discovery.ts'
+import { ANSWER_GRACE_MS, FAILED_LOOKUP_TTL_MS, MAX_LOOKUPS, PROVIDER_TTL_MS, ProviderDiscovery } from './provider-discovery.ts'
 
 const ROUTER = 'https://router.example'
 const OTHER = 'https://other-router.example'
@@ -80,16 +80,29 @@ describe('ProviderDiscovery', () => {
     expect(await new ProviderDiscovery({ routers: [ROUTER], ...POLICY }).find(cid)).toEqual({ http: [], bitswap: [] })
   })
 
-  it('does not wait for a router that hangs past its timeout', async () => {
+  it('does not wait long for a router that hangs once another listed a provider', async () => {
     routers({
       [ROUTER]: async (_url, init) => new Promise((_resolve, reject) => {
         init.signal?.addEventListener('abort', () => { reject(init.signal?.reason) })
       }),
       [OTHER]: () => answer([gateway('b.example')])
     })
-    const discovery = new ProviderDiscovery({ routers: [ROUTER, OTHER], ...POLICY, timeoutMs: 200 })
+    const discovery = new ProviderDiscovery({ routers: [ROUTER, OTHER], ...POLICY, timeoutMs: 10_000 })
     const started = Date.now()
     expect((await discovery.find(cid)).http).toEqual(['https://b.example'])
+    expect(Date.now() - started).toBeLessThan(ANSWER_GRACE_MS + 1_000)
+  })
+
+  it('does not wait for a router that hangs past its timeout', async () => {
+    routers({
+      [ROUTER]: async (_url, init) => new Promise((_resolve, reject) => {
+        init.signal?.addEventListener('abort', () => { reject(init.signal?.reason) })
+      }),
+      [OTHER]: () => new Response(null, { status: 404 })
+    })
+    const discovery = new ProviderDiscovery({ routers: [ROUTER, OTHER], ...POLICY, timeoutMs: 200 })
+    const started = Date.now()
+    expect(await discovery.find(cid)).toEqual({ http: [], bitswap: [] })
     expect(Date.now() - started).toBeLessThan(2_000)
   })
 

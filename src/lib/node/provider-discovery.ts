@@ -29,6 +29,8 @@ const PROVIDER_FILTERS = new URLSearchParams({
 
 /** How long a router may take to answer; a slower one counts as "no providers". */
 export const ROUTER_TIMEOUT_MS = 4_000
+/** Once one router listed a usable provider, how long the others still get to add theirs. */
+export const ANSWER_GRACE_MS = 250
 /** How long an answer is used before the routers are asked again. */
 export const PROVIDER_TTL_MS = 60_000
 /** A lookup where every router failed is retried sooner than one they answered. */
@@ -129,19 +131,42 @@ export class ProviderDiscovery {
   }
 
   private async lookup (cid: CID, lookup: Lookup): Promise<FoundProviders> {
-    const signal = AbortSignal.timeout(this.timeoutMs)
-    const answers = await Promise.allSettled(this.routers.map(async router => this.ask(router, cid, signal)))
-    const records = answers.flatMap(answer => answer.status === 'fulfilled' ? answer.value : [])
-    if (answers.every(answer => answer.status === 'rejected')) {
-      lookup.ttlMs = FAILED_LOOKUP_TTL_MS
-    }
-    const found = selectProviders(records, {
+    // stragglers are cut off once the lookup is decided: their answers would not be used
+    const decided = new AbortController()
+    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), decided.signal])
+    const records: RoutingRecord[] = []
+    let failed = 0
+    const select = (): FoundProviders => selectProviders(records, {
       ...this.policy,
       maxHttp: MAX_HTTP_PROVIDERS,
       maxBitswap: MAX_BITSWAP_PROVIDERS,
       excludeHttp: this.excludeHttp,
       excludePeers: this.excludePeers
     })
+    // every router's answer, or, once one listed a usable provider, what the others add within a grace period:
+    // a router that hangs must not hold back what another one found
+    await new Promise<void>(resolve => {
+      let pending = this.routers.length
+      let grace: ReturnType<typeof setTimeout> | undefined
+      const done = (): void => {
+        clearTimeout(grace)
+        resolve()
+      }
+      for (const router of this.routers) {
+        this.ask(router, cid, signal).then(answer => {
+          records.push(...answer)
+          const found = select()
+          if (grace == null && found.http.length + found.bitswap.length > 0) grace = setTimeout(done, ANSWER_GRACE_MS)
+        }, () => { failed++ }).finally(() => {
+          if (--pending === 0) done()
+        })
+      }
+    })
+    decided.abort()
+    if (failed === this.routers.length) {
+      lookup.ttlMs = FAILED_LOOKUP_TTL_MS
+    }
+    const found = select()
     this.log('%c: %d records, %d HTTP and %d bitswap providers', cid, records.length, found.http.length, found.bitswap.length)
     return found
   }
