@@ -42,6 +42,7 @@ describe('attack: a plain-http DNSLink resolver', () => {
       allowInsecure: false,
       subdomains: false,
       iceServers: [],
+      routers: [],
       dohResolver: `http://127.0.0.1:${port}/dns-query`
     } satisfies EdgewayConfig
     gateway = await startGateway({ config })

@@ -7,8 +7,9 @@
  * send before the reader closed the connection: what a reader held at most.
  * Prints `{"url"}` when ready; `GET /_flood/stats` gives the lookups.
  */
-import { createServer, request as httpRequest } from 'node:http'
+import { createServer } from 'node:http'
 import { parseArgs } from 'node:util'
+import { forward } from './forward.ts'
 import type { AddressInfo } from 'node:net'
 import type { ServerResponse } from 'node:http'
 
@@ -42,13 +43,7 @@ const server = createServer((req, res) => {
     lookups.push(lookup)
     flood(res, lookup, info)
   } else {
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, upstreamRes => {
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers)
-      upstreamRes.pipe(res)
-      res.on('close', () => { upstreamRes.destroy() })
-    })
-    forward.on('error', () => { res.destroy() })
-    req.pipe(forward)
+    forward(upstream, req, res)
   }
 })
 

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path'
 import { parseConfig } from '../../src/lib/config.ts'
 import { startGateway } from '../gateway/start-gateway.ts'
+import { addressPermissions } from '../launcher/address-permissions.ts'
 import { ensureBuild } from '../launcher/ensure-build.ts'
 import { START_USAGE, UsageError, parseStartArgs } from '../launcher/parse-start-args.ts'
-import { isInsecureEdge, isLocalEdge } from '../../src/lib/address-policy.ts'
 import { startEdges } from '../launcher/start-edges.ts'
 import { toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 
@@ -20,7 +20,7 @@ async function main (): Promise<void> {
 
   const { edges, roots, ipns, dohResolver, stop: stopEdges } = await startEdges(args, { demoDir: DEMO_DIR, log: say })
   const stops: Array<() => Promise<void>> = [stopEdges]
-  const allowInsecure = edges.some(isInsecureEdge)
+  const { allowLocal, allowInsecure } = addressPermissions(edges, args.routers)
   // an http:// resolver decides what every DNSLink name opens, so it is used only where http:// edges are anyway
   const secureResolver = dohResolver?.startsWith('https://') === true || allowInsecure ? dohResolver : undefined
   if (dohResolver != null && secureResolver == null) {
@@ -28,8 +28,9 @@ async function main (): Promise<void> {
   }
   const config = parseConfig({
     edges,
+    routers: args.routers,
     timeoutMs: args.timeoutMs,
-    allowLocal: edges.some(isLocalEdge),
+    allowLocal,
     allowInsecure,
     subdomains: args.subdomains,
     dohResolver: secureResolver

@@ -11,6 +11,8 @@ export interface StartArgs {
   serve: string[]
   /** External edges (http URLs or multiaddrs); when given, no edge is embedded */
   edges: string[]
+  /** Delegated routing v1 endpoints asked for providers of content the edges lack */
+  routers: string[]
   /** DNSLink records for the embedded edge, domain → value (see `EdgeOptions.dnslink`) */
   dnslink: Record<string, string>
   /** The hash the embedded edge imports `serve` with (see `EdgeOptions.hash`); undefined: the edge's default */
@@ -43,6 +45,9 @@ prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
                             blake3 or sha2-512
   --edge <url|multiaddr>    use this edge instead of an embedded one (repeatable); the first
                             one's DNS-over-HTTPS, if its /info has one, resolves DNSLink
+  --router <url>            a delegated routing v1 endpoint (Kubo, someguy, an edge) asked for providers
+                            of content the edges do not have (repeatable); it sees every CID asked for.
+                            A loopback router allows loopback providers, as a local edge does
   --port <n>                gateway port, 0 = any free port (default 8080)
   --host <addr>             interface the gateway listens on (default 127.0.0.1)
   --timeout-ms <n>          answer 504 when no block arrives for this long (default 30000)
@@ -65,6 +70,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
         dnslink: { type: 'string', multiple: true },
         hash: { type: 'string' },
         edge: { type: 'string', multiple: true },
+        router: { type: 'string', multiple: true },
         port: { type: 'string' },
         host: { type: 'string' },
         'timeout-ms': { type: 'string' },
@@ -91,9 +97,16 @@ export function parseStartArgs (argv: string[]): StartArgs {
   if (values.subdomains === true && values['path-gateway'] === true) {
     throw new UsageError('--subdomains gives every site its own origin and --path-gateway keeps content on the gateway\'s: give one or the other')
   }
+  const routers = values.router ?? []
+  for (const router of routers) {
+    if (!URL.canParse(router) || !/^https?:$/.test(new URL(router).protocol)) {
+      throw new UsageError(`--router must be an http(s) URL, got "${router}"`)
+    }
+  }
   return {
     serve,
     edges,
+    routers,
     dnslink: parseDnslinkFlags(values.dnslink),
     hash: parseHash(values.hash),
     port: parseNumber('--port', values.port, 8080, 0, 65535),

@@ -41,6 +41,8 @@ export interface CarPrefetchInit {
   segmentBytes: number
   /** CARs started again from where the reader is, after one ended early */
   maxRestarts?: number
+  /** The response's content root: providers of content the edges lack are looked up by it */
+  root?: CID
   signal?: AbortSignal
 }
 
@@ -248,7 +250,7 @@ export class CarPrefetch {
       return
     }
     const running = (async () => {
-      const blocks = this.init.fetcher.fetch(stream.query, { signal: this.init.signal, onProgress: options.onProgress, skip: this.failedEdges })
+      const blocks = this.init.fetcher.fetch(stream.query, { signal: this.init.signal, onProgress: options.onProgress, skip: this.failedEdges, root: this.init.root })
       for await (const block of blocks) {
         this.deliver(block)
         await this.room()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_CONFIG, parseConfig, parseEdge } from './config.ts'
+import { DEFAULT_CONFIG, MAX_ROUTERS, parseConfig, parseEdge } from './config.ts'
 
 const PEER = '12D3KooWSZchdtJXnAiFqAn72KpjdV9QFtPXUdACVn1KQosdMWgW'
 
@@ -58,5 +58,30 @@ describe('parseConfig', () => {
     for (const bad of [null, 'x', { edges: 'x' }, { edges: ['ftp://x'] }, { edges: [{}] }, { timeoutMs: -1 }, { allowLocal: 'yes' }, { edges: [{ http: 'nope' }] }, { dohResolver: 'dns.example' }, { subdomains: 1 }, { iceServers: 'stun:x' }, { iceServers: [{ url: 'stun:x' }] }]) {
       expect(() => parseConfig(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'ConfigError' }))
     }
+  })
+
+  it('reads routers as base URLs, each once, asking none by default', () => {
+    expect(parseConfig({}).routers).toEqual([])
+    expect(parseConfig({ routers: ['https://router.example/', 'https://router.example', 'https://other.example/api/routing/v1/', 'http://127.0.0.1:8080'], allowInsecure: true }).routers)
+      .toEqual(['https://router.example', 'https://other.example/api', 'http://127.0.0.1:8080'])
+  })
+
+  it('refuses routers that are not http(s) URLs, plain HTTP without allowInsecure, and too many', () => {
+    const bad = [
+      { routers: 'https://router.example' },
+      { routers: [42] },
+      { routers: ['router.example'] },
+      { routers: ['ws://router.example'] },
+      { routers: ['https://router.example/?x=1'] },
+      { routers: ['http://router.example'] },
+      { routers: ['http://127.0.0.1:8080'], allowInsecure: false },
+      { routers: Array.from({ length: MAX_ROUTERS + 1 }, (_, i) => `https://r${i}.example`) }
+    ]
+    for (const input of bad) {
+      expect(() => parseConfig(input), JSON.stringify(input)).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+    }
+    expect(() => parseConfig({ routers: ['http://router.example'] })).toThrow(/allowInsecure/)
+    expect(() => parseConfig({ routers: Array.from({ length: MAX_ROUTERS + 1 }, (_, i) => `https://r${i}.example`) })).toThrow(new RegExp(`at most ${MAX_ROUTERS}`))
+    expect(parseConfig({ routers: Array.from({ length: MAX_ROUTERS }, (_, i) => `https://r${i}.example`) }).routers).toHaveLength(MAX_ROUTERS)
   })
 })

@@ -10,6 +10,15 @@ export interface EdgewayConfig {
   /** Edge nodes to fetch blocks from, best first */
   edges: EdgeEndpoint[]
   /**
+   * Delegated routing v1 endpoints (base URLs; `GET <router>/routing/v1/providers/<cid>`)
+   * asked for providers of content the edges do not have. A router sees
+   * every CID it is asked about. At most `MAX_ROUTERS`; `http://` only with
+   * `allowInsecure`.
+   *
+   * @default []
+   */
+  routers: string[]
+  /**
    * How long a request may wait without any block arriving before it is
    * answered 504 (or, once streaming, aborted)
    *
@@ -67,8 +76,12 @@ export interface IceServer {
   credential?: string
 }
 
+/** Routers asked at once for one lookup: each is a request per CID, and a few independent ones are plenty. */
+export const MAX_ROUTERS = 8
+
 export const DEFAULT_CONFIG: EdgewayConfig = {
   edges: [],
+  routers: [],
   timeoutMs: 30_000,
   allowLocal: false,
   allowInsecure: false,
@@ -121,7 +134,41 @@ export function parseConfig (input: unknown): EdgewayConfig {
   if (config.dohResolver?.startsWith('http://') === true && !config.allowInsecure) {
     throw new ConfigError('"dohResolver" must be an https:// URL unless "allowInsecure" is true')
   }
+  if (raw.routers !== undefined) {
+    config.routers = parseRouters(raw.routers, config.allowInsecure)
+  }
   return config
+}
+
+/**
+ * Router base URLs, without a trailing slash or duplicates. A plain-HTTP
+ * router is only allowed with `allowInsecure`: whoever is on its path picks
+ * the providers asked (their blocks are still verified) and reads every CID.
+ */
+function parseRouters (input: unknown, allowInsecure: boolean): string[] {
+  if (!Array.isArray(input) || !input.every(router => typeof router === 'string')) {
+    throw new ConfigError('"routers" must be a list of http(s) URLs')
+  }
+  const routers = [...new Set(input.map(router => {
+    if (!/^https?:\/\//.test(router)) {
+      throw new ConfigError(`Router must be an http(s) URL: ${router}`)
+    }
+    if (router.startsWith('http://') && !allowInsecure) {
+      throw new ConfigError(`Router ${router} must be an https:// URL unless "allowInsecure" is true`)
+    }
+    try {
+      const parsed = new URL(router)
+      if (parsed.search !== '' || parsed.hash !== '') throw new Error('a query or fragment')
+      // `https://router.example/routing/v1` names the same router as `https://router.example`
+      return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '').replace(/\/routing\/v1$/, '')}`
+    } catch {
+      throw new ConfigError(`Invalid router URL: ${router}`)
+    }
+  }))]
+  if (routers.length > MAX_ROUTERS) {
+    throw new ConfigError(`"routers" lists ${routers.length} routers; at most ${MAX_ROUTERS} are asked`)
+  }
+  return routers
 }
 
 /**

@@ -66,6 +66,17 @@ export class EdgesUnreachableError extends EdgewayError {
   readonly status = 504
 }
 
+/**
+ * No source has the content: every edge answered 404 (or none is
+ * configured), and no router lists a provider that sent it (504, at once
+ * rather than after the idle timeout).
+ */
+export class NoProvidersError extends EdgewayError {
+  static name = 'NoProvidersError'
+  name = 'NoProvidersError'
+  readonly status = 504
+}
+
 /** Any other status verified-fetch answered with (406, 412, 416, 501…), kept as it was. */
 export class ContentError extends EdgewayError {
   static name = 'ContentError'

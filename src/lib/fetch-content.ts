@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { errorToResponse } from './error-to-response.ts'
-import { ContentError, EdgesUnreachableError, InvalidRequestError, NotInDagError, NotSupportedError, SourceTimeoutError, VerificationError } from './errors.ts'
+import { ContentError, EdgesUnreachableError, InvalidRequestError, NoProvidersError, NotInDagError, NotSupportedError, SourceTimeoutError, VerificationError } from './errors.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
 import { toGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
 import { resolveName } from './resolve-name.ts'
@@ -16,13 +16,14 @@ import { wantsWholeDag, warmDag } from './gateway/warm-dag.ts'
 import { resolveFile } from './resolve-file.ts'
 import { SourceTally, formatSourceHeader } from './source-tally.ts'
 import type { PeerFirstOptions } from './node/peer-first.ts'
+import type { DiscoveryOptions } from './node/provider-discovery.ts'
 import type { SourceUseListener } from './source-tally.ts'
 import type { EdgewayError } from './errors.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
 import type { ContentAddress, GatewayAddress } from './parse-gateway-url.ts'
 import type { PresentInit } from './gateway/present.ts'
 import type { ResolvedName } from './resolve-name.ts'
-import type { EdgesUnreachableDetail, SourceCounts } from './types.ts'
+import type { EdgesUnreachableDetail, ProvidersNoneDetail, SourceCounts } from './types.ts'
 import type { StreamFileOptions } from './stream-file-plugin.ts'
 import type { VerifiedFetchInit } from '@helia/verified-fetch'
 import type { AbortOptions } from '@libp2p/interface'
@@ -120,10 +121,12 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
   }
   // set when no source can be reached at all: the request ends then, not after the idle timeout
   let unreachable: EdgesUnreachableError | undefined
+  // set when no source has a block: the edges lack it and the routers list nobody who sent it
+  let absent: NoProvidersError | undefined
   // nothing usable arrived: 502 if a source lied (its bytes were thrown away), else 504
   const unavailable = (): EdgewayError => tally.rejected > 0
     ? new VerificationError(`${tally.rejected} block(s) failed hash verification and no honest source sent them`)
-    : unreachable ?? new SourceTimeoutError(`No source sent this content within ${node.config.timeoutMs} ms`)
+    : unreachable ?? absent ?? new SourceTimeoutError(`No source sent this content within ${node.config.timeoutMs} ms`)
   const fail = (err: unknown, from?: Headers): Response => {
     finish()
     return errorToResponse(err, { accept, headers: sourceHeaders(tally, started, from, undefined, timings) })
@@ -144,6 +147,10 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       } else if (event.type === 'edgeway:edges:unreachable' && unreachable == null) {
         unreachable = new EdgesUnreachableError(`No edge could be reached (${(event.detail as EdgesUnreachableDetail).edges.join(', ')}): they are down or this browser is offline, and a block of this content is not in this browser's store`)
         watchdog.abort(unreachable)
+      } else if (event.type === 'edgeway:providers:none' && absent == null) {
+        const detail = event.detail as ProvidersNoneDetail
+        absent = new NoProvidersError(`No source has ${detail.cid}: ${detail.edges.length === 0 ? 'no edge is configured' : `the edges answered 404 (${detail.edges.join(', ')})`}, and ${detail.providers.length === 0 ? 'no router lists a provider' : `the providers the routers list did not send it (${detail.providers.join(', ')})`}`)
+        watchdog.abort(absent)
       }
     }
     // one response's batched CAR fetching, when an edge speaks HTTP
@@ -165,10 +172,10 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       timings.push(`edgeway-peers;desc="peers first";dur=${(performance.now() - lookupStarted).toFixed(1)}`)
     }
     const prefetch = node.cars.available && !offline && !peerFirst
-      ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal: AbortSignal.any([signal, answered.signal]) })
+      ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal: AbortSignal.any([signal, answered.signal]), root: address.cid })
       : undefined
-    const edgewayFile = offline ? undefined : await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')) })
-    const init: VerifiedFetchInit & StreamFileOptions & PeerFirstOptions & { blockReadConcurrency: number, redirected: boolean } = {
+    const edgewayFile = offline ? undefined : await resolveFile(node, address, options.method, { signal, onProgress, prefetch, range: simpleRange(headers.get('range')), edgewayRoot: address.cid.toString() })
+    const init: VerifiedFetchInit & StreamFileOptions & PeerFirstOptions & DiscoveryOptions & { blockReadConcurrency: number, redirected: boolean } = {
       method: options.method,
       headers,
       signal,
@@ -179,6 +186,8 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
       edgewayPrefetch: prefetch,
       edgewayReadAheadBytes: node.config.readAheadBytes,
       edgewayPeerFirst: peerFirst ? { root: address.cid.toString() } : undefined,
+      // providers of content the edges lack are looked up once per root, not once per block
+      edgewayRoot: address.cid.toString(),
       // never verified-fetch's own _redirects handling: it applies to every path, and only signals its answers
       redirected: true,
       allowLocal: node.config.allowLocal,

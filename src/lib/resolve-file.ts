@@ -2,11 +2,12 @@ import { exporter } from 'ipfs-unixfs-exporter'
 import type { CarPrefetch } from './car-prefetch.ts'
 import type { CarQuery } from './node/edge-car-fetcher.ts'
 import type { EdgeNode } from './node/create-edge-node.ts'
+import type { DiscoveryOptions } from './node/provider-discovery.ts'
 import type { ContentAddress } from './parse-gateway-url.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
-export interface ResolveFileOptions extends AbortOptions {
+export interface ResolveFileOptions extends AbortOptions, DiscoveryOptions {
   onProgress(event: { type: string }): void
   /**
    * Batched fetching for this response: the path's blocks and the bytes of

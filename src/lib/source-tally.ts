@@ -34,14 +34,14 @@ export class SourceTally {
   private readonly counted = new Map<string, BlockSource | undefined>()
   /** Sizes seen before their block was counted */
   private readonly sizes = new Map<string, number>()
-  private readonly edgePeers: ReadonlySet<string>
+  private readonly edgePeers: Pick<ReadonlySet<string>, 'has'>
   private readonly onUse?: SourceUseListener
 
   /**
-   * @param edgePeers - peer ids (as CID strings) of configured edges: bitswap
+   * @param edgePeers - peer ids (as CID strings) of edges (configured, or providers a router listed): bitswap
    * blocks from them count as `edge`, from anyone else as `peer`
    */
-  constructor (edgePeers: ReadonlySet<string>, onUse?: SourceUseListener) {
+  constructor (edgePeers: Pick<ReadonlySet<string>, 'has'>, onUse?: SourceUseListener) {
     this.edgePeers = edgePeers
     this.onUse = onUse
   }

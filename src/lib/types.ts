@@ -28,6 +28,7 @@ export type EdgewayProgressEventName =
   | 'edgeway:pin:block'
   | 'edgeway:block:size'
   | 'edgeway:edges:unreachable'
+  | 'edgeway:providers:none'
 
 export interface BlockReceivedDetail {
   cid: string
@@ -61,6 +62,18 @@ export interface EdgesUnreachableDetail {
   cid: string
   /** the edges' HTTP URLs that were tried */
   edges: string[]
+}
+
+/**
+ * No source is left for `cid`: the edges do not have it (or cannot be
+ * reached), and the providers the routers list, if any, did not send it.
+ */
+export interface ProvidersNoneDetail {
+  cid: string
+  /** the edges' HTTP URLs that were tried */
+  edges: string[]
+  /** the providers' HTTP URLs that were tried */
+  providers: string[]
 }
 
 /**

@@ -36,6 +36,15 @@ export interface EdgeClientOptions extends CacheOptions {
    */
   edges: Array<EdgeEndpoint | string>
   /**
+   * Delegated routing v1 endpoints (base URLs such as `https://delegated-ipfs.dev`)
+   * asked for providers of content the edges do not have; blocks from those
+   * providers are verified as the edges' are. A router sees every CID this
+   * client asks it about. `http://` ones need `allowInsecure`
+   *
+   * @default []
+   */
+  routers?: string[]
+  /**
    * Answer 504 when no block arrives for this long
    *
    * @default 30000
@@ -109,6 +118,7 @@ export interface EdgeClient extends CacheControls {
 export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const config = parseConfig({
     edges: options.edges,
+    routers: options.routers,
     timeoutMs: options.timeoutMs,
     allowLocal: options.allowLocal,
     allowInsecure: options.allowInsecure,

@@ -21,6 +21,8 @@ import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { edgeIdleMs } from './edge-idle-limit.ts'
+import { EdgePeerSet, ProviderDialer } from './provider-dialer.ts'
+import { ProviderDiscovery } from './provider-discovery.ts'
 import { EdgeMisses } from './edge-misses.ts'
 import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
 import { denyDialByPolicy } from '../address-policy.ts'
@@ -85,8 +87,14 @@ export interface EdgeNode {
   names: NameResolvers
   /** The edges' measurements this node records into and orders its requests by */
   health: EdgeHealth
-  /** Configured edges' peer ids, as CID strings (how bitswap progress events name peers) */
-  edgePeers: ReadonlySet<string>
+  /**
+   * Peer ids, as CID strings (how bitswap progress events name peers), whose
+   * blocks count as `edge`: the configured edges and the providers a router
+   * listed that this node dialled
+   */
+  edgePeers: Pick<ReadonlySet<string>, 'has'>
+  /** Providers found through the configured routers, when there are routers */
+  discovery?: ProviderDiscovery
   /**
    * Whether a request for `root` should ask other browsers before the edges:
    * peers are reachable, the edges' routing lists browsers for it, and they
@@ -100,7 +108,8 @@ export interface EdgeNode {
 
 /**
  * Builds the node the service worker and the SDK fetch through. Nothing here
- * reaches beyond the configured edges: no public routers, gateways,
+ * reaches beyond the configured edges and routers (and the providers those
+ * routers list, for content the edges lack): no public routers, gateways,
  * bootstrap peers or discovery, whatever Helia's and libp2p's defaults are.
  */
 export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions = {}): Promise<EdgeNode> {
@@ -119,6 +128,26 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const health = init.health ?? new EdgeHealth()
   await health.load(options)
   const peerProgress = new PeerProgress()
+  const edgePeers = new EdgePeerSet(config.edges.flatMap(edge => {
+    try {
+      return edge.peerId == null ? [] : [peerIdFromString(edge.peerId).toCID().toString()]
+    } catch {
+      return []
+    }
+  }))
+  // content the edges lack is looked for through the routers; their answers never make a request peers-first
+  const discovery = config.routers.length === 0
+    ? undefined
+    : new ProviderDiscovery({
+      routers: config.routers,
+      allowLocal: config.allowLocal,
+      allowInsecure: config.allowInsecure,
+      edgeUrls: config.edges.flatMap(edge => edge.http ?? []),
+      edgePeers: config.edges.flatMap(edge => edge.peerId ?? [])
+    })
+  const peerProviders = new PeerProviders({ edges: config.edges })
+  const dialer = new ProviderDialer(edgePeers)
+  const libp2pOf = (): Libp2p | undefined => 'libp2p' in helia ? (helia as Helia & { libp2p: Libp2p }).libp2p : undefined
   const extraBrokers = init.brokers?.({ edgeMisses, peerProgress }) ?? []
   // every edge source (HTTP here, bitswap when it starts) waits a little for peers when a request's content
   // is theirs; the extra sources (a tab's peer) are never held back
@@ -131,11 +160,21 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     misses: edgeMisses,
     health,
     idleMs,
-    // the node's libp2p only ever connects to edges: an open connection is a source bitswap may still use
-    otherSourcesReachable: () => 'libp2p' in helia && (helia as Helia & { libp2p: Libp2p }).libp2p.getConnections().length > 0
+    // the node's libp2p only ever connects to edges and listed providers: an open connection is a source bitswap may still use
+    otherSourcesReachable: () => (libp2pOf()?.getConnections().length ?? 0) > 0,
+    discovery,
+    connectBitswap: async (providers, options) => {
+      const libp2p = libp2pOf()
+      return libp2p == null ? false : dialer.connect(libp2p, providers, options)
+    },
+    // an edge without HTTP may have what the HTTP edges lack; other browsers are asked through a tab
+    // only for content the edges list browsers for
+    othersMayHave: async (root, options) => config.edges.some(edge => edge.http == null) ||
+      (init.peersReachable?.() === true && await peerProviders.provided(root, options).catch(() => false))
   }))
   extraBrokers.forEach(broker => { helia.addBlockBroker(broker) })
-  if (multiaddrs.length > 0) {
+  // bitswap providers a router lists are dialled over the same libp2p, through the same connection gater
+  if (multiaddrs.length > 0 || discovery != null) {
     helia = withBitswap(withLibp2pLight(helia, {
       addresses: { listen: [] },
       transports: [webSockets()],
@@ -149,9 +188,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     }))
   }
   await helia.start()
-  const peerProviders = new PeerProviders({ edges: config.edges })
   let stopDialling = (): void => {}
-  if ('libp2p' in helia) {
+  if ('libp2p' in helia && multiaddrs.length > 0) {
     // with HTTP edges, CAR streams carry the content and bitswap is the fallback: dial after the first responses
     const firstDialAfterMs = config.edges.some(edge => edge.http != null) ? BITSWAP_DIAL_DELAY_MS : 0
     stopDialling = keepConnected((helia as Helia & { libp2p: Parameters<typeof keepConnected>[0] }).libp2p, multiaddrs, log, { firstDialAfterMs })
@@ -161,23 +199,17 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     dnsLink: dnsLink(helia)
   }
   const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin(), tarPlugin()], ipnsResolver: names.ipns, dnsLink: names.dnsLink })
-  const edgePeers = new Set(config.edges.flatMap(edge => {
-    try {
-      return edge.peerId == null ? [] : [peerIdFromString(edge.peerId).toCID().toString()]
-    } catch {
-      return []
-    }
-  }))
-  log('started with %d edges', config.edges.length)
+  log('started with %d edges and %d routers', config.edges.length, config.routers.length)
   return {
     helia,
     verifiedFetch,
     config,
-    cars: new EdgeCarFetcher(config.edges, { health, idleMs }),
+    cars: new EdgeCarFetcher(config.edges, { health, idleMs, discovery }),
     local: store,
     names,
     health,
     edgePeers,
+    discovery,
     async preferPeers (root, options = {}) {
       if (init.peersReachable?.() !== true || !await peerProviders.provided(root, options)) {
         return false

@@ -1,10 +1,11 @@
 import { CustomProgressEvent } from 'progress-events'
-import { OutpacedError, hedge } from '../hedge.ts'
+import { HedgeFailedError, OutpacedError, hedge } from '../hedge.ts'
 import { readCar } from './car-stream.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { edgeIdleMs, fetchWithIdleLimit } from './edge-idle-limit.ts'
 import { hashMatches } from './verified-blockstore.ts'
 import type { BlockRejectedDetail, EdgeEndpoint, EdgewayProgressEventName } from '../types.ts'
+import type { ProviderDiscovery } from './provider-discovery.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { ProgressOptions } from 'progress-events'
@@ -36,21 +37,28 @@ export class CarFetchError extends Error {
   name = 'CarFetchError'
   /** The edges that failed this request (refused, errored, stalled, broke off or lied), so a retry can ask others */
   readonly edges: string[]
+  /** The HTTP status the edge answered with, when it refused */
+  readonly status?: number
 
-  constructor (message: string, edges: string[] = []) {
+  constructor (message: string, edges: string[] = [], status?: number) {
     super(message)
     this.edges = edges
+    this.status = status
   }
 }
 
 export interface CarFetchOptions extends AbortOptions, ProgressOptions {
   /** Edges not to ask this time (they failed an earlier part of the same response) */
   skip?: ReadonlySet<string>
+  /** The response's content root: providers of content the edges lack are looked up by it */
+  root?: CID
 }
 
 /** A CAR response that has sent its first verified block. */
 interface OpenCar {
   url: string
+  /** Where the source's measurements go: the edges', or the discovered providers' */
+  health: EdgeHealth
   /** The first block, already checked; undefined for a CAR with no blocks */
   first?: CarBlock
   rest: AsyncIterator<{ cid: CID, bytes: Uint8Array }>
@@ -73,7 +81,18 @@ export interface EdgeCarFetcherInit {
    * @default edgeIdleMs(30000), 5000
    */
   idleMs?: number
+  /**
+   * Asked for providers when every edge answered 404 for a CAR (or none
+   * could be reached, or there are none); their CARs are fetched as the
+   * edges' are, measured in the discovery's own `health`
+   */
+  discovery?: ProviderDiscovery
 }
+
+/** How long a provider that refused a CAR (it serves blocks only) is not asked for one again. */
+const CAR_REFUSAL_MS = 10 * 60_000
+/** Providers remembered as refusing CARs; the oldest is forgotten first. */
+const MAX_CAR_REFUSALS = 64
 
 /**
  * Asks edges' trustless gateways for whole entities as CAR streams
@@ -91,15 +110,19 @@ export class EdgeCarFetcher {
   private readonly urls: string[]
   private readonly health: EdgeHealth
   private readonly idleMs: number
+  private readonly discovery?: ProviderDiscovery
+  /** Discovered providers that answered a CAR request with a refusal, until when */
+  private readonly refusedCars = new Map<string, number>()
 
   constructor (edges: EdgeEndpoint[], init: EdgeCarFetcherInit = {}) {
     this.urls = edges.flatMap(edge => edge.http == null ? [] : [edge.http])
     this.health = init.health ?? new EdgeHealth()
     this.idleMs = init.idleMs ?? edgeIdleMs(30_000)
+    this.discovery = init.discovery
   }
 
   get available (): boolean {
-    return this.urls.length > 0
+    return this.urls.length > 0 || this.discovery?.available === true
   }
 
   /**
@@ -111,36 +134,35 @@ export class EdgeCarFetcher {
     // ending early (a lie, the limit, the caller stopping) must end the download too
     const done = new AbortController()
     const signal = options.signal == null ? done.signal : AbortSignal.any([done.signal, options.signal])
-    const trusted = this.health.rank(this.urls, url => url).filter(url => !this.health.isDemoted(url) && options.skip?.has(url) !== true)
     const failed: string[] = []
     let car: OpenCar
     try {
-      car = (await hedge(trusted, async (url, attempt, answered) => {
-        try {
-          return await this.open(url, query, { ...options, signal: attempt }, answered)
-        } catch (err) {
-          if (!attempt.aborted) failed.push(url)
-          throw err
-        }
-      }, {
-        signal, delayMs: url => this.health.hedgeDelayMs(url)
-      })).value
-    } catch {
-      done.abort()
-      options.signal?.throwIfAborted()
-      throw new CarFetchError(`No edge answered ${carUrl('', query)}`, failed)
+      car = await this.openFirst(this.urls, this.health, query, { ...options, signal }, failed)
+    } catch (err) {
+      const edgesLack = err instanceof HedgeFailedError && err.errors.every(lacks)
+      try {
+        if (!edgesLack || this.discovery?.available !== true) throw err
+        // no edge has it: the providers a router lists for the root may
+        const found = await this.discovery.find(options.root ?? query.cid, { signal })
+        const providers = found.http.filter(url => (this.refusedCars.get(url) ?? 0) < Date.now())
+        car = await this.openFirst(providers, this.discovery.health, query, { ...options, signal }, failed)
+      } catch {
+        done.abort()
+        options.signal?.throwIfAborted()
+        throw new CarFetchError(`No edge answered ${carUrl('', query)}`, failed)
+      }
     }
-    const { url } = car
+    const { url, health } = car
     try {
       if (car.first != null) {
         yield car.first
       }
       for (let next = await car.rest.next(); next.done !== true; next = await car.rest.next()) {
-        yield await this.verified(url, next.value, options)
+        yield await this.verified(url, health, next.value, options)
       }
     } catch (err) {
       options.signal?.throwIfAborted()
-      if (!(err instanceof CarFetchError) && !done.signal.aborted) this.health.failed(url)
+      if (!(err instanceof CarFetchError) && !done.signal.aborted) health.failed(url)
       // a truncated or malformed CAR: what was verified stays usable, the rest comes another way
       throw err instanceof CarFetchError
         ? new CarFetchError(err.message, [...failed, url])
@@ -151,8 +173,27 @@ export class EdgeCarFetcher {
     }
   }
 
+  /**
+   * The first of `urls` to send a verified block of the CAR, asked in order
+   * of health and hedged; the ones that lied and the ones to skip are left
+   * out. Rejects with HedgeFailedError (each source's error) when none does.
+   */
+  private async openFirst (urls: string[], health: EdgeHealth, query: CarQuery, options: CarFetchOptions & { signal: AbortSignal }, failed: string[]): Promise<OpenCar> {
+    const trusted = health.rank(urls, url => url).filter(url => !health.isDemoted(url) && options.skip?.has(url) !== true)
+    return (await hedge(trusted, async (url, attempt, answered) => {
+      try {
+        return await this.open(url, health, query, { ...options, signal: attempt }, answered)
+      } catch (err) {
+        if (!attempt.aborted) failed.push(url)
+        throw err
+      }
+    }, {
+      signal: options.signal, delayMs: url => health.hedgeDelayMs(url)
+    })).value
+  }
+
   /** One edge's CAR up to its first verified block, with what it says about the edge recorded. */
-  private async open (url: string, query: CarQuery, options: CarFetchOptions & { signal: AbortSignal }, onAnswer: () => void): Promise<OpenCar> {
+  private async open (url: string, health: EdgeHealth, query: CarQuery, options: CarFetchOptions & { signal: AbortSignal }, onAnswer: () => void): Promise<OpenCar> {
     const started = performance.now()
     let answered = false
     try {
@@ -161,38 +202,61 @@ export class EdgeCarFetcher {
         cache: 'no-store'
       }, { idleMs: this.idleMs, signal: options.signal })
       answered = true
-      this.health.answered(url, performance.now() - started)
+      health.answered(url, performance.now() - started)
       onAnswer()
       if (!response.ok || response.body == null) {
         await response.body?.cancel()
-        if (response.status >= 500) this.health.failed(url)
-        throw new CarFetchError(`${url}: HTTP ${response.status}`)
+        if (refusesCars(response.status)) {
+          // a gateway that serves blocks only: it is asked for those (?format=raw), and not for CARs for a while
+          this.refusedCar(url)
+        } else if (response.status >= 500) {
+          health.failed(url)
+        }
+        throw new CarFetchError(`${url}: HTTP ${response.status}`, [], response.status)
       }
       const meter = new TransferMeter(chunks)
       const rest = readCar(meter.chunks())[Symbol.asyncIterator]()
       const next = await rest.next()
-      const first = next.done === true ? undefined : await this.verified(url, next.value, options)
-      return { url, first, rest, finish: () => { this.health.transferred(url, meter.bytes, meter.waitedMs) } }
+      const first = next.done === true ? undefined : await this.verified(url, health, next.value, options)
+      return { url, health, first, rest, finish: () => { health.transferred(url, meter.bytes, meter.waitedMs) } }
     } catch (err) {
       if (options.signal.reason instanceof OutpacedError) {
-        if (!answered) this.health.outpaced(url, performance.now() - started)
+        if (!answered) health.outpaced(url, performance.now() - started)
       } else if (!options.signal.aborted && !(err instanceof CarFetchError)) {
-        this.health.failed(url)
+        health.failed(url)
       }
       throw err
     }
   }
 
-  private async verified (url: string, block: { cid: CID, bytes: Uint8Array }, options: CarFetchOptions): Promise<CarBlock> {
+  private async verified (url: string, health: EdgeHealth, block: { cid: CID, bytes: Uint8Array }, options: CarFetchOptions): Promise<CarBlock> {
     if (!await hashMatches(block.cid, block.bytes)) {
       options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>('edgeway:block:rejected', {
         cid: block.cid.toString(), from: url, reason: 'CAR block does not match its CID'
       }))
-      this.health.lied(url)
+      health.lied(url)
       throw new CarFetchError(`${url} sent a block that does not match its CID ${block.cid.toString()}`)
     }
     return { cid: block.cid, bytes: block.bytes, from: url }
   }
+
+  private refusedCar (url: string): void {
+    this.refusedCars.delete(url)
+    this.refusedCars.set(url, Date.now() + CAR_REFUSAL_MS)
+    if (this.refusedCars.size > MAX_CAR_REFUSALS) {
+      this.refusedCars.delete(this.refusedCars.keys().next().value as string)
+    }
+  }
+}
+
+/** A source that answers this does not have the content (404) or cannot be reached (a network error). */
+function lacks (err: unknown): boolean {
+  return err instanceof TypeError || (err instanceof CarFetchError && err.status === 404)
+}
+
+/** Statuses of a gateway that does not serve CARs (the trustless gateway spec lets it serve blocks only). */
+function refusesCars (status: number): boolean {
+  return status === 400 || status === 406 || status === 415 || status === 501
 }
 
 /**

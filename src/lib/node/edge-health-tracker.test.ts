@@ -50,4 +50,21 @@ describe('EdgeHealth', () => {
     health.answered('http://a', 5)
     expect(health.record('http://a')?.answers).toBe(1)
   })
+
+  it('measures at most maxRecords sources, forgetting the least recently updated and keeping a demoted one longest', () => {
+    const health = new EdgeHealth({ maxRecords: 3 })
+    health.lied('https://liar.example')
+    for (let i = 0; i < 10; i++) {
+      health.answered(`https://p${i}.example`, 10)
+    }
+    expect(['https://liar.example', ...Array.from({ length: 10 }, (_, i) => `https://p${i}.example`)].filter(key => health.record(key) != null))
+      .toEqual(['https://liar.example', 'https://p8.example', 'https://p9.example'])
+    // one updated again is kept over an older one
+    health.answered('https://p8.example', 10)
+    health.answered('https://p10.example', 10)
+    expect(health.record('https://p8.example')).toBeDefined()
+    expect(health.record('https://p9.example')).toBeUndefined()
+    expect(health.isDemoted('https://liar.example')).toBe(true)
+  })
 })
+

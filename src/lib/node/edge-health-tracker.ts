@@ -22,6 +22,14 @@ export interface EdgeHealthInit {
   flushDelayMs?: number
   /** @default Date.now */
   now?(): number
+  /**
+   * Most edges measured at once; past it, the record updated least recently
+   * is forgotten (a demoted one last). For sources someone else names
+   * (providers a router lists), whose number input could grow.
+   *
+   * @default Infinity
+   */
+  maxRecords?: number
 }
 
 /**
@@ -36,6 +44,7 @@ export class EdgeHealth {
   private readonly persistence?: HealthPersistence
   private readonly flushDelayMs: number
   private readonly now: () => number
+  private readonly maxRecords: number
   private readonly log = logger('edgeway:edge-health')
   private loading?: Promise<void>
   private timer?: ReturnType<typeof setTimeout>
@@ -45,6 +54,7 @@ export class EdgeHealth {
     this.persistence = init.persistence
     this.flushDelayMs = init.flushDelayMs ?? 2_000
     this.now = init.now ?? Date.now
+    this.maxRecords = init.maxRecords ?? Infinity
   }
 
   /** Reads what was stored (once; later calls wait for the same read). Never rejects: without a store, measuring starts afresh. */
@@ -125,7 +135,17 @@ export class EdgeHealth {
   }
 
   private update (key: string, change: (record: EdgeRecord) => EdgeRecord): void {
-    this.records.set(key, change(this.records.get(key) ?? emptyRecord(key, this.now())))
+    const record = change(this.records.get(key) ?? emptyRecord(key, this.now()))
+    // the map's order is the order of updates: the first entry is the least recently updated
+    this.records.delete(key)
+    this.records.set(key, record)
+    if (this.records.size > this.maxRecords) {
+      const now = this.now()
+      const others = [...this.records.values()].filter(candidate => candidate.key !== key)
+      const oldest = others.find(candidate => !isDemoted(candidate, now)) ?? others[0]
+      this.records.delete(oldest.key)
+      this.dirty.delete(oldest.key)
+    }
     this.dirty.add(key)
     if (this.persistence != null && this.timer == null) {
       this.timer = setTimeout(() => { void this.flush() }, this.flushDelayMs)
