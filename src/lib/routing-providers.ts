@@ -1,12 +1,24 @@
 import { multiaddr } from '@multiformats/multiaddr'
+import { HTTP, HTTPS, WebSockets, WebSocketsSecure } from '@multiformats/multiaddr-matcher'
+import { multiaddrToUri } from '@multiformats/multiaddr-to-uri'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isInsecureMultiaddr, isLocalHost, multiaddrHost } from './address-policy.ts'
 import type { RoutingRecord } from './routing-answer.ts'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** The protocol a provider lists for its trustless gateway (`/ipfs/<cid>?format=raw|car`) */
 export const GATEWAY_HTTP = 'transport-ipfs-gateway-http'
 /** The protocol a provider lists for bitswap over libp2p */
 export const BITSWAP = 'transport-bitswap'
+
+/**
+ * A trustless gateway's address: plain or TLS HTTP over TCP (not relayed, not a bare `/tcp`). The matchers
+ * know `/https` and `/tls/http`, not `/tls/sni/<name>/http`, which multiaddr-to-uri turns into `https://<name>`.
+ */
+const HttpGateway = {
+  exactMatch: (address: Multiaddr): boolean => HTTP.exactMatch(address) || HTTPS.exactMatch(address) ||
+    /^(ip4|ip6|dns|dns4|dns6)\/tcp\/tls\/sni\/http(\/p2p)?$/.test(address.getComponents().map(part => part.name).join('/'))
+}
 
 /** WebSocket addresses kept per bitswap provider: one usually works, a few cover ip4/ip6/dns. */
 const MAX_ADDRS_PER_PEER = 4
@@ -84,33 +96,15 @@ export function selectProviders (records: readonly RoutingRecord[], options: Sel
 
 /**
  * The trustless gateway URL of an HTTP multiaddr: `/ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>`
- * followed by `/http`, `/https` or `/tls[/sni/<name>]/http`. Undefined for
- * anything else.
+ * followed by `/http`, `/https` or `/tls[/sni/<name>]/http` (optionally `/p2p/<id>`).
+ * Undefined for anything else.
  */
 export function gatewayUrlOf (address: string): string | undefined {
-  const parts = componentsOf(address)
-  if (parts == null) return undefined
-  const [first, ...rest] = parts.filter(part => part.name !== 'p2p')
-  if (first == null || !['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(first.name) || first.value == null) return undefined
-  let host = first.name === 'ip6' ? `[${first.value}]` : first.value
-  let port: string | undefined
-  if (rest[0]?.name === 'tcp') {
-    port = rest.shift()?.value
-  }
-  let scheme: 'http' | 'https'
-  const names = rest.map(part => part.name).join('/')
-  if (names === 'http') {
-    scheme = 'http'
-  } else if (names === 'https' || names === 'tls/http' || names === 'tls/sni/http') {
-    scheme = 'https'
-    const sni = rest.find(part => part.name === 'sni')?.value
-    if (sni != null) host = sni
-  } else {
-    return undefined
-  }
-  const defaultPort = scheme === 'https' ? '443' : '80'
+  const parsed = parse(address)
+  if (parsed == null || !HttpGateway.exactMatch(parsed)) return undefined
   try {
-    return new URL(`${scheme}://${host}${port == null || port === defaultPort ? '' : `:${port}`}`).origin
+    const url = new URL(multiaddrToUri(parsed))
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined
   } catch {
     return undefined
   }
@@ -122,16 +116,11 @@ export function gatewayUrlOf (address: string): string | undefined {
  * transports, relayed addresses and addresses of another peer.
  */
 export function websocketAddrOf (address: string, peerId: string): string | undefined {
-  const parts = componentsOf(address)
-  if (parts == null || parts.some(part => part.name === 'p2p-circuit')) return undefined
-  const ids = parts.filter(part => part.name === 'p2p')
+  const parsed = parse(address)
+  if (parsed == null || !(WebSockets.exactMatch(parsed) || WebSocketsSecure.exactMatch(parsed))) return undefined
+  const ids = parsed.getComponents().filter(part => part.name === 'p2p')
   if (ids.some(part => part.value !== peerId)) return undefined
-  const transport = parts.filter(part => part.name !== 'p2p').map(part => part.name)
-  if (!['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(transport[0] ?? '') || transport[1] !== 'tcp') return undefined
-  const tail = transport.slice(2).join('/')
-  if (tail !== 'ws' && tail !== 'wss' && tail !== 'tls/ws' && tail !== 'tls/sni/ws') return undefined
-  const bare = address.replace(/\/p2p\/[^/]+$/, '')
-  return `${bare}/p2p/${peerId}`
+  return ids.length > 0 ? parsed.toString() : parsed.encapsulate(`/p2p/${peerId}`).toString()
 }
 
 function httpAllowed (url: string, policy: ProviderPolicy): boolean {
@@ -143,9 +132,9 @@ function wsAllowed (address: string, policy: ProviderPolicy): boolean {
   return (policy.allowLocal || !isLocalHost(multiaddrHost(address))) && (policy.allowInsecure || !isInsecureMultiaddr(address))
 }
 
-function componentsOf (address: string): Array<{ name: string, value?: string }> | undefined {
+function parse (address: string): Multiaddr | undefined {
   try {
-    return multiaddr(address).getComponents()
+    return multiaddr(address)
   } catch {
     return undefined
   }
