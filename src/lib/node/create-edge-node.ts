@@ -195,7 +195,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     stopDialling = keepConnected((helia as Helia & { libp2p: Parameters<typeof keepConnected>[0] }).libp2p, multiaddrs, log, { firstDialAfterMs })
   }
   const names: NameResolvers = {
-    ipns: ipnsResolver(helia, { routers: [new EdgeIpnsRouting(config.edges)] }),
+    // the edges first, then the routers: `/routing/v1/ipns/<name>` is part of the same API (Kubo, someguy)
+    ipns: ipnsResolver(helia, { routers: [new EdgeIpnsRouting([...config.edges.flatMap(edge => edge.http == null ? [] : [edge.http]), ...config.routers])] }),
     dnsLink: dnsLink(helia)
   }
   const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin(), tarPlugin()], ipnsResolver: names.ipns, dnsLink: names.dnsLink })

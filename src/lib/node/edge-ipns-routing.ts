@@ -2,7 +2,6 @@ import { multihashFromIPNSRoutingKey } from '@helia/ipns'
 import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
 import { readCapped } from '../read-capped.ts'
-import type { EdgeEndpoint } from '../types.ts'
 import type { IPNSRouting, IPNSRoutingGetOptions } from '@helia/ipns'
 
 /** The IPNS spec's limit on a record's size. */
@@ -16,16 +15,17 @@ export class IpnsRecordNotFoundError extends Error {
 }
 
 /**
- * Gets IPNS records from the edges' delegated routing v1 API
- * (`GET /routing/v1/ipns/<name>`), in order. The record is returned as sent:
+ * Gets IPNS records from delegated routing v1 endpoints — the edges', then
+ * the configured routers' (`GET /routing/v1/ipns/<name>`), in order. The record is returned as sent:
  * the IPNS resolver checks its signature and validity before anything uses
  * it, so an edge can withhold a record but not forge one.
  */
 export class EdgeIpnsRouting implements IPNSRouting {
   private readonly urls: string[]
 
-  constructor (edges: EdgeEndpoint[]) {
-    this.urls = edges.flatMap(edge => edge.http == null ? [] : [edge.http])
+  /** `urls`: base URLs that serve `/routing/v1/ipns/<name>`, asked in this order */
+  constructor (urls: string[]) {
+    this.urls = urls
   }
 
   async put (): Promise<void> {
@@ -54,7 +54,7 @@ export class EdgeIpnsRouting implements IPNSRouting {
         failures.push(`${url}: ${err.message ?? err}`)
       }
     }
-    throw new IpnsRecordNotFoundError(`No edge has an IPNS record for ${name} (${failures.join('; ') || 'no HTTP edges'})`)
+    throw new IpnsRecordNotFoundError(`No edge or router has an IPNS record for ${name} (${failures.join('; ') || 'no HTTP edges or routers'})`)
   }
 
   toString (): string {
