@@ -34,7 +34,9 @@ describe('benchmark harness (quick)', () => {
       }
       expect(measure.checks.every(check => Number.isFinite(check.value))).toBe(true)
     }
-    expect(results.measures.find(m => m.id === 'P1')?.timelines?.length).toBe(3)
+    // P1's four paths, or three with a note where Kubo could not be built
+    const p1 = results.measures.find(m => m.id === 'P1')
+    expect(p1?.timelines?.length).toBe(p1?.note?.startsWith('Edgeway via Kubo skipped') === true ? 3 : 4)
 
     const html = await readFile(join(out, 'latest.html'), 'utf8')
     expect(html).toContain('<svg')

@@ -2,75 +2,108 @@ import { expectBody, timedRead } from '../support/in-page.ts'
 import { inFreshContext, openBenchPage, openGateway, repeat } from '../support/environment.ts'
 import { mibPerSecond, series, MiB } from '../support/stats.ts'
 import { throughputCheck } from '../support/checks.ts'
+import { startKuboEdge } from '../support/kubo-edge.ts'
+import type { FileFact } from '../support/content.ts'
 import type { TimedRead } from '../support/in-page.ts'
+import type { KuboEdge } from '../support/kubo-edge.ts'
 import type { BenchEnv, Measure } from '../support/environment.ts'
 import type { MeasureResult, Timeline } from '../types.ts'
 
 /**
  * P1: a large file, cold, read whole by a page: through Edgeway's SW (verified,
  * empty store), by plain HTTP from the static server (unverified), and by
- * vanilla verified-fetch in a page against the same edge. Each run is a fresh
- * browser context; the three paths take turns so drift hits them alike.
+ * vanilla verified-fetch in a page against the same edge; and through
+ * Edgeway's SW with a Kubo daemon holding the same file as its only edge
+ * (where Go is there to build Kubo). Each run is a fresh browser context; the
+ * paths take turns so drift hits them alike.
  */
 export const p1ColdThroughput: Measure = {
   id: 'P1',
   title: 'Cold throughput',
   async run (env: BenchEnv): Promise<MeasureResult> {
     const file = env.content.large
-    const paths: Array<{ label: string, read(run: number): Promise<TimedRead> }> = [
-      {
-        label: 'Edgeway SW',
-        read: async (run) => inFreshContext(env, async page => {
-          await openGateway(env, page)
-          return timedRead(page, { url: `/ipfs/${env.root}/${file.path}`, sha256: run === 0 })
-        })
-      },
-      {
-        label: 'plain HTTP',
-        read: async (run) => inFreshContext(env, async page => {
-          await page.goto(`${env.plain}/blank.html`)
-          return timedRead(page, { url: `/files/${file.path}`, sha256: run === 0 })
-        })
-      },
-      {
-        label: 'vanilla verified-fetch',
-        read: async (run) => inFreshContext(env, async page => {
-          await openBenchPage(env, page, 'vanilla')
-          return timedRead(page, { url: `ipfs://${env.root}/${file.path}`, via: 'bench', sha256: run === 0 })
-        })
-      }
-    ]
-    const reads = new Map<string, TimedRead[]>(paths.map(path => [path.label, []]))
-    const sources: string[] = []
-    await repeat(env, `P1 ${file.bytes / MiB} MiB`, async (run, recorded) => {
-      for (const path of paths) {
-        const read = await path.read(run)
-        expectBody(read, file, `P1 ${path.label}`)
-        if (recorded) {
-          reads.get(path.label)!.push(read)
-        }
-        if (path.label === 'Edgeway SW') {
-          sources.push(read.headers['x-edgeway-source'] ?? '')
-        }
-      }
-    })
-    const all = paths.map(path => series(path.label, 'MiB/s', reads.get(path.label)!.map(read => mibPerSecond(read.bytes, read.totalMs))))
-    const [edgeway, plain, vanilla] = all
-    return {
-      id: 'P1',
-      title: this.title,
-      description: `A ${file.bytes / MiB} MiB file read whole by a page in a fresh browser context: through Edgeway's SW (installed and started, verified, empty store) vs plain HTTP from a static server on loopback (unverified) vs vanilla @helia/verified-fetch in a page against the same edge.`,
-      status: 'ok',
-      series: all,
-      checks: [throughputCheck(edgeway, plain, 0.9), throughputCheck(edgeway, vanilla, 1.5)],
-      timelines: paths.map(path => medianTimeline(path.label, reads.get(path.label)!)),
-      extra: {
-        firstByteMs: Object.fromEntries(paths.map(path => [path.label, reads.get(path.label)!.map(read => Math.round(read.firstByteMs))])),
-        edgewaySource: sources
+    const kubo = await startKuboEdge(env, file)
+    try {
+      return await measure(env, file, kubo)
+    } finally {
+      if (!('skipped' in kubo)) {
+        await kubo.stop()
       }
     }
   }
 }
+
+async function measure (env: BenchEnv, file: FileFact, kubo: KuboEdge | { skipped: string }): Promise<MeasureResult> {
+  const paths: Array<{ label: string, read(run: number): Promise<TimedRead> }> = [
+    {
+      label: 'Edgeway SW',
+      read: async (run) => inFreshContext(env, async page => {
+        await openGateway(env, page)
+        return timedRead(page, { url: `/ipfs/${env.root}/${file.path}`, sha256: run === 0 })
+      })
+    },
+    {
+      label: 'plain HTTP',
+      read: async (run) => inFreshContext(env, async page => {
+        await page.goto(`${env.plain}/blank.html`)
+        return timedRead(page, { url: `/files/${file.path}`, sha256: run === 0 })
+      })
+    },
+    {
+      label: 'vanilla verified-fetch',
+      read: async (run) => inFreshContext(env, async page => {
+        await openBenchPage(env, page, 'vanilla')
+        return timedRead(page, { url: `ipfs://${env.root}/${file.path}`, via: 'bench', sha256: run === 0 })
+      })
+    },
+    ...('skipped' in kubo
+      ? []
+      : [{
+          label: VIA_KUBO,
+          read: async (run: number) => inFreshContext(env, async page => {
+            await openGateway(env, page, kubo)
+            return timedRead(page, { url: `/ipfs/${kubo.root}/${file.path}`, sha256: run === 0 })
+          })
+        }])
+  ]
+  const reads = new Map<string, TimedRead[]>(paths.map(path => [path.label, []]))
+  const sources: string[] = []
+  await repeat(env, `P1 ${file.bytes / MiB} MiB`, async (run, recorded) => {
+    for (const path of paths) {
+      const read = await path.read(run)
+      expectBody(read, file, `P1 ${path.label}`)
+      if (recorded) {
+        reads.get(path.label)!.push(read)
+      }
+      if (path.label === 'Edgeway SW' || path.label === VIA_KUBO) {
+        sources.push(`${path.label}: ${read.headers['x-edgeway-source'] ?? ''}`)
+      }
+    }
+  })
+  const all = paths.map(path => series(path.label, 'MiB/s', reads.get(path.label)!.map(read => mibPerSecond(read.bytes, read.totalMs))))
+  const [edgeway, plain, vanilla, viaKubo] = all
+  return {
+    id: 'P1',
+    title: p1ColdThroughput.title,
+    description: `A ${file.bytes / MiB} MiB file read whole by a page in a fresh browser context: through Edgeway's SW (installed and started, verified, empty store) vs plain HTTP from a static server on loopback (unverified) vs vanilla @helia/verified-fetch in a page against the same edge; and through Edgeway's SW with a Kubo daemon (the same file, the same blocks) as its only edge.`,
+    status: 'ok',
+    ...('skipped' in kubo ? { note: `Edgeway via Kubo skipped: ${kubo.skipped}` } : {}),
+    series: all,
+    checks: [
+      throughputCheck(edgeway, plain, 0.9),
+      throughputCheck(edgeway, vanilla, 1.5),
+      ...(viaKubo == null ? [] : [throughputCheck(viaKubo, plain), throughputCheck(viaKubo, vanilla), throughputCheck(viaKubo, edgeway)].map(check => ({ ...check, label: `via Kubo ${check.label}` })))
+    ],
+    timelines: paths.map(path => medianTimeline(path.label, reads.get(path.label)!)),
+    extra: {
+      firstByteMs: Object.fromEntries(paths.map(path => [path.label, reads.get(path.label)!.map(read => Math.round(read.firstByteMs))])),
+      edgewaySource: sources,
+      ...('skipped' in kubo ? {} : { kuboFileCid: kubo.fileCid })
+    }
+  }
+}
+
+const VIA_KUBO = 'Edgeway SW via Kubo'
 
 /** The run whose total time is the median, as the representative curve. */
 function medianTimeline (label: string, reads: TimedRead[]): Timeline {

@@ -87,20 +87,26 @@ export async function inFreshContext<T> (env: BenchEnv, fn: (page: Page, context
   }
 }
 
+/** A gateway and the root its edge serves the bench content under (the bench's own, or another edge's) */
+export interface GatewayAt {
+  gateway: string
+  root: string
+}
+
 /**
  * A page on the gateway's origin with the SW installed and controlling, and
  * its node started (by reading the small first-hit page, which no measure
  * on this context reads cold).
  */
-export async function openGateway (env: BenchEnv, page: Page): Promise<void> {
-  await openThroughServiceWorker(page, `${env.gateway}/`)
+export async function openGateway (env: BenchEnv, page: Page, { gateway, root }: GatewayAt = env): Promise<void> {
+  await openThroughServiceWorker(page, `${gateway}/`)
   await page.evaluate(async (url) => {
     const response = await fetch(url)
     if (!response.ok) {
       throw new Error(`the gateway answered ${response.status} for ${url}`)
     }
     await response.arrayBuffer()
-  }, `/ipfs/${env.root}/${env.content.firstHit.path}`)
+  }, `/ipfs/${root}/${env.content.firstHit.path}`)
 }
 
 /** The bench content's own origin: where `npm start` (a subdomain gateway by default) opens it. */

@@ -1,7 +1,9 @@
 import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../node/errors.ts'
+import { IMPORT_HASHES, isImportHash } from '../node/import-hash.ts'
 import { parseDnslinkFlags } from './parse-dnslink-flags.ts'
+import type { ImportHash } from '../node/import-hash.ts'
 import type { EdgeOptions } from '../node/types.ts'
 
 export interface EdgeCliOptions extends EdgeOptions {
@@ -27,12 +29,16 @@ Options:
                                a UnixFS file
   --serve <name>[_…].ipns-record
                                a signed IPNS record, served as it is (signature
-                               unchecked) at /routing/v1/ipns/<name>; <name> is
+                               unchecked) at /routing/v1/ipns/<name> and
+                               /ipns/<name>?format=ipns-record; <name> is
                                k51…, 12D3Koo… or Qm…
   --dnslink <domain>=<value>   a DNSLink record (repeatable), answered for <domain>
                                and _dnslink.<domain> at /dns-query (DNS-over-HTTPS,
                                JSON API); <value> is /ipfs/<cid>[/path],
                                /ipns/<name>[/path] or a bare CID
+  --hash <name>                the hash directories and files are imported with:
+                               sha2-256 (default), blake3 or sha2-512 (CIDv1, raw
+                               leaves); a .car keeps its own hashes
   --host <address>             interface to listen on (default 127.0.0.1)
   --ws-port <n>                libp2p WebSocket port (default 0: any free port)
   --http-port <n>              HTTP port (default 0: any free port)
@@ -59,6 +65,7 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
       options: {
         serve: { type: 'string', multiple: true },
         dnslink: { type: 'string', multiple: true },
+        hash: { type: 'string' },
         host: { type: 'string' },
         'ws-port': { type: 'string' },
         'http-port': { type: 'string' },
@@ -79,6 +86,7 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
   return {
     serve: values.serve ?? [],
     dnslink: parseDnslinkFlags(values.dnslink),
+    hash: parseHash(values.hash),
     host: values.host,
     wsPort: parsePort('--ws-port', values['ws-port']),
     httpPort: parsePort('--http-port', values['http-port']),
@@ -87,6 +95,17 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
     exitWithStdin: values['exit-with-stdin'] ?? false,
     help: values.help ?? false
   }
+}
+
+/** A `--hash` name; undefined when the flag is absent (the edge's default applies). */
+export function parseHash (value: string | undefined): ImportHash | undefined {
+  if (value == null) {
+    return undefined
+  }
+  if (!isImportHash(value)) {
+    throw new UsageError(`--hash must be one of ${Object.keys(IMPORT_HASHES).join(', ')}, not "${value}"`)
+  }
+  return value
 }
 
 function parsePort (flag: string, value: string | undefined): number | undefined {

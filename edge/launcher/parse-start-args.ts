@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util'
+import { parseHash } from '../bin/parse-edge-args.ts'
 import { parseDnslinkFlags } from '../bin/parse-dnslink-flags.ts'
 import { UsageError } from '../node/errors.ts'
+import type { ImportHash } from '../node/import-hash.ts'
 
 export { UsageError }
 
@@ -13,6 +15,8 @@ export interface StartArgs {
   routers: string[]
   /** DNSLink records for the embedded edge, domain → value (see `EdgeOptions.dnslink`) */
   dnslink: Record<string, string>
+  /** The hash the embedded edge imports `serve` with (see `EdgeOptions.hash`); undefined: the edge's default */
+  hash?: ImportHash
   port: number
   host: string
   json: boolean
@@ -37,6 +41,8 @@ prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
                             a DNSLink record the embedded edge answers over DNS-over-HTTPS, the
                             gateway's DNSLink resolver (repeatable). <value>: /ipfs/<cid>[/path],
                             /ipns/<name>[/path] or a CID
+  --hash <name>             the hash the embedded edge imports --serve with: sha2-256 (default),
+                            blake3 or sha2-512
   --edge <url|multiaddr>    use this edge instead of an embedded one (repeatable); the first
                             one's DNS-over-HTTPS, if its /info has one, resolves DNSLink
   --router <url>            a delegated routing v1 endpoint (Kubo, someguy, an edge) asked for providers
@@ -62,6 +68,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
       options: {
         serve: { type: 'string', multiple: true },
         dnslink: { type: 'string', multiple: true },
+        hash: { type: 'string' },
         edge: { type: 'string', multiple: true },
         router: { type: 'string', multiple: true },
         port: { type: 'string' },
@@ -84,6 +91,9 @@ export function parseStartArgs (argv: string[]): StartArgs {
   if (values.dnslink != null && edges.length > 0) {
     throw new UsageError('--dnslink records are answered by the embedded edge and --edge replaces that edge: give one or the other')
   }
+  if (values.hash != null && edges.length > 0) {
+    throw new UsageError('--hash is how the embedded edge imports its content and --edge replaces that edge: give one or the other')
+  }
   if (values.subdomains === true && values['path-gateway'] === true) {
     throw new UsageError('--subdomains gives every site its own origin and --path-gateway keeps content on the gateway\'s: give one or the other')
   }
@@ -98,6 +108,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
     edges,
     routers,
     dnslink: parseDnslinkFlags(values.dnslink),
+    hash: parseHash(values.hash),
     port: parseNumber('--port', values.port, 8080, 0, 65535),
     host: values.host ?? '127.0.0.1',
     json: values.json === true,

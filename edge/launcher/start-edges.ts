@@ -42,7 +42,7 @@ export interface StartEdgesOptions extends AbortOptions {
  * `spawnEdgeProcess`), so whatever exhausts it leaves the gateway's process
  * answering.
  */
-export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dnslink'>, options: StartEdgesOptions): Promise<LauncherEdges> {
+export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dnslink' | 'hash'>, options: StartEdgesOptions): Promise<LauncherEdges> {
   if (args.edges.length > 0) {
     const edges = await resolveEdges(args.edges, options)
     return { edges, roots: {}, ipns: {}, dohResolver: edges[0]?.dns, stop: async () => {} }
@@ -53,7 +53,8 @@ export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dns
   // `--flag=value`, so a path that begins with "-" is still a value
   const edgeArgs = [
     ...serve.map(path => `--serve=${path}`),
-    ...Object.entries(args.dnslink).map(([domain, value]) => `--dnslink=${domain}=${value}`)
+    ...Object.entries(args.dnslink).map(([domain, value]) => `--dnslink=${domain}=${value}`),
+    ...(args.hash == null ? [] : [`--hash=${args.hash}`])
   ]
   const edge = await spawnEdgeProcess(edgeArgs, { signal: options.signal })
   let stopped = false

@@ -9,7 +9,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import { createHeliaLight } from 'helia'
 import * as json from 'multiformats/codecs/json'
-import { sha512 } from 'multiformats/hashes/sha2'
+import { BLOCK_HASHERS } from '../../src/lib/block-hashers.ts'
 import { LIBP2P_CONNECTION_LIMITS, RELAY_LIMITS } from './defaults.ts'
 import { wsListenMultiaddr } from './edge-addresses.ts'
 import type { EdgeHelia, EdgeServices, EdgeStores } from './types.ts'
@@ -34,7 +34,8 @@ export function createEdgeHelia (stores: EdgeStores, { host, wsPort }: CreateEdg
   const helia = createHeliaLight({
     blockstore: stores.blockstore,
     datastore: stores.datastore,
-    hashers: [sha512],
+    // every hash the browser verifies: CARs it imports and blocks it is sent are checked with them
+    hashers: [...BLOCK_HASHERS],
     // every codec a browser may ask a CAR of: the edge walks the DAG to build it
     codecs: [json, dagCbor, dagJson],
     routers: []

@@ -97,10 +97,7 @@ function sendPeer (components: DelegatedRoutingComponents, key: string, request:
   sendRecords([self], 'Peers', request)
 }
 
-/**
- * The record exactly as held, with a `Cache-Control` that follows its TTL and
- * an Etag derived from its bytes, as the routing spec asks.
- */
+/** The record held for `name`, as the routing spec asks */
 function sendIpnsRecord ({ ipnsRecords }: DelegatedRoutingComponents, name: string, request: RouteRequest): void {
   let record: HeldIpnsRecord | undefined
   try {
@@ -118,13 +115,22 @@ function sendIpnsRecord ({ ipnsRecords }: DelegatedRoutingComponents, name: stri
     return
   }
 
-  const { res, head } = request
+  sendHeldIpnsRecord(record, request)
+}
+
+/**
+ * The record exactly as held, with a `Cache-Control` that follows its TTL and
+ * an Etag derived from its bytes; `headers` adds to them (the gateway's
+ * `Content-Disposition`).
+ */
+export function sendHeldIpnsRecord (record: HeldIpnsRecord, { res, head }: RouteRequest, headers: Record<string, string> = {}): void {
   res.writeHead(200, {
     'Content-Type': IPNS_RECORD_CONTENT_TYPE,
     'Content-Length': record.bytes.byteLength,
     'Cache-Control': `public, max-age=${ipnsMaxAge(record)}`,
     Etag: `"${createHash('sha256').update(record.bytes).digest('base64url')}"`,
-    Vary: 'Accept'
+    Vary: 'Accept',
+    ...headers
   })
   res.end(head ? undefined : record.bytes)
 }

@@ -98,7 +98,7 @@ async function handleRequest (routes: HttpRoute[], req: IncomingMessage, res: Se
     }
 
     if (route == null) {
-      throw new NotFoundError(`${url.pathname} is not served here (try /ipfs/<cid>?format=raw|car, /routing/v1/providers/<cid>, /routing/v1/ipns/<name>, /dns-query or /info)`)
+      throw new NotFoundError(`${url.pathname} is not served here (try /ipfs/<cid>?format=raw|car, /ipns/<name>?format=ipns-record, /routing/v1/providers/<cid>, /routing/v1/ipns/<name>, /dns-query or /info)`)
     }
 
     await route.handle({ req, res, url, head: req.method === 'HEAD', signal: controller.signal })

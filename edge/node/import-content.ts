@@ -7,12 +7,19 @@ import { importDirectory, importFile } from './import-unixfs.ts'
 import type { HasherLoader } from './import-car.ts'
 import type { ContentTarget, ImportResult } from './types.ts'
 import type { AbortOptions } from '@libp2p/interface'
+import type { MultihashHasher } from 'multiformats/hashes/interface'
 
 const log = logger('edgeway:edge:import')
 
 export interface ImportContentOptions extends AbortOptions {
   /** Checks CAR blocks against their CIDs */
   getHasher: HasherLoader
+  /**
+   * The hash directories and files are imported with (a CAR keeps its own)
+   *
+   * @default sha256
+   */
+  hasher?: MultihashHasher
 }
 
 /**
@@ -40,7 +47,7 @@ async function importOne (path: string, target: ContentTarget, options: ImportCo
 
   let result: ImportResult
   if (stats.isDirectory()) {
-    const { root, blocks } = await importDirectory(path, target.blocks, options)
+    const { root, blocks } = await importDirectory(path, target.blocks, { hasher: options.hasher, signal: options.signal })
     result = { path, root: root.toString(), kind: 'directory', blocks }
   } else if (stats.isFile() && path.toLowerCase().endsWith('.car')) {
     const { root, blocks } = await importCar(path, target.blocks, options.getHasher, options)
@@ -49,7 +56,7 @@ async function importOne (path: string, target: ContentTarget, options: ImportCo
     const { name } = await importIpnsRecord(path, target.ipnsRecords, options)
     result = { path, root: name, kind: 'ipns-record', blocks: 0 }
   } else if (stats.isFile()) {
-    const { root, blocks } = await importFile(path, target.blocks, options)
+    const { root, blocks } = await importFile(path, target.blocks, { hasher: options.hasher, signal: options.signal })
     result = { path, root: root.toString(), kind: 'file', blocks }
   } else {
     throw new ServePathError(`cannot serve ${path}: not a file or directory`)

@@ -9,7 +9,9 @@ import { DnslinkTable } from './dnslink.ts'
 import { httpMultiaddr, httpUrl, withoutPeerId } from './edge-addresses.ts'
 import { startHttpServer } from './http-server.ts'
 import { importContent } from './import-content.ts'
+import { DEFAULT_IMPORT_HASH, IMPORT_HASHES } from './import-hash.ts'
 import { infoRoute } from './info-route.ts'
+import { ipnsRecordGateway } from './ipns-record-gateway.ts'
 import { IpnsRecords } from './ipns-records.ts'
 import { ProviderTable } from './provider-table.ts'
 import { trustlessGateway } from './trustless-gateway.ts'
@@ -27,7 +29,7 @@ const log = logger('edgeway:edge')
  * failure it releases what it had started and rejects.
  */
 export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
-  const { serve = [], dnslink, host = DEFAULT_HOST, wsPort = 0, httpPort = 0, repo, signal } = options
+  const { serve = [], dnslink, hash = DEFAULT_IMPORT_HASH, host = DEFAULT_HOST, wsPort = 0, httpPort = 0, repo, signal } = options
   signal?.throwIfAborted()
   const started = Date.now()
   const dnslinkTable = new DnslinkTable(dnslink)
@@ -40,7 +42,7 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
     helia = createEdgeHelia(stores, { host, wsPort })
     const heliaStarted = helia.start()
     const ipnsRecords = new IpnsRecords()
-    const imported = importContent(serve, { blocks: stores.blockstore, ipnsRecords }, { getHasher: helia.getHasher, signal })
+    const imported = importContent(serve, { blocks: stores.blockstore, ipnsRecords }, { getHasher: helia.getHasher, hasher: IMPORT_HASHES[hash], signal })
     // settle both before acting on either, so a failure never leaves a start half-done
     const [heliaResult, importResult] = await Promise.allSettled([heliaStarted, imported])
     if (heliaResult.status === 'rejected') throw heliaResult.reason
@@ -67,6 +69,7 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
 
     http = await startHttpServer([
       trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec }),
+      ipnsRecordGateway({ ipnsRecords }),
       delegatedRouting({ blockstore: stores.blockstore, ipnsRecords, self, announced }),
       dnsQuery(dnslinkTable),
       infoRoute(() => info as EdgeInfo)

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { UnixFSPath } from '@helia/car'
+import { walkPath } from 'ipfs-unixfs-exporter'
 import { identity } from 'multiformats/hashes/identity'
 import { exportCar } from './car-export.ts'
+import { attachment, requestedFilename } from './content-disposition.ts'
 import { IMMUTABLE_CACHE_CONTROL } from './defaults.ts'
 import { resolveFileRange } from './entity-bytes.ts'
 import { NotFoundError, NotImplementedError } from './errors.ts'
@@ -15,8 +16,14 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
-const DAG_PB = 0x70
 const CAR_RESPONSE_TYPE = `${CAR_CONTENT_TYPE}; version=1; order=dfs; dups=n`
+
+/** The blocks from a root to a path's target (the target last), and the segments between them */
+interface ResolvedPath {
+  cids: CID[]
+  /** One entry per step, one fewer than `cids`: a name, or `a/b` for a step inside a DAG-CBOR node */
+  names: string[]
+}
 
 export interface TrustlessGatewayComponents {
   /** The edge's own blocks: a miss must throw, never go to the network */
@@ -46,7 +53,7 @@ export function trustlessGateway (components: TrustlessGatewayComponents): HttpR
   }
 }
 
-async function sendBlock ({ blockstore }: TrustlessGatewayComponents, { cid }: GatewayRequest, { res, head, signal }: RouteRequest): Promise<void> {
+async function sendBlock ({ blockstore }: TrustlessGatewayComponents, { cid }: GatewayRequest, { res, head, signal, url }: RouteRequest): Promise<void> {
   const bytes = await readBlock(blockstore, cid, { signal })
 
   res.writeHead(200, {
@@ -54,16 +61,17 @@ async function sendBlock ({ blockstore }: TrustlessGatewayComponents, { cid }: G
     'Content-Type': RAW_CONTENT_TYPE,
     'Content-Length': bytes.byteLength,
     Etag: `"${cid}.raw"`,
-    'Content-Disposition': `attachment; filename="${cid}.bin"`
+    'Content-Disposition': attachment(requestedFilename(url) ?? `${cid}.bin`)
   })
   res.end(head ? undefined : bytes)
 }
 
-async function sendCar (components: TrustlessGatewayComponents, { cid, path, dagScope, entityBytes }: GatewayRequest, { res, head, signal }: RouteRequest): Promise<void> {
+async function sendCar (components: TrustlessGatewayComponents, { cid, path, dagScope, entityBytes }: GatewayRequest, { res, head, signal, url }: RouteRequest): Promise<void> {
   const { blockstore, getCodec } = components
   await assertHas(blockstore, cid, { signal })
 
-  const pathCids = path === '' ? [cid] : await resolvePath(components, cid, path, { signal })
+  const resolved = path === '' ? { cids: [cid], names: [] } : await resolvePath(components, cid, path, { signal })
+  const pathCids = resolved.cids
   const target = pathCids[pathCids.length - 1] ?? cid
 
   if (dagScope !== 'block') {
@@ -85,7 +93,7 @@ async function sendCar (components: TrustlessGatewayComponents, { cid, path, dag
     ...commonHeaders(cid, pathCids, path),
     'Content-Type': CAR_RESPONSE_TYPE,
     Etag: `"${cid}.car.${dagScope}${rangeTag}${path === '' ? '' : `.${shortHash(path)}`}"`,
-    'Content-Disposition': `attachment; filename="${cid}.car"`
+    'Content-Disposition': attachment(requestedFilename(url) ?? `${cid}.car`)
   })
 
   if (head) {
@@ -93,36 +101,40 @@ async function sendCar (components: TrustlessGatewayComponents, { cid, path, dag
     return
   }
 
-  const names = path.split('/').filter(name => name !== '')
-  const car = exportCar(components, cid, { path: { cids: pathCids, names }, dagScope, fileRange, signal })
+  const car = exportCar(components, cid, { path: resolved, dagScope, fileRange, signal })
 
   // a block missing mid-DAG rejects here, after the headers: http-server cuts the socket
   await pipeline(Readable.from(car), res, { signal })
 }
 
 /**
- * The CIDs from `root` along `path` to its target, checked before any header is
- * sent so a missing path is a clean 404 rather than a broken stream.
+ * The blocks from `root` along `path` to its target, and the path segments
+ * each step crossed, checked before any header is sent so a missing path is a
+ * clean 404 rather than a broken stream. Steps go through UnixFS directories
+ * (one name each, HAMT shards included) and through DAG-CBOR/DAG-JSON nodes
+ * (several names when they cross maps or lists inside one block).
  */
-async function resolvePath ({ blockstore, getCodec }: TrustlessGatewayComponents, root: CID, path: string, options: AbortOptions): Promise<CID[]> {
-  if (root.code !== DAG_PB) {
-    throw new NotImplementedError('paths are resolved through UnixFS only; this root is not dag-pb')
-  }
-
+async function resolvePath ({ blockstore }: TrustlessGatewayComponents, root: CID, path: string, options: AbortOptions): Promise<ResolvedPath> {
   const cids: CID[] = []
+  const names: string[] = []
+  let reached = ''
   try {
-    for await (const block of new UnixFSPath(path).traverse(root, blockstore, getCodec, options)) {
-      cids.push(block.cid)
+    for await (const entry of walkPath(`${root}${path}`, blockstore, options)) {
+      if (cids.length > 0) {
+        names.push(entry.name)
+      }
+      cids.push(entry.cid)
+      reached = entry.path
     }
   } catch (err: any) {
     throw new NotFoundError(`cannot resolve ${path} under ${root}: ${err.message}`)
   }
 
-  if (cids.length !== path.split('/').filter(name => name !== '').length + 1) {
-    // e.g. a path that continues below a file
-    throw new NotFoundError(`cannot resolve ${path} under ${root}`)
+  if (reached !== `${root}${path}`) {
+    // the last segments name a value inside a block (a DAG-CBOR map, say), not a link to one
+    throw new NotImplementedError(`${path} under ${root} ends inside block ${cids[cids.length - 1] ?? root}, not at a link: the edge sends CARs of whole blocks`)
   }
-  return cids
+  return { cids, names }
 }
 
 export async function readBlock (blockstore: Blockstore, cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {

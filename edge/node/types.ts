@@ -2,6 +2,7 @@
  * Public types of the edge node: what `startEdge()` takes and returns, and the
  * `EdgeInfo` JSON that `/info`, `npm run edge -- --json` and the launcher share.
  */
+import type { ImportHash } from './import-hash.ts'
 import type { IpnsRecordTarget } from './ipns-records.ts'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
@@ -27,6 +28,13 @@ export interface EdgeOptions {
    * @default {}
    */
   dnslink?: Record<string, string>
+  /**
+   * The hash directories and files in `serve` are imported with: every block's
+   * CID (CIDv1, raw leaves) carries it. CARs keep the hashes they have.
+   *
+   * @default 'sha2-256'
+   */
+  hash?: ImportHash
   /**
    * Interface to listen on, for both WebSockets and HTTP.
    *

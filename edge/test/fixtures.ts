@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unixfs } from '@helia/unixfs'
-import { CarBlockIterator } from '@ipld/car'
+import { CarBlockIterator, CarWriter } from '@ipld/car'
 import { MemoryBlockstore } from 'blockstore-core'
 import { equals } from 'multiformats/bytes'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -89,4 +89,17 @@ export async function catFile (blockstore: MemoryBlockstore, cid: CID, path?: st
 export async function fetchBytes (url: string, init?: RequestInit): Promise<{ response: Response, bytes: Uint8Array }> {
   const response = await fetch(url, init)
   return { response, bytes: new Uint8Array(await response.arrayBuffer()) }
+}
+
+/** A CARv1 file at `path` holding `blocks` in the order given */
+export async function writeCar (path: string, roots: CID[], blocks: Array<{ cid: CID, bytes: Uint8Array }>): Promise<void> {
+  const { writer, out } = CarWriter.create(roots)
+  const chunks: Uint8Array[] = []
+  const collected = (async () => { for await (const chunk of out) chunks.push(chunk) })()
+  for (const block of blocks) {
+    await writer.put(block)
+  }
+  await writer.close()
+  await collected
+  await writeFile(path, Buffer.concat(chunks))
 }

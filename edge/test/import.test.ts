@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { CarWriter } from '@ipld/car'
 import { importer } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { CID } from 'multiformats/cid'
@@ -9,21 +8,9 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../node/start-edge.ts'
-import { catFile, createSiteFixture, fetchBytes, readVerifiedCar } from './fixtures.ts'
+import { catFile, createSiteFixture, fetchBytes, readVerifiedCar, writeCar } from './fixtures.ts'
 import type { Edge } from '../node/types.ts'
 import type { SiteFixture } from './fixtures.ts'
-
-async function writeCar (path: string, roots: CID[], blocks: Array<{ cid: CID, bytes: Uint8Array }>): Promise<void> {
-  const { writer, out } = CarWriter.create(roots)
-  const chunks: Uint8Array[] = []
-  const collected = (async () => { for await (const chunk of out) chunks.push(chunk) })()
-  for (const block of blocks) {
-    await writer.put(block)
-  }
-  await writer.close()
-  await collected
-  await writeFile(path, Buffer.concat(chunks))
-}
 
 interface Block { cid: CID, bytes: Uint8Array }
 

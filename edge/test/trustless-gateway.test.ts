@@ -38,6 +38,17 @@ describe('trustless gateway', () => {
     expect(await sha256Matches(CID.parse(root), bytes)).toBe(true)
   })
 
+  it('names the download after ?filename= for a block and a CAR, and after the CID without one', async () => {
+    const raw = await fetch(`${edge.info.http}/ipfs/${root}?format=raw&filename=foobar.bin`)
+    const car = await fetch(`${edge.info.http}/ipfs/${root}?format=car&filename=${encodeURIComponent('site ü.car')}`)
+    const plain = await fetch(`${edge.info.http}/ipfs/${root}?format=car`)
+
+    expect(raw.headers.get('content-disposition')).toBe('attachment; filename="foobar.bin"')
+    expect(car.headers.get('content-disposition')).toBe('attachment; filename="site _.car"; filename*=UTF-8\'\'site%20%C3%BC.car')
+    expect(plain.headers.get('content-disposition')).toBe(`attachment; filename="${root}.car"`)
+    await Promise.all([raw.arrayBuffer(), car.arrayBuffer(), plain.arrayBuffer()])
+  })
+
   it('answers ?format=raw and HEAD with the same headers', async () => {
     const get = await fetch(`${edge.info.http}/ipfs/${root}?format=raw`)
     const head = await fetch(`${edge.info.http}/ipfs/${root}?format=raw`, { method: 'HEAD' })

@@ -1,3 +1,4 @@
+import { identity } from 'multiformats/hashes/identity'
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
 import { toString } from 'uint8arrays/to-string'
@@ -368,6 +369,11 @@ class PrefetchView implements ReadableBlocks {
   }
 
   async * get (cid: CID, options: AbortOptions & ProgressOptions = {}): AsyncGenerator<Uint8Array> {
+    if (cid.multihash.code === identity.code) {
+      // an identity CID carries its bytes: no edge is asked for it (the fallback, Helia's store, reads them from the CID)
+      yield * this.prefetch.fallback.get(cid, options)
+      return
+    }
     const bytes = this.prefetch.take(cid, options) ?? await this.prefetch.fetch(cid, this, options)
     if (bytes != null) {
       yield bytes

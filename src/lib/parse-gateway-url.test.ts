@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
 import { canonicalKeyName, parseContentUrl, parseGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
 
 const V1 = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
@@ -25,9 +27,13 @@ describe('parseGatewayPath', () => {
   })
 
   it('rejects CIDs hashed with a function blocks cannot be checked with (400)', () => {
-    // a blake3 and a sha2-512 CID: well formed, never verifiable here
-    for (const cid of ['bafkr4iaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'bafkrgqfyergqfcmb22j2662fnl4o7jgk2y6sqlqz74kjilbenzinsni5ejyevabkohbvqc3dodpez2zjhqzevbbdgqsvpvhfyocdr4hdneio4']) {
+    // a sha3-256 and a sha1 CID: well formed, never verifiable here
+    for (const cid of [CID.createV1(0x55, Digest.create(0x16, new Uint8Array(32))), CID.createV1(0x55, Digest.create(0x11, new Uint8Array(20)))].map(String)) {
       expect(() => parseGatewayPath(`/ipfs/${cid}`), cid).toThrow(expect.objectContaining({ name: 'InvalidRequestError', status: 400 }))
+    }
+    // blake3 and sha2-512 CIDs are verified
+    for (const cid of ['bafkr4iaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'bafkrgqfyergqfcmb22j2662fnl4o7jgk2y6sqlqz74kjilbenzinsni5ejyevabkohbvqc3dodpez2zjhqzevbbdgqsvpvhfyocdr4hdneio4']) {
+      expect(parseGatewayPath(`/ipfs/${cid}`)?.protocol, cid).toBe('ipfs')
     }
     expect(parseGatewayPath('/ipfs/bafkqabtimvwgy3yk')?.protocol).toBe('ipfs')
   })

@@ -1,7 +1,8 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
-import { canVerify } from './block-hashers.ts'
+import { identity } from 'multiformats/hashes/identity'
+import { MAX_IDENTITY_DIGEST_BYTES, canVerify } from './block-hashers.ts'
 import { InvalidRequestError } from './errors.ts'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
@@ -100,7 +101,10 @@ export function parseCid (text: string): CID {
     throw new InvalidRequestError(`Invalid CID: ${abbreviate(text)}`)
   }
   if (!canVerify(cid.multihash.code)) {
-    throw new InvalidRequestError(`Unsupported hash function 0x${cid.multihash.code.toString(16)} in ${abbreviate(text)}: blocks are verified with sha2-256 (or identity) only`)
+    throw new InvalidRequestError(`Unsupported hash function 0x${cid.multihash.code.toString(16)} in ${abbreviate(text)}: blocks are verified with sha2-256, blake3, sha2-512 (or identity) only`)
+  }
+  if (cid.multihash.code === identity.code && cid.multihash.digest.byteLength > MAX_IDENTITY_DIGEST_BYTES) {
+    throw new InvalidRequestError(`Identity CID too long in ${abbreviate(text)}: ${cid.multihash.digest.byteLength} inlined bytes, at most ${MAX_IDENTITY_DIGEST_BYTES}`)
   }
   return cid
 }

@@ -12,6 +12,7 @@ import { webSockets } from '@libp2p/websockets'
 import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
 import { denyDialByPolicy } from '../lib/address-policy.ts'
+import { BLOCK_HASHERS } from '../lib/block-hashers.ts'
 import { keepConnected } from '../lib/node/keep-connected.ts'
 import { noDns } from '../lib/node/no-dns.ts'
 import { isLocalCache } from '../lib/node/local-cache.ts'
@@ -161,6 +162,8 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
     datastore: new MemoryDatastore(),
     logger,
     dns: noDns(),
+    // blocks from other browsers are checked with every hash the SW verifies
+    hashers: [...BLOCK_HASHERS],
     routers: [router]
   }), {
     privateKey,

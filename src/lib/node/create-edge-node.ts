@@ -16,6 +16,7 @@ import { dnsJsonOverHttps } from '@multiformats/dns/resolvers'
 import { MemoryDatastore } from 'datastore-core'
 import * as json from 'multiformats/codecs/json'
 import { createHeliaLight } from 'helia'
+import { BLOCK_HASHERS } from '../block-hashers.ts'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
@@ -121,7 +122,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const store = new VerifiedBlockstore(init.blockstore, logger.forComponent('edgeway:store'))
   // DNSLink only through the configured resolver; nothing else is ever looked up
   const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
-  let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json] })
+  // Helia checks what its sources send with the same hashers the local store does
+  let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json], hashers: [...BLOCK_HASHERS] })
   const edgeMisses = new EdgeMisses()
   const health = init.health ?? new EdgeHealth()
   await health.load(options)

@@ -1,8 +1,9 @@
+import { identity } from 'multiformats/hashes/identity'
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
 import { toString } from 'uint8arrays/to-string'
-import { BLOCK_HASHERS } from '../block-hashers.ts'
+import { BLOCK_HASHERS, MAX_IDENTITY_DIGEST_BYTES } from '../block-hashers.ts'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Blockstore, Pair, InputPair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -214,6 +215,9 @@ function reportSize (cid: CID, block: Uint8Array, options?: StoreOptions): void 
 export async function hashMatches (cid: CID, block: Uint8Array): Promise<boolean> {
   const hasher = BLOCK_HASHERS.find(h => h.code === cid.multihash.code)
   if (hasher == null) {
+    return false
+  }
+  if (hasher.code === identity.code && cid.multihash.digest.byteLength > MAX_IDENTITY_DIGEST_BYTES) {
     return false
   }
   const actual = (await hasher.digest(block)).digest
