@@ -1,9 +1,9 @@
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseSourceHeader } from '../../src/lib/source-tally.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { makeSite, randomFile, sha256 } from '../support/content.ts'
 import { startCountingEdgeProxy } from '../support/counting-edge-proxy.ts'
+import { freePort } from '../support/free-port.ts'
 import { startKubo } from '../support/kubo.ts'
 import { providedKubo } from '../support/kubo-provided.ts'
 import { fetchInPage, openThroughServiceWorker } from '../support/page-helpers.ts'
@@ -235,14 +235,6 @@ describe.skipIf(kubo.skipped != null)(`Edgeway on a network of Kubo nodes${kubo.
   }
 })
 
-/** A TCP port free on 127.0.0.1 a moment ago */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as { port: number }
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 /** `ipfs stats bitswap` BlocksSent */
 async function blocksSent (node: KuboNode): Promise<number> {
