@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseSourceHeader } from '../../src/lib/source-tally.ts'
 import { launchBrowser } from '../support/browser.ts'
-import { makeSite, randomFile, sha256 } from '../support/content.ts'
+import { absentCid, makeSite, randomFile, sha256 } from '../support/content.ts'
 import { startCountingEdgeProxy } from '../support/counting-edge-proxy.ts'
 import { freePort } from '../support/free-port.ts'
 import { startKubo } from '../support/kubo.ts'
@@ -24,6 +24,8 @@ const OUR_LAYOUT = ['--cid-version=1', '--raw-leaves']
 const PROVIDE_MS = 30_000
 /** The page pauses here, and an edge is killed: well inside the first edge's first CAR */
 const KILL_AT = 4 * MiB
+/** "Promptly", for an answer that nobody has it: a lookup's router timeout (4 s) and room for a busy machine */
+const PROMPT_MS = 15_000
 
 interface RoutingRecord { Schema: string, ID: string, Addrs: string[], Protocols?: string[] }
 
@@ -52,6 +54,8 @@ describe.skipIf(kubo.skipped != null)(`Edgeway on a network of Kubo nodes${kubo.
   let onlyOnCCid: string
   let largeRoot: string
   let largePath: string
+  /** A gateway with no edge and Kubo A as its router */
+  let routerOnly: string
 
   async function launch (args: string[]): Promise<string> {
     const launcher = await spawnLauncher(args)
@@ -115,11 +119,11 @@ describe.skipIf(kubo.skipped != null)(`Edgeway on a network of Kubo nodes${kubo.
 
   it('with Kubo A as its only router and no edge, the SW finds B through A and reads the file from B over bitswap, exactly', async () => {
     await providersListing(a, onlyOnBCid, b.peerId)
-    const gateway = await launch(['--no-edge', '--router', a.gateway])
-    const config = await (await fetch(`${gateway}/edgeway.json`)).json() as { edges: unknown[], routers: string[] }
+    routerOnly = await launch(['--no-edge', '--router', a.gateway])
+    const config = await (await fetch(`${routerOnly}/edgeway.json`)).json() as { edges: unknown[], routers: string[] }
     expect(config).toMatchObject({ edges: [], routers: [a.gateway] })
     const [sentByA, sentByB] = await Promise.all([blocksSent(a), blocksSent(b)])
-    const page = await freshPage(gateway)
+    const page = await freshPage(routerOnly)
     try {
       const started = Date.now()
       const result = await fetchInPage(page, `/ipfs/${onlyOnBCid}`)
@@ -142,9 +146,8 @@ describe.skipIf(kubo.skipped != null)(`Edgeway on a network of Kubo nodes${kubo.
   it('a Kubo provider that announces its gateway (Addresses.AppendAnnounce /http) is read over HTTP, not bitswap', async () => {
     const { records } = await providersListing(a, onlyOnCCid, c.peerId)
     expect(records.find(r => r.ID === c.peerId)?.Addrs).toContain(`/ip4/127.0.0.1/tcp/${new URL(c.gateway).port}/http`)
-    const gateway = await launch(['--no-edge', '--router', a.gateway])
     const sentByC = await blocksSent(c)
-    const page = await freshPage(gateway)
+    const page = await freshPage(routerOnly)
     try {
       const result = await fetchInPage(page, `/ipfs/${onlyOnCCid}`)
       expect(result.status).toBe(200)
@@ -156,6 +159,23 @@ describe.skipIf(kubo.skipped != null)(`Edgeway on a network of Kubo nodes${kubo.
     }
     // a peer with a gateway is asked over HTTP only: C sent nothing over bitswap
     expect(await blocksSent(c)).toBe(sentByC)
+  })
+
+  it('content no Kubo node has (Kubo answers 200 with no providers): a 504 naming that, promptly', async () => {
+    const cid = await absentCid()
+    const answer = await fetch(`${a.gateway}/routing/v1/providers/${cid}`, { headers: { Accept: 'application/json' } })
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toEqual({ Providers: [] })
+    const page = await freshPage(routerOnly)
+    try {
+      const started = Date.now()
+      const result = await fetchInPage(page, `/ipfs/${cid}`)
+      expect(result.status).toBe(504)
+      expect(result.text).toContain('no edge is configured')
+      expect(Date.now() - started).toBeLessThan(PROMPT_MS)
+    } finally {
+      await page.context().close()
+    }
   })
 
   it('a Kubo router and a Kubo edge listing Kubo B do not make a read peers-first, in a tab whose peer is reachable', async () => {
