@@ -1,20 +1,12 @@
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from '../support/browser.ts'
 import { makeSite } from '../support/content.ts'
+import { freePort } from '../support/free-port.ts'
 import { openThroughServiceWorker } from '../support/page-helpers.ts'
 import { spawnLauncher } from '../support/processes.ts'
 import type { LauncherInfo, Running } from '../support/processes.ts'
 import type { Browser, Page } from 'playwright-core'
 
-/** A port free now, so the site's rules can name the gateway's own (other) origin before it starts */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as { port: number }
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 /**
  * Finding 7 of issue 12: a site's `_redirects` could send a visitor to any

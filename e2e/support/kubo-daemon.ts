@@ -50,8 +50,8 @@ export interface KuboNode {
   cat(path: string, options?: { timeoutMs?: number } & AbortOptions): Promise<Uint8Array>
   /** `ipfs swarm connect <multiaddr>`, to another Kubo node or any libp2p peer */
   connect(to: KuboNode | string, options?: AbortOptions): Promise<void>
-  /** SIGTERM, a SIGKILL if it lingers, then the repository is removed */
-  stop(): Promise<void>
+  /** SIGTERM (or `signal`, e.g. SIGKILL for a crash), a SIGKILL if it lingers, then the repository is removed */
+  stop(signal?: NodeJS.Signals): Promise<void>
 }
 
 /**
@@ -116,10 +116,10 @@ export async function startKubo (binary: string, { config = {}, signal }: KuboOp
   let output = ''
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
 
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     process.off('exit', killOnExit)
     if (child.exitCode == null && child.signalCode == null) {
-      child.kill('SIGTERM')
+      child.kill(signal)
       const timer = setTimeout(() => { child.kill('SIGKILL') }, STOP_MS)
       await exited
       clearTimeout(timer)

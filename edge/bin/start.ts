@@ -43,6 +43,9 @@ async function main (): Promise<void> {
   } else {
     say('')
     say(`Edgeway gateway: ${gateway.url}`)
+    if (args.noEdge) {
+      say(`  no edge: content comes from the providers ${args.routers.join(', ')} list`)
+    }
     for (const [path, cid] of Object.entries(roots)) {
       const site = new URL(`/ipfs/${cid}/`, gateway.url)
       say(`  ${path === DEMO_DIR ? 'demo site' : path}: ${(args.subdomains ? toSubdomainUrl(site, site.host) : null) ?? site.toString()}`)

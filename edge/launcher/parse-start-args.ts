@@ -13,6 +13,8 @@ export interface StartArgs {
   edges: string[]
   /** Delegated routing v1 endpoints asked for providers of content the edges lack */
   routers: string[]
+  /** No edge at all, embedded or external: every block comes from providers the routers list */
+  noEdge: boolean
   /** DNSLink records for the embedded edge, domain → value (see `EdgeOptions.dnslink`) */
   dnslink: Record<string, string>
   /** The hash the embedded edge imports `serve` with (see `EdgeOptions.hash`); undefined: the edge's default */
@@ -48,6 +50,8 @@ prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
   --router <url>            a delegated routing v1 endpoint (Kubo, someguy, an edge) asked for providers
                             of content the edges do not have (repeatable); it sees every CID asked for.
                             A loopback router allows loopback providers, as a local edge does
+  --no-edge                 start no embedded edge and use none: content comes only from the providers
+                            the routers list (needs --router)
   --port <n>                gateway port, 0 = any free port (default 8080)
   --host <addr>             interface the gateway listens on (default 127.0.0.1)
   --timeout-ms <n>          answer 504 when no block arrives for this long (default 30000)
@@ -71,6 +75,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
         hash: { type: 'string' },
         edge: { type: 'string', multiple: true },
         router: { type: 'string', multiple: true },
+        'no-edge': { type: 'boolean' },
         port: { type: 'string' },
         host: { type: 'string' },
         'timeout-ms': { type: 'string' },
@@ -94,6 +99,13 @@ export function parseStartArgs (argv: string[]): StartArgs {
   if (values.hash != null && edges.length > 0) {
     throw new UsageError('--hash is how the embedded edge imports its content and --edge replaces that edge: give one or the other')
   }
+  const noEdge = values['no-edge'] === true
+  if (noEdge && (serve.length > 0 || edges.length > 0 || values.dnslink != null || values.hash != null)) {
+    throw new UsageError('--no-edge uses no edge at all: --serve, --edge, --dnslink and --hash have nothing to apply to')
+  }
+  if (noEdge && values.router == null) {
+    throw new UsageError('--no-edge needs --router: without an edge, the routers\' providers are the only source')
+  }
   if (values.subdomains === true && values['path-gateway'] === true) {
     throw new UsageError('--subdomains gives every site its own origin and --path-gateway keeps content on the gateway\'s: give one or the other')
   }
@@ -107,6 +119,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
     serve,
     edges,
     routers,
+    noEdge,
     dnslink: parseDnslinkFlags(values.dnslink),
     hash: parseHash(values.hash),
     port: parseNumber('--port', values.port, 8080, 0, 65535),

@@ -36,13 +36,16 @@ export interface StartEdgesOptions extends AbortOptions {
 }
 
 /**
- * The edges the gateway uses: those given with `--edge`, asked for their
- * `/info`, or else one embedded edge serving `serve` (or the demo site) and
+ * The edges the gateway uses: none with `--no-edge`, those given with
+ * `--edge`, asked for their `/info`, or else one embedded edge serving `serve` (or the demo site) and
  * answering `dnslink`. The embedded edge runs in a process of its own (see
  * `spawnEdgeProcess`), so whatever exhausts it leaves the gateway's process
  * answering.
  */
-export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dnslink' | 'hash'>, options: StartEdgesOptions): Promise<LauncherEdges> {
+export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dnslink' | 'hash'> & Partial<Pick<StartArgs, 'noEdge'>>, options: StartEdgesOptions): Promise<LauncherEdges> {
+  if (args.noEdge === true) {
+    return { edges: [], roots: {}, ipns: {}, stop: async () => {} }
+  }
   if (args.edges.length > 0) {
     const edges = await resolveEdges(args.edges, options)
     return { edges, roots: {}, ipns: {}, dohResolver: edges[0]?.dns, stop: async () => {} }

@@ -47,6 +47,17 @@ describe('launcher flags', () => {
     }
   })
 
+  it('takes --no-edge only with --router and without edge options, and then starts no edge', async () => {
+    expect(parseStartArgs(['--router', 'http://127.0.0.1:1']).noEdge).toBe(false)
+    const args = parseStartArgs(['--no-edge', '--router', 'http://127.0.0.1:1'])
+    expect(args).toMatchObject({ noEdge: true, edges: [], serve: [], routers: ['http://127.0.0.1:1'] })
+    expect(await startEdges(args, { demoDir: '/nonexistent' })).toMatchObject({ edges: [], roots: {}, ipns: {} })
+    for (const argv of [['--no-edge'], ['--no-edge', '--router', 'http://127.0.0.1:1', '--edge', 'http://127.0.0.1:2'], ['--no-edge', '--router', 'http://127.0.0.1:1', '--serve', 'site']]) {
+      expect(errorOf(() => parseStartArgs(argv)), argv.join(' ')).toBeInstanceOf(UsageError)
+    }
+    expect(START_USAGE).toContain('--no-edge')
+  })
+
   it('leaves the edge\'s --exit-with-stdin off unless given, and documents it', () => {
     expect(parseEdgeArgs([]).exitWithStdin).toBe(false)
     expect(EDGE_USAGE).toContain('--exit-with-stdin')
