@@ -179,4 +179,29 @@ describe('content only an unconfigured edge has, found through routers', () => {
     expect(result.ms).toBeLessThan(PROMPT_MS)
     expect(liar.hostile().raw).toBeGreaterThan(0)
   })
+
+  it('a dApp\'s SDK client takes routers too: with edge A and router B it reads the file only B holds, in the page', async () => {
+    const gatewayUrl = await gateway([])
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    // another origin than the gateway's: the dApp's, with no service worker of Edgeway's
+    await page.goto(`${edgeA.info.http}/info`)
+    await page.addScriptTag({ type: 'module', content: `import { createEdgeClient } from '${gatewayUrl}/sdk/edgeway.js'; window.createEdgeClient = createEdgeClient` })
+    await page.waitForFunction(() => 'createEdgeClient' in window)
+    const result = await page.evaluate(async ({ edges, routers, url }) => {
+      const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => { fetch(url: string): Promise<Response>, stop(): Promise<void> } }
+      const client = createEdgeClient({ edges, routers, allowLocal: true, allowInsecure: true })
+      try {
+        const response = await client.fetch(url)
+        const body = new Uint8Array(await response.arrayBuffer())
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+        return { status: response.status, length: body.byteLength, sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join(''), source: response.headers.get('x-edgeway-source') }
+      } finally {
+        await client.stop()
+      }
+    }, { edges: [edgeA.info.http], routers: [edgeB.info.http], url: `ipfs://${root}/file.bin` })
+    expect(result).toMatchObject({ status: 200, length: FILE.byteLength, sha256: sha256(FILE) })
+    expect(result.source).toMatch(/edge=[1-9]\d*, peer=0/)
+    await context.close()
+  })
 })
