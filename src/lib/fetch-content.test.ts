@@ -15,7 +15,7 @@ import { catFile, readVerifiedCar } from '../../edge/test/fixtures.ts'
 import { makeSite, sha256 } from '../../e2e/support/content.ts'
 import { startCountingEdgeProxy } from '../../e2e/support/counting-edge-proxy.ts'
 import { BIG_FILE_BYTES, HAMT_NAMES, hamtFileText, siteFiles, writeHamtCar } from './test-support/fixtures.ts'
-import { sourceCounts, startTestGateway } from './test-support/test-gateway.ts'
+import { errorOf, sourceCounts, startTestGateway } from './test-support/test-gateway.ts'
 import type { Edge } from '../../edge/node/types.ts'
 import type { CountingEdgeProxy } from '../../e2e/support/counting-edge-proxy.ts'
 import type { TestGateway } from './test-support/test-gateway.ts'
@@ -25,11 +25,6 @@ const JSON_ACCEPT = { accept: 'application/json' }
 
 async function bytesOf (response: Response): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer())
-}
-
-/** The error name a JSON error answer carries */
-async function errorOf (response: Response): Promise<string> {
-  return ((await response.json()) as { error: string }).error
 }
 
 describe('the content engine, from request to response', () => {
@@ -159,8 +154,8 @@ describe('the content engine, from request to response', () => {
     })
 
     it('that is malformed, or starts past the end, is a 416', async () => {
-      const backwards = await gateway.fetch(`/ipfs/${root}/big.bin`, { headers: { range: 'bytes=500-100', ...JSON_ACCEPT } })
-      const beyond = await gateway.fetch(`/ipfs/${root}/big.bin`, { headers: { range: `bytes=${BIG_FILE_BYTES + 10}-`, ...JSON_ACCEPT } })
+      const backwards = await gateway.fetch(`/ipfs/${root}/big.bin`, { headers: { range: 'bytes=500-100' } })
+      const beyond = await gateway.fetch(`/ipfs/${root}/big.bin`, { headers: { range: `bytes=${BIG_FILE_BYTES + 10}-` } })
 
       expect(backwards.status).toBe(416)
       expect(beyond.status).toBe(416)
@@ -203,7 +198,7 @@ describe('the content engine, from request to response', () => {
       expect(UnixFS.unmarshal(node.Data ?? new Uint8Array()).type).toBe('hamt-sharded-directory')
       const file = await gateway.fetch(`/ipfs/${hamtRoot}/${HAMT_NAMES[17]}`)
       const listing = await gateway.fetch(`/ipfs/${hamtRoot}/`)
-      const missing = await gateway.fetch(`/ipfs/${hamtRoot}/entry-99.txt`, { headers: JSON_ACCEPT })
+      const missing = await gateway.fetch(`/ipfs/${hamtRoot}/entry-99.txt`)
       const html = await listing.text()
 
       expect(file.status).toBe(200)
@@ -243,7 +238,7 @@ describe('the content engine, from request to response', () => {
     })
 
     it('does not apply to the site on the gateway\'s shared origin', async () => {
-      const response = await gateway.fetch(`/ipfs/${root}/old-page`, { headers: JSON_ACCEPT })
+      const response = await gateway.fetch(`/ipfs/${root}/old-page`)
 
       expect(response.status).toBe(404)
       expect(await errorOf(response)).toBe('NotInDagError')
@@ -281,7 +276,7 @@ describe('the content engine, from request to response', () => {
 
   describe('requests that cannot be answered', () => {
     it('a path the DAG does not have is a 404', async () => {
-      const response = await gateway.fetch(`/ipfs/${root}/missing.txt`, { headers: JSON_ACCEPT })
+      const response = await gateway.fetch(`/ipfs/${root}/missing.txt`)
 
       expect(response.status).toBe(404)
       expect(response.headers.get('cache-control')).toBe('no-store')
@@ -293,10 +288,10 @@ describe('the content engine, from request to response', () => {
       // a CIDv1 whose multihash is md5 (0xd5): no block could be checked against it
       const md5 = CID.createV1(0x55, { code: 0xd5, size: 16, digest: new Uint8Array(16), bytes: Uint8Array.from([0xd5, 16, ...new Uint8Array(16)]) })
       const answers = await Promise.all([
-        gateway.fetch('/ipfs/not-a-cid/file', { headers: JSON_ACCEPT }),
-        gateway.fetch('/ipfs/', { headers: JSON_ACCEPT }),
-        gateway.fetch(`/ipfs/${root}/notes.txt?format=zip`, { headers: JSON_ACCEPT }),
-        gateway.fetch(`/ipfs/${md5.toString()}`, { headers: JSON_ACCEPT })
+        gateway.fetch('/ipfs/not-a-cid/file'),
+        gateway.fetch('/ipfs/'),
+        gateway.fetch(`/ipfs/${root}/notes.txt?format=zip`),
+        gateway.fetch(`/ipfs/${md5.toString()}`)
       ])
 
       expect(answers.map(response => response.status)).toEqual([400, 400, 400, 400])
@@ -306,10 +301,14 @@ describe('the content engine, from request to response', () => {
 
     it('errors are a readable page for a browser, JSON for a client that asks for it', async () => {
       const page = await gateway.fetch(`/ipfs/${root}/missing.txt`, { headers: { accept: 'text/html' } })
+      const json = await gateway.fetch(`/ipfs/${root}/missing.txt`, { headers: JSON_ACCEPT })
 
       expect(page.status).toBe(404)
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
-      expect(await page.text()).toContain('data-testid="error"')
+      expect(await errorOf(page)).toBe('NotInDagError')
+      expect(json.status).toBe(404)
+      expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8')
+      expect(await json.json()).toMatchObject({ status: 404, error: 'NotInDagError' })
     })
   })
 })

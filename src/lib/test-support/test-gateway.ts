@@ -105,3 +105,8 @@ export async function storedBlocks (store: MemoryBlockstore): Promise<number> {
   for await (const _ of store.getAll()) count++
   return count
 }
+
+/** The typed error an error page names (`data-error`); undefined for any other answer. */
+export async function errorOf (response: Response): Promise<string | undefined> {
+  return /data-testid="error"[^>]*data-error="([^"]+)"/.exec(await response.text())?.[1]
+}
