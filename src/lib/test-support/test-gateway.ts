@@ -30,6 +30,8 @@ export interface TestGatewayInit {
    * @default 30000
    */
   timeoutMs?: number
+  /** DNS-over-HTTPS endpoint for DNSLink names (an edge's `/dns-query`) */
+  dohResolver?: string
 }
 
 export interface TestGateway {
@@ -37,7 +39,8 @@ export interface TestGateway {
   fetch(url: string, init?: RequestInit): Promise<Response>
   /**
    * Waits for what the SW keeps itself alive for after answering: the
-   * responses' blocks written to the store
+   * responses' blocks written to the store. Call it once the bodies are
+   * read (a response is done when its body is).
    */
   settled(): Promise<void>
   /** The store under the engine (IndexedDB in a browser) */
@@ -46,12 +49,13 @@ export interface TestGateway {
   stop(): Promise<void>
 }
 
-export async function startTestGateway ({ edges, routers = [], timeoutMs = DEFAULT_CONFIG.timeoutMs }: TestGatewayInit): Promise<TestGateway> {
+export async function startTestGateway ({ edges, routers = [], timeoutMs = DEFAULT_CONFIG.timeoutMs, dohResolver }: TestGatewayInit): Promise<TestGateway> {
   const config: EdgewayConfig = {
     ...DEFAULT_CONFIG,
     edges: edges.map(http => ({ http, multiaddrs: [] })),
     routers,
     timeoutMs,
+    dohResolver,
     // the test's edges and routers are on loopback, over plain HTTP
     allowLocal: true,
     allowInsecure: true
