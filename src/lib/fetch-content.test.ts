@@ -14,7 +14,7 @@ import { startEdge } from '../../edge/node/start-edge.ts'
 import { catFile, readVerifiedCar } from '../../edge/test/fixtures.ts'
 import { makeSite, sha256 } from '../../e2e/support/content.ts'
 import { startCountingEdgeProxy } from '../../e2e/support/counting-edge-proxy.ts'
-import { BIG_FILE_BYTES, HAMT_NAMES, hamtFileText, siteFiles, writeHamtCar } from './test-support/fixtures.ts'
+import { BIG_FILE_BYTES, DAG_NODE_NAME, HAMT_NAMES, hamtFileText, siteFiles, writeHamtCar } from './test-support/fixtures.ts'
 import { errorOf, sourceCounts, startTestGateway } from './test-support/test-gateway.ts'
 import type { Edge } from '../../edge/node/types.ts'
 import type { CountingEdgeProxy } from '../../e2e/support/counting-edge-proxy.ts'
@@ -35,6 +35,7 @@ describe('the content engine, from request to response', () => {
   let proxy: CountingEdgeProxy
   let root: string
   let hamtRoot: string
+  let dagNode: string
   let gateway: TestGateway
 
   const big = (): Uint8Array => files['big.bin'] as Uint8Array
@@ -47,6 +48,7 @@ describe('the content engine, from request to response', () => {
     edge = await startEdge({ serve: [site.dir, hamt.file] })
     root = edge.info.roots[site.dir]
     hamtRoot = hamt.root.toString()
+    dagNode = hamt.dagNode.toString()
     proxy = await startCountingEdgeProxy(edge.info.http)
   })
 
@@ -265,12 +267,60 @@ describe('the content engine, from request to response', () => {
       expect(sha256(await catFile(car.blockstore, fileCid))).toBe(sha256(big()))
     })
 
+    it('?format=tar is a tar of the directory: each file under its name, with its bytes', async () => {
+      const response = await gateway.fetch(`/ipfs/${root}/docs/?format=tar`)
+      const tar = new TextDecoder('latin1').decode(await bytesOf(response))
+
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-type')).toBe('application/x-tar')
+      for (const name of ['a.txt', 'b.txt']) {
+        expect(tar).toContain(name)
+        expect(tar).toContain(files[`docs/${name}`])
+      }
+    })
+
     it('Accept: application/vnd.ipld.raw asks for the block as ?format=raw does', async () => {
       const byHeader = await gateway.fetch(`/ipfs/${root}/notes.txt`, { headers: { accept: 'application/vnd.ipld.raw' } })
 
       expect(byHeader.status).toBe(200)
       expect(byHeader.headers.get('content-type')).toBe('application/vnd.ipld.raw')
       expect(new TextDecoder().decode(await bytesOf(byHeader))).toBe(files['notes.txt'])
+    })
+  })
+
+  describe('a DAG-CBOR node', () => {
+    it('opened by a browser is a page showing the node, its link clickable', async () => {
+      const response = await gateway.fetch(`/ipfs/${dagNode}`, { headers: { accept: 'text/html' } })
+      const html = await response.text()
+
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/)
+      expect(html).toContain(DAG_NODE_NAME)
+      expect(html).toContain('data-testid="dag-preview"')
+      expect(html).toContain(`href="/ipfs/${hamtRoot}/"`)
+    })
+
+    it('?format=dag-cbor is the node\'s block, which hashes to its CID', async () => {
+      const response = await gateway.fetch(`/ipfs/${dagNode}?format=dag-cbor`)
+      const bytes = await bytesOf(response)
+
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-type')).toBe('application/vnd.ipld.dag-cbor')
+      expect(equals((await sha256Hasher.digest(bytes)).bytes, CID.parse(dagNode).multihash.bytes)).toBe(true)
+    })
+
+    it('is pathed through its link into the directory it names', async () => {
+      const response = await gateway.fetch(`/ipfs/${dagNode}/site/${HAMT_NAMES[9]}`)
+
+      expect(response.status).toBe(200)
+      expect(await response.text()).toBe(hamtFileText(HAMT_NAMES[9]))
+    })
+
+    it('a path into a field that is not a link is a 501', async () => {
+      const response = await gateway.fetch(`/ipfs/${dagNode}/meta/kind`)
+
+      expect(response.status).toBe(501)
+      expect(await errorOf(response)).toBe('NotSupportedError')
     })
   })
 

@@ -7,9 +7,11 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CarWriter } from '@ipld/car'
 import { MemoryBlockstore } from 'blockstore-core'
+import * as dagCbor from '@ipld/dag-cbor'
 import { importer } from 'ipfs-unixfs-importer'
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
 import { randomFile } from '../../../e2e/support/content.ts'
-import type { CID } from 'multiformats/cid'
 
 /** 1.25 MiB: five 256 KiB leaves and a short one, so ranges and reads cross block boundaries */
 export const BIG_FILE_BYTES = 5 * 256 * 1024 + 12_345
@@ -41,11 +43,15 @@ export function hamtFileText (name: string): string {
   return `file ${name}\n`
 }
 
+/** The DAG-CBOR node the CAR carries beside the directory: a name, a link to the directory, a nested map */
+export const DAG_NODE_NAME = 'engine test node'
+
 /**
  * Writes `<dir>/hamt.car`: a directory of `HAMT_NAMES` sharded from its first
- * entry on, four buckets per level, so a path walks through nested shards.
+ * entry on, four buckets per level, so a path walks through nested shards;
+ * and a DAG-CBOR node `{ name, site: <directory>, meta: { kind } }` linking to it.
  */
-export async function writeHamtCar (dir: string): Promise<{ file: string, root: CID }> {
+export async function writeHamtCar (dir: string): Promise<{ file: string, root: CID, dagNode: CID }> {
   const blocks = new MemoryBlockstore()
   const candidates = HAMT_NAMES.map(name => ({ path: `hamt/${name}`, content: new TextEncoder().encode(hamtFileText(name)) }))
   let root: CID | undefined
@@ -53,7 +59,10 @@ export async function writeHamtCar (dir: string): Promise<{ file: string, root: 
     if (entry.path === 'hamt') root = entry.cid
   }
   if (root == null) throw new Error('the importer made no directory')
-  const { writer, out } = CarWriter.create([root])
+  const nodeBytes = dagCbor.encode({ name: DAG_NODE_NAME, site: root, meta: { kind: 'fixture' } })
+  const dagNode = CID.createV1(dagCbor.code, await sha256.digest(nodeBytes))
+  await blocks.put(dagNode, nodeBytes)
+  const { writer, out } = CarWriter.create([root, dagNode])
   const parts: Uint8Array[] = []
   const collected = (async () => { for await (const part of out) parts.push(part) })()
   for await (const { cid, bytes } of blocks.getAll()) {
@@ -65,5 +74,5 @@ export async function writeHamtCar (dir: string): Promise<{ file: string, root: 
   await collected
   const file = join(dir, 'hamt.car')
   await writeFile(file, Buffer.concat(parts))
-  return { file, root }
+  return { file, root, dagNode }
 }
