@@ -149,7 +149,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
         watchdog.abort(unreachable)
       } else if (event.type === 'edgeway:providers:none' && absent == null) {
         const detail = event.detail as ProvidersNoneDetail
-        absent = new NoProvidersError(`No source has ${detail.cid}: ${detail.edges.length === 0 ? 'no edge is configured' : `the edges answered 404 (${detail.edges.join(', ')})`}, and ${detail.providers.length === 0 ? 'no router lists a provider' : `the providers the routers list did not send it (${detail.providers.join(', ')})`}`)
+        absent = new NoProvidersError(`No source has ${detail.cid}: ${detail.edges.length === 0 ? 'no edge is configured' : `the edges answered 404 (${detail.edges.join(', ')})`}, and ${node.config.routers.length === 0 ? 'no router is configured to find others' : detail.providers.length === 0 ? 'no router lists a provider' : `the providers the routers list did not send it (${detail.providers.join(', ')})`}`)
         watchdog.abort(absent)
       }
     }

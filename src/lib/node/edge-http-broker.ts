@@ -106,9 +106,12 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
   private readonly discovery?: ProviderDiscovery
   private readonly connectBitswap?: EdgeHttpBrokerInit['connectBitswap']
   private readonly othersMayHave: (root: CID, options: AbortOptions) => Promise<boolean>
+  /** Some edge is reached over libp2p too: bitswap may still ask it once connected */
+  private readonly bitswapEdges: boolean
 
   constructor (init: EdgeHttpBrokerInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
+    this.bitswapEdges = init.edges.some(edge => edge.multiaddrs.length > 0)
     this.otherSourcesReachable = init.otherSourcesReachable ?? (() => true)
     this.misses = init.misses
     this.health = init.health ?? new EdgeHealth()
@@ -140,6 +143,13 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
       }
     } else if (allUnreachable && !this.otherSourcesReachable()) {
       this.sayUnreachable(cid, options)
+    } else if (absent > 0 && absent === this.urls.length && !this.bitswapEdges && !this.otherSourcesReachable() &&
+      !await this.othersMayHave(rootOf(options.edgewayRoot) ?? cid, options)) {
+      // HTTP edges only, no routers: nobody else can be asked, so the request ends now, as a 504 that says why
+      // (without this, verified-fetch answers a 502 as if a source had lied, or the request waits out its timeout)
+      options.onProgress?.(new CustomProgressEvent<ProvidersNoneDetail, EdgewayProgressEventName>('edgeway:providers:none', {
+        cid: cid.toString(), edges: this.urls, providers: []
+      }))
     }
     const described = [...errors].map(([url, err]) => `${url}: ${describe(err)}`)
     throw new BlockUnavailableError(`No edge sent ${cid} over HTTP (${described.join('; ') || 'no HTTP edges'})`)
