@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { join } from 'node:path'
+import { send, serveFile } from './static-server.ts'
+import type { FileFact } from './content.ts'
+import type { AddressInfo } from 'node:net'
+import type { Page } from 'playwright-core'
+
+/**
+ * Edgeway's blocks: the edge imports with ipfs-unixfs-importer's default
+ * chunker, 256 KiB raw leaves, so the limit hashes and answers in the same
+ * blocks.
+ */
+export const BLOCK_BYTES = 256 * 1024
+
+const SHA256_BYTES = 32
+
+/**
+ * The limit's server: a tiny loopback server on an origin of its own (no
+ * Edgeway code, no other service worker) that serves
+ * - `/page.html`, a blank page, and `/sw.js`, the minimal service worker;
+ * - `/files/<path>`, the benchmark content, as plain HTTP;
+ * - `/files/<path>.blocks`, the SHA-256 of each of the file's blocks, one
+ *   after the other (32 bytes each): what a CID tree tells a verifier.
+ */
+export async function startLimitServer (contentDir: string, files: FileFact[]): Promise<{ url: string, stop(): Promise<void> }> {
+  const digests = new Map<string, Buffer>()
+  for (const file of files) {
+    digests.set(`/files/${file.path}.blocks`, blockDigests(await readFile(join(contentDir, file.path))))
+  }
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    void (async () => {
+      if (path === '/page.html') {
+        return send(res, 200, '.html', '<!doctype html><meta charset="utf-8"><title>limit</title><body></body>')
+      }
+      if (path === '/sw.js') {
+        return send(res, 200, '.js', LIMIT_SW)
+      }
+      const blocks = digests.get(path)
+      if (blocks != null) {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(blocks.byteLength), 'Cache-Control': 'no-store' })
+        res.end(blocks)
+        return
+      }
+      if (path.startsWith('/files/')) {
+        return serveFile(contentDir, path.slice('/files'.length), res)
+      }
+      send(res, 404, '.txt', 'not found')
+    })().catch(() => { res.destroy() })
+  })
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      server.closeAllConnections()
+      await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+    }
+  }
+}
+
+function blockDigests (bytes: Buffer): Buffer {
+  const out = Buffer.alloc(Math.ceil(bytes.byteLength / BLOCK_BYTES) * SHA256_BYTES)
+  for (let index = 0; index * BLOCK_BYTES < bytes.byteLength; index++) {
+    createHash('sha256').update(bytes.subarray(index * BLOCK_BYTES, (index + 1) * BLOCK_BYTES)).digest().copy(out, index * SHA256_BYTES)
+  }
+  return out
+}
+
+/** Where the limit takes a file's bytes from: its own memory (warm) or the plain server on its origin (cold). */
+export type LimitSource = 'memory' | 'network'
+
+/** The URL a page under the limit's SW reads: with `sha256`, every block is hashed and compared before it is answered. */
+export function limitUrl (source: LimitSource, sha256: boolean, path: string): string {
+  return `/limit/${source}/${sha256 ? 'sha256' : 'none'}/${path}`
+}
+
+/** A page on the limit's origin with its minimal service worker installed and controlling. */
+export async function openLimit (limit: string, page: Page): Promise<void> {
+  await page.goto(`${limit}/page.html`)
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.register('/sw.js', { scope: '/' })
+    await navigator.serviceWorker.ready
+  })
+  await page.waitForFunction(() => navigator.serviceWorker.controller != null, null, { timeout: 30_000 })
+}
+
+/**
+ * Has the limit's SW take `path` and its block digests into memory (not
+ * timed). A memory read answers 409 when the SW has lost them (the browser
+ * may stop an idle SW), so a read that fetched again is never timed as one
+ * from memory.
+ */
+export async function keepInLimitMemory (page: Page, path: string): Promise<void> {
+  await page.evaluate(async (path) => {
+    const response = await fetch(`/limit/keep/${path}`)
+    if (!response.ok) {
+      throw new Error(`the limit's SW could not keep ${path}: ${response.status}`)
+    }
+  }, path)
+}
+
+/**
+ * The minimal service worker: answers `/limit/<memory|network>/<none|sha256>/<path>`
+ * with a body it makes in JavaScript, one block at a time, as a verifying
+ * SW must (WebCrypto's digest is not incremental, so a block is whole
+ * before it is hashed). From the network, a block is assembled from the
+ * fetched chunks (one copy); from memory, it is a view of bytes already
+ * held. With sha256, each block is hashed and compared with its digest
+ * before it is enqueued; a mismatch errors the body.
+ */
+const LIMIT_SW = `
+const BLOCK = ${BLOCK_BYTES}
+const DIGEST = ${SHA256_BYTES}
+// path -> { bytes, digests }: the warm limit's bytes, kept while this SW runs
+const kept = new Map()
+
+self.addEventListener('install', () => { self.skipWaiting() })
+self.addEventListener('activate', event => { event.waitUntil(self.clients.claim()) })
+self.addEventListener('fetch', event => {
+  const path = new URL(event.request.url).pathname
+  const keep = /^\\/limit\\/keep\\/(.+)$/.exec(path)
+  if (keep != null) {
+    event.respondWith(keepInMemory(keep[1]).then(() => new Response('kept')))
+    return
+  }
+  const read = /^\\/limit\\/(memory|network)\\/(none|sha256)\\/(.+)$/.exec(path)
+  if (read != null) {
+    event.respondWith(answer(read[1], read[2] === 'sha256', read[3]))
+  }
+})
+
+async function digestsOf (path) {
+  const response = await fetch('/files/' + path + '.blocks', { cache: 'no-store' })
+  if (!response.ok) throw new Error('no block digests for ' + path + ': ' + response.status)
+  return new Uint8Array(await response.arrayBuffer())
+}
+
+async function keepInMemory (path) {
+  if (!kept.has(path)) {
+    const [body, digests] = await Promise.all([fetch('/files/' + path, { cache: 'no-store' }).then(response => response.arrayBuffer()), digestsOf(path)])
+    kept.set(path, { bytes: new Uint8Array(body), digests })
+  }
+}
+
+async function verify (block, digests, index) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', block))
+  const expected = digests.subarray(index * DIGEST, (index + 1) * DIGEST)
+  if (expected.byteLength !== DIGEST || digest.some((byte, i) => byte !== expected[i])) {
+    throw new Error('block ' + index + ' does not match its digest')
+  }
+}
+
+function fromMemory ({ bytes, digests }, sha256) {
+  let offset = 0
+  let index = 0
+  return new ReadableStream({
+    async pull (controller) {
+      if (offset >= bytes.byteLength) {
+        controller.close()
+        return
+      }
+      const block = bytes.subarray(offset, offset + BLOCK)
+      if (sha256) await verify(block, digests, index)
+      offset += block.byteLength
+      index++
+      controller.enqueue(block)
+    }
+  })
+}
+
+function fromNetwork (body, digests, sha256) {
+  const reader = body.getReader()
+  let chunk = null
+  let at = 0
+  let index = 0
+  return new ReadableStream({
+    async pull (controller) {
+      const block = new Uint8Array(BLOCK)
+      let filled = 0
+      while (filled < BLOCK) {
+        if (chunk == null || at === chunk.byteLength) {
+          const next = await reader.read()
+          if (next.done) break
+          chunk = next.value
+          at = 0
+        }
+        const n = Math.min(BLOCK - filled, chunk.byteLength - at)
+        block.set(chunk.subarray(at, at + n), filled)
+        filled += n
+        at += n
+      }
+      if (filled === 0) {
+        controller.close()
+        return
+      }
+      const whole = filled === BLOCK ? block : block.subarray(0, filled)
+      if (sha256) await verify(whole, digests, index)
+      index++
+      controller.enqueue(whole)
+    },
+    cancel (reason) { return reader.cancel(reason) }
+  })
+}
+
+async function answer (source, sha256, path) {
+  const headers = { 'Content-Type': 'application/octet-stream' }
+  if (source === 'memory') {
+    const held = kept.get(path)
+    if (held == null) return new Response('not kept in memory', { status: 409 })
+    return new Response(fromMemory(held, sha256), { headers })
+  }
+  const [response, digests] = await Promise.all([fetch('/files/' + path, { cache: 'no-store' }), sha256 ? digestsOf(path) : null])
+  if (!response.ok) return new Response('the plain server answered ' + response.status, { status: 502 })
+  return new Response(fromNetwork(response.body, digests, sha256), { headers })
+}
+`
