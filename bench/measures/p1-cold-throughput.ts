@@ -3,7 +3,7 @@ import { inFreshContext, openBenchPage, openGateway, repeat } from '../support/e
 import { mibPerSecond, series, MiB } from '../support/stats.ts'
 import { throughputCheck } from '../support/checks.ts'
 import { startKuboEdge } from '../support/kubo-edge.ts'
-import { BLOCK_BYTES, keepInLimitMemory, limitUrl, openLimit } from '../support/limit-server.ts'
+import { BLOCK_BYTES, expectLimitRejectsTampered, keepInLimitMemory, limitUrl, openLimit } from '../support/limit-server.ts'
 import type { FileFact } from '../support/content.ts'
 import type { TimedRead } from '../support/in-page.ts'
 import type { KuboEdge } from '../support/kubo-edge.ts'
@@ -68,6 +68,9 @@ async function measure (env: BenchEnv, file: FileFact, kubo: KuboEdge | { skippe
       label,
       read: async (run: number) => inFreshContext(env, async page => {
         await openLimit(env.limit, page)
+        if (run === 0 && sha256 && source === 'network') {
+          await expectLimitRejectsTampered(page, file.path)
+        }
         if (source === 'memory') {
           await keepInLimitMemory(page, file.path)
         }

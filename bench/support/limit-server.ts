@@ -22,7 +22,8 @@ const SHA256_BYTES = 32
  * - `/page.html`, a blank page, and `/sw.js`, the minimal service worker;
  * - `/files/<path>`, the benchmark content, as plain HTTP;
  * - `/files/<path>.blocks`, the SHA-256 of each of the file's blocks, one
- *   after the other (32 bytes each): what a CID tree tells a verifier.
+ *   after the other (32 bytes each): what a CID tree tells a verifier
+ *   (`?tampered`: with the last one wrong, to show the SW does check).
  */
 export async function startLimitServer (contentDir: string, files: FileFact[]): Promise<{ url: string, stop(): Promise<void> }> {
   const digests = new Map<string, Buffer>()
@@ -40,8 +41,9 @@ export async function startLimitServer (contentDir: string, files: FileFact[]): 
       }
       const blocks = digests.get(path)
       if (blocks != null) {
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(blocks.byteLength), 'Cache-Control': 'no-store' })
-        res.end(blocks)
+        const body = new URL(req.url ?? '/', 'http://x').searchParams.has('tampered') ? tamper(blocks) : blocks
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.byteLength), 'Cache-Control': 'no-store' })
+        res.end(body)
         return
       }
       if (path.startsWith('/files/')) {
@@ -69,6 +71,13 @@ function blockDigests (bytes: Buffer): Buffer {
   return out
 }
 
+/** The digests with one bit of the last block's flipped: what a lying source would make the SW check against. */
+function tamper (digests: Buffer): Buffer {
+  const copy = Buffer.from(digests)
+  copy[copy.byteLength - 1] ^= 1
+  return copy
+}
+
 /** Where the limit takes a file's bytes from: its own memory (warm) or the plain server on its origin (cold). */
 export type LimitSource = 'memory' | 'network'
 
@@ -85,6 +94,31 @@ export async function openLimit (limit: string, page: Page): Promise<void> {
     await navigator.serviceWorker.ready
   })
   await page.waitForFunction(() => navigator.serviceWorker.controller != null, null, { timeout: 30_000 })
+}
+
+export class LimitCheckError extends Error {
+  static name = 'LimitCheckError'
+  name = 'LimitCheckError'
+}
+
+/**
+ * Reads `path` through the limit's hashing path against digests with the
+ * last one wrong: the body must fail on its last block. A limit that hashed
+ * without comparing would be a faster limit than any verifier can reach.
+ */
+export async function expectLimitRejectsTampered (page: Page, path: string): Promise<void> {
+  const outcome = await page.evaluate(async (url) => {
+    try {
+      const response = await fetch(url)
+      await response.arrayBuffer()
+      return `answered ${response.status} with the whole body`
+    } catch (err) {
+      return `failed: ${err instanceof Error ? err.message : String(err)}`
+    }
+  }, `${limitUrl('network', true, path)}?tampered`)
+  if (!outcome.startsWith('failed')) {
+    throw new LimitCheckError(`the limit's SW did not reject a block whose digest was wrong: it ${outcome}`)
+  }
 }
 
 /**
@@ -120,7 +154,7 @@ const kept = new Map()
 self.addEventListener('install', () => { self.skipWaiting() })
 self.addEventListener('activate', event => { event.waitUntil(self.clients.claim()) })
 self.addEventListener('fetch', event => {
-  const path = new URL(event.request.url).pathname
+  const { pathname: path, search } = new URL(event.request.url)
   const keep = /^\\/limit\\/keep\\/(.+)$/.exec(path)
   if (keep != null) {
     event.respondWith(keepInMemory(keep[1]).then(() => new Response('kept')))
@@ -128,19 +162,19 @@ self.addEventListener('fetch', event => {
   }
   const read = /^\\/limit\\/(memory|network)\\/(none|sha256)\\/(.+)$/.exec(path)
   if (read != null) {
-    event.respondWith(answer(read[1], read[2] === 'sha256', read[3]))
+    event.respondWith(answer(read[1], read[2] === 'sha256', read[3], search))
   }
 })
 
-async function digestsOf (path) {
-  const response = await fetch('/files/' + path + '.blocks', { cache: 'no-store' })
+async function digestsOf (path, search) {
+  const response = await fetch('/files/' + path + '.blocks' + search, { cache: 'no-store' })
   if (!response.ok) throw new Error('no block digests for ' + path + ': ' + response.status)
   return new Uint8Array(await response.arrayBuffer())
 }
 
 async function keepInMemory (path) {
   if (!kept.has(path)) {
-    const [body, digests] = await Promise.all([fetch('/files/' + path, { cache: 'no-store' }).then(response => response.arrayBuffer()), digestsOf(path)])
+    const [body, digests] = await Promise.all([fetch('/files/' + path, { cache: 'no-store' }).then(response => response.arrayBuffer()), digestsOf(path, '')])
     kept.set(path, { bytes: new Uint8Array(body), digests })
   }
 }
@@ -205,14 +239,14 @@ function fromNetwork (body, digests, sha256) {
   })
 }
 
-async function answer (source, sha256, path) {
+async function answer (source, sha256, path, search) {
   const headers = { 'Content-Type': 'application/octet-stream' }
   if (source === 'memory') {
     const held = kept.get(path)
     if (held == null) return new Response('not kept in memory', { status: 409 })
     return new Response(fromMemory(held, sha256), { headers })
   }
-  const [response, digests] = await Promise.all([fetch('/files/' + path, { cache: 'no-store' }), sha256 ? digestsOf(path) : null])
+  const [response, digests] = await Promise.all([fetch('/files/' + path, { cache: 'no-store' }), sha256 ? digestsOf(path, search) : null])
   if (!response.ok) return new Response('the plain server answered ' + response.status, { status: 502 })
   return new Response(fromNetwork(response.body, digests, sha256), { headers })
 }
