@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Edgeway side by side with its anchors (plain HTTP, vanilla
- * verified-fetch, the Cache API) in one Chromium, against one edge, in one
- * run. Prints a table, writes results/latest.json, latest.html and latest.png.
+ * verified-fetch, the Cache API, a minimal SW's limit) in one Chromium,
+ * against one edge, in one run. Prints a table, writes results/latest.json, latest.html and latest.png.
  */
 import { execFile, spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'

@@ -22,8 +22,9 @@ const ROOT = resolve(import.meta.dirname, '../..')
 
 export const BENCH_USAGE = `Usage: npm run bench -- [options]
 
-Measures Edgeway against plain HTTP, vanilla verified-fetch and the Cache API
-in one Chromium, against one local edge, and reports ratios.
+Measures Edgeway against plain HTTP, vanilla verified-fetch, the Cache API and
+the limit (a minimal SW answering the same bytes, with and without a SHA-256
+per block) in one Chromium, against one local edge, and reports ratios.
 
   --quick          small sizes, one run: checks the harness works (under 2 min)
   --runs <n>       measured runs per series, after one warm-up (default 5, quick 1)

@@ -5,6 +5,7 @@ import { launchBrowser } from '../../e2e/support/browser.ts'
 import { openThroughServiceWorker } from '../../e2e/support/page-helpers.ts'
 import { spawnLauncher } from '../../e2e/support/processes.ts'
 import { writeContent } from './content.ts'
+import { startLimitServer } from './limit-server.ts'
 import { startStaticServer } from './static-server.ts'
 import type { BenchContent, BenchSizes } from './content.ts'
 import type { MeasureId, MeasureResult } from '../types.ts'
@@ -20,6 +21,8 @@ export interface BenchEnv {
   root: string
   /** The plain static server with the same files under /files/ */
   plain: string
+  /** The limit's own origin: a minimal SW (no Edgeway code) answering the large file from memory or from its server */
+  limit: string
   content: BenchContent
   sizes: BenchSizes
   quick: boolean
@@ -41,8 +44,8 @@ export interface RunningEnv {
 
 /**
  * Everything the measures share: one content folder served by one real edge
- * (through `npm start`'s launcher, with its gateway) and by a plain static
- * server, and one Chromium.
+ * (through `npm start`'s launcher, with its gateway), by a plain static
+ * server and by the limit's server, and one Chromium.
  */
 export async function startEnv (options: { sizes: BenchSizes, quick: boolean, runs: number, pagesDir: string, log(line: string): void }): Promise<RunningEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'edgeway-bench-'))
@@ -60,6 +63,8 @@ export async function startEnv (options: { sizes: BenchSizes, quick: boolean, ru
     cleanups.push(launcher.stop)
     const plain = await startStaticServer(dir, options.pagesDir)
     cleanups.push(plain.stop)
+    const limit = await startLimitServer(dir, [content.large])
+    cleanups.push(limit.stop)
     const browser = await launchBrowser()
     cleanups.push(async () => browser.close())
     const edgeHttp = launcher.info.edges.find(edge => edge.http != null)?.http
@@ -68,7 +73,7 @@ export async function startEnv (options: { sizes: BenchSizes, quick: boolean, ru
       throw new Error(`the launcher reported no HTTP edge or no root: ${JSON.stringify(launcher.info)}`)
     }
     return {
-      env: { browser, gateway: launcher.info.gateway, edgeHttp, root, plain: plain.url, content, sizes: options.sizes, quick: options.quick, runs: options.runs, log: options.log },
+      env: { browser, gateway: launcher.info.gateway, edgeHttp, root, plain: plain.url, limit: limit.url, content, sizes: options.sizes, quick: options.quick, runs: options.runs, log: options.log },
       stop
     }
   } catch (err) {

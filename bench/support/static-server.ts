@@ -5,7 +5,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { AddressInfo } from 'node:net'
 
-const TYPES: Record<string, string> = {
+export const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -67,12 +67,12 @@ self.addEventListener('fetch', event => {
 })
 `
 
-function send (res: import('node:http').ServerResponse, status: number, ext: string, body: string): void {
+export function send (res: import('node:http').ServerResponse, status: number, ext: string, body: string): void {
   res.writeHead(status, { 'Content-Type': TYPES[ext], 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) })
   res.end(body)
 }
 
-async function serveFile (root: string, relative: string, res: import('node:http').ServerResponse): Promise<void> {
+export async function serveFile (root: string, relative: string, res: import('node:http').ServerResponse): Promise<void> {
   const base = resolve(root)
   const file = join(base, normalize(decodeURIComponent(relative)))
   const info = file.startsWith(base + sep) ? await stat(file).catch(() => null) : null
