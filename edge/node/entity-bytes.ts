@@ -4,9 +4,9 @@
  * blocks a reader needs for that range.
  */
 import { BadRequestError } from './errors.ts'
-import { readUnixfsHeader } from './unixfs-header.ts'
+import { UnixFS } from 'ipfs-unixfs'
 import type { EntityBytes } from './parse-gateway-request.ts'
-import type { PBNode } from './unixfs-header.ts'
+import type { PBNode } from '@ipld/dag-pb'
 import type { CodecLoader } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -83,20 +83,32 @@ export async function readFileLayout (getCodec: CodecLoader, cid: CID, block: Ui
   }
 
   const node = (await getCodec(DAG_PB)).decode(block) as PBNode
-  const header = readUnixfsHeader(node.Data)
-  if (header.type !== 'file' && header.type !== 'raw') {
+  if (node.Data == null) {
     return undefined
   }
 
-  const size = header.blockSizes.reduce((sum, blockSize) => sum + blockSize, header.dataLength)
-  if (header.blockSizes.length !== node.Links.length) {
+  let unixfs: UnixFS
+  try {
+    unixfs = UnixFS.unmarshal(node.Data)
+  } catch {
+    // not UnixFS data that `ipfs-unixfs` (and so any client's exporter) can read: no bytes to place
+    return undefined
+  }
+  if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
+    return undefined
+  }
+
+  const dataLength = unixfs.data?.byteLength ?? 0
+  const blockSizes = unixfs.blockSizes.map(Number)
+  const size = blockSizes.reduce((sum, blockSize) => sum + blockSize, dataLength)
+  if (blockSizes.length !== node.Links.length) {
     // no reader can place these children; the node alone shows a client why its read fails
     return { size, children: [] }
   }
 
-  let offset = header.dataLength
+  let offset = dataLength
   const children = node.Links.map((link, i) => {
-    const child = { cid: link.Hash, start: offset, end: offset + header.blockSizes[i] }
+    const child = { cid: link.Hash, start: offset, end: offset + blockSizes[i] }
     offset = child.end
     return child
   })

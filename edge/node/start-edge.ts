@@ -68,7 +68,7 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
     })
 
     http = await startHttpServer([
-      trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec }),
+      trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec, logger: helia.logger }),
       ipnsRecordGateway({ ipnsRecords }),
       delegatedRouting({ blockstore: stores.blockstore, ipnsRecords, self, announced }),
       dnsQuery(dnslinkTable),

@@ -12,7 +12,7 @@ import { CAR_CONTENT_TYPE, RAW_CONTENT_TYPE, parseGatewayRequest } from './parse
 import type { HttpRoute, RouteRequest } from './http-server.ts'
 import type { GatewayRequest } from './parse-gateway-request.ts'
 import type { CodecLoader } from '@helia/interface'
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
@@ -29,6 +29,7 @@ export interface TrustlessGatewayComponents {
   /** The edge's own blocks: a miss must throw, never go to the network */
   blockstore: Blockstore
   getCodec: CodecLoader
+  logger?: ComponentLogger
 }
 
 /**

@@ -11,7 +11,7 @@ import { exportCar } from '../node/car-export.ts'
 import { resolveFileRange } from '../node/entity-bytes.ts'
 import { startEdge } from '../node/start-edge.ts'
 import { readBlock } from '../node/trustless-gateway.ts'
-import { createSiteFixture, fetchBytes, readVerifiedCar } from './fixtures.ts'
+import { countingReads, createSiteFixture, fetchBytes, readVerifiedCar } from './fixtures.ts'
 import type { Edge } from '../node/types.ts'
 import type { SiteFixture } from './fixtures.ts'
 import type { Blockstore } from 'interface-blockstore'
@@ -138,19 +138,7 @@ describe('trustless gateway entity-bytes', () => {
   it('reads each block once, the target included, however often the range revisits it', async () => {
     const part = randomBytes(MiB)
     const root = await importBytes(edge.blockstore, Buffer.concat([part, part, part]), TWO_LEVELS)
-    const reads = new Map<string, number>()
-    const blockstore = new Proxy(edge.blockstore, {
-      get (target, prop) {
-        if (prop === 'get') {
-          return (cid: CID, options?: any) => {
-            reads.set(cid.toString(), (reads.get(cid.toString()) ?? 0) + 1)
-            return target.get(cid, options)
-          }
-        }
-        const value = Reflect.get(target, prop)
-        return typeof value === 'function' ? value.bind(target) : value
-      }
-    })
+    const { blockstore, reads } = countingReads(edge.blockstore)
 
     const components = { blockstore, getCodec: edge.helia.getCodec }
     const fileRange = await resolveFileRange(edge.helia.getCodec, root, await readBlock(blockstore, root), { from: 0, to: '*' })

@@ -11,6 +11,7 @@ import { CarBlockIterator, CarWriter } from '@ipld/car'
 import { MemoryBlockstore } from 'blockstore-core'
 import { equals } from 'multiformats/bytes'
 import { sha256 } from 'multiformats/hashes/sha2'
+import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
 export interface SiteFixture {
@@ -102,4 +103,22 @@ export async function writeCar (path: string, roots: CID[], blocks: Array<{ cid:
   await writer.close()
   await collected
   await writeFile(path, Buffer.concat(chunks))
+}
+
+/** `blockstore` as it is, but counting the reads of each block (by CID string) in `reads` */
+export function countingReads <T extends Blockstore> (blockstore: T): { blockstore: T, reads: Map<string, number> } {
+  const reads = new Map<string, number>()
+  const counting = new Proxy(blockstore, {
+    get (target, prop) {
+      if (prop === 'get') {
+        return (cid: CID, options?: any) => {
+          reads.set(cid.toString(), (reads.get(cid.toString()) ?? 0) + 1)
+          return target.get(cid, options)
+        }
+      }
+      const value = Reflect.get(target, prop)
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+  return { blockstore: counting, reads }
 }

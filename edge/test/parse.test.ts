@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { parseEdgeArgs } from '../bin/parse-edge-args.ts'
 import { resolveEntityBytes } from '../node/entity-bytes.ts'
 import { negotiateFormat, parseEntityBytes, parseGatewayRequest } from '../node/parse-gateway-request.ts'
-import { readUnixfsHeader } from '../node/unixfs-header.ts'
 
 const CID_V1 = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
 const CID_V0 = 'QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB'
@@ -168,29 +167,5 @@ describe('parseEdgeArgs', () => {
       expect(thrown(() => parseEdgeArgs(['--dnslink', entry])), entry).toBe('UsageError')
     }
     expect(thrown(() => parseEdgeArgs(['--dnslink', `example.org=${CID_V1}`, '--dnslink', `EXAMPLE.org.=${CID_V0}`]))).toBe('UsageError')
-  })
-})
-
-describe('readUnixfsHeader', () => {
-  it('reads type and fanout of a HAMT shard, past its bitfield', () => {
-    const data = Buffer.from('080512204000000006010100008000180028042000a200000000008440000001020000082822308002', 'hex')
-    expect(readUnixfsHeader(data)).toEqual({ type: 'hamt-sharded-directory', fanout: 256, dataLength: 32, blockSizes: [] })
-  })
-
-  it('reads a file node with packed block sizes', () => {
-    // Type=file, filesize=3145728, blocksizes=[1048576 x3] (packed)
-    const data = Buffer.from('0802188080c0012209808040808040808040', 'hex')
-    expect(readUnixfsHeader(data)).toMatchObject({ type: 'file', dataLength: 0, blockSizes: [1048576, 1048576, 1048576] })
-  })
-
-  it('reads a file node with its own data and unpacked block sizes', () => {
-    // Type=file, Data='abc', filesize=15, blocksizes=5, 7 (one field each)
-    const data = Buffer.from('08021203616263180f20052007', 'hex')
-    expect(readUnixfsHeader(data)).toMatchObject({ type: 'file', dataLength: 3, blockSizes: [5, 7] })
-  })
-
-  it('calls missing or damaged data unknown', () => {
-    expect(readUnixfsHeader(undefined).type).toBe('unknown')
-    expect(readUnixfsHeader(Buffer.from('ff', 'hex')).type).toBe('unknown')
   })
 })
