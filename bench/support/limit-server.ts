@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { limitServiceWorker } from './limit-sw.ts'
-import { send, serveFile } from './static-server.ts'
+import { listenOnLoopback, send, serveFile } from './static-server.ts'
 import type { FileFact } from './content.ts'
-import type { AddressInfo } from 'node:net'
 import type { Page } from 'playwright-core'
 
 /**
@@ -53,15 +52,7 @@ export async function startLimitServer (contentDir: string, files: FileFact[]): 
       send(res, 404, '.txt', 'not found')
     })().catch(() => { res.destroy() })
   })
-  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      server.closeAllConnections()
-      await new Promise<void>(resolve => { server.close(() => { resolve() }) })
-    }
-  }
+  return listenOnLoopback(server)
 }
 
 function blockDigests (bytes: Buffer): Buffer {

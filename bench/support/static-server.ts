@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export const TYPES: Record<string, string> = {
@@ -47,15 +48,7 @@ export async function startStaticServer (contentDir: string, pagesDir: string): 
       send(res, 404, '.txt', 'not found')
     })().catch(() => { res.destroy() })
   })
-  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      server.closeAllConnections()
-      await new Promise<void>(resolve => { server.close(() => { resolve() }) })
-    }
-  }
+  return listenOnLoopback(server)
 }
 
 /** Answers from the Cache API when it has the request, else from the network. */
@@ -85,4 +78,17 @@ export async function serveFile (root: string, relative: string, res: import('no
     'Cache-Control': 'no-store'
   })
   await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), res)
+}
+
+/** `server` listening on a free loopback port, with a stop that ends its open connections too */
+export async function listenOnLoopback (server: Server): Promise<{ url: string, stop(): Promise<void> }> {
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      server.closeAllConnections()
+      await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+    }
+  }
 }
