@@ -147,9 +147,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
       !await this.othersMayHave(rootOf(options.edgewayRoot) ?? cid, options)) {
       // HTTP edges only, no routers: nobody else can be asked, so the request ends now, as a 504 that says why
       // (without this, verified-fetch answers a 502 as if a source had lied, or the request waits out its timeout)
-      options.onProgress?.(new CustomProgressEvent<ProvidersNoneDetail, EdgewayProgressEventName>('edgeway:providers:none', {
-        cid: cid.toString(), edges: this.urls, providers: []
-      }))
+      this.sayNobodyHas(cid, options, [])
     }
     const described = [...errors].map(([url, err]) => `${url}: ${describe(err)}`)
     throw new BlockUnavailableError(`No edge sent ${cid} over HTTP (${described.join('; ') || 'no HTTP edges'})`)
@@ -177,9 +175,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
       if (edgesUnreachable && found.http.length === 0) {
         this.sayUnreachable(cid, options)
       } else {
-        options.onProgress?.(new CustomProgressEvent<ProvidersNoneDetail, EdgewayProgressEventName>('edgeway:providers:none', {
-          cid: cid.toString(), edges: this.urls, providers: found.http
-        }))
+        this.sayNobodyHas(cid, options, found.http)
       }
     }
     return undefined
@@ -219,6 +215,13 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
       }
     }
     return undefined
+  }
+
+  /** Tells the request that no edge has the block and nobody else can be asked: it ends now, as a 504 saying so */
+  private sayNobodyHas (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents>, providers: string[]): void {
+    options.onProgress?.(new CustomProgressEvent<ProvidersNoneDetail, EdgewayProgressEventName>('edgeway:providers:none', {
+      cid: cid.toString(), edges: this.urls, providers
+    }))
   }
 
   private sayUnreachable (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents>): void {
