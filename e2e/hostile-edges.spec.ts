@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './support/browser.ts'
 import { auditStore } from './support/stored-blocks.ts'
-import { blockKey } from '../src/lib/node/local-store-schema.ts'
+import { blockKey } from '../src/node/local-store-schema.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
 import { startHostileEdge } from './support/lying-edge.ts'
 import { readInPage } from './support/read-in-page.ts'

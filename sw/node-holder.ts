@@ -1,11 +1,11 @@
 import { logger } from '@libp2p/logger'
-import { createEdgeNode } from '../src/lib/node/create-edge-node.ts'
-import { openLocalStore } from '../src/lib/node/open-local-store.ts'
+import { createEdgeNode } from '../src/node/create-edge-node.ts'
+import { openLocalStore } from '../src/node/open-local-store.ts'
 import { loadConfig } from './load-config.ts'
 import type { EdgewayConfig } from '../src/lib/config.ts'
 import type { EdgeListSource } from '../src/lib/edge-status.ts'
-import type { EdgeNode, EdgeNodeInit } from '../src/lib/node/create-edge-node.ts'
-import type { EdgeHealth } from '../src/lib/node/edge-health-tracker.ts'
+import type { EdgeNode, EdgeNodeInit } from '../src/node/create-edge-node.ts'
+import type { EdgeHealth } from '../src/node/edge-health-tracker.ts'
 import type { EdgeEndpoint } from '../src/lib/types.ts'
 
 export interface NodeHolder {

@@ -1,7 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { BRIDGE_SOLICIT, isBridgeRegistration } from '../src/lib/peer-bridge.ts'
 import type { BridgeReply, BridgeRequest } from '../src/lib/peer-bridge.ts'
-import type { TabBlockSource } from '../src/lib/node/tab-bridge-broker.ts'
+import type { TabBlockSource } from '../src/node/tab-bridge-broker.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 

@@ -8,7 +8,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { blake3 } from '../../src/lib/block-hashers.ts'
-import { hashMatches } from '../../src/lib/node/verified-blockstore.ts'
+import { hashMatches } from '../../src/node/verified-blockstore.ts'
 
 interface HashRun { sha256CheckMs: number, blake3CheckMs: number, webCryptoMs: number }
 

@@ -7,7 +7,7 @@
 import { withHTTP } from '@helia/http'
 import { createVerifiedFetchWithHelia } from '@helia/verified-fetch'
 import { createHeliaLight } from 'helia'
-import { noDns } from '../../src/lib/node/no-dns.ts'
+import { noDns } from '../../src/node/no-dns.ts'
 
 const edge = new URL(location.href).searchParams.get('edge')
 if (edge == null) {

@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SHARED_ORIGIN_CONTENT_CSP } from '../../src/lib/content-sandbox.ts'
-import { blockKey } from '../../src/lib/node/local-store-schema.ts'
+import { blockKey } from '../../src/node/local-store-schema.ts'
 import { startAttackerServer } from '../support/attacker-server.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { absentCid, makeSite } from '../support/content.ts'

@@ -1,6 +1,6 @@
 import { EDGES_CHANGED_MESSAGE } from '../../src/lib/edge-status.ts'
-import { EDGE_DB_NAME } from '../../src/lib/node/edge-store.ts'
-import { BLOCKS } from '../../src/lib/node/local-store-schema.ts'
+import { EDGE_DB_NAME } from '../../src/node/edge-store.ts'
+import { BLOCKS } from '../../src/node/local-store-schema.ts'
 import { BRIDGE_REGISTER, BRIDGE_SOLICIT } from '../../src/lib/peer-bridge.ts'
 
 /** What the hostile site's script managed, as it reports it (in `#report` and to the attacker's `/report`). */

@@ -5,7 +5,7 @@ import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import { toString } from 'uint8arrays/to-string'
 import { describe, expect, it } from 'vitest'
 import { BLAKE3_CODE, MAX_IDENTITY_DIGEST_BYTES, blake3, canVerify } from './block-hashers.ts'
-import { hashMatches } from './node/verified-blockstore.ts'
+import { hashMatches } from '../node/verified-blockstore.ts'
 import { parseCid } from './parse-gateway-url.ts'
 
 const BYTES = new TextEncoder().encode('a block under every hash\n')

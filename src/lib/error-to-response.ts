@@ -1,4 +1,4 @@
-import { escapeHtml, htmlPage } from './gateway/html-page.ts'
+import { escapeHtml, htmlPage } from '../content/gateway/html-page.ts'
 import { EdgewayError } from './errors.ts'
 
 export interface ErrorResponseOptions {

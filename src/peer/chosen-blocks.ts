@@ -1,4 +1,4 @@
-import { blockKey } from '../lib/node/local-store-schema.ts'
+import { blockKey } from '../node/local-store-schema.ts'
 import { localDagBlocks } from './local-dag-blocks.ts'
 import type { CodecLoader } from '@helia/interface'
 import type { AbortOptions, Logger } from '@libp2p/interface'

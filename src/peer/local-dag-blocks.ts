@@ -1,7 +1,7 @@
 import { createUnsafe } from 'multiformats/block'
 import * as raw from 'multiformats/codecs/raw'
 import { identity } from 'multiformats/hashes/identity'
-import { blockKey } from '../lib/node/local-store-schema.ts'
+import { blockKey } from '../node/local-store-schema.ts'
 import { collect } from './collect.ts'
 import type { CodecLoader } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'

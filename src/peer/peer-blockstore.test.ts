@@ -4,7 +4,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
-import { VerifiedBlockstore } from '../lib/node/verified-blockstore.ts'
+import { VerifiedBlockstore } from '../node/verified-blockstore.ts'
 import { PeerBlockstore } from './peer-blockstore.ts'
 
 async function block (text: string): Promise<{ cid: CID, bytes: Uint8Array }> {

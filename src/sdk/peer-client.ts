@@ -1,6 +1,6 @@
-import { TabBridgeBroker } from '../lib/node/tab-bridge-broker.ts'
+import { TabBridgeBroker } from '../node/tab-bridge-broker.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
-import type { ExtraBrokerComponents } from '../lib/node/create-edge-node.ts'
+import type { ExtraBrokerComponents } from '../node/create-edge-node.ts'
 import type { PublishInput, PublishResult, TabPeer, TabPeerStatus } from '../peer/index.ts'
 import type { BlockBroker } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'

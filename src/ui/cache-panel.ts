@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
-import { loadUserEdges, openEdgeDb } from '../lib/node/edge-store.ts'
-import { openLocalStore } from '../lib/node/open-local-store.ts'
+import { loadUserEdges, openEdgeDb } from '../node/edge-store.ts'
+import { openLocalStore } from '../node/open-local-store.ts'
 import { formatBytes } from '../lib/format-bytes.ts'
 import type { CacheUsage, PinInfo } from '../lib/types.ts'
 import type { EdgeClient } from '../sdk/index.ts'

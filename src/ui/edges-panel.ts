@@ -2,7 +2,7 @@ import { parseConfig, parseEdge } from '../lib/config.ts'
 import { describeState, edgeKey } from '../lib/edge-health.ts'
 import { EDGES_CHANGED_MESSAGE, EDGES_STATUS_PATH } from '../lib/edge-status.ts'
 import { formatBytes } from '../lib/format-bytes.ts'
-import { loadUserEdges, openEdgeDb, saveUserEdges } from '../lib/node/edge-store.ts'
+import { loadUserEdges, openEdgeDb, saveUserEdges } from '../node/edge-store.ts'
 import type { EdgeListSource, EdgeStatus, EdgesReport } from '../lib/edge-status.ts'
 import type { EdgeEndpoint } from '../lib/types.ts'
 

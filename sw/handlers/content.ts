@@ -1,11 +1,11 @@
 import { sandboxed } from '../../src/lib/content-sandbox.ts'
 import { errorToResponse } from '../../src/lib/error-to-response.ts'
 import { NotSupportedError } from '../../src/lib/errors.ts'
-import { fetchContent } from '../../src/lib/fetch-content.ts'
+import { fetchContent } from '../../src/content/fetch-content.ts'
 import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import { contentPathFor, gatewayLocationFor, isSharedOriginContent, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import type { Handler } from '../pipeline.ts'
-import type { EdgeNode } from '../../src/lib/node/create-edge-node.ts'
+import type { EdgeNode } from '../../src/node/create-edge-node.ts'
 import type { SourceUseListener } from '../../src/lib/source-tally.ts'
 
 export interface ContentHandlerComponents {

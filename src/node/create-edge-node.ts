@@ -1,0 +1,235 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { withBitswap } from '@helia/bitswap'
+import { withLibp2pLight } from '@helia/libp2p'
+import { createVerifiedFetchWithHelia } from '@helia/verified-fetch'
+import { dnsLink } from '@helia/dnslink'
+import { ipnsResolver } from '@helia/ipns'
+import * as dagCbor from '@ipld/dag-cbor'
+import * as dagJson from '@ipld/dag-json'
+import { identify } from '@libp2p/identify'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { webSockets } from '@libp2p/websockets'
+import { dns as createDns } from '@multiformats/dns'
+import { dnsJsonOverHttps } from '@multiformats/dns/resolvers'
+import { MemoryDatastore } from 'datastore-core'
+import * as json from 'multiformats/codecs/json'
+import { createHeliaLight } from 'helia'
+import { BLOCK_HASHERS } from '../lib/block-hashers.ts'
+import { EdgeCarFetcher } from './edge-car-fetcher.ts'
+import { EdgeHealth } from './edge-health-tracker.ts'
+import { EdgeHttpBroker } from './edge-http-broker.ts'
+import { edgeIdleMs } from './edge-idle-limit.ts'
+import { EdgePeerSet, ProviderDialer } from './provider-dialer.ts'
+import { ProviderDiscovery } from './provider-discovery.ts'
+import { EdgeMisses } from './edge-misses.ts'
+import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
+import { denyDialByPolicy } from '../lib/address-policy.ts'
+import { tarPlugin } from '../content/gateway/tar-plugin.ts'
+import { streamFilePlugin } from '../content/stream-file-plugin.ts'
+import { keepConnected } from './keep-connected.ts'
+import { noDns } from './no-dns.ts'
+import { deferredToPeers, firstBlockFromPeers, PeerProgress, PeerProviders } from './peer-first.ts'
+import { VerifiedBlockstore } from './verified-blockstore.ts'
+import type { EdgewayConfig } from '../lib/config.ts'
+import type { NameResolvers } from '../content/resolve-name.ts'
+import type { BlockBroker, Helia } from '@helia/interface'
+import type { VerifiedFetch } from '@helia/verified-fetch'
+import type { AbortOptions, Libp2p } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+import type { ProgressOptions } from 'progress-events'
+
+export interface EdgeNodeInit {
+  config: EdgewayConfig
+  /** The local store (IndexedDB in browsers); every read from it is hash-checked */
+  blockstore: Blockstore
+  /**
+   * More block sources, used beside the edges (the SW's bridge to a tab's
+   * peer), given what they may need of the node
+   */
+  brokers?(components: ExtraBrokerComponents): BlockBroker[]
+  /**
+   * Whether other browsers can be reached now (a tab's peer is there to ask
+   * them); with it, content other browsers announce is asked of them first
+   */
+  peersReachable?(): boolean
+  /**
+   * The edges' measurements: they order the edges and time the hedged
+   * requests, and outlive this node (the SW keeps one per life, in IndexedDB)
+   *
+   * @default fresh measurements, kept in memory
+   */
+  health?: EdgeHealth
+}
+
+export interface ExtraBrokerComponents {
+  /** Blocks every HTTP edge answered 404 for */
+  edgeMisses: EdgeMisses
+  /** Told of every block peers deliver for a peer-first request: the edges wait while peers keep delivering */
+  peerProgress: PeerProgress
+}
+
+/** How long a node with HTTP edges waits before dialling its edges over libp2p. */
+const BITSWAP_DIAL_DELAY_MS = 3000
+
+/** A running Helia node wired to the configured edges, with verified-fetch on top. */
+export interface EdgeNode {
+  helia: Helia
+  verifiedFetch: VerifiedFetch
+  config: EdgewayConfig
+  /** Batched fetching from the edges' trustless gateways (CAR requests) */
+  cars: EdgeCarFetcher
+  /** The local store, hash-checked on read, written behind */
+  local: VerifiedBlockstore
+  /** IPNS (records from the edges, verified here) and DNSLink (the configured DoH resolver) */
+  names: NameResolvers
+  /** The edges' measurements this node records into and orders its requests by */
+  health: EdgeHealth
+  /**
+   * Peer ids, as CID strings (how bitswap progress events name peers), whose
+   * blocks count as `edge`: the configured edges and the providers a router
+   * listed that this node dialled
+   */
+  edgePeers: Pick<ReadonlySet<string>, 'has'>
+  /** Providers found through the configured routers, when there are routers */
+  discovery?: ProviderDiscovery
+  /**
+   * Whether a request for `root` should ask other browsers before the edges:
+   * peers are reachable, the edges' routing lists browsers for it, and they
+   * delivered its first block (stored then) within a short budget
+   */
+  preferPeers(root: CID, options?: AbortOptions & ProgressOptions): Promise<boolean>
+  /** Resolves when verified blocks received so far are written to the local store */
+  flush(): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Builds the node the service worker and the SDK fetch through. Nothing here
+ * reaches beyond the configured edges and routers (and the providers those
+ * routers list, for content the edges lack): no public routers, gateways,
+ * bootstrap peers or discovery, whatever Helia's and libp2p's defaults are.
+ */
+export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions = {}): Promise<EdgeNode> {
+  options.signal?.throwIfAborted()
+  const { config } = init
+  const logger = defaultLogger()
+  const log = logger.forComponent('edgeway:node')
+  const multiaddrs = config.edges.flatMap(edge => edge.multiaddrs)
+
+  const store = new VerifiedBlockstore(init.blockstore, logger.forComponent('edgeway:store'))
+  // DNSLink only through the configured resolver; nothing else is ever looked up
+  const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
+  // Helia checks what its sources send with the same hashers the local store does
+  let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json], hashers: [...BLOCK_HASHERS] })
+  const edgeMisses = new EdgeMisses()
+  const health = init.health ?? new EdgeHealth()
+  await health.load(options)
+  const peerProgress = new PeerProgress()
+  const edgePeers = new EdgePeerSet(config.edges.flatMap(edge => {
+    try {
+      return edge.peerId == null ? [] : [peerIdFromString(edge.peerId).toCID().toString()]
+    } catch {
+      return []
+    }
+  }))
+  // content the edges lack is looked for through the routers; their answers never make a request peers-first
+  const discovery = config.routers.length === 0
+    ? undefined
+    : new ProviderDiscovery({
+      routers: config.routers,
+      allowLocal: config.allowLocal,
+      allowInsecure: config.allowInsecure,
+      edgeUrls: config.edges.flatMap(edge => edge.http ?? []),
+      edgePeers: config.edges.flatMap(edge => edge.peerId ?? [])
+    })
+  const peerProviders = new PeerProviders({ edges: config.edges })
+  const dialer = new ProviderDialer(edgePeers)
+  const libp2pOf = (): Libp2p | undefined => 'libp2p' in helia ? (helia as Helia & { libp2p: Libp2p }).libp2p : undefined
+  const extraBrokers = init.brokers?.({ edgeMisses, peerProgress }) ?? []
+  // every edge source (HTTP here, bitswap when it starts) waits a little for peers when a request's content
+  // is theirs; the extra sources (a tab's peer) are never held back
+  const addBlockBroker = helia.addBlockBroker.bind(helia)
+  helia.addBlockBroker = (broker) => { addBlockBroker(extraBrokers.includes(broker) ? broker : deferredToPeers(broker, peerProgress)) }
+  // an edge that goes silent is left for the next well before the request's own timeout
+  const idleMs = edgeIdleMs(config.timeoutMs)
+  helia.addBlockBroker(new EdgeHttpBroker({
+    edges: config.edges,
+    misses: edgeMisses,
+    health,
+    idleMs,
+    // the node's libp2p only ever connects to edges and listed providers: an open connection is a source bitswap may still use
+    otherSourcesReachable: () => (libp2pOf()?.getConnections().length ?? 0) > 0,
+    discovery,
+    connectBitswap: async (providers, options) => {
+      const libp2p = libp2pOf()
+      return libp2p == null ? false : dialer.connect(libp2p, providers, options)
+    },
+    // an edge without HTTP may have what the HTTP edges lack; other browsers are asked through a tab
+    // only for content the edges list browsers for
+    othersMayHave: async (root, options) => config.edges.some(edge => edge.http == null) ||
+      (init.peersReachable?.() === true && await peerProviders.provided(root, options).catch(() => false))
+  }))
+  extraBrokers.forEach(broker => { helia.addBlockBroker(broker) })
+  // bitswap providers a router lists are dialled over the same libp2p, through the same connection gater
+  if (multiaddrs.length > 0 || discovery != null) {
+    helia = withBitswap(withLibp2pLight(helia, {
+      addresses: { listen: [] },
+      transports: [webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: [],
+      services: { identify: identify() },
+      dns,
+      // loopback and ws:// edges only when the configuration says so
+      connectionGater: { denyDialMultiaddr: denyDialByPolicy(config) }
+    }))
+  }
+  await helia.start()
+  let stopDialling = (): void => {}
+  if ('libp2p' in helia && multiaddrs.length > 0) {
+    // with HTTP edges, CAR streams carry the content and bitswap is the fallback: dial after the first responses
+    const firstDialAfterMs = config.edges.some(edge => edge.http != null) ? BITSWAP_DIAL_DELAY_MS : 0
+    stopDialling = keepConnected((helia as Helia & { libp2p: Parameters<typeof keepConnected>[0] }).libp2p, multiaddrs, log, { firstDialAfterMs })
+  }
+  const names: NameResolvers = {
+    // the edges first, then the routers: `/routing/v1/ipns/<name>` is part of the same API (Kubo, someguy)
+    ipns: ipnsResolver(helia, { routers: [new EdgeIpnsRouting([...config.edges.flatMap(edge => edge.http == null ? [] : [edge.http]), ...config.routers])] }),
+    dnsLink: dnsLink(helia)
+  }
+  const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin(), tarPlugin()], ipnsResolver: names.ipns, dnsLink: names.dnsLink })
+  log('started with %d edges and %d routers', config.edges.length, config.routers.length)
+  return {
+    helia,
+    verifiedFetch,
+    config,
+    cars: new EdgeCarFetcher(config.edges, { health, idleMs, discovery }),
+    local: store,
+    names,
+    health,
+    edgePeers,
+    discovery,
+    async preferPeers (root, options = {}) {
+      if (init.peersReachable?.() !== true || !await peerProviders.provided(root, options)) {
+        return false
+      }
+      // a listing is only an edge's word: peers-first once the listed browsers delivered, within a budget
+      const first = await firstBlockFromPeers(extraBrokers, root, options)
+      if (first == null) {
+        peerProviders.failed(root)
+        return false
+      }
+      await store.put(root, first, options)
+      return true
+    },
+    flush: async () => { await Promise.all([store.flush(), health.flush()]) },
+    async stop () {
+      stopDialling()
+      await verifiedFetch.stop()
+      await helia.stop()
+      await Promise.all([store.flush(), health.flush()])
+    }
+  }
+}
