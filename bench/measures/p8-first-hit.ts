@@ -26,7 +26,7 @@ export const p8FirstHit: Measure = {
       description: 'A fresh browser context opens a gateway link to a small HTML page: from the navigation to the content on screen (bootstrap page, SW install, node start, fetch), timed by the harness; vs the same page from the static server.',
       status: 'ok',
       series: [subject, anchor],
-      checks: [timeCheck(subject, anchor, 5)]
+      checks: [timeCheck(subject, anchor, 3)]
     }
   }
 }
