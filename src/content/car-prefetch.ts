@@ -4,14 +4,14 @@ import { concat } from 'uint8arrays/concat'
 import { toString } from 'uint8arrays/to-string'
 import { CarFetchError } from '../node/edge-car-fetcher.ts'
 import type { CarBlock, CarQuery, EdgeCarFetcher } from '../node/edge-car-fetcher.ts'
+import type { FileBlocks, ReadableBlocks } from '../lib/request-state.ts'
 import type { BlockReceivedDetail, BlockSizeDetail, EdgewayProgressEventName } from '../lib/types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import type { ProgressOptions } from 'progress-events'
 
-/** The blockstore methods the UnixFS exporter and verified-fetch's plugins read through. */
-export type ReadableBlocks = Pick<Blockstore, 'get' | 'has'>
+export type { ReadableBlocks } from '../lib/request-state.ts'
 
 /** The local store as this needs it: hash-checked reads, writes behind that can be read back from memory and waited for. */
 export interface LocalBlocks extends Pick<Blockstore, 'get' | 'put'> {
@@ -79,7 +79,7 @@ interface FileStream {
  * brokers). A block goes to the local store only once it is used, so an edge
  * cannot fill the store with blocks nobody asked for.
  */
-export class CarPrefetch {
+export class CarPrefetch implements FileBlocks {
   private readonly init: CarPrefetchInit
   private readonly delivered = new Map<string, CarBlock>()
   private deliveredBytes = 0

@@ -1,8 +1,9 @@
 import { MEDIA_TYPE_DAG_PB, MEDIA_TYPE_OCTET_STREAM } from '@helia/verified-fetch'
 import { exporter } from 'ipfs-unixfs-exporter'
 import { concat } from 'uint8arrays/concat'
+import { requestStateOf } from '../lib/request-state.ts'
+import type { BodyWatch, ReadableBlocks, RequestState } from '../lib/request-state.ts'
 import type { PluginContext, PluginOptions, VerifiedFetchPlugin, VerifiedFetchPluginFactory } from '@helia/verified-fetch'
-import type { CarPrefetch, ReadableBlocks } from './car-prefetch.ts'
 import type { CID } from 'multiformats/cid'
 
 /** Windows being fetched at once: the one being read and those after it. */
@@ -10,16 +11,6 @@ const WINDOWS_IN_FLIGHT = 2
 
 /** Bytes read to detect a file's content type. */
 const SNIFF_BYTES = 4096
-
-/** Fields fetchContent adds to verified-fetch's options for this plugin. */
-export interface StreamFileOptions {
-  /** The terminal element, known beforehand to be a UnixFS file */
-  edgewayFile?: CID
-  /** How many bytes past the reader's position may be fetched */
-  edgewayReadAheadBytes?: number
-  /** Batched fetching for this response: each window's blocks come as one CAR */
-  edgewayPrefetch?: CarPrefetch
-}
 
 /**
  * Serves UnixFS files so that blocks are fetched only a window ahead of the
@@ -29,8 +20,8 @@ export interface StreamFileOptions {
  * window at a time, with the next window's fetch started before the current
  * one is drained, so memory stays bounded and the sources stay busy.
  *
- * It takes only what it is sure of: a file (fetchContent resolved the path
- * first), asked for as itself, whole or as one range. Everything else
+ * It takes only what it is sure of: a file (the resolve-file step resolved
+ * the path first), asked for as itself, whole or as one range. Everything else
  * (directories, other formats, multi-range) goes to verified-fetch's plugins.
  */
 export function streamFilePlugin (): VerifiedFetchPluginFactory {
@@ -46,7 +37,7 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
   }
 
   canHandle (context: PluginContext): boolean {
-    const file = (context as PluginContext & StreamFileOptions).edgewayFile
+    const file = requestStateOf(context)?.file
     return file != null &&
       file.equals(context.terminalElement.cid) &&
       (context.range == null || context.range.ranges.length === 1) &&
@@ -67,13 +58,13 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
     }
     const size = Number(entry.size)
     const filename = context.url.searchParams.get('filename') ?? context.terminalElement.name
-    const window = (context as PluginContext & StreamFileOptions).edgewayReadAheadBytes ?? 4 * 1024 * 1024
-    const prefetch = (context as PluginContext & StreamFileOptions).edgewayPrefetch
+    const state = requestStateOf(context)
+    const window = state?.readAheadBytes ?? 4 * 1024 * 1024
     const fileCid = entry.cid
     // where the bytes asked for end: a stream started for a window runs to there
     let end = size
     // the blocks of one window: from the response's CAR stream when batching, else block by block
-    const blocksFor = (offset: number): ReadableBlocks => prefetch?.fileView(fileCid, offset, end) ?? context.blockstore
+    const blocksFor = (offset: number): ReadableBlocks => state?.blocks?.fileView(fileCid, offset, end) ?? context.blockstore
     const read: WindowReader = async function * (offset, length) {
       const windowEntry = await exporter(fileCid, blocksFor(offset), context)
       if (windowEntry.type !== 'file') {
@@ -87,6 +78,7 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
       'accept-ranges': 'bytes',
       'x-unixfs-type': 'file'
     })
+    const head = context.method === 'HEAD'
 
     const range = context.range?.ranges[0]
     if (range != null) {
@@ -95,28 +87,157 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
         return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } })
       }
       end = slice.offset + slice.length
-      headers.set('content-type', await this.contentType(read, size, filename, true))
+      headers.set('content-type', MEDIA_TYPE_OCTET_STREAM)
       headers.set('content-length', String(slice.length))
       headers.set('content-range', `bytes ${slice.offset}-${slice.offset + slice.length - 1}/${size}`)
-      return new Response(context.method === 'HEAD' ? null : windowedStream(read, slice.offset, slice.length, window), { status: 206, headers })
+      if (head) {
+        return new Response(null, { status: 206, headers })
+      }
+      // a range's first bytes are read before the answer, as any body's are; a failure there is the request's to answer
+      const body = await FileBody.open(windows(read, slice.offset, slice.length, window), 1, slice.length, state?.body, false)
+      return body.respond(state, { status: 206, headers })
     }
-    headers.set('content-type', await this.contentType(read, size, filename, false))
+    if (size === 0) {
+      headers.set('content-type', await this.contentType([], filename))
+      headers.set('content-length', '0')
+      return new Response(null, { status: 200, headers })
+    }
     headers.set('content-length', String(size))
-    return new Response(context.method === 'HEAD' || size === 0 ? null : windowedStream(read, 0, size, window), { status: 200, headers })
+    if (head) {
+      // the type from the first bytes, read on their own (not the whole file)
+      const sniffed = await FileBody.open(read(0, Math.min(SNIFF_BYTES, size)), SNIFF_BYTES, Math.min(SNIFF_BYTES, size), undefined, true)
+      await sniffed.cancel()
+      headers.set('content-type', await this.contentType(sniffed.head, filename))
+      return new Response(null, { status: 200, headers })
+    }
+    // the first bytes name the type and are the body's first bytes: the file is walked once
+    const body = await FileBody.open(windows(read, 0, size, window), SNIFF_BYTES, size, state?.body, true)
+    headers.set('content-type', await this.contentType(body.head, filename))
+    return body.respond(state, { status: 200, headers })
   }
 
-  /** From the file name and the first bytes, read on their own (not the whole file). */
-  private async contentType (read: WindowReader, size: number, filename: string, isRange: boolean): Promise<string> {
-    if (isRange || this.options.contentTypeParser == null) {
+  /** From the file name and the first bytes. */
+  private async contentType (head: Uint8Array[], filename: string): Promise<string> {
+    if (this.options.contentTypeParser == null) {
       return MEDIA_TYPE_OCTET_STREAM
     }
-    const length = Math.min(SNIFF_BYTES, size)
-    const chunks: Uint8Array[] = []
-    for await (const chunk of read(0, length)) {
-      chunks.push(chunk)
+    const bytes = head.length === 1 ? head[0] : concat(head)
+    return await this.options.contentTypeParser(bytes.subarray(0, SNIFF_BYTES), filename) ?? MEDIA_TYPE_OCTET_STREAM
+  }
+}
+
+/**
+ * A file's body with its first bytes already read: they name its type and
+ * show that its blocks come, before the headers are sent. A body that is
+ * all in `head` is sent as bytes; a longer one streams the rest as the
+ * reader pulls, reporting to the request (`BodyWatch`).
+ */
+class FileBody {
+  readonly head: Uint8Array[]
+  private readonly rest: AsyncGenerator<Uint8Array>
+  private readonly watch?: BodyWatch
+  private readonly done: boolean
+  /** The first read failed */
+  private readonly failed?: unknown
+
+  private constructor (head: Uint8Array[], rest: AsyncGenerator<Uint8Array>, done: boolean, watch?: BodyWatch, failed?: unknown) {
+    this.head = head
+    this.rest = rest
+    this.done = done
+    this.watch = watch
+    this.failed = failed
+  }
+
+  /**
+   * Reads `chunks` (`total` bytes in all) until `bytes` are in. `raise`: a
+   * failure is thrown (the plugin's error); else it is kept for the request
+   * to answer with.
+   */
+  static async open (chunks: AsyncGenerator<Uint8Array>, bytes: number, total: number, watch: BodyWatch | undefined, raise: boolean): Promise<FileBody> {
+    const head: Uint8Array[] = []
+    let read = 0
+    try {
+      while (read < bytes && read < total) {
+        const next = await chunks.next()
+        if (next.done === true) {
+          break
+        }
+        head.push(next.value)
+        read += next.value.byteLength
+      }
+    } catch (err) {
+      if (raise) {
+        throw err
+      }
+      return new FileBody(head, chunks, true, watch, err)
     }
-    const bytes = chunks.length === 1 ? chunks[0] : concat(chunks)
-    return await this.options.contentTypeParser(bytes, filename) ?? MEDIA_TYPE_OCTET_STREAM
+    if (read >= total) {
+      // all of it is here: the windows are done with
+      await chunks.return(undefined)
+      return new FileBody(head, chunks, true, watch)
+    }
+    return new FileBody(head, chunks, false, watch)
+  }
+
+  async cancel (): Promise<void> {
+    await this.rest.return(undefined)
+  }
+
+  /** The response with this body; the request's state learns that its body reports to it. */
+  respond (state: RequestState | undefined, init: ResponseInit): Response {
+    const response = new Response(this.done && this.failed == null ? this.bytes() : this.stream(), init)
+    if (state != null) {
+      state.answer = { response, failed: this.failed }
+      if (this.done && this.failed == null) {
+        // nothing left to read: the request is done once answered
+        this.watch?.ended()
+      }
+    }
+    return response
+  }
+
+  /** The head as one body, without a copy when it is one chunk of an ordinary buffer. */
+  private bytes (): Uint8Array<ArrayBuffer> {
+    const [only] = this.head
+    if (this.head.length === 1 && only.buffer instanceof ArrayBuffer) {
+      return new Uint8Array(only.buffer, only.byteOffset, only.byteLength)
+    }
+    const bytes = new Uint8Array(this.head.reduce((sum, chunk) => sum + chunk.byteLength, 0))
+    let offset = 0
+    for (const chunk of this.head) {
+      bytes.set(chunk, offset)
+      offset += chunk.byteLength
+    }
+    return bytes
+  }
+
+  private stream (): ReadableStream<Uint8Array> {
+    const { head, rest, watch } = this
+    return new ReadableStream<Uint8Array>({
+      async pull (controller) {
+        const first = head.shift()
+        if (first != null) {
+          controller.enqueue(first)
+          return
+        }
+        try {
+          const { done, value } = await rest.next()
+          watch?.progressed()
+          if (done === true) {
+            watch?.ended()
+            controller.close()
+          } else {
+            controller.enqueue(value)
+          }
+        } catch (err) {
+          controller.error(watch?.failed(err) ?? err)
+        }
+      },
+      async cancel (reason) {
+        watch?.cancelled(reason)
+        await rest.return(undefined)
+      }
+    }, { highWaterMark: 0 })
   }
 }
 
@@ -128,7 +249,7 @@ type WindowReader = (offset: number, length: number) => AsyncGenerator<Uint8Arra
  * next window's walk starts when the current one starts being read, so at
  * most two windows of blocks are in memory.
  */
-function windowedStream (read: WindowReader, offset: number, length: number, window: number): ReadableStream<Uint8Array> {
+async function * windows (read: WindowReader, offset: number, length: number, window: number): AsyncGenerator<Uint8Array> {
   const end = offset + length
   let next = offset
   const open = (): AsyncGenerator<Uint8Array> | undefined => {
@@ -144,30 +265,28 @@ function windowedStream (read: WindowReader, offset: number, length: number, win
   // the windows after the current one, already fetching
   const ahead: Array<{ iterator: AsyncGenerator<Uint8Array>, first: Promise<IteratorResult<Uint8Array>> }> = []
   let pendingFirst: Promise<IteratorResult<Uint8Array>> | undefined
-
-  return new ReadableStream<Uint8Array>({
-    async pull (controller) {
-      while (current != null) {
-        while (ahead.length < WINDOWS_IN_FLIGHT - 1 && next < end) {
-          const iterator = open()!
-          ahead.push({ iterator, first: iterator.next() })
-        }
-        const result = await (pendingFirst ?? current.next())
-        pendingFirst = undefined
-        if (result.done !== true) {
-          controller.enqueue(result.value)
-          return
-        }
-        const following = ahead.shift()
-        current = following?.iterator ?? open()
-        pendingFirst = following?.first
+  try {
+    while (current != null) {
+      while (ahead.length < WINDOWS_IN_FLIGHT - 1 && next < end) {
+        const iterator = open() as AsyncGenerator<Uint8Array>
+        const first = iterator.next()
+        // awaited when its turn comes; a window given up before then must not be an unhandled rejection
+        first.catch(() => {})
+        ahead.push({ iterator, first })
       }
-      controller.close()
-    },
-    async cancel () {
-      await Promise.all([current?.return(undefined), ...ahead.map(async window => window.iterator.return(undefined))])
+      const result = await (pendingFirst ?? current.next())
+      pendingFirst = undefined
+      if (result.done !== true) {
+        yield result.value
+        continue
+      }
+      const following = ahead.shift()
+      current = following?.iterator ?? open()
+      pendingFirst = following?.first
     }
-  }, { highWaterMark: 0 })
+  } finally {
+    await Promise.all([current?.return(undefined), ...ahead.map(async window => window.iterator.return(undefined))])
+  }
 }
 
 function toSlice (range: { start?: number, end?: number }, size: number): { offset: number, length: number } | undefined {

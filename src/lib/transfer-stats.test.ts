@@ -21,7 +21,7 @@ describe('TransferStats', () => {
     const stats = new TransferStats()
     const seen: TransferTotals[] = []
     const stop = stats.subscribe(totals => { seen.push(totals) })
-    // unbound, as a peer or fetchContent's onUse would hold them
+    // unbound, as a peer or the content fetcher's onUse would hold them
     const { recordServed, recordUse } = stats
     recordServed(10)
     recordUse('peer', 1, 20)

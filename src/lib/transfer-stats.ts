@@ -15,7 +15,7 @@ export class TransferStats {
 
   private readonly listeners = new Set<(totals: TransferTotals) => void>()
 
-  /** Blocks (and their bytes) a response used from `source`: a `SourceUseListener` for fetchContent's `onUse` */
+  /** Blocks (and their bytes) a response used from `source`: a `SourceUseListener` for the content fetcher's `onUse` */
   readonly recordUse = (source: BlockSource, blocks: number, bytes: number): void => {
     this.totals.blocks[source] += blocks
     this.totals.bytes[source] += bytes

@@ -3,6 +3,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { carOf } from '../../e2e/support/edge-health-servers.ts'
+import { REQUEST_STATE, RequestState } from '../lib/request-state.ts'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { EdgeHttpBroker } from './edge-http-broker.ts'
@@ -74,7 +75,7 @@ describe('providers found through routers', () => {
     const discovery = new ProviderDiscovery({ routers: [ROUTER], allowLocal: false, allowInsecure: false })
     const { broker: http, health } = broker(discovery)
     const events: string[] = []
-    const block = await http.retrieve(cid, { validateFn, edgewayRoot: root.toString(), onProgress: (e: { type: string, detail?: unknown }) => { events.push(`${e.type} ${(e.detail as { from?: string }).from}`) } } as object)
+    const block = await http.retrieve(cid, { validateFn, [REQUEST_STATE]: new RequestState({ root }), onProgress: (e: { type: string, detail?: unknown }) => { events.push(`${e.type} ${(e.detail as { from?: string }).from}`) } } as object)
     expect(block).toEqual(TRUTH)
     expect(asked).toEqual([
       `${EDGE}/ipfs/${cid.toString()}?format=raw`,

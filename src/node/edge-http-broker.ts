@@ -1,15 +1,16 @@
-import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
 import { HedgeFailedError, OutpacedError, hedge } from '../lib/hedge.ts'
+import { requestStateOf } from '../lib/request-state.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { edgeIdleMs, fetchWithIdleLimit } from './edge-idle-limit.ts'
 import type { BitswapProvider } from '../lib/routing-providers.ts'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgeEndpoint, EdgesUnreachableDetail, EdgewayProgressEventName, ProvidersNoneDetail } from '../lib/types.ts'
-import type { DiscoveryOptions, ProviderDiscovery } from './provider-discovery.ts'
+import type { ProviderDiscovery } from './provider-discovery.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
 import type { EdgeMisses } from './edge-misses.ts'
+import type { CID } from 'multiformats/cid'
 
 /** Larger than any block a conforming producer makes (the spec limit is 2 MiB). */
 const MAX_BLOCK_SIZE = 4 * 1024 * 1024
@@ -121,7 +122,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     this.othersMayHave = init.othersMayHave ?? (async () => false)
   }
 
-  async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> & DiscoveryOptions = {}): Promise<Uint8Array> {
+  async retrieve (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
     const errors = new Map<string, unknown>()
     const fromEdges = await this.retrieveFrom(this.urls, this.health, cid, options, errors)
@@ -144,7 +145,7 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
     } else if (allUnreachable && !this.otherSourcesReachable()) {
       this.sayUnreachable(cid, options)
     } else if (absent > 0 && absent === this.urls.length && !this.bitswapEdges && !this.otherSourcesReachable() &&
-      !await this.othersMayHave(rootOf(options.edgewayRoot) ?? cid, options)) {
+      !await this.othersMayHave(requestStateOf(options)?.root ?? cid, options)) {
       // HTTP edges only, no routers: nobody else can be asked, so the request ends now, as a 504 that says why
       // (without this, verified-fetch answers a 502 as if a source had lied, or the request waits out its timeout)
       this.sayNobodyHas(cid, options, [])
@@ -159,9 +160,9 @@ export class EdgeHttpBroker implements BlockBroker<EdgeHttpProgressEvents> {
    * over bitswap once their peers are connected. When there is nobody left
    * to ask, the request is told at once rather than left to time out.
    */
-  private async retrieveDiscovered (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents> & DiscoveryOptions, errors: Map<string, unknown>, edgesUnreachable: boolean): Promise<Uint8Array | undefined> {
+  private async retrieveDiscovered (cid: CID, options: BlockRetrievalOptions<EdgeHttpProgressEvents>, errors: Map<string, unknown>, edgesUnreachable: boolean): Promise<Uint8Array | undefined> {
     const discovery = this.discovery as ProviderDiscovery
-    const root = rootOf(options.edgewayRoot) ?? cid
+    const root = requestStateOf(options)?.root ?? cid
     const found = await discovery.find(root, options)
     // dialled alongside the HTTP providers; bitswap asks them once they are connected
     const connecting = found.bitswap.length > 0 && this.connectBitswap != null
@@ -304,15 +305,6 @@ async function collectLimited (source: AsyncGenerator<Uint8Array>, limit: number
     chunks.push(chunk)
   }
   return chunks.length === 1 ? chunks[0] : concat(chunks, size)
-}
-
-/** The request's root, when it is named and valid */
-function rootOf (root: string | undefined): CID | undefined {
-  try {
-    return root == null ? undefined : CID.parse(root)
-  } catch {
-    return undefined
-  }
 }
 
 function describe (err: unknown): string {

@@ -4,8 +4,10 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, describe, expect, it } from 'vitest'
-import { deferredToPeers, firstBlockFromPeers, PeerProgress, PeerProviders } from './peer-first.ts'
-import type { BlockBroker } from '@helia/interface'
+import { REQUEST_STATE, RequestState } from '../lib/request-state.ts'
+import { deferredToPeers, firstBlockFromPeers, peerFirstRoot, PeerProgress, PeerProviders } from './peer-first.ts'
+import type { WithRequestState } from '../lib/request-state.ts'
+import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 
@@ -39,7 +41,7 @@ describe('deferredToPeers', () => {
   it('never asks the edge for a peer-first request the peers answered before the hedge delay', async () => {
     const edge = edgeBroker()
     const race = new AbortController()
-    const asking = deferredToPeers(edge, new PeerProgress(), 5_000).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), { signal: race.signal, edgewayPeerFirst: { root: 'bafy' } } as object)
+    const asking = deferredToPeers(edge, new PeerProgress(), 5_000).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), await peersFirstOptions(race.signal))
     // a peer delivered: helia aborts the other sources
     race.abort(new Error('a peer was first'))
     await expect(asking).rejects.toThrow('a peer was first')
@@ -48,18 +50,18 @@ describe('deferredToPeers', () => {
 
   it('asks the edge after the hedge delay when the peers are late', async () => {
     const edge = edgeBroker()
-    expect(await deferredToPeers(edge, new PeerProgress(), 10).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), { edgewayPeerFirst: { root: 'bafy' } } as object)).toEqual(BLOCK)
+    expect(await deferredToPeers(edge, new PeerProgress(), 10).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), await peersFirstOptions())).toEqual(BLOCK)
     expect(edge.asked).toBe(1)
   })
 
   it('keeps the edge out while the peers keep delivering blocks of the same root', async () => {
     const edge = edgeBroker()
     const progress = new PeerProgress()
-    const asking = deferredToPeers(edge, progress, 300).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), { edgewayPeerFirst: { root: 'bafy' } } as object)
+    const asking = deferredToPeers(edge, progress, 300).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), await peersFirstOptions())
     // peers deliver other blocks of this root every 100 ms for a while, then stop
     for (let i = 0; i < 6; i++) {
       await new Promise(resolve => setTimeout(resolve, 100))
-      progress.delivered('bafy')
+      progress.delivered((await peersFirstState()).root.toString())
       expect(edge.asked).toBe(0)
       // another root's deliveries do not count
       progress.delivered('bafz')
@@ -163,8 +165,8 @@ describe('firstBlockFromPeers', () => {
     const broker = {
       name: 'tab',
       roots: [] as Array<string | undefined>,
-      async retrieve (_cid: CID, options: { signal?: AbortSignal, edgewayPeerFirst?: { root: string } } = {}) {
-        broker.roots.push(options.edgewayPeerFirst?.root)
+      async retrieve (_cid: CID, options: { signal?: AbortSignal } = {}) {
+        broker.roots.push(peerFirstRoot(options))
         return answer() ?? new Promise<Uint8Array>((_resolve, reject) => { options.signal?.addEventListener('abort', () => { reject(options.signal?.reason) }) })
       }
     }
@@ -195,4 +197,14 @@ describe('firstBlockFromPeers', () => {
 async function sendBufferMax (): Promise<number> {
   const text = await readFile('/proc/sys/net/ipv4/tcp_wmem', 'utf8').catch(() => '')
   return Number(text.trim().split(/\s+/)[2] ?? NaN) || 4 * 1024 * 1024
+}
+
+/** A peer-first request's state, for a root of its own */
+async function peersFirstState (): Promise<RequestState> {
+  return new RequestState({ root: CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode('a peer-first root'))), peersFirst: true })
+}
+
+/** Block options of a peer-first request */
+async function peersFirstOptions (signal?: AbortSignal): Promise<BlockRetrievalOptions & WithRequestState> {
+  return { signal, [REQUEST_STATE]: await peersFirstState() }
 }

@@ -1,5 +1,7 @@
 import { reachableBrowserAddrs } from '../lib/reachable-browser.ts'
 import { readRoutingAnswer } from '../lib/routing-answer.ts'
+import { REQUEST_STATE, RequestState, requestStateOf } from '../lib/request-state.ts'
+import type { WithRequestState } from '../lib/request-state.ts'
 import type { EdgeEndpoint } from '../lib/types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions, Startable } from '@libp2p/interface'
@@ -7,17 +9,15 @@ import type { CID } from 'multiformats/cid'
 import type { ProgressOptions } from 'progress-events'
 
 /**
- * Block retrieval options of a request whose content other browsers announce:
- * its blocks are asked of them first (through a tab's peer, by this root), and
- * of the edges only when the peers are late. That is how a browser takes load
- * off the edges: the first visitor fetches from an edge, later ones from the
+ * A request whose content other browsers announce (`RequestState.peersFirst`)
+ * asks them first for its blocks (through a tab's peer, by its root), and the
+ * edges only when the peers are late. That is how a browser takes load off
+ * the edges: the first visitor fetches from an edge, later ones from the
  * visitors before them.
  */
-export interface PeerFirstOptions {
-  edgewayPeerFirst?: {
-    /** The content root the request is for: the tab finds its providers once, by it */
-    root: string
-  }
+export function peerFirstRoot (options: unknown): string | undefined {
+  const state = requestStateOf(options)
+  return state?.peersFirst === true ? state.root.toString() : undefined
 }
 
 /**
@@ -82,8 +82,8 @@ class DeferredToPeers implements BlockBroker {
     this.hedgeMs = hedgeMs
   }
 
-  async retrieve (cid: CID, options: BlockRetrievalOptions & PeerFirstOptions = {}): Promise<Uint8Array> {
-    const root = options.edgewayPeerFirst?.root
+  async retrieve (cid: CID, options: BlockRetrievalOptions = {}): Promise<Uint8Array> {
+    const root = peerFirstRoot(options)
     if (root != null) {
       const asked = Date.now()
       for (let wait = this.hedgeMs; wait > 0; wait = Math.max(asked, this.progress.lastDelivery(root)) + this.hedgeMs - Date.now()) {
@@ -201,7 +201,7 @@ export async function firstBlockFromPeers (peers: BlockBroker[], root: CID, opti
   // the first answer ends the others' asking
   const answered = new AbortController()
   const signal = AbortSignal.any([answered.signal, AbortSignal.timeout(options.budgetMs ?? PEER_FIRST_BLOCK_BUDGET_MS), ...(options.signal == null ? [] : [options.signal])])
-  const asking: BlockRetrievalOptions & PeerFirstOptions = { signal, onProgress: options.onProgress, edgewayPeerFirst: { root: root.toString() } }
+  const asking: BlockRetrievalOptions & WithRequestState = { signal, onProgress: options.onProgress, [REQUEST_STATE]: new RequestState({ root, peersFirst: true }) }
   try {
     return await Promise.any(peers.flatMap(peer => peer.retrieve == null ? [] : [peer.retrieve(root, asking)]))
   } catch {

@@ -8,16 +8,6 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 /**
- * Block retrieval options that name the content root a block is read for:
- * providers are looked up by the root (what publishers announce), and one
- * lookup serves every block of a response.
- */
-export interface DiscoveryOptions {
-  /** The request's content root, as a CID string */
-  edgewayRoot?: string
-}
-
-/**
  * IPIP-484 filters (Kubo, someguy and Helia's routers honour them; others
  * ignore them): only records a browser can use, so a busy router's answer
  * fits the answer cap. `unknown` keeps DHT records that list no protocols.

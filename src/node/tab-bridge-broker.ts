@@ -1,8 +1,9 @@
 import { CustomProgressEvent } from 'progress-events'
+import { peerFirstRoot } from './peer-first.ts'
 import { hashMatches } from './verified-blockstore.ts'
 import type { EdgeHttpProgressEvents } from './edge-http-broker.ts'
 import type { EdgeMisses } from './edge-misses.ts'
-import type { PeerFirstOptions, PeerProgress } from './peer-first.ts'
+import type { PeerProgress } from './peer-first.ts'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgewayProgressEventName } from '../lib/types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
@@ -60,13 +61,13 @@ export class TabBridgeBroker implements BlockBroker<TabBridgeProgressEvents> {
     this.init = { delayMs: 1500, ...init }
   }
 
-  async retrieve (cid: CID, options: BlockRetrievalOptions<TabBridgeProgressEvents> & PeerFirstOptions = {}): Promise<Uint8Array> {
+  async retrieve (cid: CID, options: BlockRetrievalOptions<TabBridgeProgressEvents> = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
-    const peerFirst = options.edgewayPeerFirst
+    const peerFirst = peerFirstRoot(options)
     if (peerFirst == null && Date.now() - this.deliveredAt > RECENT_MS) {
       await (this.init.edgeMisses?.wait(cid, this.init.delayMs, options.signal) ?? sleep(this.init.delayMs, options.signal))
     }
-    const { bytes, from } = await this.init.tabs.request(cid, { signal: options.signal, root: peerFirst?.root })
+    const { bytes, from } = await this.init.tabs.request(cid, { signal: options.signal, root: peerFirst })
     try {
       if (options.validateFn != null) {
         await options.validateFn(bytes)
@@ -81,7 +82,7 @@ export class TabBridgeBroker implements BlockBroker<TabBridgeProgressEvents> {
     }
     this.deliveredAt = Date.now()
     if (peerFirst != null) {
-      this.init.peerProgress?.delivered(peerFirst.root)
+      this.init.peerProgress?.delivered(peerFirst)
     }
     options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:received', {
       cid: cid.toString(), source: this.init.edgePeerIds.has(from) ? 'edge' : 'peer', via: 'bridge', from, bytes: bytes.byteLength

@@ -1,6 +1,6 @@
 import { parseConfig } from '../lib/config.ts'
 import { errorToResponse } from '../lib/error-to-response.ts'
-import { fetchContent } from '../content/fetch-content.ts'
+import { createContentFetcher } from '../content/content-fetcher.ts'
 import { edgesReport } from '../lib/edge-status.ts'
 import { createEdgeNode } from '../node/create-edge-node.ts'
 import { EdgeHealth, idbHealthPersistence } from '../node/edge-health-tracker.ts'
@@ -152,7 +152,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
       } catch (err) {
         return errorToResponse(err, { accept: headers.get('accept') })
       }
-      return fetchContent(started, address, {
+      return createContentFetcher(started).fetch(address, {
         method: init.method,
         headers,
         signal: init.signal ?? undefined,

@@ -1,7 +1,7 @@
 import { sandboxed } from '../../src/lib/content-sandbox.ts'
 import { errorToResponse } from '../../src/lib/error-to-response.ts'
 import { NotSupportedError } from '../../src/lib/errors.ts'
-import { fetchContent } from '../../src/content/fetch-content.ts'
+import { createContentFetcher } from '../../src/content/content-fetcher.ts'
 import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import { contentPathFor, gatewayLocationFor, isSharedOriginContent, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import type { Handler } from '../pipeline.ts'
@@ -88,7 +88,7 @@ function contentAnswer (components: ContentHandlerComponents): Handler {
       const node = await components.node()
       let done: () => void = () => {}
       waitUntil(new Promise<void>(resolve => { done = resolve }).then(async () => node.flush()))
-      const response = await fetchContent(node, address, {
+      const response = await createContentFetcher(node).fetch(address, {
         method: request.method,
         headers: request.headers,
         signal: request.signal,
@@ -113,7 +113,14 @@ export function toGatewayLocation (response: Response, url: URL, gatewayHost = u
   if (location == null || !/^(ip[fn]s:\/\/|\/ip[fn]s\/)/.test(location)) {
     return response
   }
-  const headers = new Headers(response.headers)
-  headers.set('location', gatewayLocationFor(location, url, gatewayHost))
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  const target = gatewayLocationFor(location, url, gatewayHost)
+  try {
+    response.headers.set('location', target)
+    return response
+  } catch {
+    // immutable headers (`Response.redirect`): a copy
+    const headers = new Headers(response.headers)
+    headers.set('location', target)
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  }
 }

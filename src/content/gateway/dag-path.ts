@@ -1,7 +1,7 @@
 import * as dagPb from '@ipld/dag-pb'
 import { walkPath } from 'ipfs-unixfs-exporter'
 import * as raw from 'multiformats/codecs/raw'
-import type { EdgeNode } from '../../node/create-edge-node.ts'
+import type { ContentFetcherComponents } from '../content-fetcher.ts'
 import type { ContentAddress } from '../../lib/parse-gateway-url.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -12,7 +12,7 @@ import type { AbortOptions } from '@libp2p/interface'
  * UnixFS roots are left to the UnixFS walk. Errors are left for the real
  * request to report.
  */
-export async function pathEndsInsideNode (node: EdgeNode, address: ContentAddress, options: AbortOptions): Promise<boolean> {
+export async function pathEndsInsideNode (node: Pick<ContentFetcherComponents, 'helia'>, address: ContentAddress, options: AbortOptions): Promise<boolean> {
   if (address.path === '' || address.path === '/' || address.cid.code === dagPb.code || address.cid.code === raw.code) {
     return false
   }

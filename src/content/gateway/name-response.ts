@@ -1,7 +1,7 @@
 import { canonicalKeyName, toGatewayPath, toIpfsUrl } from '../../lib/parse-gateway-url.ts'
 import { recordTtlSeconds } from '../resolve-name.ts'
 import { effectiveAccept, mediaTypeOf } from './negotiate.ts'
-import type { EdgeNode } from '../../node/create-edge-node.ts'
+import type { ContentFetcherComponents } from '../content-fetcher.ts'
 import type { GatewayAddress, NameAddress } from '../../lib/parse-gateway-url.ts'
 import type { ResolvedName } from '../resolve-name.ts'
 
@@ -12,7 +12,7 @@ const MEDIA_TYPE_IPNS_RECORD = 'application/vnd.ipfs.ipns-record'
  * peer-id name to its canonical CID form, or the signed record itself
  * (`?format=ipns-record`), which the client verifies on its own.
  */
-export async function nameResponse (node: EdgeNode, requested: NameAddress, options: { method?: string, headers?: Headers, signal?: AbortSignal }): Promise<Response | undefined> {
+export async function nameResponse (node: Pick<ContentFetcherComponents, 'verifiedFetch' | 'config'>, requested: NameAddress, options: { method?: string, headers?: Headers, signal?: AbortSignal }): Promise<Response | undefined> {
   const canonical = canonicalKeyName(requested.name)
   if (canonical != null) {
     return new Response(null, { status: 302, headers: { Location: toGatewayPath({ ...requested, name: canonical }) } })

@@ -55,7 +55,7 @@ describe('media type helpers', () => {
 
 describe('wantsWholeDag', () => {
   it('is true for TAR and for CARs of more than one block', async () => {
-    const { wantsWholeDag } = await import('./warm-dag.ts')
+    const { wantsWholeDag } = await import('../steps/warm-dag.ts')
     expect(wantsWholeDag('application/x-tar', q(''))).toBe(true)
     expect(wantsWholeDag('application/vnd.ipld.car; order=dfs', q('dag-scope=entity'))).toBe(true)
     expect(wantsWholeDag('application/vnd.ipld.car', q('dag-scope=block'))).toBe(false)

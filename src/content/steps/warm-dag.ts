@@ -1,9 +1,7 @@
-import type { EdgeNode } from '../../node/create-edge-node.ts'
-import type { ContentAddress } from '../../lib/parse-gateway-url.ts'
-import type { AbortOptions } from '@libp2p/interface'
+import type { ContentStep } from './index.ts'
 
 /** The most a whole-DAG answer brings in one CAR before the rest comes block by block. */
-const MAX_WARM_BYTES = 64 * 1024 * 1024
+export const MAX_WARM_BYTES = 64 * 1024 * 1024
 
 /**
  * A CAR or TAR of a DAG (not of one block) reads every block under the path,
@@ -14,21 +12,27 @@ const MAX_WARM_BYTES = 64 * 1024 * 1024
  * that fails or lies, more than the limit) is fetched block by block as
  * before.
  */
-export async function warmDag (node: EdgeNode, address: ContentAddress, options: AbortOptions = {}): Promise<void> {
-  if (!node.cars.available) {
-    return
-  }
-  let bytes = 0
-  try {
-    for await (const block of node.cars.fetch({ cid: address.cid, path: address.path, scope: 'all' }, options)) {
-      await node.local.put(block.cid, block.bytes, options)
-      bytes += block.bytes.byteLength
-      if (bytes > MAX_WARM_BYTES) {
-        break
-      }
+export const warmDagStep: ContentStep = {
+  name: 'warm-dag',
+  async run (request) {
+    const { cars, local } = request.components
+    if (request.offline || !cars.available || !wantsWholeDag(request.wanted, new URLSearchParams(request.address.search))) {
+      return undefined
     }
-  } catch {
-    options.signal?.throwIfAborted()
+    const options = { signal: request.signal }
+    let bytes = 0
+    try {
+      for await (const block of cars.fetch({ cid: request.address.cid, path: request.address.path, scope: 'all' }, options)) {
+        await local.put(block.cid, block.bytes, options)
+        bytes += block.bytes.byteLength
+        if (bytes > MAX_WARM_BYTES) {
+          break
+        }
+      }
+    } catch {
+      request.signal.throwIfAborted()
+    }
+    return undefined
   }
 }
 

@@ -1,0 +1,64 @@
+import { ContentRequest } from './content-request.ts'
+import { CONTENT_STEPS, runSteps } from './steps/index.ts'
+import type { ContentStep } from './steps/index.ts'
+import type { GatewayAddress } from '../lib/parse-gateway-url.ts'
+import type { SourceUseListener } from '../lib/source-tally.ts'
+import type { SourceCounts } from '../lib/types.ts'
+import type { EdgeNode } from '../node/create-edge-node.ts'
+import type { AbortOptions } from '@libp2p/interface'
+
+/** What the content engine uses of the browser node. */
+export type ContentFetcherComponents = Pick<EdgeNode, 'helia' | 'verifiedFetch' | 'config' | 'cars' | 'local' | 'names' | 'edgePeers' | 'preferPeers'>
+
+export interface ContentFetchInit extends AbortOptions {
+  method?: string
+  headers?: Headers
+  /**
+   * `manual` answers a directory without its trailing slash with a 301 (what
+   * a gateway must do, so relative links work); `follow` answers its index
+   *
+   * @default 'follow'
+   */
+  redirect?: RequestRedirect
+  /**
+   * The content root is this origin's root (a subdomain or DNSLink site), so
+   * the site's `_redirects` file applies to paths it does not have
+   *
+   * @default false
+   */
+  originRoot?: boolean
+  /** Called as the response's counts grow (a block as it is used, its bytes once known), for live statistics */
+  onUse?: SourceUseListener
+  /** Called once the body has been fully delivered (or failed) with this response's counts */
+  onDone?(counts: SourceCounts): void
+}
+
+export interface ContentFetcher {
+  /**
+   * Answers one content request: every block is hashed before it is used,
+   * the body streams as blocks arrive, and the response says where its
+   * blocks came from. A request with no progress for the configured timeout
+   * ends in 504 (or, once streaming, an aborted body), never a hang.
+   */
+  fetch(address: GatewayAddress, init?: ContentFetchInit): Promise<Response>
+}
+
+/**
+ * The content engine: each request becomes a `ContentRequest` that passes
+ * the ordered steps of steps/index.ts until one answers. A `_redirects` rule
+ * runs the steps again for its target, as a request of its own one rule
+ * deeper (site-redirect.ts bounds the depth), never through `fetch`.
+ */
+export function createContentFetcher (components: ContentFetcherComponents, steps: readonly ContentStep[] = CONTENT_STEPS): ContentFetcher {
+  const start = async (address: GatewayAddress, init: ContentFetchInit, rules: number): Promise<Response> => {
+    const follow = async (target: GatewayAddress, overrides: Pick<ContentFetchInit, 'method' | 'headers' | 'signal'> = {}): Promise<Response> =>
+      start(target, { ...init, ...overrides, originRoot: false }, rules + 1)
+    return runSteps(new ContentRequest(components, address, init, { rules, follow }), steps)
+  }
+  return {
+    async fetch (address, init = {}) {
+      init.signal?.throwIfAborted()
+      return start(address, init, 0)
+    }
+  }
+}

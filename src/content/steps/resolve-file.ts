@@ -1,0 +1,88 @@
+import { exporter } from 'ipfs-unixfs-exporter'
+import { NotSupportedError } from '../../lib/errors.ts'
+import { REQUEST_STATE, RequestState } from '../../lib/request-state.ts'
+import { CarPrefetch } from '../car-prefetch.ts'
+import { pathEndsInsideNode } from '../gateway/dag-path.ts'
+import type { ContentRequest } from '../content-request.ts'
+import type { ContentStep } from './index.ts'
+import type { CarQuery } from '../../node/edge-car-fetcher.ts'
+import type { WithRequestState } from '../../lib/request-state.ts'
+import type { ExporterOptions } from 'ipfs-unixfs-exporter'
+import type { CID } from 'multiformats/cid'
+
+/**
+ * The most a response holds of blocks delivered and not yet read: what runs
+ * ahead of the reader plus the blocks at a window's edges, with room to
+ * spare. More is an edge sending what nobody asked for.
+ */
+export function heldLimit (window: number): number {
+  return 4 * window + 4 * 1024 * 1024
+}
+
+/**
+ * Sets up what rides with the request from here on (`RequestState`): its
+ * root, peers first or not, and, when an edge speaks HTTP, one response's
+ * batched CAR fetching. Then walks the path once, in one CAR with the first
+ * bytes of the file it ends at, so the file plugin streams that file window
+ * by window. A path that ends inside a DAG-JSON/CBOR node is a 501.
+ */
+export const resolveFileStep: ContentStep = {
+  name: 'resolve-file',
+  async run (request) {
+    const { components, address } = request
+    const { config } = components
+    const prefetch = components.cars.available && !request.offline && !request.peersFirst
+      ? new CarPrefetch({ fetcher: components.cars, fallback: components.helia.blockstore, local: components.local, readAheadBytes: 2 * config.readAheadBytes, maxHeldBytes: heldLimit(config.readAheadBytes), segmentBytes: 8 * config.readAheadBytes, signal: AbortSignal.any([request.signal, request.answered.signal]), root: address.cid })
+      : undefined
+    const state = new RequestState({ root: address.cid, peersFirst: request.peersFirst, readAheadBytes: config.readAheadBytes, blocks: prefetch, body: request.bodyWatch })
+    request.state = state
+    if (request.offline) {
+      return undefined
+    }
+    state.file = await resolveFile(request, prefetch)
+    if (state.file == null && await pathEndsInsideNode(components, address, { signal: request.signal })) {
+      return request.refuse(new NotSupportedError('The path goes into a field of a DAG node that is not a link; only links can be pathed through'))
+    }
+    return undefined
+  }
+}
+
+/**
+ * The terminal CID when the path ends at a UnixFS file. The blocks read here
+ * are the ones verified-fetch reads next, from the local store. Anything
+ * unusual (not found, not UnixFS) is left for verified-fetch to answer.
+ */
+async function resolveFile (request: ContentRequest, prefetch: CarPrefetch | undefined): Promise<CID | undefined> {
+  const { address, method } = request
+  if (method !== 'GET' && method !== 'HEAD') {
+    return undefined
+  }
+  const range = simpleRange(request.headers.get('range')) ?? { from: 0, to: '*' }
+  // a HEAD needs no file bytes beyond the first
+  const query: CarQuery = { cid: address.cid, path: address.path, range: method === 'HEAD' ? { from: range.from, to: range.from } : range }
+  const blocks = prefetch?.pathView(query) ?? request.components.helia.blockstore
+  try {
+    const path = address.path.split('/').map(segment => decodeURIComponent(segment)).join('/')
+    const options: ExporterOptions & WithRequestState = { signal: request.signal, onProgress: request.onProgress, [REQUEST_STATE]: request.state }
+    const entry = await exporter(`/ipfs/${address.cid.toString()}${path}`, blocks, options)
+    if (entry.type !== 'file') {
+      return undefined
+    }
+    prefetch?.resolved(blocks, entry.cid)
+    return entry.cid
+  } catch (err) {
+    request.signal.throwIfAborted()
+    return undefined
+  }
+}
+
+/** `bytes=N-` or `bytes=N-M` as a range to fetch; anything else (suffix, multi) fetches the whole file. */
+export function simpleRange (range: string | null): { from: number, to: number | '*' } | undefined {
+  const match = /^bytes=(\d+)-(\d*)$/.exec(range?.trim() ?? '')
+  if (match == null) {
+    return undefined
+  }
+  const from = Number(match[1])
+  const to = match[2] === '' ? '*' : Number(match[2])
+  return Number.isSafeInteger(from) && (to === '*' || (Number.isSafeInteger(to) && to >= from)) ? { from, to } : undefined
+}
