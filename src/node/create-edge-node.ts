@@ -5,11 +5,11 @@ import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import { defaultLogger } from '@libp2p/logger'
 import { dns as createDns } from '@multiformats/dns'
-import { dnsJsonOverHttps } from '@multiformats/dns/resolvers'
 import { MemoryDatastore } from 'datastore-core'
 import * as json from 'multiformats/codecs/json'
 import { createHeliaLight } from 'helia'
 import { BLOCK_HASHERS } from '../lib/block-hashers.ts'
+import { dohJsonResolver } from './doh-json.ts'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { edgeIdleMs } from './edge-idle-limit.ts'
@@ -106,7 +106,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
 
   const store = new VerifiedBlockstore(init.blockstore, logger.forComponent('edgeway:store'))
   // DNSLink only through the configured resolver; nothing else is ever looked up
-  const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
+  const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dohJsonResolver(config.dohResolver) } })
   const edgeMisses = new EdgeMisses()
   const health = init.health ?? new EdgeHealth()
   await health.load(options)
