@@ -30,10 +30,20 @@ function pageFiles (): PageFiles {
 
 /**
  * The service worker: one classic script at /sw.js. A SW may not call
- * dynamic import(), so everything is inlined into a single IIFE bundle.
+ * dynamic import(), so everything is inlined into a single IIFE bundle, and
+ * every first visit parses all of it (e2e/bundle-size.spec.ts keeps a budget).
+ * Two of verified-fetch's small dependencies come with frameworks around
+ * them; the SW takes equivalents of its own (sw/shims/, each tested against
+ * the package it stands in for).
  */
 export default defineConfig({
   publicDir: false,
+  resolve: {
+    alias: {
+      'regexp.escape': resolve(import.meta.dirname, 'sw/shims/regexp-escape.ts'),
+      debug: resolve(import.meta.dirname, 'sw/shims/debug.ts')
+    }
+  },
   define: {
     __EDGEWAY_PAGE__: JSON.stringify(pageFiles())
   },

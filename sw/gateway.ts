@@ -11,7 +11,7 @@ import { createTabBridge } from './tab-bridge.ts'
 import { EDGES_CHANGED_MESSAGE, edgesReport } from '../src/lib/edge-status.ts'
 import { EdgeHealth, idbHealthPersistence } from '../src/node/edge-health-tracker.ts'
 import { loadUserEdges, openEdgeDb } from '../src/node/edge-store.ts'
-import { TabBridgeBroker } from '../src/node/tab-bridge-broker.ts'
+import { edgeHttp, tabBridge } from '../src/node/block-sources.ts'
 import { gatewayHostOf, splitSubdomainHost } from '../src/lib/subdomain-gateway.ts'
 import type { PageFiles } from './page-cache.ts'
 import type { Handler } from './pipeline.ts'
@@ -62,10 +62,10 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     configUrl,
     health,
     userEdges: async () => loadUserEdges(await openEdges()),
-    extras: config => ({
-      brokers: ({ edgeMisses, peerProgress }) => [
-        new TabBridgeBroker({ tabs, edgeMisses, peerProgress, edgePeerIds: new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId])) })
-      ],
+    // the SW fetches over HTTP itself; what only libp2p reaches (other browsers, edges given as multiaddrs,
+    // bitswap providers) comes through a tab's peer, so a first visit never parses libp2p
+    extras: () => ({
+      sources: [edgeHttp(), tabBridge(tabs)],
       peersReachable: () => tabs.connected()
     })
   })

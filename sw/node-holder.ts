@@ -1,4 +1,5 @@
 import { logger } from '@libp2p/logger'
+import { edgeHttp } from '../src/node/block-sources.ts'
 import { createEdgeNode } from '../src/node/create-edge-node.ts'
 import { openLocalStore } from '../src/node/open-local-store.ts'
 import { loadConfig } from './load-config.ts'
@@ -25,7 +26,11 @@ export interface NodeHolder {
 
 export interface NodeHolderInit {
   configUrl: string
-  /** What the SW adds to each node it starts: the tab bridge */
+  /**
+   * What the SW gives each node it starts: its block sources
+   *
+   * @default the edges over HTTP alone
+   */
   extras?: NodeExtras
   /** The edge list stored on the gateway page for this origin, used instead of the server's; undefined for none */
   userEdges?(): Promise<EdgeEndpoint[] | undefined>
@@ -43,11 +48,11 @@ interface Current {
   text: string
 }
 
-/** What the SW adds to each node it starts, given the node's configuration: the tab bridge. */
-export type NodeExtras = (config: EdgewayConfig) => Pick<EdgeNodeInit, 'brokers' | 'peersReachable'>
+/** What the SW gives each node it starts, given the node's configuration: its block sources (the edges over HTTP, the tab bridge). */
+export type NodeExtras = (config: EdgewayConfig) => Pick<EdgeNodeInit, 'sources' | 'peersReachable'>
 
 /** Holds the SW's node and replaces it when the gateway's configuration changes. */
-export function createNodeHolder ({ configUrl, extras = () => ({}), userEdges = async () => undefined, health }: NodeHolderInit): NodeHolder {
+export function createNodeHolder ({ configUrl, extras = () => ({ sources: [edgeHttp()] }), userEdges = async () => undefined, health }: NodeHolderInit): NodeHolder {
   const log = logger('edgeway:sw:node')
   let current: Promise<Current> | undefined
 

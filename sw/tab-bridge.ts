@@ -1,16 +1,19 @@
 import { logger } from '@libp2p/logger'
 import { BRIDGE_SOLICIT, isBridgeRegistration } from '../src/lib/peer-bridge.ts'
 import type { BridgeReply, BridgeRequest } from '../src/lib/peer-bridge.ts'
-import type { TabBlockSource } from '../src/node/tab-bridge-broker.ts'
+import type { TabPeerLink } from '../src/node/block-sources.ts'
+import type { BitswapProvider } from '../src/lib/routing-providers.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 /** How long a SW with no registered tab waits for open tabs to register after it asked them to. */
 const SOLICIT_WAIT_MS = 1_500
 
-export interface TabBridge extends TabBlockSource {
+export interface TabBridge extends Required<TabPeerLink> {
   /** A tab has registered its peer (it may have closed since: a request finds out) */
   connected(): boolean
+  /** Has the newest tab's peer dial bitswap providers; the peer ids it is connected to now (none without a tab) */
+  connectProviders(providers: BitswapProvider[], options: AbortOptions): Promise<string[]>
   /** A `message` event: a tab registering its port (anything else is ignored) */
   onMessage(event: ExtendableMessageEvent): void
 }
@@ -27,7 +30,7 @@ interface RegisteredTab {
 }
 
 interface Pending {
-  resolve(reply: { bytes: Uint8Array, from: string }): void
+  resolve(reply: BridgeReply): void
   reject(err: Error): void
 }
 
@@ -51,11 +54,30 @@ export function createTabBridge (scope: ServiceWorkerGlobalScope): TabBridge {
       return
     }
     pending.delete(reply.id)
-    if (reply.type === 'block' && reply.bytes instanceof Uint8Array) {
-      waiting.resolve({ bytes: reply.bytes, from: String(reply.from) })
-    } else {
-      waiting.reject(new NoPeerTabError(`the tab's peer did not find it: ${reply.type === 'missing' ? reply.reason : 'a malformed reply'}`))
+    waiting.resolve(reply)
+  }
+
+  /** Sends `request` to the newest open tab and resolves to its reply; cancelled there when `signal` aborts */
+  const ask = async (request: Extract<BridgeRequest, { type: 'want' | 'dial' }>, options: AbortOptions): Promise<BridgeReply> => {
+    options.signal?.throwIfAborted()
+    const tab = await pick(options.signal)
+    options.signal?.throwIfAborted()
+    if (tab == null) {
+      throw new NoPeerTabError('no tab with an Edgeway peer is open to ask other browsers')
     }
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        pending.delete(request.id)
+        post(tab, { type: 'cancel', id: request.id })
+        reject(options.signal?.reason)
+      }
+      pending.set(request.id, {
+        resolve: (reply) => { options.signal?.removeEventListener('abort', onAbort); resolve(reply) },
+        reject: (err) => { options.signal?.removeEventListener('abort', onAbort); reject(err) }
+      })
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      post(tab, request)
+    })
   }
 
   /** The newest tab that is still open; a closed one is dropped. */
@@ -111,26 +133,23 @@ export function createTabBridge (scope: ServiceWorkerGlobalScope): TabBridge {
       return tabs.length > 0
     },
     async request (cid: CID, options: AbortOptions & { root?: string }) {
-      options.signal?.throwIfAborted()
-      const tab = await pick(options.signal)
-      options.signal?.throwIfAborted()
-      if (tab == null) {
-        throw new NoPeerTabError('no tab with an Edgeway peer is open to ask other browsers')
+      const reply = await ask({ type: 'want', id: nextId++, cid: cid.toString(), ...(options.root == null ? {} : { root: options.root }) }, options)
+      if (reply.type === 'block' && reply.bytes instanceof Uint8Array) {
+        return { bytes: reply.bytes, from: String(reply.from) }
       }
-      const id = nextId++
-      return new Promise((resolve, reject) => {
-        const onAbort = (): void => {
-          pending.delete(id)
-          post(tab, { type: 'cancel', id })
-          reject(options.signal?.reason)
-        }
-        pending.set(id, {
-          resolve: (reply) => { options.signal?.removeEventListener('abort', onAbort); resolve(reply) },
-          reject: (err) => { options.signal?.removeEventListener('abort', onAbort); reject(err) }
+      throw new NoPeerTabError(`the tab's peer did not find it: ${reply.type === 'missing' ? reply.reason : 'a malformed reply'}`)
+    },
+    async connectProviders (providers, options) {
+      if (providers.length === 0) {
+        return []
+      }
+      const reply = await ask({ type: 'dial', id: nextId++, providers: providers.map(({ peerId, multiaddrs }) => ({ peerId, multiaddrs })) }, options)
+        .catch((err: unknown) => {
+          // no tab open: nobody dials them, and the request goes on with what the SW reaches itself
+          if (err instanceof NoPeerTabError) return undefined
+          throw err
         })
-        options.signal?.addEventListener('abort', onAbort, { once: true })
-        post(tab, { type: 'want', id, cid: cid.toString(), ...(options.root == null ? {} : { root: options.root }) })
-      })
+      return reply != null && reply.type === 'dialled' && Array.isArray(reply.peers) ? reply.peers.filter(peer => typeof peer === 'string') : []
     }
   }
 }

@@ -17,15 +17,24 @@ export interface BridgeRegistration {
   peerId: string
 }
 
-/** SW → tab, on the port */
+/**
+ * SW → tab, on the port. `dial`: bitswap providers a router listed for what
+ * the edges lack; the SW runs no libp2p, so the tab's peer dials them (through
+ * its own address policy) and asks them for the blocks the SW then wants.
+ */
 export type BridgeRequest =
   | { type: 'want', id: number, cid: string, root?: string }
+  | { type: 'dial', id: number, providers: Array<{ peerId: string, multiaddrs: string[] }> }
   | { type: 'cancel', id: number }
 
-/** Tab → SW, on the port; `from` is the peer id that sent the block, or `local` for the store */
+/**
+ * Tab → SW, on the port; `from` is the peer id that sent the block, or
+ * `local` for the store; `dialled` lists the providers connected now
+ */
 export type BridgeReply =
   | { type: 'block', id: number, bytes: Uint8Array, from: string }
   | { type: 'missing', id: number, reason: string }
+  | { type: 'dialled', id: number, peers: string[] }
 
 export function isBridgeRegistration (data: unknown): data is BridgeRegistration {
   return data != null && typeof data === 'object' && (data as BridgeRegistration).type === BRIDGE_REGISTER && typeof (data as BridgeRegistration).peerId === 'string'

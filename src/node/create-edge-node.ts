@@ -1,55 +1,51 @@
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { withBitswap } from '@helia/bitswap'
-import { withLibp2pLight } from '@helia/libp2p'
 import { createVerifiedFetchWithHelia } from '@helia/verified-fetch'
 import { dnsLink } from '@helia/dnslink'
 import { ipnsResolver } from '@helia/ipns'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
-import { identify } from '@libp2p/identify'
 import { defaultLogger } from '@libp2p/logger'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { webSockets } from '@libp2p/websockets'
 import { dns as createDns } from '@multiformats/dns'
-import { dnsJsonOverHttps } from '@multiformats/dns/resolvers'
 import { MemoryDatastore } from 'datastore-core'
 import * as json from 'multiformats/codecs/json'
 import { createHeliaLight } from 'helia'
 import { BLOCK_HASHERS } from '../lib/block-hashers.ts'
+import { dohJsonResolver } from './doh-json.ts'
 import { EdgeCarFetcher } from './edge-car-fetcher.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
-import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { edgeIdleMs } from './edge-idle-limit.ts'
-import { EdgePeerSet, ProviderDialer } from './provider-dialer.ts'
+import { EdgePeerSet } from './provider-dialer.ts'
 import { ProviderDiscovery } from './provider-discovery.ts'
 import { EdgeMisses } from './edge-misses.ts'
 import { EdgeIpnsRouting } from './edge-ipns-routing.ts'
-import { denyDialByPolicy } from '../lib/address-policy.ts'
+import { peerIdToCidString } from './peer-cid.ts'
 import { tarPlugin } from '../content/gateway/tar-plugin.ts'
 import { streamFilePlugin } from '../content/stream-file-plugin.ts'
-import { keepConnected } from './keep-connected.ts'
 import { noDns } from './no-dns.ts'
 import { deferredToPeers, firstBlockFromPeers, PeerProgress, PeerProviders } from './peer-first.ts'
 import { VerifiedBlockstore } from './verified-blockstore.ts'
+import type { BlockSource, BlockSourceFactory, NodeComponents } from './block-sources.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { NameResolvers } from '../content/resolve-name.ts'
-import type { BlockBroker, Helia } from '@helia/interface'
+import type { Helia } from '@helia/interface'
 import type { VerifiedFetch } from '@helia/verified-fetch'
-import type { AbortOptions, Libp2p } from '@libp2p/interface'
+import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import type { ProgressOptions } from 'progress-events'
+
+export type { BlockSource, BlockSourceFactory, NodeComponents } from './block-sources.ts'
 
 export interface EdgeNodeInit {
   config: EdgewayConfig
   /** The local store (IndexedDB in browsers); every read from it is hash-checked */
   blockstore: Blockstore
   /**
-   * More block sources, used beside the edges (the SW's bridge to a tab's
-   * peer), given what they may need of the node
+   * Where blocks the store lacks come from, in order: the edges over HTTP
+   * (`edgeHttp()`), bitswap over the node's own libp2p (`bitswap()`, in a
+   * page), a tab's peer (`tabBridge()`). Sources that reach edges wait for
+   * peers on a request other browsers announce; peer sources never wait
    */
-  brokers?(components: ExtraBrokerComponents): BlockBroker[]
+  sources: BlockSourceFactory[]
   /**
    * Whether other browsers can be reached now (a tab's peer is there to ask
    * them); with it, content other browsers announce is asked of them first
@@ -63,16 +59,6 @@ export interface EdgeNodeInit {
    */
   health?: EdgeHealth
 }
-
-export interface ExtraBrokerComponents {
-  /** Blocks every HTTP edge answered 404 for */
-  edgeMisses: EdgeMisses
-  /** Told of every block peers deliver for a peer-first request: the edges wait while peers keep delivering */
-  peerProgress: PeerProgress
-}
-
-/** How long a node with HTTP edges waits before dialling its edges over libp2p. */
-const BITSWAP_DIAL_DELAY_MS = 3000
 
 /** A running Helia node wired to the configured edges, with verified-fetch on top. */
 export interface EdgeNode {
@@ -117,23 +103,17 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const { config } = init
   const logger = defaultLogger()
   const log = logger.forComponent('edgeway:node')
-  const multiaddrs = config.edges.flatMap(edge => edge.multiaddrs)
 
   const store = new VerifiedBlockstore(init.blockstore, logger.forComponent('edgeway:store'))
   // DNSLink only through the configured resolver; nothing else is ever looked up
-  const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dnsJsonOverHttps(config.dohResolver) } })
-  // Helia checks what its sources send with the same hashers the local store does
-  let helia = createHeliaLight({ blockstore: store, datastore: new MemoryDatastore(), logger, dns, codecs: [dagCbor, dagJson, json], hashers: [...BLOCK_HASHERS] })
+  const dns = config.dohResolver == null ? noDns() : createDns({ resolvers: { '.': dohJsonResolver(config.dohResolver) } })
   const edgeMisses = new EdgeMisses()
   const health = init.health ?? new EdgeHealth()
   await health.load(options)
   const peerProgress = new PeerProgress()
   const edgePeers = new EdgePeerSet(config.edges.flatMap(edge => {
-    try {
-      return edge.peerId == null ? [] : [peerIdFromString(edge.peerId).toCID().toString()]
-    } catch {
-      return []
-    }
+    const cid = edge.peerId == null ? undefined : peerIdToCidString(edge.peerId)
+    return cid == null ? [] : [cid]
   }))
   // content the edges lack is looked for through the routers; their answers never make a request peers-first
   const discovery = config.routers.length === 0
@@ -146,54 +126,40 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
       edgePeers: config.edges.flatMap(edge => edge.peerId ?? [])
     })
   const peerProviders = new PeerProviders({ edges: config.edges })
-  const dialer = new ProviderDialer(edgePeers)
-  const libp2pOf = (): Libp2p | undefined => 'libp2p' in helia ? (helia as Helia & { libp2p: Libp2p }).libp2p : undefined
-  const extraBrokers = init.brokers?.({ edgeMisses, peerProgress }) ?? []
-  // every edge source (HTTP here, bitswap when it starts) waits a little for peers when a request's content
-  // is theirs; the extra sources (a tab's peer) are never held back
-  const addBlockBroker = helia.addBlockBroker.bind(helia)
-  helia.addBlockBroker = (broker) => { addBlockBroker(extraBrokers.includes(broker) ? broker : deferredToPeers(broker, peerProgress)) }
-  // an edge that goes silent is left for the next well before the request's own timeout
-  const idleMs = edgeIdleMs(config.timeoutMs)
-  helia.addBlockBroker(new EdgeHttpBroker({
-    edges: config.edges,
-    misses: edgeMisses,
+  const sources: BlockSource[] = []
+  const components: NodeComponents = {
+    config,
+    logger,
+    blockstore: store,
+    dns,
     health,
-    idleMs,
-    // the node's libp2p only ever connects to edges and listed providers: an open connection is a source bitswap may still use
-    otherSourcesReachable: () => (libp2pOf()?.getConnections().length ?? 0) > 0,
+    // an edge that goes silent is left for the next well before the request's own timeout
+    idleMs: edgeIdleMs(config.timeoutMs),
+    edgeMisses,
+    peerProgress,
+    edgePeers,
     discovery,
-    connectBitswap: async (providers, options) => {
-      const libp2p = libp2pOf()
-      return libp2p == null ? false : dialer.connect(libp2p, providers, options)
-    },
-    // an edge without HTTP may have what the HTTP edges lack; other browsers are asked through a tab
+    // an edge reached over libp2p only may have what the HTTP edges lack; other browsers are asked through a tab
     // only for content the edges list browsers for
     othersMayHave: async (root, options) => config.edges.some(edge => edge.http == null) ||
-      (init.peersReachable?.() === true && await peerProviders.provided(root, options).catch(() => false))
-  }))
-  extraBrokers.forEach(broker => { helia.addBlockBroker(broker) })
-  // bitswap providers a router lists are dialled over the same libp2p, through the same connection gater
-  if (multiaddrs.length > 0 || discovery != null) {
-    helia = withBitswap(withLibp2pLight(helia, {
-      addresses: { listen: [] },
-      transports: [webSockets()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      peerDiscovery: [],
-      services: { identify: identify() },
-      dns,
-      // loopback and ws:// edges only when the configuration says so
-      connectionGater: { denyDialMultiaddr: denyDialByPolicy(config) }
-    }))
+      (init.peersReachable?.() === true && await peerProviders.provided(root, options).catch(() => false)),
+    sources: () => sources
   }
+  sources.push(...init.sources.map(source => source(components)))
+  const peerBrokers = sources.flatMap(source => source.reaches === 'peers' ? [source.broker] : [])
+  // the node's sources, in the order given; every edge source waits a little for peers when a request's
+  // content is theirs, peer sources never do
+  const helia: Helia = createHeliaLight({
+    blockstore: store,
+    datastore: new MemoryDatastore(),
+    logger,
+    dns,
+    codecs: [dagCbor, dagJson, json],
+    // Helia checks what its sources send with the same hashers the local store does
+    hashers: [...BLOCK_HASHERS],
+    blockBrokers: sources.map(source => source.reaches === 'peers' ? source.broker : deferredToPeers(source.broker, peerProgress))
+  })
   await helia.start()
-  let stopDialling = (): void => {}
-  if ('libp2p' in helia && multiaddrs.length > 0) {
-    // with HTTP edges, CAR streams carry the content and bitswap is the fallback: dial after the first responses
-    const firstDialAfterMs = config.edges.some(edge => edge.http != null) ? BITSWAP_DIAL_DELAY_MS : 0
-    stopDialling = keepConnected((helia as Helia & { libp2p: Parameters<typeof keepConnected>[0] }).libp2p, multiaddrs, log, { firstDialAfterMs })
-  }
   const names: NameResolvers = {
     // the edges first, then the routers: `/routing/v1/ipns/<name>` is part of the same API (Kubo, someguy)
     ipns: ipnsResolver(helia, { routers: [new EdgeIpnsRouting([...config.edges.flatMap(edge => edge.http == null ? [] : [edge.http]), ...config.routers])] }),
@@ -205,7 +171,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     helia,
     verifiedFetch,
     config,
-    cars: new EdgeCarFetcher(config.edges, { health, idleMs, discovery }),
+    cars: new EdgeCarFetcher(config.edges, { health, idleMs: components.idleMs, discovery }),
     local: store,
     names,
     health,
@@ -216,7 +182,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
         return false
       }
       // a listing is only an edge's word: peers-first once the listed browsers delivered, within a budget
-      const first = await firstBlockFromPeers(extraBrokers, root, options)
+      const first = await firstBlockFromPeers(peerBrokers, root, options)
       if (first == null) {
         peerProviders.failed(root)
         return false
@@ -226,7 +192,6 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     },
     flush: async () => { await Promise.all([store.flush(), health.flush()]) },
     async stop () {
-      stopDialling()
       await verifiedFetch.stop()
       await helia.stop()
       await Promise.all([store.flush(), health.flush()])

@@ -5,6 +5,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../lib/config.ts'
+import { edgeHttp } from './block-sources.ts'
 import { createEdgeNode } from './create-edge-node.ts'
 import type { EdgeNode } from './create-edge-node.ts'
 import type { BlockBroker } from '@helia/interface'
@@ -61,7 +62,7 @@ describe('a router\'s answer and peers-first', () => {
     node = await createEdgeNode({
       config: parseConfig({ edges: [{ http: edge.url, peerId: EDGE, multiaddrs: [] }], routers: [router.url], allowLocal: true, allowInsecure: true }),
       blockstore: new MemoryBlockstore(),
-      brokers: () => [tab],
+      sources: [edgeHttp(), () => ({ reaches: 'peers', broker: tab })],
       peersReachable: () => true
     })
     return { node, router, tabAsked: () => asked }

@@ -18,7 +18,7 @@ export interface TabBlockSource {
 export interface TabBridgeBrokerInit {
   tabs: TabBlockSource
   /** Peer ids of configured edges: a block the tab got from one of them counts as `edge` */
-  edgePeerIds: ReadonlySet<string>
+  edgePeerIds: Pick<ReadonlySet<string>, 'has'>
   /** Blocks the HTTP edges said they do not have: the tab is asked at once */
   edgeMisses?: EdgeMisses
   /** Told of each block delivered for a peer-first request, which holds the edges back */

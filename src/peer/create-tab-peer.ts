@@ -6,7 +6,7 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { defaultLogger } from '@libp2p/logger'
-import { peerIdFromCID, peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromCID, peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { MemoryDatastore } from 'datastore-core'
@@ -17,6 +17,7 @@ import { keepConnected } from '../node/keep-connected.ts'
 import { noDns } from '../node/no-dns.ts'
 import { isLocalCache } from '../node/local-cache.ts'
 import { openLocalStore } from '../node/open-local-store.ts'
+import { EdgePeerSet, ProviderDialer } from '../node/provider-dialer.ts'
 import { VerifiedBlockstore } from '../node/verified-blockstore.ts'
 import { CID } from 'multiformats/cid'
 import { ChosenBlocks } from './chosen-blocks.ts'
@@ -29,6 +30,7 @@ import { collect } from './collect.ts'
 import type { LocalCache } from '../node/local-cache.ts'
 import type { ServedCounts } from './peer-blockstore.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
+import type { BitswapProvider } from '../lib/routing-providers.ts'
 import type { Helia } from '@helia/interface'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
 import type { AbortOptions } from '@libp2p/interface'
@@ -124,6 +126,12 @@ export interface TabPeer {
    * returned.
    */
   getBlock(cid: CID, options?: GetBlockOptions): Promise<TabBlock>
+  /**
+   * Dials bitswap providers a router listed (for the SW, which runs no
+   * libp2p), through this peer's address policy, so its wants reach them;
+   * the peer ids connected now
+   */
+  connectProviders(providers: BitswapProvider[], options?: AbortOptions): Promise<string[]>
   /** Shares blocks the user just published, and makes them findable now, not at the next rescan. */
   announce(cids: CID[]): Promise<void>
   stop(): Promise<void>
@@ -208,6 +216,8 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
     } catch {}
   }
   const sessions = new RootSessions(helia)
+  // providers dialled for the SW count as edges here too: they are IPFS nodes a router listed, not browsers
+  const providerDialer = new ProviderDialer(new EdgePeerSet(edgeIds))
   const stopDialling = keepConnected(libp2p, config.edges.flatMap(edge => edge.multiaddrs), log)
   if (policy.serving) {
     announcer.start()
@@ -283,6 +293,16 @@ export async function createTabPeer (init: TabPeerInit, options: AbortOptions = 
       } finally {
         clearInterval(redial)
       }
+    },
+    async connectProviders (providers, options = {}) {
+      await providerDialer.connect(libp2p, providers, options)
+      return providers.filter(provider => {
+        try {
+          return libp2p.getConnections(peerIdFromString(provider.peerId)).length > 0
+        } catch {
+          return false
+        }
+      }).map(provider => provider.peerId)
     },
     async announce (cids) {
       policy.choose(cids)

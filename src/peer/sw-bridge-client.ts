@@ -3,6 +3,7 @@ import { CID } from 'multiformats/cid'
 import { BRIDGE_REGISTER, BRIDGE_SOLICIT } from '../lib/peer-bridge.ts'
 import type { TabPeer } from './create-tab-peer.ts'
 import type { BridgeRegistration, BridgeReply, BridgeRequest } from '../lib/peer-bridge.ts'
+import type { BitswapProvider } from '../lib/routing-providers.ts'
 
 export interface ServiceWorkerBridgeOptions {
   /**
@@ -28,7 +29,7 @@ export interface ServiceWorkerBridgeOptions {
  * WebRTC). Registers again when the controller changes, when a restarted SW
  * asks, and periodically. Returns a function that disconnects.
  */
-export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getBlock'>, options: ServiceWorkerBridgeOptions = {}): () => void {
+export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getBlock' | 'connectProviders'>, options: ServiceWorkerBridgeOptions = {}): () => void {
   const container = globalThis.navigator?.serviceWorker
   if (container == null) {
     return () => {}
@@ -57,8 +58,27 @@ export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getB
     }
     const controller = new AbortController()
     wants.set(request.id, controller)
+    if (request.type === 'dial') {
+      // dials are not queued behind blocks: the SW's next wants depend on them
+      void dialFor(request.id, request.providers, controller, reply)
+      return
+    }
     queue.push(async () => { await fetchFor(request.id, request.cid, request.root, controller, reply) })
     next()
+  }
+
+  const dialFor = async (id: number, providers: unknown, controller: AbortController, reply: MessagePort): Promise<void> => {
+    try {
+      const peers = await peer.connectProviders(asProviders(providers), { signal: controller.signal })
+      log('the SW asked to dial %d providers: %d connected', Array.isArray(providers) ? providers.length : 0, peers.length)
+      reply.postMessage({ type: 'dialled', id, peers } satisfies BridgeReply)
+    } catch {
+      if (!controller.signal.aborted) {
+        reply.postMessage({ type: 'dialled', id, peers: [] } satisfies BridgeReply)
+      }
+    } finally {
+      wants.delete(id)
+    }
   }
 
   const fetchFor = async (id: number, cid: string, root: string | undefined, controller: AbortController, reply: MessagePort): Promise<void> => {
@@ -117,4 +137,15 @@ export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getB
     wants.forEach(controller => { controller.abort() })
     port?.close()
   }
+}
+
+/** The providers a SW sent, as far as they are well formed: the SW is trusted no more than a message is */
+function asProviders (value: unknown): BitswapProvider[] {
+  if (!Array.isArray(value)) return []
+  return value.flatMap(item => {
+    const { peerId, multiaddrs } = (item ?? {}) as Partial<BitswapProvider>
+    return typeof peerId === 'string' && Array.isArray(multiaddrs)
+      ? [{ peerId, multiaddrs: multiaddrs.filter(ma => typeof ma === 'string').slice(0, 8) }]
+      : []
+  }).slice(0, 8)
 }

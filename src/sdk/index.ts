@@ -2,6 +2,8 @@ import { parseConfig } from '../lib/config.ts'
 import { errorToResponse } from '../lib/error-to-response.ts'
 import { createContentFetcher } from '../content/content-fetcher.ts'
 import { edgesReport } from '../lib/edge-status.ts'
+import { bitswap } from '../node/bitswap-source.ts'
+import { edgeHttp } from '../node/block-sources.ts'
 import { createEdgeNode } from '../node/create-edge-node.ts'
 import { EdgeHealth, idbHealthPersistence } from '../node/edge-health-tracker.ts'
 import { openEdgeDb } from '../node/edge-store.ts'
@@ -131,7 +133,10 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const edgeDb = typeof indexedDB === 'undefined' ? undefined : openEdgeDb()
   edgeDb?.catch(() => {})
   const health = new EdgeHealth({ persistence: edgeDb == null ? undefined : idbHealthPersistence(async () => edgeDb) })
-  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store, brokers: peer.brokers, health }))()
+  // a page may run libp2p: edges given as multiaddrs and bitswap providers a router lists are dialled from here
+  const libp2p = config.edges.some(edge => edge.multiaddrs.length > 0) || config.routers.length > 0
+  const sources = [edgeHttp(), ...(libp2p ? [bitswap()] : []), ...peer.sources()]
+  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store, sources, health }))()
   // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
   node.catch(() => {})
 

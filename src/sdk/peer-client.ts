@@ -1,8 +1,7 @@
-import { TabBridgeBroker } from '../node/tab-bridge-broker.ts'
+import { tabBridge } from '../node/block-sources.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
-import type { ExtraBrokerComponents } from '../node/create-edge-node.ts'
+import type { BlockSourceFactory } from '../node/block-sources.ts'
 import type { PublishInput, PublishResult, TabPeer, TabPeerStatus } from '../peer/index.ts'
-import type { BlockBroker } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 
@@ -44,8 +43,8 @@ export interface EdgePeerHandle {
 
 export interface PeerClient {
   peer: EdgePeerHandle
-  /** Block sources for the client's node: other browsers, through this page's peer */
-  brokers(components: ExtraBrokerComponents): BlockBroker[]
+  /** Block sources for the client's node: other browsers, through this page's peer (none without one) */
+  sources(): BlockSourceFactory[]
   add(files: PublishInput[], options?: AbortOptions): Promise<PublishResult>
   stop(): Promise<void>
 }
@@ -84,7 +83,6 @@ export function peerClient (config: EdgewayConfig, peerOption: boolean | EdgePee
     }
     return (await start()).peer
   }
-  const edgePeerIds = new Set(config.edges.flatMap(edge => edge.peerId == null ? [] : [edge.peerId]))
 
   return {
     peer: {
@@ -99,12 +97,12 @@ export function peerClient (config: EdgewayConfig, peerOption: boolean | EdgePee
         await (await running()).setShareViewed(on)
       }
     },
-    brokers ({ edgeMisses }) {
+    sources () {
       if (options == null) {
         return []
       }
-      const tabs = { request: async (cid: Parameters<TabPeer['getBlock']>[0], o: AbortOptions) => (await start()).peer.getBlock(cid, o) }
-      return [new TabBridgeBroker({ tabs, edgeMisses, edgePeerIds })]
+      // the client's node dials edges and providers itself (bitswap): the page's peer is asked for other browsers' blocks
+      return [tabBridge({ request: async (cid, o) => (await start()).peer.getBlock(cid, { signal: o.signal }) })]
     },
     async add (files, addOptions = {}) {
       if (options == null) {

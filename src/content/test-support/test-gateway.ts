@@ -7,6 +7,7 @@
  */
 import { MemoryBlockstore } from 'blockstore-core'
 import { DEFAULT_CONFIG } from '../../lib/config.ts'
+import { edgeHttp } from '../../node/block-sources.ts'
 import { createEdgeNode } from '../../node/create-edge-node.ts'
 import { parseSourceHeader } from '../../lib/source-tally.ts'
 import { contentHandler } from '../../../sw/handlers/content.ts'
@@ -61,7 +62,7 @@ export async function startTestGateway ({ edges, routers = [], timeoutMs = DEFAU
     allowInsecure: true
   }
   const store = new MemoryBlockstore()
-  const node = await createEdgeNode({ config, blockstore: store })
+  const node = await createEdgeNode({ config, blockstore: store, sources: [edgeHttp()] })
   const handler = contentHandler({
     gatewayHost: new URL(GATEWAY).host,
     subdomains: async () => false,
