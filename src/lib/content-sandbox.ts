@@ -19,10 +19,15 @@
 export const SHARED_ORIGIN_CONTENT_CSP = 'sandbox allow-same-origin allow-forms allow-popups allow-downloads'
 
 /**
- * The same answer under the sandbox. The body stream is handed on as it is
- * (no copy); the headers are copied, since a Response's own may be immutable.
+ * The same answer under the sandbox: the same Response, its header set in
+ * place. Only a Response whose headers are immutable (`Response.redirect`)
+ * is copied, its body stream handed on as it is.
  */
 export function sandboxed (response: Response): Response {
+  try {
+    response.headers.set('Content-Security-Policy', SHARED_ORIGIN_CONTENT_CSP)
+    return response
+  } catch {}
   const headers = new Headers(response.headers)
   headers.set('Content-Security-Policy', SHARED_ORIGIN_CONTENT_CSP)
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers })

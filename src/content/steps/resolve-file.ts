@@ -31,8 +31,10 @@ export const resolveFileStep: ContentStep = {
   async run (request) {
     const { components, address } = request
     const { config } = components
+    // a CAR runs one window ahead of what the reader took: the file plugin already has the next window in
+    // flight, and twice that only raised the SW's peak memory (writes behind are bounded at twice this)
     const prefetch = components.cars.available && !request.offline && !request.peersFirst
-      ? new CarPrefetch({ fetcher: components.cars, fallback: components.helia.blockstore, local: components.local, readAheadBytes: 2 * config.readAheadBytes, maxHeldBytes: heldLimit(config.readAheadBytes), segmentBytes: 8 * config.readAheadBytes, signal: AbortSignal.any([request.signal, request.answered.signal]), root: address.cid })
+      ? new CarPrefetch({ fetcher: components.cars, fallback: components.helia.blockstore, local: components.local, readAheadBytes: config.readAheadBytes, maxHeldBytes: heldLimit(config.readAheadBytes), segmentBytes: 8 * config.readAheadBytes, signal: AbortSignal.any([request.signal, request.answered.signal]), root: address.cid })
       : undefined
     const state = new RequestState({ root: address.cid, peersFirst: request.peersFirst, readAheadBytes: config.readAheadBytes, blocks: prefetch, body: request.bodyWatch })
     request.state = state
