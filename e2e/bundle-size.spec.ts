@@ -7,9 +7,14 @@ import { describe, expect, it } from 'vitest'
  * The SW script is evaluated on every SW start, including the first visit to
  * a gateway link: its size is first-hit latency. Raise a budget only with a
  * reason in the commit that does it.
+ *
+ * The SW runs no libp2p (a tab's peer dials for it): what it parses is
+ * verified-fetch and what verified-fetch imports (IPNS record checks with
+ * ed25519 and protobuf, CBOR codecs, content type sniffing, Helia itself).
+ * The goal is 120 KiB; see the README for what stands between.
  */
 const BUDGETS = {
-  'dist/sw.js': 360 * 1024,
+  'dist/sw.js': 195 * 1024,
   'dist/sdk/edgeway.js': 420 * 1024
 }
 

@@ -96,7 +96,7 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       gatewayHost,
       subdomains: async () => (await nodes.config()).subdomains,
       node: async () => nodes.get(),
-      refresh: async () => { await nodes.refresh() },
+      refresh: async () => { await nodes.refresh({ pageLoad: true }) },
       onUse: (source, blocks, bytes) => {
         stats.blocks[source] += blocks
         stats.bytes[source] += bytes

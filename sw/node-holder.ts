@@ -19,9 +19,10 @@ export interface NodeHolder {
   /**
    * Re-read edgeway.json and the user's edge list and, when either changed
    * (the gateway was restarted with other edges, the page changed the list),
-   * start a node for the new edges. Never throws.
+   * start a node for the new edges. Never throws. On a page load
+   * (`pageLoad`), a configuration read moments ago is not read again.
    */
-  refresh(): Promise<void>
+  refresh(options?: { pageLoad?: boolean }): Promise<void>
 }
 
 export interface NodeHolderInit {
@@ -40,12 +41,21 @@ export interface NodeHolderInit {
 
 const RETIRE_AFTER_MS = 60_000
 
+/**
+ * A configuration read this recently is not read again for a page load: the
+ * first visit's navigation arrives right after the node started from it, and
+ * a second round trip to the server would only delay the first content.
+ */
+const FRESH_MS = 2_000
+
 interface Current {
   node: Promise<EdgeNode>
   config: EdgewayConfig
   source: EdgeListSource
   /** The server's JSON and the user's list, to tell whether either changed */
   text: string
+  /** When they were read */
+  readAt: number
 }
 
 /** What the SW gives each node it starts, given the node's configuration: its block sources (the edges over HTTP, the tab bridge). */
@@ -62,9 +72,10 @@ export function createNodeHolder ({ configUrl, extras = () => ({ sources: [edgeH
       return undefined
     })])
     const text = `${loaded.text}\n${JSON.stringify(edges ?? null)}`
+    const readAt = Date.now()
     return edges == null
-      ? { config: loaded.config, source: 'server', text }
-      : { config: { ...loaded.config, edges }, source: 'user', text }
+      ? { config: loaded.config, source: 'server', text, readAt }
+      : { config: { ...loaded.config, edges }, source: 'user', text, readAt }
   }
   const build = async (): Promise<Current> => {
     const [effective, blockstore] = await Promise.all([effectiveConfig(), openLocalStore()])
@@ -96,13 +107,16 @@ export function createNodeHolder ({ configUrl, extras = () => ({ sources: [edgeH
     async edgeSource () {
       return (await currentOrBuild()).source
     },
-    async refresh () {
+    async refresh ({ pageLoad = false } = {}) {
       if (current == null) {
         // nothing started yet: the first get() reads edgeway.json anyway
         return
       }
       try {
         const active = await current
+        if (pageLoad && Date.now() - active.readAt < FRESH_MS) {
+          return
+        }
         const { text } = await effectiveConfig()
         if (active.text === text) {
           return
