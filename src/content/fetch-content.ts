@@ -14,6 +14,7 @@ import { checkRange } from './gateway/check-range.ts'
 import { siteRedirect } from './gateway/site-redirect.ts'
 import { wantsWholeDag, warmDag } from './gateway/warm-dag.ts'
 import { resolveFile } from './resolve-file.ts'
+import { smallSite } from './small-site.ts'
 import { SourceTally, formatSourceHeader } from '../lib/source-tally.ts'
 import type { PeerFirstOptions } from '../node/peer-first.ts'
 import type { DiscoveryOptions } from '../node/provider-discovery.ts'
@@ -51,6 +52,13 @@ export interface FetchContentOptions extends AbortOptions {
    * @default false
    */
   originRoot?: boolean
+  /**
+   * The request loads a document (a page or a frame): a small site's whole
+   * directory may be fetched for the assets it will ask for
+   *
+   * @default false
+   */
+  navigation?: boolean
   /** Called as the response's counts grow (a block as it is used, its bytes once known), for live statistics */
   onUse?: SourceUseListener
   /** Called once the body has been fully delivered (or failed) with this response's counts */
@@ -171,6 +179,7 @@ export async function fetchContent (node: EdgeNode, requested: GatewayAddress, o
     if (peerFirst) {
       timings.push(`edgeway-peers;desc="peers first";dur=${(performance.now() - lookupStarted).toFixed(1)}`)
     }
+    if (node.cars.available && !offline && !peerFirst) await smallSite(node, address, { navigation: options.navigation === true, signal })
     const prefetch = node.cars.available && !offline && !peerFirst
       ? new CarPrefetch({ fetcher: node.cars, fallback: node.helia.blockstore, local: node.local, readAheadBytes: 2 * node.config.readAheadBytes, maxHeldBytes: heldLimit(node.config.readAheadBytes), segmentBytes: 8 * node.config.readAheadBytes, signal: AbortSignal.any([signal, answered.signal]), root: address.cid })
       : undefined

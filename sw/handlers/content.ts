@@ -96,6 +96,7 @@ function contentAnswer (components: ContentHandlerComponents): Handler {
         redirect: 'manual',
         // on a root's own origin its _redirects file applies (the spec limits it to such origins)
         originRoot: url.href !== requestUrl.href,
+        navigation: request.mode === 'navigate',
         onUse: components.onUse,
         onDone: () => { done() }
       })
