@@ -20,6 +20,7 @@ import { startEdge } from '../../edge/node/start-edge.ts'
 import { makeSite, randomFile, sha256 } from '../../e2e/support/content.ts'
 import { startCountingEdgeProxy } from '../../e2e/support/counting-edge-proxy.ts'
 import { startHostileEdge } from '../../e2e/support/lying-edge.ts'
+import { HAMT_NAMES, hamtFileText, writeHamtCar } from './test-support/fixtures.ts'
 import { sourceCounts, startTestGateway } from './test-support/test-gateway.ts'
 import type { Edge } from '../../edge/node/types.ts'
 import type { CountingEdgeProxy } from '../../e2e/support/counting-edge-proxy.ts'
@@ -111,6 +112,7 @@ describe('a small site, fetched whole on its first navigation', () => {
   let edge: Edge
   let root: string
   let liarRoot: string
+  let hamtRoot: string
   const cleanups: Array<() => Promise<void>> = []
 
   const gatewayOf = async (edges: string[]): Promise<TestGateway> => {
@@ -135,7 +137,8 @@ describe('a small site, fetched whole on its first navigation', () => {
     site = await makeSite(files)
     cars = await makeSite({})
     liarRoot = (await writeLyingTsizeCar(cars.dir, 3 * CAP)).toString()
-    edge = await startEdge({ serve: [site.dir, join(cars.dir, 'liar.car')] })
+    hamtRoot = (await writeHamtCar(cars.dir)).root.toString()
+    edge = await startEdge({ serve: [site.dir, join(cars.dir, 'liar.car'), join(cars.dir, 'hamt.car')] })
     root = edge.info.roots[site.dir]
   })
 
@@ -192,6 +195,23 @@ describe('a small site, fetched whole on its first navigation', () => {
     expect(proxy.requests().filter(url => url.includes('asset-'))).toEqual([])
     expect(proxy.requests().length).toBeLessThan(8)
     for (const asset of assets) expect(sourceCounts(asset).edge).toBe(0)
+  })
+
+  it('fetches a sharded (HAMT) directory whole too: its size is its shards\' Tsize', PROMPT, async () => {
+    const proxy = await proxyOf({ delayMs: url => isSiteCar(url) ? 300 : 0 })
+    const gateway = await gatewayOf([proxy.url])
+
+    const [first, ...rest] = HAMT_NAMES
+    const page = await gateway.fetch(`/ipfs/${hamtRoot}/${first}`, { navigate: true })
+    expect(await page.text()).toBe(hamtFileText(first))
+    const entries = await Promise.all(rest.map(async name => gateway.fetch(`/ipfs/${hamtRoot}/${name}`)))
+
+    for (const [i, entry] of entries.entries()) {
+      expect(await entry.text()).toBe(hamtFileText(rest[i]))
+      expect(sourceCounts(entry).edge).toBe(0)
+    }
+    expect(proxy.requests().filter(isSiteCar)).toEqual([expect.stringContaining(`/ipfs/${hamtRoot}?`)])
+    expect(proxy.requests().filter(url => url.includes('entry-')).length).toBeLessThanOrEqual(1)
   })
 
   it('does not fetch a directory whose DAG is over the cap, nor a document fetched without navigating', PROMPT, async () => {

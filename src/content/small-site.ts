@@ -9,7 +9,7 @@ import type { CID } from 'multiformats/cid'
 
 const log = logger('edgeway:small-site')
 
-/** Sites remembered as fetched whole (per node): a reload does not fetch them again. */
+/** Sites remembered as fetched whole, or as not to fetch whole (per node): a reload does not fetch them again. */
 const MAX_RECENT_SITES = 64
 
 /**
@@ -157,7 +157,9 @@ class SmallSites {
       onBlock: () => { site.activeAt = performance.now() }
     })
     log('site %s%s: %d blocks, %d bytes, %s', site.root, site.dir, result.blocks, result.bytes, result.complete ? 'complete' : `stopped (${result.stopped ?? 'incomplete'})`)
-    if (result.complete) {
+    // a site that passed the cap or sent a block of something else is not asked for whole again; one whose
+    // edge broke off may be, on the next navigation
+    if (result.complete || result.stopped === 'cap' || result.stopped === 'foreign-block') {
       this.remember(`${site.root}${site.dir}`, dirKey)
     }
   }
