@@ -56,7 +56,7 @@ async function writeLyingTsizeCar (dir: string, bytes: number): Promise<CID> {
   const blocks = new MemoryBlockstore()
   const files: Record<string, CID> = {}
   for await (const entry of importer([{ path: 'index.html', content: new TextEncoder().encode('<!doctype html><p>liar</p>\n') }, { path: 'huge.bin', content: randomFile(bytes) }], blocks, { cidVersion: 1, rawLeaves: true, wrapWithDirectory: false })) {
-    files[entry.path] = entry.cid
+    if (entry.path != null) files[entry.path] = entry.cid
   }
   const node = dagPb.prepare({
     Data: new UnixFS({ type: 'directory' }).marshal(),
