@@ -2,6 +2,7 @@ import * as dagPb from '@ipld/dag-pb'
 import { exporter } from 'ipfs-unixfs-exporter'
 import { logger } from '@libp2p/logger'
 import { fetchWholeDag } from '../node/whole-dag-car.ts'
+import type { ReadableBlocks } from './car-prefetch.ts'
 import type { EdgeNode } from '../node/create-edge-node.ts'
 import type { ContentAddress } from '../lib/parse-gateway-url.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -18,6 +19,10 @@ const MAX_RECENT_SITES = 64
  * up by the fetcher's own idle limit.
  */
 const SITE_IDLE_MS = 1_500
+
+/** How long a block of the navigated path is waited for in the store (the navigation's CAR puts it there) before it is fetched */
+const PATH_BLOCK_WAIT_MS = 300
+const PATH_BLOCK_POLL_MS = 15
 
 export interface SmallSiteOptions extends AbortOptions {
   /** The request loads a document (a page or a frame): its directory is the site to fetch */
@@ -139,7 +144,7 @@ class SmallSites {
     // not tied to the navigation: its assets need the site after the page itself is answered
     const signal = AbortSignal.timeout(config.timeoutMs)
     const path = site.dir.split('/').map(segment => decodeURIComponent(segment)).join('/')
-    const entry = await exporter(`/ipfs/${root.toString()}${path}`, this.node.helia.blockstore, { signal })
+    const entry = await exporter(`/ipfs/${root.toString()}${path}`, storeFirst(this.node), { signal })
     site.activeAt = performance.now()
     if (entry.type !== 'directory' || entry.cid.code !== dagPb.code) {
       return
@@ -180,6 +185,25 @@ class SmallSites {
     }
     while (this.recent.size > 2 * MAX_RECENT_SITES) {
       this.recent.delete(this.recent.values().next().value as string)
+    }
+  }
+}
+
+/**
+ * The node's blocks, from the local store first: the navigation's own CAR
+ * brings the path's blocks at the same time, so each is waited for there a
+ * little before it is asked of the network.
+ */
+function storeFirst (node: EdgeNode): ReadableBlocks {
+  return {
+    has: async (cid, options) => node.helia.blockstore.has(cid, options),
+    async * get (cid, options = {}) {
+      const deadline = performance.now() + PATH_BLOCK_WAIT_MS
+      while (node.local.peek(cid) == null && !await node.local.has(cid, options) && performance.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, PATH_BLOCK_POLL_MS))
+        options.signal?.throwIfAborted()
+      }
+      yield * node.helia.blockstore.get(cid, options)
     }
   }
 }
