@@ -40,7 +40,10 @@ function siteFiles (): Record<string, Uint8Array | string> {
 describe('a small site in one go', () => {
   let edge: Running<EdgeInfo>
   let proxy: CountingEdgeProxy
+  /** The default gateway: each root on its own origin */
   let launcher: Running<LauncherInfo>
+  /** A path gateway: content on the gateway's origin, sandboxed (its scripts do not run) */
+  let pathLauncher: Running<LauncherInfo>
   let browser: Browser
   let site: Awaited<ReturnType<typeof makeSite>>
   let files: Record<string, Uint8Array | string>
@@ -53,59 +56,66 @@ describe('a small site in one go', () => {
     root = edge.info.roots[site.dir]
     // the edge's request log: what the browser asked for
     proxy = await startCountingEdgeProxy(edge.info.http)
-    launcher = await spawnLauncher(['--edge', proxy.url])
+    ;[launcher, pathLauncher] = await Promise.all([spawnLauncher(['--edge', proxy.url]), spawnLauncher(['--edge', proxy.url, '--path-gateway'])])
     browser = await launchBrowser()
   })
 
   afterAll(async () => {
     await browser?.close()
     await launcher?.stop()
+    await pathLauncher?.stop()
     await proxy?.stop()
     await edge?.stop()
     await site?.remove()
   })
 
-  it('loads every asset of the page from the store, after one CAR of the site directory (subdomain mode)', async () => {
-    const context = await browser.newContext()
-    const page = await context.newPage()
-    const origin = `http://${root}.ipfs.localhost:${new URL(launcher.info.gateway).port}`
-    const assetSources: Array<{ url: string, source: string | null }> = []
-    page.on('response', response => {
-      if (/\/site\/(img|script|style)-/.test(response.url())) {
-        assetSources.push({ url: response.url(), source: response.headers()['x-edgeway-source'] ?? null })
+  for (const mode of ['subdomain', 'path'] as const) {
+    it(`loads every asset of the page from the store, after one CAR of the site directory (${mode} mode)`, async () => {
+      const context = await browser.newContext()
+      const page = await context.newPage()
+      const pageUrl = mode === 'subdomain'
+        ? `http://${root}.ipfs.localhost:${new URL(launcher.info.gateway).port}/site/index.html`
+        : `${pathLauncher.info.gateway}/ipfs/${root}/site/index.html`
+      const assetSources: Array<{ url: string, source: string | null }> = []
+      page.on('response', response => {
+        if (/\/site\/(img|script|style)-/.test(response.url())) {
+          assetSources.push({ url: response.url(), source: response.headers()['x-edgeway-source'] ?? null })
+        }
+      })
+      const before = proxy.requests().length
+
+      await openThroughServiceWorker(page, pageUrl)
+      await page.waitForLoadState('load')
+      const loaded = await page.evaluate(() => ({
+        ran: (globalThis as { ran?: number }).ran ?? 0,
+        images: Array.from(document.images).filter(image => image.complete && image.naturalWidth > 0).length,
+        styles: Array.from(document.styleSheets).filter(sheet => sheet.cssRules.length > 0).length
+      }))
+      // path content on the gateway's origin is sandboxed: its scripts are fetched but do not run
+      expect(loaded).toEqual({ ran: mode === 'subdomain' ? SCRIPTS : 0, images: IMAGES, styles: STYLES })
+
+      // the page's own loads: through the SW, and none from the edge
+      expect(assetSources).toHaveLength(IMAGES + SCRIPTS + STYLES)
+      for (const { url, source } of assetSources) {
+        const counts = parseSourceHeader(source)
+        expect(counts, url).not.toBeNull()
+        expect(counts?.edge, url).toBe(0)
+        expect(counts?.cache, url).toBeGreaterThan(0)
       }
+      const asked = proxy.requests().slice(before)
+      expect(asked.filter(url => url.includes('dag-scope=all'))).toHaveLength(1)
+      expect(asked.filter(url => /(img|script|style)-\d+/.test(url))).toEqual([])
+      // the site's directory, not the root with its big file
+      expect(asked.find(url => url.includes('dag-scope=all'))).not.toContain(root)
+
+      for (const [name, content] of Object.entries(files)) {
+        if (!name.startsWith('site/')) continue
+        const asset = await fetchInPage(page, mode === 'subdomain' ? `/${name}` : `/ipfs/${root}/${name}`)
+        expect(asset.status, name).toBe(200)
+        expect(asset.sha256, name).toBe(sha256(typeof content === 'string' ? new TextEncoder().encode(content) : content))
+      }
+      expect(proxy.requests().slice(before)).toEqual(asked)
+      await context.close()
     })
-
-    await openThroughServiceWorker(page, `${origin}/site/index.html`)
-    await page.waitForLoadState('load')
-    const loaded = await page.evaluate(() => ({
-      ran: (globalThis as { ran?: number }).ran ?? 0,
-      images: Array.from(document.images).filter(image => image.complete && image.naturalWidth > 0).length,
-      styles: Array.from(document.styleSheets).filter(sheet => sheet.cssRules.length > 0).length
-    }))
-    expect(loaded).toEqual({ ran: SCRIPTS, images: IMAGES, styles: STYLES })
-
-    // the page's own loads: through the SW, and none from the edge
-    expect(assetSources).toHaveLength(IMAGES + SCRIPTS + STYLES)
-    for (const { url, source } of assetSources) {
-      const counts = parseSourceHeader(source)
-      expect(counts, url).not.toBeNull()
-      expect(counts?.edge, url).toBe(0)
-      expect(counts?.cache, url).toBeGreaterThan(0)
-    }
-    const asked = proxy.requests()
-    expect(asked.filter(url => url.includes('dag-scope=all'))).toHaveLength(1)
-    expect(asked.filter(url => /(img|script|style)-\d+/.test(url))).toEqual([])
-    // the site's directory, not the root with its big file
-    expect(asked.find(url => url.includes('dag-scope=all'))).not.toContain(root)
-
-    for (const [name, content] of Object.entries(files)) {
-      if (!name.startsWith('site/')) continue
-      const asset = await fetchInPage(page, `/${name}`)
-      expect(asset.status, name).toBe(200)
-      expect(asset.sha256, name).toBe(sha256(typeof content === 'string' ? new TextEncoder().encode(content) : content))
-    }
-    expect(proxy.requests()).toEqual(asked)
-    await context.close()
-  })
+  }
 })
