@@ -38,6 +38,7 @@ describe('attack: a plain-http DNSLink resolver', () => {
       edges: [],
       timeoutMs: 5_000,
       readAheadBytes: 4 * 1024 * 1024,
+      smallSiteBytes: 4 * 1024 * 1024,
       allowLocal: true,
       allowInsecure: false,
       subdomains: false,

@@ -1,4 +1,5 @@
 import { ContentRequest } from './content-request.ts'
+import { SmallSites } from './small-site.ts'
 import { CONTENT_STEPS, runSteps } from './steps/index.ts'
 import type { ContentStep } from './steps/index.ts'
 import type { GatewayAddress } from '../lib/parse-gateway-url.ts'
@@ -27,6 +28,13 @@ export interface ContentFetchInit extends AbortOptions {
    * @default false
    */
   originRoot?: boolean
+  /**
+   * The request loads a document (a page or a frame): a small site's whole
+   * directory may be fetched for the assets it will ask for
+   *
+   * @default false
+   */
+  navigation?: boolean
   /** Called as the response's counts grow (a block as it is used, its bytes once known), for live statistics */
   onUse?: SourceUseListener
   /** Called once the body has been fully delivered (or failed) with this response's counts */
@@ -50,10 +58,12 @@ export interface ContentFetcher {
  * deeper (site-redirect.ts bounds the depth), never through `fetch`.
  */
 export function createContentFetcher (components: ContentFetcherComponents, steps: readonly ContentStep[] = CONTENT_STEPS): ContentFetcher {
+  // what this node's navigations fetched whole, and what is still coming: shared by its requests
+  const sites = new SmallSites(components)
   const start = async (address: GatewayAddress, init: ContentFetchInit, rules: number): Promise<Response> => {
     const follow = async (target: GatewayAddress, overrides: Pick<ContentFetchInit, 'method' | 'headers' | 'signal'> = {}): Promise<Response> =>
       start(target, { ...init, ...overrides, originRoot: false }, rules + 1)
-    return runSteps(new ContentRequest(components, address, init, { rules, follow }), steps)
+    return runSteps(new ContentRequest(components, address, init, { rules, follow, sites }), steps)
   }
   return {
     async fetch (address, init = {}) {

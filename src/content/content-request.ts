@@ -4,6 +4,7 @@ import { formatSourceHeader, SourceTally } from '../lib/source-tally.ts'
 import { IdleWatchdog } from './idle-watchdog.ts'
 import type { ContentFetcherComponents, ContentFetchInit } from './content-fetcher.ts'
 import type { ResolvedName } from './resolve-name.ts'
+import type { SmallSites } from './small-site.ts'
 import type { EdgewayError } from '../lib/errors.ts'
 import type { ContentAddress, GatewayAddress } from '../lib/parse-gateway-url.ts'
 import type { BodyWatch, RequestState } from '../lib/request-state.ts'
@@ -28,6 +29,8 @@ export class ContentRequest {
   readonly rules: number
   /** Runs the steps for another path of the same site, one rule deeper, as this request would be asked */
   readonly follow: FollowRule
+  /** The node's small-site fetches (small-site.ts), shared by its requests */
+  readonly sites: SmallSites
   readonly started = performance.now()
   /** The request's own `Accept`, for error pages */
   readonly accept: string | null
@@ -65,12 +68,13 @@ export class ContentRequest {
   private absent?: NoProvidersError
   private finished = false
 
-  constructor (components: ContentFetcherComponents, requested: GatewayAddress, init: ContentFetchInit, rule: { rules: number, follow: FollowRule }) {
+  constructor (components: ContentFetcherComponents, requested: GatewayAddress, init: ContentFetchInit, rule: { rules: number, follow: FollowRule, sites: SmallSites }) {
     this.components = components
     this.requested = requested
     this.init = init
     this.rules = rule.rules
     this.follow = rule.follow
+    this.sites = rule.sites
     this.accept = init.headers?.get('accept') ?? null
     for (const name of FORWARDED_HEADERS) {
       const value = init.headers?.get(name)

@@ -46,6 +46,14 @@ export interface EdgewayConfig {
    */
   readAheadBytes: number
   /**
+   * The first navigation into a directory whose DAG its node says is at most
+   * this many bytes fetches the whole directory in one CAR, so the page's
+   * assets come from the store; the CAR is cut off at this many bytes too
+   *
+   * @default 4194304 (4 MiB)
+   */
+  smallSiteBytes: number
+  /**
    * DNS-over-HTTPS endpoint (JSON API, `?name=…&type=TXT`) that resolves
    * DNSLink names for `/ipns/<domain>`. Without one, DNSLink names are not
    * resolved: nothing asks a public resolver implicitly.
@@ -86,6 +94,7 @@ export const DEFAULT_CONFIG: EdgewayConfig = {
   allowLocal: false,
   allowInsecure: false,
   readAheadBytes: 4 * 1024 * 1024,
+  smallSiteBytes: 4 * 1024 * 1024,
   subdomains: false,
   iceServers: []
 }
@@ -103,7 +112,7 @@ export function parseConfig (input: unknown): EdgewayConfig {
     }
     config.edges = raw.edges.map(parseEdge)
   }
-  for (const key of ['timeoutMs', 'readAheadBytes'] as const) {
+  for (const key of ['timeoutMs', 'readAheadBytes', 'smallSiteBytes'] as const) {
     const value = raw[key]
     if (value !== undefined) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {

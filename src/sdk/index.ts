@@ -1,6 +1,7 @@
 import { parseConfig } from '../lib/config.ts'
 import { errorToResponse } from '../lib/error-to-response.ts'
 import { createContentFetcher } from '../content/content-fetcher.ts'
+import type { ContentFetcher } from '../content/content-fetcher.ts'
 import { edgesReport } from '../lib/edge-status.ts'
 import { bitswap } from '../node/bitswap-source.ts'
 import { edgeHttp } from '../node/block-sources.ts'
@@ -139,6 +140,9 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store, sources, health }))()
   // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
   node.catch(() => {})
+  // one content fetcher for the node: what its navigations fetch whole is shared by its requests
+  const fetcher = node.then(createContentFetcher)
+  fetcher.catch(() => {})
 
   return {
     ...createCacheControls({ store, node }, options),
@@ -151,13 +155,13 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
       } catch (err) {
         return errorToResponse(err, { accept: headers.get('accept') })
       }
-      let started: EdgeNode
+      let started: ContentFetcher
       try {
-        started = await node
+        started = await fetcher
       } catch (err) {
         return errorToResponse(err, { accept: headers.get('accept') })
       }
-      return createContentFetcher(started).fetch(address, {
+      return started.fetch(address, {
         method: init.method,
         headers,
         signal: init.signal ?? undefined,

@@ -2,6 +2,7 @@ import { sandboxed } from '../../src/lib/content-sandbox.ts'
 import { errorToResponse } from '../../src/lib/error-to-response.ts'
 import { NotSupportedError } from '../../src/lib/errors.ts'
 import { createContentFetcher } from '../../src/content/content-fetcher.ts'
+import type { ContentFetcher } from '../../src/content/content-fetcher.ts'
 import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import { contentPathFor, gatewayLocationFor, isSharedOriginContent, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import type { Handler } from '../pipeline.ts'
@@ -53,6 +54,16 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
 }
 
 function contentAnswer (components: ContentHandlerComponents): Handler {
+  // one content fetcher per node: what a node's navigations fetch whole is shared by its requests
+  const fetchers = new WeakMap<EdgeNode, ContentFetcher>()
+  const fetcherFor = (node: EdgeNode): ContentFetcher => {
+    let fetcher = fetchers.get(node)
+    if (fetcher == null) {
+      fetcher = createContentFetcher(node)
+      fetchers.set(node, fetcher)
+    }
+    return fetcher
+  }
   return {
     id: 'content',
     canHandle (request, url) {
@@ -88,7 +99,7 @@ function contentAnswer (components: ContentHandlerComponents): Handler {
       const node = await components.node()
       let done: () => void = () => {}
       waitUntil(new Promise<void>(resolve => { done = resolve }).then(async () => node.flush()))
-      const response = await createContentFetcher(node).fetch(address, {
+      const response = await fetcherFor(node).fetch(address, {
         method: request.method,
         headers: request.headers,
         signal: request.signal,
@@ -96,6 +107,7 @@ function contentAnswer (components: ContentHandlerComponents): Handler {
         redirect: 'manual',
         // on a root's own origin its _redirects file applies (the spec limits it to such origins)
         originRoot: url.href !== requestUrl.href,
+        navigation: request.mode === 'navigate',
         onUse: components.onUse,
         onDone: () => { done() }
       })

@@ -7,6 +7,7 @@ import { preflight } from './preflight.ts'
 import { resolveFileStep } from './resolve-file.ts'
 import { resolveNameStep } from './resolve-name.ts'
 import { siteRedirectStep } from './site-redirect.ts'
+import { smallSiteStep } from './small-site.ts'
 import { verifiedFetchStep } from './verified-fetch.ts'
 import { warmDagStep } from './warm-dag.ts'
 import type { ContentRequest } from '../content-request.ts'
@@ -32,6 +33,8 @@ export const CONTENT_STEPS: readonly ContentStep[] = [
   warmDagStep,
   // content other browsers announce and delivered: asked of them first
   peersFirst,
+  // a navigation into a small site: its whole directory in one CAR; a request under it waits for that CAR
+  smallSiteStep,
   // the path walked once, in one CAR with the file's first bytes; the file the path ends at
   resolveFileStep,
   // the one call: verified-fetch and its plugins (the file plugin streams a resolved file)

@@ -11,6 +11,7 @@ import { DEFAULT_CONFIG } from '../../lib/config.ts'
 import { SourceTimeoutError } from '../../lib/errors.ts'
 import { parseGatewayPath } from '../../lib/parse-gateway-url.ts'
 import { RequestState } from '../../lib/request-state.ts'
+import { SmallSites } from '../small-site.ts'
 import { ContentRequest } from '../content-request.ts'
 import { MAX_RULES_PER_REQUEST } from '../gateway/site-redirect.ts'
 import { instrument } from './instrument.ts'
@@ -52,8 +53,10 @@ function requestFor (path: string, init: ContentFetchInit = {}, options: { store
   if (address == null) {
     throw new Error(`not a content path: ${path}`)
   }
-  const request = new ContentRequest(components(options.stored), address, init, {
+  const parts = components(options.stored)
+  const request = new ContentRequest(parts, address, init, {
     rules: options.rules ?? 0,
+    sites: new SmallSites(parts),
     follow: options.follow ?? (async () => { throw new Error('not followed in this test') })
   })
   requests.push(request)

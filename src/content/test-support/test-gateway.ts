@@ -33,11 +33,18 @@ export interface TestGatewayInit {
   timeoutMs?: number
   /** DNS-over-HTTPS endpoint for DNSLink names (an edge's `/dns-query`) */
   dohResolver?: string
+  /** @default DEFAULT_CONFIG.smallSiteBytes */
+  smallSiteBytes?: number
+}
+
+export interface TestRequestInit extends RequestInit {
+  /** The request loads a page, as a browser's navigation does (`mode: 'navigate'`, which `new Request` refuses) */
+  navigate?: boolean
 }
 
 export interface TestGateway {
   /** What the SW answers for `url` (a path is taken on the gateway's origin) */
-  fetch(url: string, init?: RequestInit): Promise<Response>
+  fetch(url: string, init?: TestRequestInit): Promise<Response>
   /**
    * Waits for what the SW keeps itself alive for after answering: the
    * responses' blocks written to the store. Call it once the bodies are
@@ -50,13 +57,14 @@ export interface TestGateway {
   stop(): Promise<void>
 }
 
-export async function startTestGateway ({ edges, routers = [], timeoutMs = DEFAULT_CONFIG.timeoutMs, dohResolver }: TestGatewayInit): Promise<TestGateway> {
+export async function startTestGateway ({ edges, routers = [], timeoutMs = DEFAULT_CONFIG.timeoutMs, dohResolver, smallSiteBytes = DEFAULT_CONFIG.smallSiteBytes }: TestGatewayInit): Promise<TestGateway> {
   const config: EdgewayConfig = {
     ...DEFAULT_CONFIG,
     edges: edges.map(http => ({ http, multiaddrs: [] })),
     routers,
     timeoutMs,
     dohResolver,
+    smallSiteBytes,
     // the test's edges and routers are on loopback, over plain HTTP
     allowLocal: true,
     allowInsecure: true
@@ -74,7 +82,9 @@ export async function startTestGateway ({ edges, routers = [], timeoutMs = DEFAU
   const pending = new Set<Promise<unknown>>()
   return {
     async fetch (url, init) {
-      const request = new Request(new URL(url, GATEWAY), init)
+      const { navigate = false, ...rest } = init ?? {}
+      const request = new Request(new URL(url, GATEWAY), rest)
+      if (navigate) Object.defineProperty(request, 'mode', { value: 'navigate' })
       const target = new URL(request.url)
       if (!handler.canHandle(request, target)) {
         throw new Error(`the SW would leave ${request.url} to the network`)

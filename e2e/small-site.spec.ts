@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseSourceHeader } from '../src/lib/source-tally.ts'
+import { launchBrowser } from './support/browser.ts'
+import { makeSite, randomFile, sha256 } from './support/content.ts'
+import { startCountingEdgeProxy } from './support/counting-edge-proxy.ts'
+import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
+import { spawnEdge, spawnLauncher } from './support/processes.ts'
+import type { CountingEdgeProxy } from './support/counting-edge-proxy.ts'
+import type { EdgeInfo } from '../edge/node/types.ts'
+import type { LauncherInfo, Running } from './support/processes.ts'
+import type { Browser } from 'playwright-core'
+
+const IMAGES = 40
+const SCRIPTS = 20
+const STYLES = 20
+/** Larger than a small site may be: the root is not fetched whole, the site inside it is */
+const BIG_SIZE = 6 * 1024 * 1024
+
+/** A page in `site/` that loads many small assets beside it, and a big file beside `site/` */
+function siteFiles (): Record<string, Uint8Array | string> {
+  const files: Record<string, Uint8Array | string> = { 'big.bin': randomFile(BIG_SIZE) }
+  const head: string[] = []
+  const body: string[] = []
+  for (let i = 0; i < IMAGES; i++) {
+    files[`site/img-${i}.svg`] = `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#${(i * 40503).toString(16).padStart(6, '0').slice(-6)}"/><!-- ${'x'.repeat(2000 + i)} --></svg>`
+    body.push(`<img src="img-${i}.svg">`)
+  }
+  for (let i = 0; i < SCRIPTS; i++) {
+    files[`site/script-${i}.js`] = `globalThis.ran = (globalThis.ran ?? 0) + 1 // ${'y'.repeat(2000 + i)}\n`
+    head.push(`<script src="script-${i}.js"></script>`)
+  }
+  for (let i = 0; i < STYLES; i++) {
+    files[`site/style-${i}.css`] = `.s${i} { color: red } /* ${'z'.repeat(2000 + i)} */\n`
+    head.push(`<link rel="stylesheet" href="style-${i}.css">`)
+  }
+  files['site/index.html'] = `<!doctype html><html><head><meta charset="utf-8"><title>small site</title>${head.join('')}</head><body>${body.join('')}</body></html>`
+  return files
+}
+
+describe('a small site in one go', () => {
+  let edge: Running<EdgeInfo>
+  let proxy: CountingEdgeProxy
+  /** The default gateway: each root on its own origin */
+  let launcher: Running<LauncherInfo>
+  /** A path gateway: content on the gateway's origin, sandboxed (its scripts do not run) */
+  let pathLauncher: Running<LauncherInfo>
+  let browser: Browser
+  let site: Awaited<ReturnType<typeof makeSite>>
+  let files: Record<string, Uint8Array | string>
+  let root: string
+
+  beforeAll(async () => {
+    files = siteFiles()
+    site = await makeSite(files)
+    edge = await spawnEdge(['--serve', site.dir])
+    root = edge.info.roots[site.dir]
+    // the edge's request log: what the browser asked for
+    proxy = await startCountingEdgeProxy(edge.info.http)
+    ;[launcher, pathLauncher] = await Promise.all([spawnLauncher(['--edge', proxy.url]), spawnLauncher(['--edge', proxy.url, '--path-gateway'])])
+    browser = await launchBrowser()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await launcher?.stop()
+    await pathLauncher?.stop()
+    await proxy?.stop()
+    await edge?.stop()
+    await site?.remove()
+  })
+
+  for (const mode of ['subdomain', 'path'] as const) {
+    it(`loads every asset of the page from the store, after one CAR of the site directory (${mode} mode)`, async () => {
+      const context = await browser.newContext()
+      const page = await context.newPage()
+      const pageUrl = mode === 'subdomain'
+        ? `http://${root}.ipfs.localhost:${new URL(launcher.info.gateway).port}/site/index.html`
+        : `${pathLauncher.info.gateway}/ipfs/${root}/site/index.html`
+      const assetSources: Array<{ url: string, source: string | null }> = []
+      page.on('response', response => {
+        if (/\/site\/(img|script|style)-/.test(response.url())) {
+          assetSources.push({ url: response.url(), source: response.headers()['x-edgeway-source'] ?? null })
+        }
+      })
+      const before = proxy.requests().length
+
+      await openThroughServiceWorker(page, pageUrl)
+      await page.waitForLoadState('load')
+      const loaded = await page.evaluate(() => ({
+        ran: (globalThis as { ran?: number }).ran ?? 0,
+        images: Array.from(document.images).filter(image => image.complete && image.naturalWidth > 0).length,
+        styles: Array.from(document.styleSheets).filter(sheet => sheet.cssRules.length > 0).length
+      }))
+      // path content on the gateway's origin is sandboxed: its scripts are fetched but do not run
+      expect(loaded).toEqual({ ran: mode === 'subdomain' ? SCRIPTS : 0, images: IMAGES, styles: STYLES })
+
+      // the page's own loads: through the SW, and none from the edge
+      expect(assetSources).toHaveLength(IMAGES + SCRIPTS + STYLES)
+      for (const { url, source } of assetSources) {
+        const counts = parseSourceHeader(source)
+        expect(counts, url).not.toBeNull()
+        expect(counts?.edge, url).toBe(0)
+        expect(counts?.cache, url).toBeGreaterThan(0)
+      }
+      const asked = proxy.requests().slice(before)
+      expect(asked.filter(url => url.includes('dag-scope=all'))).toHaveLength(1)
+      expect(asked.filter(url => /(img|script|style)-\d+/.test(url))).toEqual([])
+      // the site's directory, not the root with its big file
+      expect(asked.find(url => url.includes('dag-scope=all'))).not.toContain(root)
+
+      for (const [name, content] of Object.entries(files)) {
+        if (!name.startsWith('site/')) continue
+        const asset = await fetchInPage(page, mode === 'subdomain' ? `/${name}` : `/ipfs/${root}/${name}`)
+        expect(asset.status, name).toBe(200)
+        expect(asset.sha256, name).toBe(sha256(typeof content === 'string' ? new TextEncoder().encode(content) : content))
+      }
+      expect(proxy.requests().slice(before)).toEqual(asked)
+      await context.close()
+    })
+  }
+})

@@ -1,0 +1,18 @@
+import { smallSite } from '../small-site.ts'
+import type { ContentStep } from './index.ts'
+
+/**
+ * A navigation into a small site brings its whole directory in one CAR
+ * (small-site.ts); a request under a directory whose CAR is in flight waits
+ * for it and is then answered from the store. Only where CARs come from an
+ * edge, not for `only-if-cached`, not for content other browsers serve first.
+ */
+export const smallSiteStep: ContentStep = {
+  name: 'small-site',
+  async run (request) {
+    if (request.components.cars.available && !request.offline && !request.peersFirst) {
+      await smallSite(request.sites, request.address, { navigation: request.init.navigation === true, signal: request.signal })
+    }
+    return undefined
+  }
+}
