@@ -5,9 +5,7 @@
  * a browser gets (status, sha256), and what the store holds.
  */
 import { createServer, request as httpRequest } from 'node:http'
-import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { CarWriter } from '@ipld/car'
 import * as dagPb from '@ipld/dag-pb'
 import { MemoryBlockstore } from 'blockstore-core'
 import { UnixFS } from 'ipfs-unixfs'
@@ -20,7 +18,7 @@ import { startEdge } from '../../edge/node/start-edge.ts'
 import { makeSite, randomFile, sha256 } from '../../e2e/support/content.ts'
 import { startCountingEdgeProxy } from '../../e2e/support/counting-edge-proxy.ts'
 import { startHostileEdge } from '../../e2e/support/lying-edge.ts'
-import { HAMT_NAMES, hamtFileText, writeHamtCar } from './test-support/fixtures.ts'
+import { HAMT_NAMES, hamtFileText, writeCar, writeHamtCar } from './test-support/fixtures.ts'
 import { sourceCounts, startTestGateway } from './test-support/test-gateway.ts'
 import type { Edge } from '../../edge/node/types.ts'
 import type { CountingEdgeProxy } from '../../e2e/support/counting-edge-proxy.ts'
@@ -65,17 +63,7 @@ async function writeLyingTsizeCar (dir: string, bytes: number): Promise<CID> {
   const nodeBytes = dagPb.encode(node)
   const root = CID.createV1(dagPb.code, await sha256Hasher.digest(nodeBytes))
   await blocks.put(root, nodeBytes)
-  const { writer, out } = CarWriter.create([root])
-  const parts: Uint8Array[] = []
-  const collected = (async () => { for await (const part of out) parts.push(part) })()
-  for await (const { cid, bytes } of blocks.getAll()) {
-    const chunks: Uint8Array[] = []
-    for await (const chunk of bytes) chunks.push(chunk)
-    await writer.put({ cid, bytes: Buffer.concat(chunks) })
-  }
-  await writer.close()
-  await collected
-  await writeFile(join(dir, 'liar.car'), Buffer.concat(parts))
+  await writeCar(blocks, [root], join(dir, 'liar.car'))
   return root
 }
 

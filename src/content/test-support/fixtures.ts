@@ -62,7 +62,14 @@ export async function writeHamtCar (dir: string): Promise<{ file: string, root: 
   const nodeBytes = dagCbor.encode({ name: DAG_NODE_NAME, site: root, meta: { kind: 'fixture' } })
   const dagNode = CID.createV1(dagCbor.code, await sha256.digest(nodeBytes))
   await blocks.put(dagNode, nodeBytes)
-  const { writer, out } = CarWriter.create([root, dagNode])
+  const file = join(dir, 'hamt.car')
+  await writeCar(blocks, [root, dagNode], file)
+  return { file, root, dagNode }
+}
+
+/** Every block of `blocks` in one CAR file with these roots. */
+export async function writeCar (blocks: MemoryBlockstore, roots: CID[], file: string): Promise<void> {
+  const { writer, out } = CarWriter.create(roots)
   const parts: Uint8Array[] = []
   const collected = (async () => { for await (const part of out) parts.push(part) })()
   for await (const { cid, bytes } of blocks.getAll()) {
@@ -72,7 +79,5 @@ export async function writeHamtCar (dir: string): Promise<{ file: string, root: 
   }
   await writer.close()
   await collected
-  const file = join(dir, 'hamt.car')
   await writeFile(file, Buffer.concat(parts))
-  return { file, root, dagNode }
 }
