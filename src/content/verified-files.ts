@@ -1,5 +1,5 @@
 import { openDB } from 'idb'
-import { formatSourceHeader } from '../lib/source-tally.ts'
+import { formatSourceHeader, parseSourceHeader } from '../lib/source-tally.ts'
 import { filesToDrop, maxVerifiedFileBytes, singleRange, verifiedFilesBudget } from '../lib/verified-file-rules.ts'
 import { keepWhileReading } from './keep-while-reading.ts'
 import { matchesEtag } from './gateway/present.ts'
@@ -42,12 +42,14 @@ export interface KeptAnswer {
  * JavaScript in the data path. Only for origins where nothing but Edgeway
  * writes storage (`warmReadMode` in verified-file-rules.ts decides).
  *
- * A file is answered only while the index lists it: the index is written
- * after the cache entry is complete and dropped before the entry is.
+ * The index (size, blocks, last use) is what eviction reads; an answer needs
+ * only the cache entry, which is put once whole with its final headers and
+ * deleted before its index entry.
  */
 export class VerifiedFiles {
   private readonly init: VerifiedFilesInit
   private db?: Promise<FilesDb>
+  private opened?: Promise<Cache>
 
   constructor (init: VerifiedFilesInit) {
     this.init = init
@@ -61,16 +63,15 @@ export class VerifiedFiles {
    */
   async answer (request: Request, path: string, options: AbortOptions = {}): Promise<KeptAnswer | undefined> {
     options.signal?.throwIfAborted()
-    const db = await this.open()
-    const file = await db.get(FILES, path)
-    if (file == null) {
+    // the cache alone decides, so an answer waits for one lookup: entries are put only once whole and
+    // indexed, and dropped before their index entries (`trim`)
+    const cached = await (await this.cache()).match(this.key(path), { ignoreVary: true })
+    if (cached == null) {
       return undefined
     }
-    const cache = await this.init.caches.open(VERIFIED_FILES_CACHE)
-    const cached = await cache.match(this.key(path), { ignoreVary: true })
-    if (cached == null) {
-      await db.delete(FILES, path)
-      return undefined
+    const file = {
+      bytes: Number(cached.headers.get('content-length')),
+      blocks: parseSourceHeader(cached.headers.get('x-edgeway-source'))?.cache ?? 0
     }
     const range = request.headers.get('range')
     const slice = range == null ? undefined : singleRange(range, file.bytes)
@@ -79,7 +80,7 @@ export class VerifiedFiles {
       return undefined
     }
     // recorded behind the answer: a lost touch only makes the file look older
-    void db.put(FILES, { ...file, usedAt: Date.now() }).catch(() => {})
+    void this.touch(path).catch(() => {})
     if (matchesEtag(request.headers.get('if-none-match'), cached.headers.get('etag'))) {
       await cached.body?.cancel()
       return { response: new Response(null, { status: 304, headers: cached.headers }), blocks: 0, bytes: 0 }
@@ -129,16 +130,33 @@ export class VerifiedFiles {
     if (drop.length === 0) {
       return
     }
-    const cache = await this.init.caches.open(VERIFIED_FILES_CACHE)
+    const cache = await this.cache()
     for (const path of drop) {
-      // the index first: a file not listed is never answered, whatever the cache still holds
-      await db.delete(FILES, path)
+      // the cache entry first: it is what answers
       await cache.delete(this.key(path))
+      await db.delete(FILES, path)
     }
   }
 
+  private async touch (path: string): Promise<void> {
+    const tx = (await this.open()).transaction(FILES, 'readwrite', { durability: 'relaxed' })
+    const file = await tx.store.get(path)
+    if (file != null) {
+      await tx.store.put({ ...file, usedAt: Date.now() })
+    }
+    await tx.done
+  }
+
+  private async cache (): Promise<Cache> {
+    this.opened ??= this.init.caches.open(VERIFIED_FILES_CACHE).catch(err => {
+      this.opened = undefined
+      throw err
+    })
+    return this.opened
+  }
+
   private async write (path: string, kept: ReadableStream<Uint8Array>, from: Headers, bytes: () => number, blocks: () => number): Promise<void> {
-    const cache = await this.init.caches.open(VERIFIED_FILES_CACHE)
+    const cache = await this.cache()
     // streamed to disk as it is read, under a key no answer looks up (answers have no query): the body's block count, which the
     // answers' headers carry, is known only once it ended. A failed or cancelled stream rejects the put
     // and leaves no entry
@@ -157,9 +175,14 @@ export class VerifiedFiles {
         return
       }
       await this.trim(budget, body.size)
-      await cache.put(this.key(path), new Response(body, { status: 200, headers: keptHeaders(from, blocks(), body.size) }))
+      // indexed first, so every entry that can answer counts against the bound
       const db = await this.open()
       await db.put(FILES, { path, bytes: body.size, blocks: blocks(), usedAt: Date.now() })
+      await cache.put(this.key(path), new Response(body, { status: 200, headers: keptHeaders(from, blocks(), body.size) }))
+      if (await db.get(FILES, path) == null) {
+        // trimmed (the budget was lowered) while it was being put
+        await cache.delete(this.key(path))
+      }
       // others may have kept files meanwhile
       await this.trim(budget)
     } finally {
