@@ -25,7 +25,9 @@ async function keptOnPage (page: Page): Promise<{ keys: string[], indexed: strin
   return page.evaluate(async ({ cacheName, dbName }) => {
     const cache = await caches.open(cacheName)
     const keys = (await cache.keys()).map(request => { const url = new URL(request.url); return `${url.pathname}${url.search}` })
-    const indexed = await new Promise<string[]>((resolve) => {
+    // opened only when it is there: opening creates it, without the store the SW would create
+    const exists = (await indexedDB.databases()).some(db => db.name === dbName)
+    const indexed = !exists ? [] : await new Promise<string[]>((resolve) => {
       const open = indexedDB.open(dbName)
       open.onsuccess = () => {
         const db = open.result
