@@ -82,8 +82,8 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
 
 /**
  * The kept files a request may be answered from (and may add to): a file
- * request on an origin whose mode keeps files, that is not a navigation
- * subdomain mode moves to the root's own origin.
+ * request, on an origin whose warm-read mode keeps files, and not a
+ * navigation that subdomain mode moves to its root's own origin.
  */
 async function keptFilesFor (request: Request, url: URL, components: ContentHandlerComponents): Promise<VerifiedFiles | undefined> {
   if (!isFileRequest(request.method, url.pathname, url.search, request.headers.get('accept'))) {
