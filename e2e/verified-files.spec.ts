@@ -50,6 +50,10 @@ async function setBudget (page: Page, mib: number | undefined): Promise<void> {
   await expect.poll(async () => page.getByTestId('pin-status').textContent()).toContain(mib == null ? 'the default' : 'Cache budget:')
 }
 
+async function edgeBlocks (page: Page): Promise<number> {
+  return page.evaluate(async () => (await (await fetch('/_edgeway/stats')).json() as { blocks: { edge: number } }).blocks.edge)
+}
+
 const fromKeptFile = (headers: Record<string, string>): boolean => headers['server-timing']?.includes('verified files') === true
 
 describe('whole verified files on the gateway\'s origin', () => {
@@ -154,6 +158,7 @@ describe('whole verified files on the gateway\'s origin', () => {
 
   it('keeps nothing of a file its reader stopped reading, and stops fetching it from the edge', async () => {
     const before = proxy.bytes()
+    const blocksBefore = await edgeBlocks(page)
     const read = await page.evaluate(async (url) => {
       const reader = (await fetch(url)).body!.getReader()
       let bytes = 0
@@ -174,7 +179,10 @@ describe('whole verified files on the gateway\'s origin', () => {
       await new Promise(resolve => setTimeout(resolve, 2_000))
     }
     expect(proxy.bytes()).toBe(settled)
-    expect(settled - before).toBeLessThan(LARGE_SIZE / 2)
+    // the edge may have streamed one read-ahead segment into the socket, never the whole file; and the SW
+    // took from it what the reader read and a few windows ahead, not the file (48 MiB is about 196 blocks)
+    expect(settled - before).toBeLessThan(LARGE_SIZE)
+    expect(await edgeBlocks(page) - blocksBefore).toBeLessThan(196 / 2)
     const kept = await keptOnPage(page)
     expect(kept.indexed).not.toContain(path('large.bin'))
     expect(kept.keys.filter(key => key.includes('large.bin'))).toEqual([])
@@ -221,10 +229,14 @@ describe('whole verified files on the gateway\'s origin', () => {
       // one after the other, so their order of use is the order of reads
       await expect.poll(async () => (await keptOnPage(page)).indexed, { timeout: 20_000 }).toContain(path(`small${i}.bin`))
     }
-    const kept = await keptOnPage(page)
     // file.bin (8 MiB, least recently used) and small0.bin went to make room: 10 MiB hold two 4 MiB files
-    expect(kept.indexed).toEqual([path('small1.bin'), path('small2.bin')])
-    expect(kept.keys).toEqual(kept.indexed)
+    // (the last write trims behind its answer)
+    await expect.poll(async () => keptOnPage(page), { timeout: 20_000 }).toEqual({ keys: [path('small1.bin'), path('small2.bin')], indexed: [path('small1.bin'), path('small2.bin')] })
+    // blocks and kept files together stay within the budget the user set, and the page counts both
+    await expect.poll(async () => {
+      const cached = Number(await page.getByTestId('cache-usage').getAttribute('data-cached-bytes'))
+      return cached >= 2 * SMALL_SIZE && cached <= BOUND_BUDGET
+    }, { timeout: 30_000 }).toBe(true)
     const evicted = await fetchInPage(page, path('small0.bin'))
     expect(evicted.sha256).toBe(sha256(small[0]))
     expect(fromKeptFile(evicted.headers)).toBe(false)

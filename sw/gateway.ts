@@ -89,7 +89,8 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   const files = new VerifiedFiles({
     caches: scope.caches,
     origin: scope.location.origin,
-    budget: async options => (await (await openStore()).usage(options)).budgetBytes
+    budget: async options => (await (await openStore()).usage(options)).budgetBytes,
+    onKeptBytes: async bytes => { await (await openStore()).setKeptFileBytes(bytes) }
   })
   const stats: GatewayStats = {
     blocks: { cache: 0, edge: 0, peer: 0 },

@@ -26,6 +26,8 @@ export interface VerifiedFilesInit {
   origin: string
   /** The origin's cache budget in bytes: kept files take a share of it */
   budget(options?: AbortOptions): Promise<number>
+  /** Kept files now take `bytes` in all: the block store leaves them that much of the budget */
+  onKeptBytes?(bytes: number): Promise<void>
 }
 
 /** An answer from a kept file, with the blocks to count for it. */
@@ -126,16 +128,15 @@ export class VerifiedFiles {
   /** Drops the least recently used files until the rest fit the share of `cacheBudgetBytes` (all of them for 0). */
   async trim (cacheBudgetBytes: number, incoming = 0): Promise<void> {
     const db = await this.open()
-    const drop = filesToDrop(await db.getAll(FILES), verifiedFilesBudget(cacheBudgetBytes), incoming)
-    if (drop.length === 0) {
-      return
-    }
+    const files = await db.getAll(FILES)
+    const drop = new Set(filesToDrop(files, verifiedFilesBudget(cacheBudgetBytes), incoming))
     const cache = await this.cache()
     for (const path of drop) {
       // the cache entry first: it is what answers
       await cache.delete(this.key(path))
       await db.delete(FILES, path)
     }
+    await this.init.onKeptBytes?.(files.reduce((sum, file) => drop.has(file.path) ? sum : sum + file.bytes, 0))
   }
 
   private async touch (path: string): Promise<void> {
@@ -208,13 +209,13 @@ export class VerifiedFiles {
  * and the SDK call this when the user sets the budget (0 empties them).
  * A no-op where Cache Storage is missing.
  */
-export async function trimVerifiedFiles (cacheBudgetBytes: number, options: AbortOptions = {}): Promise<void> {
+export async function trimVerifiedFiles (cacheBudgetBytes: number, options: AbortOptions & Pick<VerifiedFilesInit, 'onKeptBytes'> = {}): Promise<void> {
   options.signal?.throwIfAborted()
   const caches = globalThis.caches
   if (caches == null) {
     return
   }
-  await new VerifiedFiles({ caches, origin: globalThis.location.origin, budget: async () => cacheBudgetBytes }).trim(cacheBudgetBytes)
+  await new VerifiedFiles({ caches, origin: globalThis.location.origin, budget: async () => cacheBudgetBytes, onKeptBytes: options.onKeptBytes }).trim(cacheBudgetBytes)
 }
 
 async function openVerifiedFilesDb (): Promise<FilesDb> {

@@ -89,7 +89,7 @@ export function createCacheControls (components: CacheControlsComponents, option
       const store = await ready(options)
       await store.setBudget(bytes === undefined ? undefined : parseCacheBudget(bytes), options)
       // on the gateway's own origin its SW keeps whole files in a share of the same budget (none at 0)
-      await trimVerifiedFiles((await store.usage(options)).budgetBytes, options)
+      await trimVerifiedFiles((await store.usage(options)).budgetBytes, { ...options, onKeptBytes: async kept => { await store.setKeptFileBytes?.(kept, options) } })
     }
   }
 }

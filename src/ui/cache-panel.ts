@@ -106,7 +106,8 @@ export function mountCachePanel (doc: Document = document): void {
     void run(async () => {
       await (await store).setBudget(bytes)
       // the whole files the SW keeps take a share of the same budget (none at 0)
-      await trimVerifiedFiles((await (await store).usage()).budgetBytes)
+      const local = await store
+      await trimVerifiedFiles((await local.usage()).budgetBytes, { onKeptBytes: async kept => { await local.setKeptFileBytes(kept) } })
       return bytes == null ? 'Cache budget: the default' : `Cache budget: ${formatBytes(bytes)}`
     })
   })
