@@ -13,9 +13,13 @@ import { EdgeHealth, idbHealthPersistence } from '../src/node/edge-health-tracke
 import { loadUserEdges, openEdgeDb } from '../src/node/edge-store.ts'
 import { edgeHttp, tabBridge } from '../src/node/block-sources.ts'
 import { gatewayHostOf, splitSubdomainHost } from '../src/lib/subdomain-gateway.ts'
+import { warmReadMode } from '../src/lib/verified-file-rules.ts'
+import { VerifiedFiles } from '../src/content/verified-files.ts'
+import { openLocalStore } from '../src/node/open-local-store.ts'
 import type { PageFiles } from './page-cache.ts'
 import type { Handler } from './pipeline.ts'
 import type { EdgeDb } from '../src/node/edge-store.ts'
+import type { IdbBlockstore } from '../src/node/idb-blockstore.ts'
 import type { GatewayStats } from '../src/lib/types.ts'
 
 export interface GatewayOptions {
@@ -73,6 +77,21 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   const page = options.page != null && splitSubdomainHost(scope.location.host) == null
     ? createPageCache(options.page, scope.caches, scope.fetch.bind(scope))
     : undefined
+  // the budget kept files share with the block store, read from the store every SW part of the origin uses
+  let localStore: Promise<IdbBlockstore> | undefined
+  const openStore = async (): Promise<IdbBlockstore> => {
+    localStore ??= openLocalStore().catch(err => {
+      localStore = undefined
+      throw err
+    })
+    return localStore
+  }
+  const files = new VerifiedFiles({
+    caches: scope.caches,
+    origin: scope.location.origin,
+    budget: async options => (await (await openStore()).usage(options)).budgetBytes,
+    onKeptBytes: async bytes => { await (await openStore()).setKeptFileBytes(bytes) }
+  })
   const stats: GatewayStats = {
     blocks: { cache: 0, edge: 0, peer: 0 },
     bytes: { cache: 0, edge: 0, peer: 0 },
@@ -102,7 +121,8 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
         stats.bytes[source] += bytes
         stats.lastBlockAt = Date.now()
       },
-      onRequest: () => { stats.requests++ }
+      onRequest: () => { stats.requests++ },
+      files: async () => warmReadMode({ host: scope.location.host, verifiedFiles: (await nodes.config()).verifiedFiles === true }) === 'verified-files' ? files : undefined
     })
   ]
 

@@ -72,7 +72,9 @@ export interface Gateway {
 export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   options.signal?.throwIfAborted()
   const distDir = resolve(options.distDir ?? resolve(import.meta.dirname, '../../dist'))
-  const configJson = JSON.stringify(options.config)
+  // this server's origin runs no script but the gateway page and the SW (content is redirected to its own
+  // origin or sandboxed without scripts), so its SW may keep whole verified files
+  const configJson = JSON.stringify({ ...options.config, verifiedFiles: true })
 
   const server = createServer(HTTP_SERVER_OPTIONS, (req, res) => {
     handle(req, res).catch(async err => {

@@ -44,6 +44,13 @@ describe('bytesToFree', () => {
     expect(13 * MiB - toFree).toBeLessThan(10 * MiB)
     expect(13 * MiB - toFree).toBeGreaterThanOrEqual(9 * MiB)
   })
+
+  it('leaves room for kept whole files: they count against the same budget', () => {
+    expect(bytesToFree({ usedBytes: 8 * MiB, pinnedBytes: 0, budgetBytes: 10 * MiB, keptBytes: 2 * MiB })).toBe(0)
+    const toFree = bytesToFree({ usedBytes: 10 * MiB, pinnedBytes: 0, budgetBytes: 10 * MiB, keptBytes: 2 * MiB })
+    expect(10 * MiB - toFree + 2 * MiB).toBeLessThan(10 * MiB)
+    expect(10 * MiB - toFree + 2 * MiB).toBeGreaterThanOrEqual(9 * MiB)
+  })
 })
 
 describe('EvictionPlan', () => {

@@ -41,11 +41,19 @@ export interface StoreTotals {
   /** Bytes of the blocks some pin holds: they count against no budget */
   pinnedBytes: number
   budgetBytes: number
+  /**
+   * Bytes the origin keeps outside the block store against the same budget
+   * (whole verified files); they are evicted by their own index, and leave
+   * that much less room for blocks
+   *
+   * @default 0
+   */
+  keptBytes?: number
 }
 
-/** How many bytes of unpinned blocks to evict: none while they fit the budget, else down to its low-water mark. */
-export function bytesToFree ({ usedBytes, pinnedBytes, budgetBytes }: StoreTotals): number {
-  const cached = usedBytes - pinnedBytes
+/** How many bytes of unpinned blocks to evict: none while they and kept files fit the budget, else down to its low-water mark. */
+export function bytesToFree ({ usedBytes, pinnedBytes, budgetBytes, keptBytes = 0 }: StoreTotals): number {
+  const cached = usedBytes - pinnedBytes + keptBytes
   if (cached <= budgetBytes) {
     return 0
   }

@@ -68,6 +68,16 @@ export interface EdgewayConfig {
    */
   subdomains: boolean
   /**
+   * Only Edgeway's own code runs on the origin this configuration is served
+   * to (the gateway server's origin), so whole files verified once may be
+   * kept and answered again without hashing them again. A dApp hosting the
+   * SW leaves this off: its scripts can write its origin's storage. Counts
+   * nowhere on a content root's own origin (`warmReadMode`).
+   *
+   * @default false
+   */
+  verifiedFiles?: boolean
+  /**
    * STUN/TURN servers the in-tab peer's WebRTC may use to reach other
    * browsers (`RTCIceServer` objects). None by default: nothing is asked of a
    * public STUN server implicitly, so peers connect where host candidates reach.
@@ -96,6 +106,7 @@ export const DEFAULT_CONFIG: EdgewayConfig = {
   readAheadBytes: 4 * 1024 * 1024,
   smallSiteBytes: 4 * 1024 * 1024,
   subdomains: false,
+  verifiedFiles: false,
   iceServers: []
 }
 
@@ -130,7 +141,7 @@ export function parseConfig (input: unknown): EdgewayConfig {
   if (raw.iceServers !== undefined) {
     config.iceServers = parseIceServers(raw.iceServers)
   }
-  for (const key of ['allowLocal', 'allowInsecure', 'subdomains'] as const) {
+  for (const key of ['allowLocal', 'allowInsecure', 'subdomains', 'verifiedFiles'] as const) {
     if (raw[key] !== undefined) {
       if (typeof raw[key] !== 'boolean') {
         throw new ConfigError(`"${key}" must be true or false`)

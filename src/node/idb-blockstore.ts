@@ -73,6 +73,8 @@ export class IdbBlockstore extends BaseBlockstore implements LocalCache {
   private touchTimer?: ReturnType<typeof setTimeout>
   /** Pinned bytes as the last eviction found them: writes start an eviction only past budget + this */
   private pinnedBytes = 0
+  /** Bytes of kept whole files as the last eviction found them: they take that much of the budget */
+  private keptBytes = 0
   private evicting?: Promise<void>
   private evictAgain = false
 
@@ -154,7 +156,8 @@ export class IdbBlockstore extends BaseBlockstore implements LocalCache {
     const totals = await readTotals(tx, this.defaultBudget)
     await tx.done
     return {
-      cachedBytes: totals.usedBytes - totals.pinnedBytes,
+      // what the origin holds against its budget: unpinned blocks and kept whole files
+      cachedBytes: totals.usedBytes - totals.pinnedBytes + (totals.keptBytes ?? 0),
       pinnedBytes: totals.pinnedBytes,
       budgetBytes: totals.budgetBytes,
       defaultBudget: !totals.budgetSet
@@ -168,6 +171,17 @@ export class IdbBlockstore extends BaseBlockstore implements LocalCache {
     } else {
       await this.database().put(SETTINGS, parseCacheBudget(bytes), 'cacheBudgetBytes')
     }
+    this.scheduleEviction()
+    await this.evicted()
+  }
+
+  /**
+   * Records how many bytes whole verified files take (verified-files.ts),
+   * and evicts blocks to leave them room within the budget.
+   */
+  async setKeptFileBytes (bytes: number, options?: AbortOptions): Promise<void> {
+    options?.signal?.throwIfAborted()
+    await this.database().put(SETTINGS, Math.max(0, Math.floor(bytes)), 'keptFileBytes')
     this.scheduleEviction()
     await this.evicted()
   }
@@ -245,7 +259,7 @@ export class IdbBlockstore extends BaseBlockstore implements LocalCache {
     this.committing.add(committed)
     committed.then(totals => {
       batch.forEach(write => { write.done.resolve() })
-      if (totals != null && totals.usedBytes - this.pinnedBytes > (totals.budgetBytes ?? this.defaultBudget)) {
+      if (totals != null && totals.usedBytes - this.pinnedBytes + this.keptBytes > (totals.budgetBytes ?? this.defaultBudget)) {
         this.scheduleEviction()
       }
     }, (err: unknown) => {
@@ -281,6 +295,7 @@ export class IdbBlockstore extends BaseBlockstore implements LocalCache {
     for (;;) {
       const pass = await evictOnce(this.database(), this.defaultBudget, this.takeTouches())
       this.pinnedBytes = pass.pinnedBytes
+      this.keptBytes = pass.keptBytes
       if (pass.evicted > 0) {
         this.log('evicted %d blocks (%d bytes)', pass.evicted, pass.freedBytes)
       }

@@ -24,6 +24,8 @@ export interface LocalCache {
   unpin(root: CID, options?: AbortOptions): Promise<boolean>
   /** Resolves once writes and reads so far are recorded and any eviction they started is done */
   flush(): Promise<void>
+  /** Records the bytes whole verified files take against the budget, and evicts blocks to leave them room */
+  setKeptFileBytes?(bytes: number, options?: AbortOptions): Promise<void>
 }
 
 export function isLocalCache (store: unknown): store is LocalCache {

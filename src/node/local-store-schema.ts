@@ -40,7 +40,8 @@ export interface PinRecord {
   bytes: number
 }
 
-export type SettingKey = 'cacheBudgetBytes' | 'usedBytes'
+/** `keptFileBytes`: whole verified files the SW keeps in Cache Storage (verified-files.ts), counted against the same budget */
+export type SettingKey = 'cacheBudgetBytes' | 'usedBytes' | 'keptFileBytes'
 
 export interface LocalStoreSchema extends DBSchema {
   [BLOCKS]: { key: string, value: Uint8Array }

@@ -16,6 +16,8 @@ export interface EvictionPass {
   freedBytes: number
   /** Bytes pinned blocks hold, as this pass found them */
   pinnedBytes: number
+  /** Bytes of kept whole files, as this pass found them */
+  keptBytes: number
   /** The pass stopped at its batch size with more to free */
   moreToFree: boolean
 }
@@ -58,6 +60,7 @@ export async function evictOnce (db: LocalStoreDb, defaultBudget: number, touche
     evicted: plan.keys.length,
     freedBytes: plan.freed,
     pinnedBytes: totals.pinnedBytes,
+    keptBytes: totals.keptBytes ?? 0,
     moreToFree: plan.freed < toFree && plan.done
   }
 }
@@ -65,7 +68,7 @@ export async function evictOnce (db: LocalStoreDb, defaultBudget: number, touche
 /** The store's totals and the keys pins hold, read inside the caller's transaction (over BLOCK_META, PINS and SETTINGS). */
 export async function readTotals (tx: TotalsTransaction, defaultBudget: number): Promise<ReadTotals> {
   const settings = tx.objectStore(SETTINGS)
-  const [used, budget, pins] = await Promise.all([settings.get('usedBytes'), settings.get('cacheBudgetBytes'), tx.objectStore(PINS).getAll()])
+  const [used, budget, kept, pins] = await Promise.all([settings.get('usedBytes'), settings.get('cacheBudgetBytes'), settings.get('keptFileBytes'), tx.objectStore(PINS).getAll()])
   const pinned = new Set(pins.flatMap(pin => pin.keys))
   const meta = tx.objectStore(BLOCK_META)
   const sizes = await Promise.all([...pinned].map(async key => (await meta.get(key))?.size ?? 0))
@@ -73,6 +76,7 @@ export async function readTotals (tx: TotalsTransaction, defaultBudget: number):
     usedBytes: used ?? 0,
     pinnedBytes: sizes.reduce((sum, size) => sum + size, 0),
     budgetBytes: budget ?? defaultBudget,
+    keptBytes: kept ?? 0,
     budgetSet: budget != null,
     pinned
   }

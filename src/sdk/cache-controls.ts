@@ -3,6 +3,7 @@ import { parseCacheBudget } from '../lib/cache-policy.ts'
 import { InvalidRequestError, NotSupportedError } from '../lib/errors.ts'
 import { isLocalCache } from '../node/local-cache.ts'
 import { pinDag } from '../node/pin-dag.ts'
+import { trimVerifiedFiles } from '../content/verified-files.ts'
 import type { EdgeNode } from '../node/create-edge-node.ts'
 import type { LocalCache } from '../node/local-cache.ts'
 import type { PinProgressEvents } from '../node/pin-dag.ts'
@@ -85,7 +86,10 @@ export function createCacheControls (components: CacheControlsComponents, option
       return (await ready(options)).usage(options)
     },
     async setCacheBudget (bytes, options) {
-      await (await ready(options)).setBudget(bytes === undefined ? undefined : parseCacheBudget(bytes), options)
+      const store = await ready(options)
+      await store.setBudget(bytes === undefined ? undefined : parseCacheBudget(bytes), options)
+      // on the gateway's own origin its SW keeps whole files in a share of the same budget (none at 0)
+      await trimVerifiedFiles((await store.usage(options)).budgetBytes, { ...options, onKeptBytes: async kept => { await store.setKeptFileBytes?.(kept, options) } })
     }
   }
 }

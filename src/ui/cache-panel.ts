@@ -1,6 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { loadUserEdges, openEdgeDb } from '../node/edge-store.ts'
 import { openLocalStore } from '../node/open-local-store.ts'
+import { trimVerifiedFiles } from '../content/verified-files.ts'
 import { formatBytes } from '../lib/format-bytes.ts'
 import type { CacheUsage, PinInfo } from '../lib/types.ts'
 import type { EdgeClient } from '../sdk/index.ts'
@@ -104,6 +105,9 @@ export function mountCachePanel (doc: Document = document): void {
     const bytes = text === '' ? undefined : Math.round(Number(text) * MiB)
     void run(async () => {
       await (await store).setBudget(bytes)
+      // the whole files the SW keeps take a share of the same budget (none at 0)
+      const local = await store
+      await trimVerifiedFiles((await local.usage()).budgetBytes, { onKeptBytes: async kept => { await local.setKeptFileBytes(kept) } })
       return bytes == null ? 'Cache budget: the default' : `Cache budget: ${formatBytes(bytes)}`
     })
   })

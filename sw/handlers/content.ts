@@ -5,9 +5,12 @@ import { createContentFetcher } from '../../src/content/content-fetcher.ts'
 import type { ContentFetcher } from '../../src/content/content-fetcher.ts'
 import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import { contentPathFor, gatewayLocationFor, isSharedOriginContent, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
-import type { Handler } from '../pipeline.ts'
+import { isFileRequest, isWholeFileResponse } from '../../src/lib/verified-file-rules.ts'
+import type { Handler, WaitUntil } from '../pipeline.ts'
 import type { EdgeNode } from '../../src/node/create-edge-node.ts'
 import type { SourceUseListener } from '../../src/lib/source-tally.ts'
+import type { SourceCounts } from '../../src/lib/types.ts'
+import type { VerifiedFiles } from '../../src/content/verified-files.ts'
 
 export interface ContentHandlerComponents {
   /**
@@ -28,6 +31,13 @@ export interface ContentHandlerComponents {
   /** A response's counts grew: a block used from `source`, and its bytes */
   onUse: SourceUseListener
   onRequest(): void
+  /**
+   * Whole verified files kept for this origin, or undefined where every read
+   * re-verifies its blocks (`warmReadMode` decides)
+   *
+   * @default every read re-verifies
+   */
+  files?(): Promise<VerifiedFiles | undefined>
 }
 
 /**
@@ -39,21 +49,59 @@ export interface ContentHandlerComponents {
 export function contentHandler (components: ContentHandlerComponents): Handler {
   const answer = contentAnswer(components)
   return {
-    ...answer,
+    id: answer.id,
+    canHandle: answer.canHandle,
     async handle (request, url, waitUntil) {
       if (!isSharedOriginContent(url, components.gatewayHost)) {
         return answer.handle(request, url, waitUntil)
       }
+      const files = await keptFilesFor(request, url, components)
+      if (files != null) {
+        const kept = await files.answer(request, url.pathname, { signal: request.signal }).catch(() => undefined)
+        if (kept != null) {
+          components.onRequest()
+          if (kept.blocks > 0) components.onUse('cache', kept.blocks, kept.bytes)
+          // kept with the sandbox's headers already: answered as the cache gives it
+          return kept.response
+        }
+      }
+      let counts: SourceCounts | undefined
+      let response: Response
       try {
-        return sandboxed(await answer.handle(request, url, waitUntil))
+        response = sandboxed(await answer.handle(request, url, waitUntil, done => { counts = done }))
       } catch (err) {
         return sandboxed(errorToResponse(err, { accept: request.headers.get('accept') }))
       }
+      if (files == null || request.method !== 'GET' || request.headers.has('range') || !isWholeFileResponse(response.status, response.headers)) {
+        return response
+      }
+      const blocks = (): number => counts == null ? 0 : counts.cache + counts.edge + counts.peer
+      return files.keep(url.pathname, response, blocks, waitUntil).catch(() => response)
     }
   }
 }
 
-function contentAnswer (components: ContentHandlerComponents): Handler {
+/**
+ * The kept files a request may be answered from (and may add to): a file
+ * request, on an origin whose warm-read mode keeps files, and not a
+ * navigation that subdomain mode moves to its root's own origin.
+ */
+async function keptFilesFor (request: Request, url: URL, components: ContentHandlerComponents): Promise<VerifiedFiles | undefined> {
+  if (!isFileRequest(request.method, url.pathname, url.search, request.headers.get('accept'))) {
+    return undefined
+  }
+  const files = await components.files?.().catch(() => undefined)
+  if (files == null || (request.mode === 'navigate' && await components.subdomains())) {
+    return undefined
+  }
+  return files
+}
+
+interface ContentAnswer extends Handler {
+  handle(request: Request, url: URL, waitUntil: WaitUntil, onDone?: (counts: SourceCounts) => void): Promise<Response>
+}
+
+function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
   // one content fetcher per node: what a node's navigations fetch whole is shared by its requests
   const fetchers = new WeakMap<EdgeNode, ContentFetcher>()
   const fetcherFor = (node: EdgeNode): ContentFetcher => {
@@ -77,7 +125,7 @@ function contentAnswer (components: ContentHandlerComponents): Handler {
         return true
       }
     },
-    async handle (request, requestUrl, waitUntil) {
+    async handle (request, requestUrl, waitUntil, onDone) {
       // on a subdomain origin `/<path>` is `/ipfs/<root>/<path>`: from here on, the path form
       const url = new URL(contentPathFor(requestUrl, components.gatewayHost) ?? requestUrl.href, requestUrl)
       // a page (or frame) in subdomain mode is loaded on its root's own origin, never the gateway's
@@ -109,7 +157,10 @@ function contentAnswer (components: ContentHandlerComponents): Handler {
         originRoot: url.href !== requestUrl.href,
         navigation: request.mode === 'navigate',
         onUse: components.onUse,
-        onDone: () => { done() }
+        onDone: counts => {
+          onDone?.(counts)
+          done()
+        }
       })
       return toGatewayLocation(response, requestUrl, components.gatewayHost)
     }
