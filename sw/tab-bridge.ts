@@ -1,6 +1,6 @@
 import { logger } from '@libp2p/logger'
-import { BRIDGE_SOLICIT, isBridgeRegistration } from '../src/lib/peer-bridge.ts'
-import type { BridgeReply, BridgeRequest } from '../src/lib/peer-bridge.ts'
+import { BRIDGE_SOLICIT, isBridgeReach, isBridgeRegistration } from '../src/lib/peer-bridge.ts'
+import type { BridgeReach, BridgeReply, BridgeRequest } from '../src/lib/peer-bridge.ts'
 import type { TabPeerLink } from '../src/node/block-sources.ts'
 import type { BitswapProvider } from '../src/lib/routing-providers.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -9,9 +9,14 @@ import type { CID } from 'multiformats/cid'
 /** How long a SW with no registered tab waits for open tabs to register after it asked them to. */
 const SOLICIT_WAIT_MS = 1_500
 
+/** How long a tab's report of its libp2p connections counts (tabs repeat it every 2 s) */
+const REACH_FRESH_MS = 5_000
+
 export interface TabBridge extends Required<TabPeerLink> {
   /** A tab has registered its peer (it may have closed since: a request finds out) */
   connected(): boolean
+  /** A registered tab's libp2p is connected to someone (an edge, a provider, another browser) */
+  reachesNetwork(): boolean
   /** Has the newest tab's peer dial bitswap providers; the peer ids it is connected to now (none without a tab) */
   connectProviders(providers: BitswapProvider[], options: AbortOptions): Promise<string[]>
   /** A `message` event: a tab registering its port (anything else is ignored) */
@@ -27,6 +32,10 @@ interface RegisteredTab {
   clientId: string
   peerId: string
   port: MessagePort
+  /** The tab's libp2p connections, as it last reported them (none until it does) */
+  connections: number
+  /** When it last reported them: a tab that closed stops reporting, and its old count stops counting */
+  reachAt: number
 }
 
 interface Pending {
@@ -124,13 +133,25 @@ export function createTabBridge (scope: ServiceWorkerGlobalScope): TabBridge {
       if (previous >= 0) {
         tabs.splice(previous, 1)[0].port.close()
       }
-      port.onmessage = onReply
-      tabs.unshift({ clientId: source.id, peerId: event.data.peerId, port })
+      const tab: RegisteredTab = { clientId: source.id, peerId: event.data.peerId, port, connections: 0, reachAt: 0 }
+      port.onmessage = (message: MessageEvent<BridgeReply | BridgeReach>) => {
+        if (isBridgeReach(message.data)) {
+          tab.connections = message.data.connections
+          tab.reachAt = Date.now()
+        } else {
+          onReply(message as MessageEvent<BridgeReply>)
+        }
+      }
+      tabs.unshift(tab)
       log('tab %s registered its peer %s', source.id, event.data.peerId)
       registered.forEach(wake => { wake() })
     },
     connected () {
       return tabs.length > 0
+    },
+    reachesNetwork () {
+      const now = Date.now()
+      return tabs.some(tab => tab.connections > 0 && now - tab.reachAt < REACH_FRESH_MS)
     },
     async request (cid: CID, options: AbortOptions & { root?: string }) {
       const reply = await ask({ type: 'want', id: nextId++, cid: cid.toString(), ...(options.root == null ? {} : { root: options.root }) }, options)

@@ -96,6 +96,13 @@ export class ContentRequest {
 
   /** What Helia, the brokers and verified-fetch report as they work: counted, and a source that is gone ends the request at once. */
   readonly onProgress = (event: { type: string, detail?: unknown }): void => {
+    if (event.type === 'blocks:get:blockstore:get') {
+      // a block a site CAR brought a moment ago is counted as the edge's by the first response that uses it
+      const delivered = this.sites.takeDelivered(String(event.detail))
+      if (delivered != null) {
+        event = { type: 'edgeway:block:delivered', detail: delivered }
+      }
+    }
     if (this.tally.record(event)) {
       this.watchdog.touch()
     } else if (event.type === 'edgeway:edges:unreachable' && this.unreachable == null) {

@@ -5,6 +5,7 @@ import { fetchWholeDag } from '../node/whole-dag-car.ts'
 import type { ReadableBlocks } from './car-prefetch.ts'
 import type { EdgeNode } from '../node/create-edge-node.ts'
 import type { ContentAddress } from '../lib/parse-gateway-url.ts'
+import type { BlockReceivedDetail } from '../lib/types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -12,6 +13,9 @@ const log = logger('edgeway:small-site')
 
 /** Sites remembered as fetched whole, or as not to fetch whole (per node): a reload does not fetch them again. */
 const MAX_RECENT_SITES = 64
+
+/** Site-CAR blocks remembered until a response uses them (a 4 MiB site of 1 KiB files is ~4,000) */
+const MAX_DELIVERED_BLOCKS = 8192
 
 /**
  * How long a request waits on a site CAR that brings nothing (no block, no
@@ -75,9 +79,23 @@ export class SmallSites {
   private readonly inFlight = new Map<string, SiteFetch>()
   /** Sites fetched whole (or found whole in the store), by `root` + `dir` and by directory CID; oldest first */
   private readonly recent = new Set<string>()
+  /**
+   * Blocks a site CAR stored that no response has used yet, with where they
+   * came from: the first response to read one counts it as the edge's, as
+   * it would have had it fetched the block itself, not as this browser's
+   * cache (the page and the statistics of a first visit say "edge")
+   */
+  private readonly delivered = new Map<string, BlockReceivedDetail>()
 
   constructor (node: SmallSitesComponents) {
     this.node = node
+  }
+
+  /** How `cid` reached the store, when a site CAR brought it and no response has used it yet; forgotten once asked. */
+  takeDelivered (cid: string): BlockReceivedDetail | undefined {
+    const detail = this.delivered.get(cid)
+    this.delivered.delete(cid)
+    return detail
   }
 
   covering (address: ContentAddress): SiteFetch | undefined {
@@ -150,7 +168,15 @@ export class SmallSites {
     const result = await fetchWholeDag(this.node.cars, this.node.local, entry.cid, {
       maxBytes: config.smallSiteBytes,
       signal,
-      onBlock: () => { site.activeAt = performance.now() }
+      held: cid => this.node.local.peek(cid) != null,
+      onBlock: (block, stored) => {
+        site.activeAt = performance.now()
+        if (!stored) return
+        this.delivered.set(block.cid.toString(), { cid: block.cid.toString(), source: 'edge', via: 'http', from: block.from, bytes: block.bytes.byteLength })
+        while (this.delivered.size > MAX_DELIVERED_BLOCKS) {
+          this.delivered.delete(this.delivered.keys().next().value as string)
+        }
+      }
     })
     log('site %s%s: %d blocks, %d bytes, %s', site.root, site.dir, result.blocks, result.bytes, result.complete ? 'complete' : `stopped (${result.stopped ?? 'incomplete'})`)
     // a site that passed the cap or sent a block of something else is not asked for whole again; one whose

@@ -36,6 +36,21 @@ export type BridgeReply =
   | { type: 'missing', id: number, reason: string }
   | { type: 'dialled', id: number, peers: string[] }
 
+/**
+ * Tab → SW, on the port, unasked: how many peers (edges, providers, other
+ * browsers) the tab's libp2p is connected to now, sent when it changes. With
+ * none, nothing the SW cannot reach over HTTP can come through the tab, so a
+ * request whose HTTP edges are all unreachable ends at once.
+ */
+export interface BridgeReach {
+  type: 'reach'
+  connections: number
+}
+
+export function isBridgeReach (data: unknown): data is BridgeReach {
+  return data != null && typeof data === 'object' && (data as BridgeReach).type === 'reach' && Number.isSafeInteger((data as BridgeReach).connections)
+}
+
 export function isBridgeRegistration (data: unknown): data is BridgeRegistration {
   return data != null && typeof data === 'object' && (data as BridgeRegistration).type === BRIDGE_REGISTER && typeof (data as BridgeRegistration).peerId === 'string'
 }

@@ -89,6 +89,8 @@ export function edgeHttp (): BlockSourceFactory {
 export interface TabPeerLink extends TabBlockSource {
   /** A tab's peer is there to ask (a SW's bridge: a tab registered) */
   connected?(): boolean
+  /** A tab's libp2p is connected to someone now, so bitswap through it may still deliver */
+  reachesNetwork?(): boolean
   /** Has the tab's peer dial these bitswap providers; resolves to the peer ids it is connected to now */
   connectProviders?(providers: BitswapProvider[], options: AbortOptions): Promise<string[]>
 }
@@ -127,7 +129,7 @@ export function tabBridge (tabs: TabPeerLink, init: TabBridgeSourceInit = {}): B
         delayMs: httpEdges ? init.delayMs : 0
       }),
       // the tab's libp2p keeps the edges' multiaddrs connected: with it there, bitswap may still deliver
-      connected: () => libp2pEdges && tabs.connected?.() === true,
+      connected: () => libp2pEdges && (tabs.reachesNetwork?.() ?? tabs.connected?.()) === true,
       connectProviders: connectProviders == null
         ? undefined
         : async (providers, options) => {

@@ -1,7 +1,7 @@
 import * as dagPb from '@ipld/dag-pb'
 import { identity } from 'multiformats/hashes/identity'
 import { toString } from 'uint8arrays/to-string'
-import type { EdgeCarFetcher } from './edge-car-fetcher.ts'
+import type { CarBlock, EdgeCarFetcher } from './edge-car-fetcher.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -10,8 +10,10 @@ import type { ProgressOptions } from 'progress-events'
 export interface WholeDagOptions extends AbortOptions, ProgressOptions {
   /** Block bytes accepted at most; the stream is ended before the block that would pass it */
   maxBytes: number
-  /** Called after each block is stored (a sign of life for whoever waits on this) */
-  onBlock?(): void
+  /** Called after each block, with where it came from and whether it was stored now (a sign of life for whoever waits on this) */
+  onBlock?(block: CarBlock, stored: boolean): void
+  /** A block the store holds already (the navigation's own CAR brought it a moment ago): not stored or reported again */
+  held?(cid: CID): boolean
 }
 
 /** Why a whole-DAG CAR ended before the DAG was complete. */
@@ -54,10 +56,13 @@ export async function fetchWholeDag (fetcher: EdgeCarFetcher, store: Pick<Blocks
           if (link.Hash.multihash.code !== identity.code) expected.add(keyOf(link.Hash))
         }
       }
-      await store.put(block.cid, block.bytes, options)
       result.blocks++
       result.bytes += block.bytes.byteLength
-      options.onBlock?.()
+      const stored = options.held?.(block.cid) !== true
+      if (stored) {
+        await store.put(block.cid, block.bytes, options)
+      }
+      options.onBlock?.(block, stored)
     }
   } catch (err) {
     options.signal?.throwIfAborted()

@@ -2,7 +2,7 @@ import { logger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
 import { BRIDGE_REGISTER, BRIDGE_SOLICIT } from '../lib/peer-bridge.ts'
 import type { TabPeer } from './create-tab-peer.ts'
-import type { BridgeRegistration, BridgeReply, BridgeRequest } from '../lib/peer-bridge.ts'
+import type { BridgeReach, BridgeRegistration, BridgeReply, BridgeRequest } from '../lib/peer-bridge.ts'
 import type { BitswapProvider } from '../lib/routing-providers.ts'
 
 export interface ServiceWorkerBridgeOptions {
@@ -23,13 +23,18 @@ export interface ServiceWorkerBridgeOptions {
   reregisterEveryMs?: number
 }
 
+/** How often the tab looks whether its libp2p connections changed, to tell the SW */
+const REACH_EVERY_MS = 500
+/** How often the tab tells the SW again what it told it before (`REACH_FRESH_MS` in the SW's bridge is longer) */
+const REACH_REPEAT_MS = 2_000
+
 /**
  * The tab's end of the SW bridge: hands the service worker a port and answers
  * its wants with the tab peer's blocks (the store, else other browsers over
  * WebRTC). Registers again when the controller changes, when a restarted SW
  * asks, and periodically. Returns a function that disconnects.
  */
-export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getBlock' | 'connectProviders'>, options: ServiceWorkerBridgeOptions = {}): () => void {
+export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getBlock' | 'connectProviders' | 'status'>, options: ServiceWorkerBridgeOptions = {}): () => void {
   const container = globalThis.navigator?.serviceWorker
   if (container == null) {
     return () => {}
@@ -115,7 +120,33 @@ export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getB
     const old = port
     port = channel.port1
     setTimeout(() => { old?.close() }, 60_000)
+    reported = undefined
+    reportReach()
   }
+  // the SW learns whether this tab reaches anyone over libp2p, and when that changes
+  let reported: number | undefined
+  let reportedAt = 0
+  const reportReach = (): void => {
+    if (port == null || stopped) return
+    let connections: number
+    try {
+      const status = peer.status()
+      connections = status.edges + status.peers
+    } catch {
+      return
+    }
+    // sent when it changes, and again every little while: the SW trusts a report only while it is fresh, so a
+    // tab that closed (its port is never told) stops counting
+    if (connections !== reported || Date.now() - reportedAt >= REACH_REPEAT_MS) {
+      reported = connections
+      reportedAt = Date.now()
+      port.postMessage({ type: 'reach', connections } satisfies BridgeReach)
+    }
+  }
+  const reachTimer = setInterval(reportReach, REACH_EVERY_MS)
+  // a page that goes away (navigation, close) reaches nobody from then on: said at once, not left to go stale
+  const onPageHide = (): void => { port?.postMessage({ type: 'reach', connections: 0 } satisfies BridgeReach) }
+  globalThis.addEventListener?.('pagehide', onPageHide)
   const registerSoon = (): void => { void register().catch(() => {}) }
 
   const onMessage = (event: MessageEvent): void => {
@@ -132,6 +163,8 @@ export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getB
   return () => {
     stopped = true
     clearInterval(timer)
+    clearInterval(reachTimer)
+    globalThis.removeEventListener?.('pagehide', onPageHide)
     container.removeEventListener('message', onMessage)
     container.removeEventListener('controllerchange', registerSoon)
     wants.forEach(controller => { controller.abort() })
