@@ -8,6 +8,7 @@ import { contentPathFor, gatewayLocationFor, isSharedOriginContent, toSubdomainU
 import { isFileRequest, isWholeFileResponse } from '../../src/lib/verified-file-rules.ts'
 import type { Handler, WaitUntil } from '../pipeline.ts'
 import type { EdgeNode } from '../../src/node/create-edge-node.ts'
+import { parseSourceHeader } from '../../src/lib/source-tally.ts'
 import type { SourceUseListener } from '../../src/lib/source-tally.ts'
 import type { SourceCounts } from '../../src/lib/types.ts'
 import type { VerifiedFiles } from '../../src/content/verified-files.ts'
@@ -72,13 +73,24 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
       } catch (err) {
         return sandboxed(errorToResponse(err, { accept: request.headers.get('accept') }))
       }
-      if (files == null || request.method !== 'GET' || request.headers.has('range') || !isWholeFileResponse(response.status, response.headers)) {
+      if (files == null || request.method !== 'GET' || request.headers.has('range') || !isWholeFileResponse(response.status, response.headers) || !fromStore(response.headers)) {
         return response
       }
       const blocks = (): number => counts == null ? 0 : counts.cache + counts.edge + counts.peer
       return files.keep(url.pathname, response, blocks, waitUntil).catch(() => response)
     }
   }
+}
+
+/**
+ * A file is kept whole when it is read again, from this browser's block
+ * store (its first bytes came from there), not on its first, cold read:
+ * writing a copy to Cache Storage while the network delivers it costs that
+ * read 10-20% of its speed (P1), and a file read once is not worth the space.
+ */
+function fromStore (headers: Headers): boolean {
+  const counts = parseSourceHeader(headers.get('x-edgeway-source'))
+  return counts != null && counts.edge === 0 && counts.peer === 0 && counts.cache > 0
 }
 
 /**
