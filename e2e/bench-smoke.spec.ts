@@ -39,7 +39,7 @@ describe('benchmark harness (quick)', () => {
     expect(p1?.timelines?.length).toBe(p1?.note?.startsWith('Edgeway via Kubo skipped') === true ? 6 : 7)
     expect(p1?.checks.find(check => check.label === 'vs SW limit, fetched+SHA-256')?.goal).toBe(0.8)
     // P2 against the Cache API and the limit from memory, with and without a hash per block
-    expect(results.measures.find(m => m.id === 'P2')?.series.map(s => s.label)).toEqual(['Edgeway SW (IndexedDB)', 'Cache API via SW', 'SW limit, in memory', 'SW limit, in memory+SHA-256'])
+    expect(results.measures.find(m => m.id === 'P2')?.series.map(s => s.label)).toEqual(['Edgeway SW (verified files)', 'Cache API via SW', 'SW limit, in memory', 'SW limit, in memory+SHA-256'])
 
     const html = await readFile(join(out, 'latest.html'), 'utf8')
     expect(html).toContain('<svg')
