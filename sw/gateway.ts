@@ -62,9 +62,19 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     return edgeDb
   }
   const health = new EdgeHealth({ persistence: idbHealthPersistence(openEdges) })
+  // one block store per SW life: every node it starts uses it, and kept files read their share of its budget there
+  let localStore: Promise<IdbBlockstore> | undefined
+  const openStore = async (): Promise<IdbBlockstore> => {
+    localStore ??= openLocalStore().catch(err => {
+      localStore = undefined
+      throw err
+    })
+    return localStore
+  }
   const nodes = createNodeHolder({
     configUrl,
     health,
+    store: openStore,
     userEdges: async () => loadUserEdges(await openEdges()),
     // the SW fetches over HTTP itself; what only libp2p reaches (other browsers, edges given as multiaddrs,
     // bitswap providers) comes through a tab's peer, so a first visit never parses libp2p
@@ -77,15 +87,6 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   const page = options.page != null && splitSubdomainHost(scope.location.host) == null
     ? createPageCache(options.page, scope.caches, scope.fetch.bind(scope))
     : undefined
-  // the budget kept files share with the block store, read from the store every SW part of the origin uses
-  let localStore: Promise<IdbBlockstore> | undefined
-  const openStore = async (): Promise<IdbBlockstore> => {
-    localStore ??= openLocalStore().catch(err => {
-      localStore = undefined
-      throw err
-    })
-    return localStore
-  }
   const files = new VerifiedFiles({
     caches: scope.caches,
     origin: scope.location.origin,

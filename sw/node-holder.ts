@@ -7,6 +7,7 @@ import type { EdgewayConfig } from '../src/lib/config.ts'
 import type { EdgeListSource } from '../src/lib/edge-status.ts'
 import type { EdgeNode, EdgeNodeInit } from '../src/node/create-edge-node.ts'
 import type { EdgeHealth } from '../src/node/edge-health-tracker.ts'
+import type { IdbBlockstore } from '../src/node/idb-blockstore.ts'
 import type { EdgeEndpoint } from '../src/lib/types.ts'
 
 export interface NodeHolder {
@@ -33,6 +34,13 @@ export interface NodeHolderInit {
    * @default the edges over HTTP alone
    */
   extras?: NodeExtras
+  /**
+   * The origin's block store, one per SW life, shared by every node it
+   * starts and by whatever else in the SW reads the store's budget
+   *
+   * @default a store opened for each node
+   */
+  store?(): Promise<IdbBlockstore>
   /** The edge list stored on the gateway page for this origin, used instead of the server's; undefined for none */
   userEdges?(): Promise<EdgeEndpoint[] | undefined>
   /** Measurements shared by every node of this SW life */
@@ -62,7 +70,7 @@ interface Current {
 export type NodeExtras = (config: EdgewayConfig) => Pick<EdgeNodeInit, 'sources' | 'peersReachable'>
 
 /** Holds the SW's node and replaces it when the gateway's configuration changes. */
-export function createNodeHolder ({ configUrl, extras = () => ({ sources: [edgeHttp()] }), userEdges = async () => undefined, health }: NodeHolderInit): NodeHolder {
+export function createNodeHolder ({ configUrl, extras = () => ({ sources: [edgeHttp()] }), store = async () => openLocalStore(), userEdges = async () => undefined, health }: NodeHolderInit): NodeHolder {
   const log = logger('edgeway:sw:node')
   let current: Promise<Current> | undefined
 
@@ -78,7 +86,7 @@ export function createNodeHolder ({ configUrl, extras = () => ({ sources: [edgeH
       : { config: { ...loaded.config, edges }, source: 'user', text, readAt }
   }
   const build = async (): Promise<Current> => {
-    const [effective, blockstore] = await Promise.all([effectiveConfig(), openLocalStore()])
+    const [effective, blockstore] = await Promise.all([effectiveConfig(), store()])
     return { ...effective, node: createEdgeNode({ config: effective.config, blockstore, ...extras(effective.config), health }) }
   }
   const start = (): Promise<Current> => {
