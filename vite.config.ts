@@ -1,8 +1,10 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
+import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 
 /** The gateway page. The service worker and the SDK have configs of their own (vite.sw.config.ts, vite.sdk.config.ts). */
 export default defineConfig({
+  plugins: [oneCopyPerVersion()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
+import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 
 /** The SDK as one ES module at /sdk/edgeway.js, for dApps to import. */
 export default defineConfig({
+  plugins: [oneCopyPerVersion()],
   publicDir: false,
   build: {
     outDir: 'dist/sdk',

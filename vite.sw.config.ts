@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
+import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 import type { PageFiles } from './sw/page-cache.ts'
 
 const DIST = resolve(import.meta.dirname, 'dist')
@@ -38,6 +39,7 @@ function pageFiles (): PageFiles {
  */
 export default defineConfig({
   publicDir: false,
+  plugins: [oneCopyPerVersion()],
   resolve: {
     alias: {
       'regexp.escape': resolve(import.meta.dirname, 'sw/shims/regexp-escape.ts'),
