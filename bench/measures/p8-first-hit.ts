@@ -23,7 +23,7 @@ export const p8FirstHit: Measure = {
     return {
       id: 'P8',
       title: this.title,
-      description: 'A fresh browser context opens a gateway link to a small HTML page: from the navigation to the content on screen (bootstrap page, SW install, node start, fetch), timed by the harness; vs the same page from the static server.',
+      description: 'A fresh browser context opens a gateway link to a small HTML page: from the navigation to the content\'s first paint (bootstrap page, SW install, node start, fetch; the paint time is the content document\'s own first-contentful-paint entry); vs the same page from the static server.',
       status: 'ok',
       series: [subject, anchor],
       checks: [timeCheck(subject, anchor, 3)]
@@ -31,9 +31,28 @@ export const p8FirstHit: Measure = {
   }
 }
 
+/**
+ * From the navigation to the content's first paint. The harness sees the
+ * marker by polling, and after a bootstrap page has kept it waiting its polls
+ * are up to 500 ms apart, which would land on the gateway's side only; so the
+ * time is the content document's own first contentful paint (the marker is
+ * all it shows), on the wall clock the harness started from.
+ */
 async function openUntilShown (page: Page, url: string, marker: string): Promise<number> {
-  const start = performance.now()
+  const start = Date.now()
   await page.goto(url, { waitUntil: 'commit' })
   await page.locator(`#${marker}`).waitFor({ state: 'visible', timeout: 60_000 })
-  return performance.now() - start
+  const seen = Date.now() - start
+  const painted = await page.waitForFunction(() => {
+    const paint = performance.getEntriesByName('first-contentful-paint')[0]
+    return paint == null ? 0 : performance.timeOrigin + paint.startTime
+  }, undefined, { timeout: 10_000 })
+  const shown = (await painted.jsonValue()) - start
+  // the page's clock and the harness's are the machine's; a paint after the harness saw it means they disagree
+  if (!(shown > 0 && shown <= seen + CLOCK_SLACK_MS)) {
+    throw new Error(`P8: first paint at ${shown.toFixed(1)} ms, but the marker was seen at ${seen} ms: the page's clock does not match the harness's`)
+  }
+  return shown
 }
+
+const CLOCK_SLACK_MS = 20
