@@ -1,10 +1,12 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
+import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 
 /** Pages the benchmark opens next to Edgeway's own: vanilla verified-fetch and the hash-cost page. */
 export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
+  plugins: [oneCopyPerVersion()],
   build: {
     outDir: 'bench/.build',
     emptyOutDir: true,

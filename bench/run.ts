@@ -87,11 +87,14 @@ async function runMeasure (measure: Measure, running: Awaited<ReturnType<typeof 
 }
 
 async function buildBenchPages (): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.bench.config.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
-    child.on('error', reject)
-    child.on('exit', code => { code === 0 ? resolve() : reject(new Error(`building the bench pages exited with ${code}`)) })
-  })
+  // the pages first (that build empties the directory), then the vanilla verified-fetch SW beside them
+  for (const config of ['vite.bench.config.ts', 'vite.bench-sw.config.ts']) {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', config], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+      child.on('error', reject)
+      child.on('exit', code => { code === 0 ? resolve() : reject(new Error(`building the bench pages (${config}) exited with ${code}`)) })
+    })
+  }
 }
 
 async function gitCommit (): Promise<string | undefined> {

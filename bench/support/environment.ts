@@ -63,15 +63,15 @@ export async function startEnv (options: { sizes: BenchSizes, quick: boolean, ru
     cleanups.push(launcher.stop)
     const plain = await startStaticServer(dir, options.pagesDir)
     cleanups.push(plain.stop)
-    const limit = await startLimitServer(dir, [content.large])
-    cleanups.push(limit.stop)
-    const browser = await launchBrowser()
-    cleanups.push(async () => browser.close())
     const edgeHttp = launcher.info.edges.find(edge => edge.http != null)?.http
     const root = launcher.info.roots[dir]
     if (edgeHttp == null || root == null) {
       throw new Error(`the launcher reported no HTTP edge or no root: ${JSON.stringify(launcher.info)}`)
     }
+    const limit = await startLimitServer(dir, [content.large], { pagesDir: options.pagesDir, edge: edgeHttp })
+    cleanups.push(limit.stop)
+    const browser = await launchBrowser()
+    cleanups.push(async () => browser.close())
     return {
       env: { browser, gateway: launcher.info.gateway, edgeHttp, root, plain: plain.url, limit: limit.url, content, sizes: options.sizes, quick: options.quick, runs: options.runs, log: options.log },
       stop

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
+import { bootstrapPage } from '../../edge/gateway/bootstrap-page.ts'
 import { limitServiceWorker } from './limit-sw.ts'
 import { listenOnLoopback, send, serveFile } from './static-server.ts'
 import type { FileFact } from './content.ts'
@@ -23,9 +24,13 @@ const SHA256_BYTES = 32
  * - `/files/<path>`, the benchmark content, as plain HTTP;
  * - `/files/<path>.blocks`, the SHA-256 of each of the file's blocks, one
  *   after the other (32 bytes each): what a CID tree tells a verifier
- *   (`?tampered`: with the last one wrong, to show the SW does check).
+ *   (`?tampered`: with the last one wrong, to show the SW does check);
+ * - `/vf-sw.js`, vanilla verified-fetch as a service worker against `edge`
+ *   (bench/pages/vanilla-sw.ts, built into `pagesDir`), and at `/vf/ipfs/…`
+ *   the bootstrap page Edgeway's gateway answers, installing that SW instead:
+ *   a first visit through the least a verified-fetch SW does.
  */
-export async function startLimitServer (contentDir: string, files: FileFact[]): Promise<{ url: string, stop(): Promise<void> }> {
+export async function startLimitServer (contentDir: string, files: FileFact[], { pagesDir, edge }: { pagesDir: string, edge: string }): Promise<{ url: string, stop(): Promise<void> }> {
   const digests = new Map<string, Buffer>()
   for (const file of files) {
     digests.set(`/files/${file.path}.blocks`, blockDigests(await readFile(join(contentDir, file.path))))
@@ -38,6 +43,12 @@ export async function startLimitServer (contentDir: string, files: FileFact[]): 
       }
       if (path === '/sw.js') {
         return send(res, 200, '.js', limitServiceWorker(BLOCK_BYTES, SHA256_BYTES))
+      }
+      if (path === '/vf-sw.js') {
+        return serveFile(pagesDir, '/vanilla-sw.js', res)
+      }
+      if (path.startsWith('/vf/ipfs/')) {
+        return send(res, 200, '.html', bootstrapPage(`/vf-sw.js?edge=${encodeURIComponent(edge)}`))
       }
       const blocks = digests.get(path)
       if (blocks != null) {
