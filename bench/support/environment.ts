@@ -68,7 +68,7 @@ export async function startEnv (options: { sizes: BenchSizes, quick: boolean, ru
     if (edgeHttp == null || root == null) {
       throw new Error(`the launcher reported no HTTP edge or no root: ${JSON.stringify(launcher.info)}`)
     }
-    const limit = await startLimitServer(dir, [content.large], { pagesDir: options.pagesDir, edge: edgeHttp })
+    const limit = await startLimitServer(dir, [content.large, ...content.small], { pagesDir: options.pagesDir, edge: edgeHttp })
     cleanups.push(limit.stop)
     const browser = await launchBrowser()
     cleanups.push(async () => browser.close())

@@ -89,6 +89,16 @@ export function limitUrl (source: LimitSource, sha256: boolean, path: string): s
   return `/limit/${source}/${sha256 ? 'sha256' : 'none'}/${path}`
 }
 
+/** Has the limit's SW take `path`'s block digests ahead of a cold read of it (not timed). */
+export async function knowLimitDigests (page: Page, path: string): Promise<void> {
+  await page.evaluate(async (path) => {
+    const response = await fetch(`/limit/digests/${path}`)
+    if (!response.ok) {
+      throw new Error(`the limit's SW could not take the digests of ${path}: ${response.status}`)
+    }
+  }, path)
+}
+
 /** A page on the limit's origin with its minimal service worker installed and controlling. */
 export async function openLimit (limit: string, page: Page): Promise<void> {
   await page.goto(`${limit}/page.html`)

@@ -5,7 +5,9 @@
  * before it is hashed). From the network, a block is assembled from the
  * fetched chunks (one copy); from memory, it is a view of bytes already
  * held. With sha256, each block is hashed and compared with its digest
- * before it is enqueued; a mismatch errors the body.
+ * before it is enqueued; a mismatch errors the body. A file's digests can be
+ * taken ahead (`/limit/digests/<path>`, untimed), as a verifier that already
+ * holds the file's CID knows what its block must hash to.
  */
 export function limitServiceWorker (blockBytes: number, digestBytes: number): string {
   return `
@@ -13,6 +15,8 @@ const BLOCK = ${blockBytes}
 const DIGEST = ${digestBytes}
 // path -> { bytes, digests }: the warm limit's bytes, kept while this SW runs
 const kept = new Map()
+// path -> digests taken ahead of a cold read
+const known = new Map()
 
 self.addEventListener('install', () => { self.skipWaiting() })
 self.addEventListener('activate', event => { event.waitUntil(self.clients.claim()) })
@@ -21,6 +25,11 @@ self.addEventListener('fetch', event => {
   const keep = /^\\/limit\\/keep\\/(.+)$/.exec(path)
   if (keep != null) {
     event.respondWith(keepInMemory(keep[1]).then(() => new Response('kept')))
+    return
+  }
+  const ahead = /^\\/limit\\/digests\\/(.+)$/.exec(path)
+  if (ahead != null) {
+    event.respondWith(digestsOf(ahead[1], '').then(digests => { known.set(ahead[1], digests); return new Response('known') }))
     return
   }
   const read = /^\\/limit\\/(memory|network)\\/(none|sha256)\\/(.+)$/.exec(path)
@@ -109,7 +118,8 @@ async function answer (source, sha256, path, search) {
     if (held == null) return new Response('not kept in memory', { status: 409 })
     return new Response(fromMemory(held, sha256), { headers })
   }
-  const [response, digests] = await Promise.all([fetch('/files/' + path, { cache: 'no-store' }), sha256 ? digestsOf(path, search) : null])
+  const ahead = search === '' ? known.get(path) : undefined
+  const [response, digests] = await Promise.all([fetch('/files/' + path, { cache: 'no-store' }), sha256 ? ahead ?? digestsOf(path, search) : null])
   if (!response.ok) return new Response('the plain server answered ' + response.status, { status: 502 })
   return new Response(fromNetwork(response.body, digests, sha256), { headers })
 }
