@@ -52,6 +52,14 @@ export class VerifiedFiles {
   private readonly init: VerifiedFilesInit
   private db?: Promise<FilesDb>
   private opened?: Promise<Cache>
+  /**
+   * The paths indexed when this instance first looked, and those it kept
+   * since (at most the index's bound): a path not in it is not looked up in
+   * the cache, which spares every cold read that lookup. Only the SW keeps
+   * files, so a path missing here was not kept; one here may have been
+   * dropped meanwhile (the cache then says so).
+   */
+  private indexed?: Promise<Set<string>>
 
   constructor (init: VerifiedFilesInit) {
     this.init = init
@@ -65,7 +73,10 @@ export class VerifiedFiles {
    */
   async answer (request: Request, path: string, options: AbortOptions = {}): Promise<KeptAnswer | undefined> {
     options.signal?.throwIfAborted()
-    // the cache alone decides, so an answer waits for one lookup: entries are put only once whole and
+    if (!(await this.paths()).has(path)) {
+      return undefined
+    }
+    // then the cache decides, so an answer waits for one lookup: entries are put only once whole and
     // indexed, and dropped before their index entries (`trim`)
     const cached = await (await this.cache()).match(this.key(path), { ignoreVary: true })
     if (cached == null) {
@@ -135,6 +146,7 @@ export class VerifiedFiles {
       // the cache entry first: it is what answers
       await cache.delete(this.key(path))
       await db.delete(FILES, path)
+      this.forget(path)
     }
     await this.init.onKeptBytes?.(files.reduce((sum, file) => drop.has(file.path) ? sum : sum + file.bytes, 0))
   }
@@ -179,16 +191,31 @@ export class VerifiedFiles {
       // indexed first, so every entry that can answer counts against the bound
       const db = await this.open()
       await db.put(FILES, { path, bytes: body.size, blocks: blocks(), usedAt: Date.now() })
+      const paths = await this.paths()
+      paths.add(path)
       await cache.put(this.key(path), new Response(body, { status: 200, headers: keptHeaders(from, blocks(), body.size) }))
       if (await db.get(FILES, path) == null) {
         // trimmed (the budget was lowered) while it was being put
         await cache.delete(this.key(path))
+        this.forget(path)
       }
       // others may have kept files meanwhile
       await this.trim(budget)
     } finally {
       await cache.delete(pending).catch(() => false)
     }
+  }
+
+  private async paths (): Promise<Set<string>> {
+    this.indexed ??= this.open().then(async db => new Set(await db.getAllKeys(FILES))).catch(err => {
+      this.indexed = undefined
+      throw err
+    })
+    return this.indexed
+  }
+
+  private forget (path: string): void {
+    void this.indexed?.then(paths => paths.delete(path)).catch(() => {})
   }
 
   private key (path: string): string {
