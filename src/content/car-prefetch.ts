@@ -1,3 +1,4 @@
+import { code as RAW_CODE } from 'multiformats/codecs/raw'
 import { identity } from 'multiformats/hashes/identity'
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
@@ -196,6 +197,11 @@ export class CarPrefetch implements FileBlocks {
           return stored
         }
         this.cold = true
+        if (view.file == null && cid.code === RAW_CODE) {
+          // a raw block on a path links to nothing: it is where the path ends and all of the DAG there, so the
+          // path's CAR would bring this one block; asked for as a raw block, the edge has less work to do
+          stream.query = { cid, block: true }
+        }
         this.start(stream, options)
       }
       await this.waitFor(cid, options)

@@ -112,6 +112,51 @@ describe('the content engine, from request to response', () => {
       expect(second.headers.get('etag')).toBe(first.headers.get('etag'))
     })
 
+    it('of one block, in a root this browser already holds, takes one request to the edge: that block, not a CAR', async () => {
+      const sibling = await gateway.fetch(`/ipfs/${root}/docs/a.txt`)
+      expect(await sibling.text()).toBe(files['docs/a.txt'])
+      await gateway.settled()
+      const before = proxy.requests().length
+
+      const response = await gateway.fetch(`/ipfs/${root}/docs/b.txt`)
+
+      expect(response.status).toBe(200)
+      expect(await response.text()).toBe(files['docs/b.txt'])
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain\b/)
+      expect(response.headers.get('content-length')).toBe(String((files['docs/b.txt'] as string).length))
+      expect(sourceCounts(response)).toMatchObject({ edge: 1 })
+      const fileCid = response.headers.get('x-ipfs-roots')?.split(',').at(-1)
+      expect(proxy.requests().slice(before)).toEqual([`/ipfs/${fileCid}?format=raw`])
+    })
+
+    it('of one block is ranged and answered to HEAD as a longer file is', async () => {
+      const text = files['docs/b.txt'] as string
+      const ranged = await gateway.fetch(`/ipfs/${root}/docs/b.txt`, { headers: { range: 'bytes=2-5' } })
+      const head = await gateway.fetch(`/ipfs/${root}/docs/b.txt`, { method: 'HEAD' })
+
+      expect(ranged.status).toBe(206)
+      expect(ranged.headers.get('content-range')).toBe(`bytes 2-5/${text.length}`)
+      expect(await ranged.text()).toBe(text.slice(2, 6))
+      expect(head.status).toBe(200)
+      expect(head.headers.get('content-length')).toBe(String(text.length))
+      expect(head.headers.get('content-type')).toMatch(/^text\/plain\b/)
+      expect(await head.text()).toBe('')
+    })
+
+    it('of several blocks, in a root this browser already holds, comes in one CAR with the path', async () => {
+      const sibling = await gateway.fetch(`/ipfs/${root}/notes.txt`)
+      expect(await sibling.text()).toBe(files['notes.txt'])
+      await gateway.settled()
+      const before = proxy.requests().length
+
+      const response = await gateway.fetch(`/ipfs/${root}/big.bin`)
+
+      expect(sha256(await bytesOf(response))).toBe(sha256(big()))
+      const asked = proxy.requests().slice(before)
+      expect(asked).toHaveLength(1)
+      expect(asked[0]).toMatch(new RegExp(`^/ipfs/${root}/big\\.bin\\?format=car&dag-scope=entity&`))
+    })
+
     it('answers HEAD with the headers of GET and no body', async () => {
       const response = await gateway.fetch(`/ipfs/${root}/notes.txt`, { method: 'HEAD' })
 

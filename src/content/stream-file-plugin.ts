@@ -20,8 +20,10 @@ const SNIFF_BYTES = 4096
  * window at a time, with the next window's fetch started before the current
  * one is drained, so memory stays bounded and the sources stay busy.
  *
- * It takes only what it is sure of: a file (the resolve-file step resolved
- * the path first), asked for as itself, whole or as one range. Everything else
+ * It takes only what it is sure of: a file or a raw block (the resolve-file
+ * step resolved the path first), asked for as itself, whole or as one range.
+ * A raw block's body is sent as bytes, not re-streamed by verified-fetch's
+ * UnixFS plugin and then by the request's own watched stream. Everything else
  * (directories, other formats, multi-range) goes to verified-fetch's plugins.
  */
 export function streamFilePlugin (): VerifiedFetchPluginFactory {
@@ -46,10 +48,10 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
 
   async handle (context: PluginContext): Promise<Response> {
     const entry = await exporter(context.terminalElement.cid, context.blockstore, context)
-    if (entry.type !== 'file') {
+    if (entry.type !== 'file' && entry.type !== 'raw') {
       throw new TypeError(`${context.terminalElement.cid} is not a file`)
     }
-    if (entry.unixfs.type === 'symlink') {
+    if (entry.type === 'file' && entry.unixfs.type === 'symlink') {
       // a symlink's body is its target, as written; a gateway never follows it
       const target = entry.unixfs.data ?? new Uint8Array(0)
       return new Response(context.method === 'HEAD' ? null : target, {
@@ -65,18 +67,21 @@ class StreamFilePlugin implements VerifiedFetchPlugin {
     let end = size
     // the blocks of one window: from the response's CAR stream when batching, else block by block
     const blocksFor = (offset: number): ReadableBlocks => state?.blocks?.fileView(fileCid, offset, end) ?? context.blockstore
-    const read: WindowReader = async function * (offset, length) {
-      const windowEntry = await exporter(fileCid, blocksFor(offset), context)
-      if (windowEntry.type !== 'file') {
-        throw new TypeError(`${fileCid} is not a file`)
+    const read: WindowReader = entry.type === 'raw'
+      // a raw block is the whole file, read and hashed already: its windows fetch nothing
+      ? async function * (offset, length) { yield * entry.content({ ...context, offset, length }) }
+      : async function * (offset, length) {
+        const windowEntry = await exporter(fileCid, blocksFor(offset), context)
+        if (windowEntry.type !== 'file') {
+          throw new TypeError(`${fileCid} is not a file`)
+        }
+        yield * windowEntry.content({ ...context, offset, length, blockReadConcurrency: 16 })
       }
-      yield * windowEntry.content({ ...context, offset, length, blockReadConcurrency: 16 })
-    }
     const headers = new Headers({
       'content-disposition': `${context.url.searchParams.get('download') === 'true' ? 'attachment' : 'inline'}; ${dispositionFilename(filename)}`,
       'x-ipfs-roots': context.ipfsRoots.map(cid => cid.toV1().toString()).join(','),
       'accept-ranges': 'bytes',
-      'x-unixfs-type': 'file'
+      'x-unixfs-type': entry.type
     })
     const head = context.method === 'HEAD'
 

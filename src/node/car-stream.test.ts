@@ -4,7 +4,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { concat } from 'uint8arrays/concat'
 import { describe, expect, it } from 'vitest'
-import { CarFormatError, readCar } from './car-stream.ts'
+import { CarFormatError, MAX_BLOCK_SIZE, readCar, readRawBlock } from './car-stream.ts'
 
 async function block (size: number, seed: number): Promise<{ cid: CID, bytes: Uint8Array }> {
   const bytes = new Uint8Array(size).map((_, i) => (i * 31 + seed) & 0xff)
@@ -68,5 +68,31 @@ describe('readCar', () => {
     const pragmaV2 = new Uint8Array([0x0a, 0xa1, 0x67, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x02])
     await expect(readAll(chunked(pragmaV2, [64]))).rejects.toThrow(/CARv1/)
     await expect(readAll(chunked(new Uint8Array(0), [1]))).rejects.toThrow(/empty/)
+  })
+})
+
+describe('readRawBlock', () => {
+  it('is the one section of the CID asked for, its bytes joined from the chunks as they came', async () => {
+    const { cid, bytes } = await block(10_000, 7)
+    const sections = []
+    for await (const section of readRawBlock(cid, chunked(bytes, [1, 4096, 333]))) sections.push(section)
+
+    expect(sections).toHaveLength(1)
+    expect(sections[0].cid.equals(cid)).toBe(true)
+    expect(sections[0].bytes).toEqual(bytes)
+  })
+
+  it('refuses a body larger than a block can be as soon as it passes the limit', async () => {
+    const { cid } = await block(1, 1)
+    let sent = 0
+    async function * endless (): AsyncGenerator<Uint8Array> {
+      while (true) {
+        sent += 1024 * 1024
+        yield new Uint8Array(1024 * 1024)
+      }
+    }
+
+    await expect(async () => { for await (const _ of readRawBlock(cid, endless())) { /* none */ } }).rejects.toThrow(CarFormatError)
+    expect(sent).toBe(MAX_BLOCK_SIZE + 1024 * 1024)
   })
 })

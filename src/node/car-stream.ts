@@ -1,5 +1,6 @@
 import { varint } from 'multiformats'
 import { CID } from 'multiformats/cid'
+import { concat } from 'uint8arrays/concat'
 
 /** Larger than any block a conforming producer makes (the spec limit is 2 MiB). */
 export const MAX_BLOCK_SIZE = 4 * 1024 * 1024
@@ -65,6 +66,25 @@ export async function * readCar (source: AsyncIterable<Uint8Array>): AsyncGenera
     bytes.skip(cidLength)
     yield { cid, bytes: await bytes.take(length - cidLength) }
   }
+}
+
+/**
+ * A raw block response (`?format=raw`) as the one section it is: its bytes,
+ * joined once, under the CID asked for (whether they match it is the
+ * caller's to check). A body larger than a block can be throws
+ * CarFormatError as soon as it passes `MAX_BLOCK_SIZE`.
+ */
+export async function * readRawBlock (cid: CID, source: AsyncIterable<Uint8Array>): AsyncGenerator<CarSection> {
+  const chunks: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of source) {
+    length += chunk.byteLength
+    if (length > MAX_BLOCK_SIZE) {
+      throw new CarFormatError(`raw block of more than ${MAX_BLOCK_SIZE} bytes`)
+    }
+    chunks.push(chunk)
+  }
+  yield { cid, bytes: chunks.length === 1 ? chunks[0] : concat(chunks, length) }
 }
 
 /** Network chunks as a queue of bytes; reads wait for chunks as needed. */

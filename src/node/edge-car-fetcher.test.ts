@@ -74,4 +74,41 @@ describe('EdgeCarFetcher, hedged by edge health', () => {
     expect(await read(fetcher)).toHaveLength(1)
     expect(liar.asked()).toBe(before)
   })
+
+  it('asks for a block alone as a raw block, and holds it to its CID as a CAR\'s blocks are', async () => {
+    const seen: Array<{ url: string, accept: string }> = []
+    const rawEdge = async (body: Uint8Array): Promise<Server> => {
+      const server = createServer((req, res) => {
+        seen.push({ url: req.url ?? '', accept: req.headers.accept ?? '' })
+        res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.raw', 'Content-Length': body.byteLength }).end(body)
+      })
+      await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+      return server
+    }
+    const urlOf = (server: Server): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const honestRaw = await rawEdge(TRUTH)
+    const lyingRaw = await rawEdge(new TextEncoder().encode('forged'))
+    try {
+      const health = new EdgeHealth()
+      const fetcher = new EdgeCarFetcher([{ http: urlOf(lyingRaw), multiaddrs: [] }, { http: urlOf(honestRaw), multiaddrs: [] }], { health })
+      const rejected: string[] = []
+      const blocks = []
+      for await (const block of fetcher.fetch({ cid, block: true }, { onProgress: e => { if (e.type === 'edgeway:block:rejected') rejected.push((e.detail as { from: string }).from) } })) {
+        blocks.push({ text: new TextDecoder().decode(block.bytes), from: block.from })
+      }
+
+      expect(blocks).toEqual([{ text: new TextDecoder().decode(TRUTH), from: urlOf(honestRaw) }])
+      expect(rejected).toEqual([urlOf(lyingRaw)])
+      expect(health.isDemoted(urlOf(lyingRaw))).toBe(true)
+      expect(seen).toEqual([
+        { url: `/ipfs/${cid.toString()}?format=raw`, accept: 'application/vnd.ipld.raw' },
+        { url: `/ipfs/${cid.toString()}?format=raw`, accept: 'application/vnd.ipld.raw' }
+      ])
+    } finally {
+      for (const server of [honestRaw, lyingRaw]) {
+        server.closeAllConnections()
+        server.close()
+      }
+    }
+  })
 })

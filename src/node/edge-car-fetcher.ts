@@ -1,6 +1,6 @@
 import { CustomProgressEvent } from 'progress-events'
 import { HedgeFailedError, OutpacedError, hedge } from '../lib/hedge.ts'
-import { readCar } from './car-stream.ts'
+import { readCar, readRawBlock } from './car-stream.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { edgeIdleMs, fetchWithIdleLimit } from './edge-idle-limit.ts'
 import { hashMatches } from './verified-blockstore.ts'
@@ -23,6 +23,14 @@ export interface CarQuery {
    * @default 'entity'
    */
   scope?: 'entity' | 'all'
+  /**
+   * The block `cid` alone, asked for as a raw block (`?format=raw`) and
+   * delivered as a CAR of one block would be: for a block known to link to
+   * nothing, which a gateway sends with less work than a CAR
+   *
+   * @default false
+   */
+  block?: boolean
 }
 
 export interface CarBlock {
@@ -198,7 +206,7 @@ export class EdgeCarFetcher {
     let answered = false
     try {
       const { response, chunks } = await fetchWithIdleLimit(carUrl(url, query), {
-        headers: { Accept: 'application/vnd.ipld.car; version=1; order=dfs; dups=n' },
+        headers: { Accept: query.block === true ? 'application/vnd.ipld.raw' : 'application/vnd.ipld.car; version=1; order=dfs; dups=n' },
         cache: 'no-store'
       }, { idleMs: this.idleMs, signal: options.signal })
       answered = true
@@ -206,7 +214,7 @@ export class EdgeCarFetcher {
       onAnswer()
       if (!response.ok || response.body == null) {
         await response.body?.cancel()
-        if (refusesCars(response.status)) {
+        if (query.block !== true && refusesCars(response.status)) {
           // a gateway that serves blocks only: it is asked for those (?format=raw), and not for CARs for a while
           this.refusedCar(url)
         } else if (response.status >= 500) {
@@ -215,7 +223,7 @@ export class EdgeCarFetcher {
         throw new CarFetchError(`${url}: HTTP ${response.status}`, [], response.status)
       }
       const meter = new TransferMeter(chunks)
-      const rest = readCar(meter.chunks())[Symbol.asyncIterator]()
+      const rest = (query.block === true ? readRawBlock(query.cid, meter.chunks()) : readCar(meter.chunks()))[Symbol.asyncIterator]()
       const next = await rest.next()
       const first = next.done === true ? undefined : await this.verified(url, health, next.value, options)
       return { url, health, first, rest, finish: () => { health.transferred(url, meter.bytes, meter.waitedMs) } }
@@ -292,6 +300,9 @@ class TransferMeter {
 }
 
 export function carUrl (edge: string, query: CarQuery): string {
+  if (query.block === true) {
+    return `${edge}/ipfs/${query.cid.toString()}?format=raw`
+  }
   const params = new URLSearchParams({ format: 'car', 'dag-scope': query.scope ?? 'entity', 'car-order': 'dfs', 'car-dups': 'n' })
   if (query.range != null) {
     params.set('entity-bytes', `${query.range.from}:${query.range.to}`)

@@ -50,9 +50,10 @@ export const resolveFileStep: ContentStep = {
 }
 
 /**
- * The terminal CID when the path ends at a UnixFS file. The blocks read here
- * are the ones verified-fetch reads next, from the local store. Anything
- * unusual (not found, not UnixFS) is left for verified-fetch to answer.
+ * The terminal CID when the path ends at a UnixFS file or a raw block (a
+ * file of one block). The blocks read here are the ones verified-fetch reads
+ * next, from the local store. Anything unusual (not found, not UnixFS) is
+ * left for verified-fetch to answer.
  */
 async function resolveFile (request: ContentRequest, prefetch: CarPrefetch | undefined): Promise<CID | undefined> {
   const { address, method } = request
@@ -67,7 +68,7 @@ async function resolveFile (request: ContentRequest, prefetch: CarPrefetch | und
     const path = address.path.split('/').map(segment => decodeURIComponent(segment)).join('/')
     const options: ExporterOptions & WithRequestState = { signal: request.signal, onProgress: request.onProgress, [REQUEST_STATE]: request.state }
     const entry = await exporter(`/ipfs/${address.cid.toString()}${path}`, blocks, options)
-    if (entry.type !== 'file') {
+    if (entry.type !== 'file' && entry.type !== 'raw') {
       return undefined
     }
     prefetch?.resolved(blocks, entry.cid)
