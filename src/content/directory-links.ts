@@ -9,9 +9,10 @@ import type { ProgressOptions } from 'progress-events'
 
 /**
  * Links held at most, over all directories: a 300-asset site's directory is
- * 300; a plain directory block of the 1 MiB limit holds ~10,000.
+ * 300, a plain directory block of the 1 MiB limit ~10,000. A link held costs
+ * a few hundred bytes (its CID and name), so this is a few MiB at worst.
  */
-export const MAX_DIRECTORY_LINKS = 32_768
+export const MAX_DIRECTORY_LINKS = 16_384
 
 /** A plain UnixFS directory's entries by name. */
 export type DirectoryLinks = ReadonlyMap<string, CID>
