@@ -145,6 +145,23 @@ describe('VerifiedBlockstore, retained blocks', () => {
     expect(await store.has(tampered.cid)).toBe(false)
   })
 
+  it('does not let a site\'s retained blocks push the nodes it read before out of memory', async () => {
+    const child = new CountingBlockstore()
+    const store = new VerifiedBlockstore(child, log)
+    const node = await block('a directory above the site')
+    await child.put(node.cid, node.bytes)
+    expect(await read(store, node.cid)).toBe('a directory above the site')
+    expect(child.reads).toBe(1)
+    for (let i = 0; i < 300; i++) {
+      const asset = await block(`asset ${i}`)
+      await store.put(asset.cid, asset.bytes)
+      store.retain(asset.cid, asset.bytes)
+    }
+    await store.flush()
+    expect(await read(store, node.cid)).toBe('a directory above the site')
+    expect(child.reads).toBe(1)
+  })
+
   it('forgets a retained block that is deleted', async () => {
     const store = new VerifiedBlockstore(new MemoryBlockstore(), log)
     const { cid, bytes } = await block('deleted')

@@ -93,6 +93,8 @@ export class VerifiedBlockstore implements Blockstore {
     }
     const key = keyOf(cid)
     this.forget(key)
+    // held here now: the small set of checked nodes keeps its room for others
+    this.checked.delete(key)
     this.retained.set(key, block)
     this.retainedBytes += block.byteLength
     while (this.retainedBytes > this.retainBytes) {
@@ -207,8 +209,9 @@ export class VerifiedBlockstore implements Blockstore {
     }
     // not tied to the request's signal: a reader going away must not lose a verified block
     const written = Promise.resolve(this.child.put(cid, block)).then(() => {
-      if (block.byteLength < KEEP_CHECKED_BELOW) {
-        // a DAG node, now stored: the next window of a file reads it again
+      if (block.byteLength < KEEP_CHECKED_BELOW && !this.retained.has(key)) {
+        // a DAG node, now stored: the next window of a file reads it again (a retained block is held already, and
+        // a site's hundreds of them must not push out of the small set the nodes its pages' paths go through)
         this.remember(key, block)
       }
     }, (err: Error) => {
