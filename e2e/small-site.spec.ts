@@ -1,9 +1,14 @@
+import { CID } from 'multiformats/cid'
+import { base32upper } from 'multiformats/bases/base32'
+import * as raw from 'multiformats/codecs/raw'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseSourceHeader } from '../src/lib/source-tally.ts'
+import { LOCAL_STORE_VERSION } from '../src/node/local-store-schema.ts'
 import { launchBrowser } from './support/browser.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
 import { startCountingEdgeProxy } from './support/counting-edge-proxy.ts'
-import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
+import { fetchInPage, openThroughServiceWorker, putInIndexedDb } from './support/page-helpers.ts'
+import { auditStore } from './support/stored-blocks.ts'
 import { spawnEdge, spawnLauncher } from './support/processes.ts'
 import type { CountingEdgeProxy } from './support/counting-edge-proxy.ts'
 import type { EdgeInfo } from '../edge/node/types.ts'
@@ -119,4 +124,42 @@ describe('a small site in one go', () => {
       await context.close()
     })
   }
+
+  it('on the site\'s own origin, refuses an asset\'s block a script overwrote in the store once the SW no longer holds it in memory', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const name = 'site/style-3.css'
+    const genuine = sha256(new TextEncoder().encode(files[name] as string))
+    await openThroughServiceWorker(page, `http://${root}.ipfs.localhost:${new URL(launcher.info.gateway).port}/site/index.html`)
+    await page.waitForLoadState('load')
+    const first = await fetchInPage(page, `/${name}`)
+    expect(first.sha256).toBe(genuine)
+    // the asset is one raw block: its ETag is its CID
+    const cid = CID.parse(JSON.parse(first.headers.etag))
+    expect(cid.code).toBe(raw.code)
+    const key = `/${base32upper.encode(cid.multihash.bytes)}`
+    await expect.poll(async () => (await auditStore(page)).keys).toContain(key)
+
+    // the site's own scripts can write the origin's IndexedDB: one overwrites the stored block
+    const forged = `.forged { color: blue } /* ${'f'.repeat(2000)} */\n`
+    await putInIndexedDb(page, { db: 'edgeway-blocks', version: LOCAL_STORE_VERSION, store: 'edgeway-blocks', key, value: [...new TextEncoder().encode(forged)] })
+    expect((await auditStore(page)).corrupt).toContain(key)
+    // the SW that verified the block on arrival answers from memory: the genuine bytes
+    expect((await fetchInPage(page, `/${name}`)).sha256).toBe(genuine)
+
+    // a new SW holds nothing in memory: the block is read from the store, found not to match, removed and fetched again
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('ServiceWorker.enable')
+    await cdp.send('ServiceWorker.stopAllWorkers')
+    await cdp.detach()
+    const before = proxy.requests().length
+    const again = await fetchInPage(page, `/${name}`)
+    expect(again.status).toBe(200)
+    expect(again.sha256).toBe(genuine)
+    expect(again.text).not.toContain('forged')
+    expect(parseSourceHeader(again.headers['x-edgeway-source'])?.edge).toBeGreaterThan(0)
+    expect(proxy.requests().slice(before).some(url => url.includes('style-3.css') || url.includes(cid.toString()))).toBe(true)
+    await expect.poll(async () => (await auditStore(page)).corrupt).toEqual([])
+    await context.close()
+  })
 })

@@ -1,7 +1,8 @@
 import * as dagPb from '@ipld/dag-pb'
 import { exporter } from 'ipfs-unixfs-exporter'
 import { logger } from '@libp2p/logger'
-import { fetchWholeDag } from '../node/whole-dag-car.ts'
+import { blockKey, fetchWholeDag } from '../node/whole-dag-car.ts'
+import { DirectoryCache } from './directory-links.ts'
 import type { ReadableBlocks } from './car-prefetch.ts'
 import type { EdgeNode } from '../node/create-edge-node.ts'
 import type { ContentAddress } from '../lib/parse-gateway-url.ts'
@@ -31,10 +32,15 @@ const PATH_BLOCK_POLL_MS = 15
 export interface SmallSiteOptions extends AbortOptions {
   /** The request loads a document (a page or a frame): its directory is the site to fetch */
   navigation: boolean
+  /**
+   * The request reads its path's blocks through `SmallSites.blocksOf`, so it
+   * waits for those blocks only, not for the whole site CAR
+   */
+  blockByBlock?: boolean
 }
 
 /** One site CAR: the directory `dir` under the content root `root` */
-interface SiteFetch {
+export interface SiteFetch {
   root: string
   /** Percent-encoded path of the directory under `root`, `''` for the root itself, no trailing slash */
   dir: string
@@ -42,6 +48,17 @@ interface SiteFetch {
   ended: Promise<void>
   /** When the fetch last showed progress (walked the path, stored a block) */
   activeAt: number
+  /** Resolves once the CAR started (its blocks to come are known) or the fetch ended without one */
+  started: Promise<void>
+  /**
+   * Blocks of the site linked from a block that arrived, not arrived yet
+   * (whole-dag-car.ts keeps it): what a request waits for in this CAR
+   */
+  coming?: ReadonlySet<string>
+  /** The key of the site directory's block, the CAR's first */
+  rootKey?: string
+  /** Wakes the requests waiting for a block, by block key */
+  readonly waiters: Map<string, Set<() => void>>
 }
 
 /**
@@ -60,10 +77,18 @@ interface SiteFetch {
 export async function smallSite (sites: SmallSites, address: ContentAddress, options: SmallSiteOptions): Promise<void> {
   const covering = sites.covering(address)
   if (covering != null) {
-    await sites.wait(covering, options)
+    if (options.blockByBlock !== true) {
+      await sites.wait(covering, options)
+    }
   } else if (options.navigation) {
     sites.navigated(address)
   }
+}
+
+/** A request's blocks under a site whose CAR is in flight (`SmallSites.blocksOf`) */
+export interface SiteBlocks extends ReadableBlocks {
+  /** Resolves once the block is in, or not to come from the site's CAR: for a block read elsewhere (a directory decoded before) */
+  arrival(cid: CID, options: AbortOptions): Promise<void>
 }
 
 /** What the site fetches use of the browser node */
@@ -86,6 +111,8 @@ export class SmallSites {
    * cache (the page and the statistics of a first visit say "edge")
    */
   private readonly delivered = new Map<string, BlockReceivedDetail>()
+  /** The node's plain directories decoded once (a site's assets are names in one directory): resolve-file walks through them */
+  readonly directories = new DirectoryCache()
 
   constructor (node: SmallSitesComponents) {
     this.node = node
@@ -108,8 +135,65 @@ export class SmallSites {
     return undefined
   }
 
-  /** Resolves when the site's CAR ended, or made no progress for `SITE_IDLE_MS`, or the request was given up. */
-  async wait (site: SiteFetch, options: AbortOptions): Promise<void> {
+  /**
+   * `blocks` as a request under `site` reads them: a block the site's CAR is
+   * still to bring is waited for there (for as long as the CAR makes
+   * progress), so the request is answered as soon as its own blocks are in,
+   * not after the whole site, and does not fetch them a second time.
+   */
+  blocksOf (site: SiteFetch, blocks: ReadableBlocks): SiteBlocks {
+    const sites = this
+    return {
+      has: async (cid, options) => blocks.has(cid, options),
+      async * get (cid, options = {}) {
+        await sites.arrival(site, cid, options)
+        yield * blocks.get(cid, options)
+      },
+      arrival: async (cid, options) => { await sites.arrival(site, cid, options) }
+    }
+  }
+
+  /**
+   * Resolves once `cid` is not to come from the site's CAR, or came: it
+   * arrived, or it is not the site's (a block above the site's directory),
+   * or the CAR ended or stalled. Which blocks are to come is known once the
+   * CAR started and its first block (the site's directory) arrived; a site's
+   * blocks arrive parent first, and a request passes each block of its path
+   * through here in that order, so a block not linked by then is not the
+   * site's.
+   */
+  async arrival (site: SiteFetch, cid: CID, options: AbortOptions): Promise<void> {
+    if (site.coming == null) {
+      await this.wait(site, options, site.started)
+    }
+    if (site.rootKey != null && site.coming?.has(site.rootKey) === true) {
+      await this.arrived(site, site.rootKey, options)
+    }
+    const key = blockKey(cid)
+    if (site.coming?.has(key) === true) {
+      await this.arrived(site, key, options)
+    }
+  }
+
+  /** Resolves once the block `key` arrived in the site's CAR, or as `wait` does. */
+  private async arrived (site: SiteFetch, key: string, options: AbortOptions): Promise<void> {
+    let wake = (): void => {}
+    const arrived = new Promise<void>(resolve => { wake = resolve })
+    const waiting = site.waiters.get(key) ?? new Set()
+    waiting.add(wake)
+    site.waiters.set(key, waiting)
+    try {
+      await this.wait(site, options, arrived)
+    } finally {
+      waiting.delete(wake)
+      if (waiting.size === 0 && site.waiters.get(key) === waiting) {
+        site.waiters.delete(key)
+      }
+    }
+  }
+
+  /** Resolves when the site's CAR ended (or `until` did), or made no progress for `SITE_IDLE_MS`, or the request was given up. */
+  async wait (site: SiteFetch, options: AbortOptions, until?: Promise<void>): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined
     let onAbort = (): void => {}
     const released = new Promise<void>(resolve => {
@@ -123,7 +207,7 @@ export class SmallSites {
       options.signal?.addEventListener('abort', onAbort, { once: true })
     })
     try {
-      await Promise.race([site.ended, released])
+      await Promise.race([site.ended, released, ...(until == null ? [] : [until])])
     } finally {
       clearTimeout(timer)
       options.signal?.removeEventListener('abort', onAbort)
@@ -139,16 +223,18 @@ export class SmallSites {
     if (this.recent.has(key)) {
       return
     }
-    const site: SiteFetch = { root, dir, ended: Promise.resolve(), activeAt: performance.now() }
-    site.ended = this.fetchSite(address.cid, site).catch((err: unknown) => {
+    let started = (): void => {}
+    const site: SiteFetch = { root, dir, ended: Promise.resolve(), activeAt: performance.now(), started: new Promise(resolve => { started = resolve }), waiters: new Map() }
+    site.ended = this.fetchSite(address.cid, site, started).catch((err: unknown) => {
       log('site %s%s not fetched whole - %e', root, dir, err)
     }).finally(() => {
+      started()
       this.inFlight.delete(key)
     })
     this.inFlight.set(key, site)
   }
 
-  private async fetchSite (root: CID, site: SiteFetch): Promise<void> {
+  private async fetchSite (root: CID, site: SiteFetch, started: () => void): Promise<void> {
     const { config } = this.node
     // not tied to the navigation: its assets need the site after the page itself is answered
     const signal = AbortSignal.timeout(config.timeoutMs)
@@ -165,12 +251,22 @@ export class SmallSites {
       this.remember(`${site.root}${site.dir}`)
       return
     }
+    const coming = new Set<string>()
+    site.coming = coming
+    site.rootKey = blockKey(entry.cid)
+    started()
     const result = await fetchWholeDag(this.node.cars, this.node.local, entry.cid, {
       maxBytes: config.smallSiteBytes,
       signal,
+      expected: coming,
       held: cid => this.node.local.peek(cid) != null,
       onBlock: (block, stored) => {
         site.activeAt = performance.now()
+        // verified on arrival, and the page asks for each of them next: answered from memory, not read back and hashed again
+        this.node.local.retain(block.cid, block.bytes)
+        const key = blockKey(block.cid)
+        site.waiters.get(key)?.forEach(wake => { wake() })
+        site.waiters.delete(key)
         if (!stored) return
         this.delivered.set(block.cid.toString(), { cid: block.cid.toString(), source: 'edge', via: 'http', from: block.from, bytes: block.bytes.byteLength })
         while (this.delivered.size > MAX_DELIVERED_BLOCKS) {

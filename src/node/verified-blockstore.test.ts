@@ -4,7 +4,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
-import { VerifiedBlockstore, hashMatches } from './verified-blockstore.ts'
+import { CorruptBlockError, VerifiedBlockstore, hashMatches } from './verified-blockstore.ts'
 import type { Blockstore } from 'interface-blockstore'
 
 const log = defaultLogger().forComponent('test')
@@ -75,6 +75,101 @@ describe('VerifiedBlockstore', () => {
     for await (const _ of store.get(cid, { onProgress })) {}
     const size = ['edgeway:block:size', { cid: cid.toString(), bytes: 11 }]
     expect(sizes).toEqual([size, size])
+  })
+})
+
+/** A store that counts the reads that reach it. */
+class CountingBlockstore extends MemoryBlockstore {
+  reads = 0
+  async * get (cid: CID, options?: Parameters<MemoryBlockstore['get']>[1]): AsyncGenerator<Uint8Array> {
+    this.reads++
+    yield * super.get(cid, options)
+  }
+}
+
+describe('VerifiedBlockstore, retained blocks', () => {
+  it('answers a retained block from memory: the store under it is not read (nor can what is written there change the answer)', async () => {
+    const child = new CountingBlockstore()
+    const store = new VerifiedBlockstore(child, log)
+    const { cid, bytes } = await block('arrived in a site CAR')
+    await child.put(cid, bytes)
+    store.retain(cid, bytes)
+    // another script of the origin overwrites the stored copy: the verified one in memory is what is answered
+    await child.put(cid, new TextEncoder().encode('written by a page script'))
+    expect(await read(store, cid)).toBe('arrived in a site CAR')
+    expect(await read(store, cid)).toBe('arrived in a site CAR')
+    expect(await store.has(cid)).toBe(true)
+    expect(store.peek(cid)).toBe(bytes)
+    expect(child.reads).toBe(0)
+  })
+
+  it('holds at most its byte cap, evicting the least recently read first', async () => {
+    const store = new VerifiedBlockstore(new MemoryBlockstore(), log, { retainBytes: 100 })
+    const blocks = await Promise.all(['a', 'b', 'c'].map(async letter => block(letter.repeat(40))))
+    store.retain(blocks[0].cid, blocks[0].bytes)
+    store.retain(blocks[1].cid, blocks[1].bytes)
+    // read: now the most recent, so the next one evicts the other
+    expect(store.peek(blocks[0].cid)).toBe(blocks[0].bytes)
+    store.retain(blocks[2].cid, blocks[2].bytes)
+    expect(store.retainedSize).toBe(80)
+    expect(store.peek(blocks[1].cid)).toBeUndefined()
+    expect(store.peek(blocks[0].cid)).toBe(blocks[0].bytes)
+    expect(store.peek(blocks[2].cid)).toBe(blocks[2].bytes)
+    // a block over the whole cap is not retained at all
+    const big = await block('x'.repeat(101))
+    store.retain(big.cid, big.bytes)
+    expect(store.peek(big.cid)).toBeUndefined()
+    expect(store.retainedSize).toBe(80)
+  })
+
+  it('reads an evicted block back from the store and checks it again: the right bytes are served, tampered ones refused', async () => {
+    const child = new CountingBlockstore()
+    const store = new VerifiedBlockstore(child, log, { retainBytes: 50 })
+    const [honest, tampered, newer] = await Promise.all(['honest', 'tamper', 'newer'].map(async name => block(name.padEnd(40, '.'))))
+    for (const { cid, bytes } of [honest, tampered]) {
+      await child.put(cid, bytes)
+      store.retain(cid, bytes)
+    }
+    store.retain(newer.cid, newer.bytes)
+    expect(store.retainedSize).toBe(40)
+    expect(store.peek(honest.cid)).toBeUndefined()
+    expect(store.peek(tampered.cid)).toBeUndefined()
+
+    expect(await read(store, honest.cid)).toBe(new TextDecoder().decode(honest.bytes))
+    expect(child.reads).toBe(1)
+
+    await child.put(tampered.cid, new TextEncoder().encode('forged by a page script'.padEnd(40, '.')))
+    await expect(read(store, tampered.cid)).rejects.toThrow(CorruptBlockError)
+    // removed, so the request fetches an honest copy
+    expect(await child.has(tampered.cid)).toBe(false)
+    expect(await store.has(tampered.cid)).toBe(false)
+  })
+
+  it('does not let a site\'s retained blocks push the nodes it read before out of memory', async () => {
+    const child = new CountingBlockstore()
+    const store = new VerifiedBlockstore(child, log)
+    const node = await block('a directory above the site')
+    await child.put(node.cid, node.bytes)
+    expect(await read(store, node.cid)).toBe('a directory above the site')
+    expect(child.reads).toBe(1)
+    for (let i = 0; i < 300; i++) {
+      const asset = await block(`asset ${i}`)
+      await store.put(asset.cid, asset.bytes)
+      store.retain(asset.cid, asset.bytes)
+    }
+    await store.flush()
+    expect(await read(store, node.cid)).toBe('a directory above the site')
+    expect(child.reads).toBe(1)
+  })
+
+  it('forgets a retained block that is deleted', async () => {
+    const store = new VerifiedBlockstore(new MemoryBlockstore(), log)
+    const { cid, bytes } = await block('deleted')
+    store.retain(cid, bytes)
+    await store.delete(cid)
+    expect(store.peek(cid)).toBeUndefined()
+    expect(store.retainedSize).toBe(0)
+    expect(await store.has(cid)).toBe(false)
   })
 })
 

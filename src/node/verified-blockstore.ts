@@ -22,6 +22,18 @@ const MAX_CHECKED = 64
 /** Verified blocks this small (DAG nodes, not file leaves) stay in `checked` after a `get`: paths are walked more than once. */
 const KEEP_CHECKED_BELOW = 64 * 1024
 
+/**
+ * Verified blocks kept in memory on purpose (`retain`) across all sites, by
+ * default: a small site's CAR is capped at `smallSiteBytes` (4 MiB), so this
+ * holds about two of them.
+ */
+export const DEFAULT_RETAIN_BYTES = 8 * 1024 * 1024
+
+export interface VerifiedBlockstoreInit {
+  /** Bytes of retained blocks held at most; the least recently read go first */
+  retainBytes?: number
+}
+
 /** A store that finishes work behind its writes (IdbBlockstore) */
 interface Flushable { flush(): Promise<void> }
 
@@ -44,6 +56,14 @@ export class CorruptBlockError extends Error {
  * broker returns before it puts it). A write that fails (quota, a closed
  * database) leaves the block uncached, never half-written: each block is one
  * IndexedDB transaction.
+ *
+ * Retained blocks: a caller that verified a block and knows it will be read
+ * again soon (a small site's CAR: its page asks for every asset next) may
+ * `retain` it. It is then answered from memory, without reading IndexedDB
+ * and hashing again: memory is this context's own, which no page script can
+ * write, so the check on arrival still holds. They are bounded by bytes
+ * (`retainBytes`), least recently read evicted first; an evicted block is read
+ * from the store and checked again like any other.
  */
 export class VerifiedBlockstore implements Blockstore {
   private readonly child: Blockstore
@@ -52,10 +72,57 @@ export class VerifiedBlockstore implements Blockstore {
   private pendingBytes = 0
   private readonly drainWaiters = new Set<() => void>()
   private readonly checked = new Map<string, Uint8Array>()
+  /** Blocks retained on purpose, least recently read first */
+  private readonly retained = new Map<string, Uint8Array>()
+  private retainedBytes = 0
+  private readonly retainBytes: number
 
-  constructor (child: Blockstore, log: Logger) {
+  constructor (child: Blockstore, log: Logger, init: VerifiedBlockstoreInit = {}) {
     this.child = child
     this.log = log
+    this.retainBytes = init.retainBytes ?? DEFAULT_RETAIN_BYTES
+  }
+
+  /**
+   * Keeps a block the caller verified in memory for the reads that follow
+   * (bounded, see the class). Does not store it: `put` does that.
+   */
+  retain (cid: CID, block: Uint8Array): void {
+    if (block.byteLength > this.retainBytes) {
+      return
+    }
+    const key = keyOf(cid)
+    this.forget(key)
+    // held here now: the small set of checked nodes keeps its room for others
+    this.checked.delete(key)
+    this.retained.set(key, block)
+    this.retainedBytes += block.byteLength
+    while (this.retainedBytes > this.retainBytes) {
+      this.forget(this.retained.keys().next().value as string)
+    }
+  }
+
+  /** Bytes of the blocks retained now. */
+  get retainedSize (): number {
+    return this.retainedBytes
+  }
+
+  private forget (key: string): void {
+    const block = this.retained.get(key)
+    if (block != null) {
+      this.retained.delete(key)
+      this.retainedBytes -= block.byteLength
+    }
+  }
+
+  /** A retained block, now the most recently read. */
+  private recall (key: string): Uint8Array | undefined {
+    const block = this.retained.get(key)
+    if (block != null) {
+      this.retained.delete(key)
+      this.retained.set(key, block)
+    }
+    return block
   }
 
   /**
@@ -81,7 +148,7 @@ export class VerifiedBlockstore implements Blockstore {
    */
   async has (cid: CID, options?: AbortOptions): Promise<boolean> {
     const key = keyOf(cid)
-    if (this.pending.has(key) || this.checked.has(key)) {
+    if (this.pending.has(key) || this.checked.has(key) || this.retained.has(key)) {
       return true
     }
     if (!await this.child.has(cid, options)) {
@@ -106,12 +173,12 @@ export class VerifiedBlockstore implements Blockstore {
   /** A block held in memory (written behind, or just checked), without touching the store. */
   peek (cid: CID): Uint8Array | undefined {
     const key = keyOf(cid)
-    return this.pending.get(key)?.block ?? this.checked.get(key)
+    return this.pending.get(key)?.block ?? this.checked.get(key) ?? this.recall(key)
   }
 
   async * get (cid: CID, options?: StoreOptions): AsyncGenerator<Uint8Array> {
     const key = keyOf(cid)
-    const ready = this.pending.get(key)?.block ?? this.checked.get(key)
+    const ready = this.pending.get(key)?.block ?? this.checked.get(key) ?? this.recall(key)
     if (ready != null) {
       if (ready.byteLength >= KEEP_CHECKED_BELOW) {
         this.checked.delete(key)
@@ -142,8 +209,9 @@ export class VerifiedBlockstore implements Blockstore {
     }
     // not tied to the request's signal: a reader going away must not lose a verified block
     const written = Promise.resolve(this.child.put(cid, block)).then(() => {
-      if (block.byteLength < KEEP_CHECKED_BELOW) {
-        // a DAG node, now stored: the next window of a file reads it again
+      if (block.byteLength < KEEP_CHECKED_BELOW && !this.retained.has(key)) {
+        // a DAG node, now stored: the next window of a file reads it again (a retained block is held already, and
+        // a site's hundreds of them must not push out of the small set the nodes its pages' paths go through)
         this.remember(key, block)
       }
     }, (err: Error) => {
@@ -175,6 +243,7 @@ export class VerifiedBlockstore implements Blockstore {
     const key = keyOf(cid)
     await this.pending.get(key)?.written
     this.checked.delete(key)
+    this.forget(key)
     await this.child.delete(cid, options)
   }
 

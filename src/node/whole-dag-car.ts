@@ -14,6 +14,12 @@ export interface WholeDagOptions extends AbortOptions, ProgressOptions {
   onBlock?(block: CarBlock, stored: boolean): void
   /** A block the store holds already (the navigation's own CAR brought it a moment ago): not stored or reported again */
   held?(cid: CID): boolean
+  /**
+   * The set this fills with the keys (`blockKey`) of the blocks still to
+   * come: linked from a block that arrived, not arrived yet; one of its own
+   * when not given
+   */
+  expected?: Set<string>
 }
 
 /** Why a whole-DAG CAR ended before the DAG was complete. */
@@ -38,11 +44,12 @@ export interface WholeDagResult {
  */
 export async function fetchWholeDag (fetcher: EdgeCarFetcher, store: Pick<Blockstore, 'put'>, root: CID, options: WholeDagOptions): Promise<WholeDagResult> {
   options.signal?.throwIfAborted()
-  const expected = new Set([keyOf(root)])
+  const expected = options.expected ?? new Set()
+  expected.add(blockKey(root))
   const result: WholeDagResult = { blocks: 0, bytes: 0, complete: false }
   try {
     for await (const block of fetcher.fetch({ cid: root, scope: 'all' }, { signal: options.signal, onProgress: options.onProgress, root })) {
-      if (!expected.delete(keyOf(block.cid))) {
+      if (!expected.delete(blockKey(block.cid))) {
         result.stopped = 'foreign-block'
         break
       }
@@ -53,7 +60,7 @@ export async function fetchWholeDag (fetcher: EdgeCarFetcher, store: Pick<Blocks
       if (block.cid.code === dagPb.code) {
         for (const link of dagPb.decode(block.bytes).Links) {
           // an identity CID carries its bytes: no edge sends it as a block
-          if (link.Hash.multihash.code !== identity.code) expected.add(keyOf(link.Hash))
+          if (link.Hash.multihash.code !== identity.code) expected.add(blockKey(link.Hash))
         }
       }
       result.blocks++
@@ -72,6 +79,7 @@ export async function fetchWholeDag (fetcher: EdgeCarFetcher, store: Pick<Blocks
   return result
 }
 
-function keyOf (cid: CID): string {
+/** A block's key in the expected set: its multihash (a CIDv0 and a CIDv1 of the same bytes are one block). */
+export function blockKey (cid: CID): string {
   return toString(cid.multihash.bytes, 'base64')
 }

@@ -2,9 +2,15 @@ import { exporter } from 'ipfs-unixfs-exporter'
 import { NotSupportedError } from '../../lib/errors.ts'
 import { REQUEST_STATE, RequestState } from '../../lib/request-state.ts'
 import { CarPrefetch } from '../car-prefetch.ts'
+import { blockByBlock } from './small-site.ts'
 import { pathEndsInsideNode } from '../gateway/dag-path.ts'
 import type { ContentRequest } from '../content-request.ts'
 import type { ContentStep } from './index.ts'
+import type { ReadableBlocks } from '../car-prefetch.ts'
+import type { DirectoryCache } from '../directory-links.ts'
+import type { SiteBlocks, SiteFetch } from '../small-site.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { ProgressOptions } from 'progress-events'
 import type { CarQuery } from '../../node/edge-car-fetcher.ts'
 import type { WithRequestState } from '../../lib/request-state.ts'
 import type { ExporterOptions } from 'ipfs-unixfs-exporter'
@@ -41,7 +47,13 @@ export const resolveFileStep: ContentStep = {
     if (request.offline) {
       return undefined
     }
-    state.file = await resolveFile(request, prefetch)
+    // a site CAR in flight brings this path's blocks: they are waited for there, one by one
+    const site = prefetch != null && blockByBlock(request) ? request.sites.covering(address) : undefined
+    state.file = await resolveFile(request, prefetch, site)
+    if (state.file == null && site != null) {
+      // verified-fetch reads more than the path (a directory's entries): from the store, once the site is in
+      await request.sites.wait(site, { signal: request.signal })
+    }
     if (state.file == null && await pathEndsInsideNode(components, address, { signal: request.signal })) {
       return request.refuse(new NotSupportedError('The path goes into a field of a DAG node that is not a link; only links can be pathed through'))
     }
@@ -55,7 +67,7 @@ export const resolveFileStep: ContentStep = {
  * next, from the local store. Anything unusual (not found, not UnixFS) is
  * left for verified-fetch to answer.
  */
-async function resolveFile (request: ContentRequest, prefetch: CarPrefetch | undefined): Promise<CID | undefined> {
+async function resolveFile (request: ContentRequest, prefetch: CarPrefetch | undefined, site: SiteFetch | undefined): Promise<CID | undefined> {
   const { address, method } = request
   if (method !== 'GET' && method !== 'HEAD') {
     return undefined
@@ -63,20 +75,45 @@ async function resolveFile (request: ContentRequest, prefetch: CarPrefetch | und
   const range = simpleRange(request.headers.get('range')) ?? { from: 0, to: '*' }
   // a HEAD needs no file bytes beyond the first
   const query: CarQuery = { cid: address.cid, path: address.path, range: method === 'HEAD' ? { from: range.from, to: range.from } : range }
-  const blocks = prefetch?.pathView(query) ?? request.components.helia.blockstore
+  const view = prefetch?.pathView(query) ?? request.components.helia.blockstore
+  const blocks = site == null ? view : request.sites.blocksOf(site, view)
   try {
     const path = address.path.split('/').map(segment => decodeURIComponent(segment)).join('/')
     const options: ExporterOptions & WithRequestState = { signal: request.signal, onProgress: request.onProgress, [REQUEST_STATE]: request.state }
-    const entry = await exporter(`/ipfs/${address.cid.toString()}${path}`, blocks, options)
+    const { cid, rest } = await throughDirectories(request.sites.directories, address.cid, path, blocks, options)
+    const entry = await exporter(`/ipfs/${cid.toString()}${rest}`, blocks, options)
     if (entry.type !== 'file' && entry.type !== 'raw') {
       return undefined
     }
-    prefetch?.resolved(blocks, entry.cid)
+    prefetch?.resolved(view, entry.cid)
     return entry.cid
   } catch (err) {
     request.signal.throwIfAborted()
     return undefined
   }
+}
+
+/**
+ * As far down `path` as plain directories lead, each decoded once per node
+ * (`DirectoryCache`): the CID reached and the path left, for the exporter to
+ * finish (the file, a HAMT shard, a name not there). Segments are split as
+ * the exporter splits them; one with an escaped slash is left to it.
+ */
+export async function throughDirectories (directories: DirectoryCache, root: CID, path: string, blocks: ReadableBlocks & Partial<Pick<SiteBlocks, 'arrival'>>, options: AbortOptions & ProgressOptions): Promise<{ cid: CID, rest: string }> {
+  const names = path.split(/(?<!\\)\//g).filter(Boolean)
+  let cid = root
+  let walked = 0
+  while (walked < names.length && !names[walked].includes('\\')) {
+    // a directory decoded before may still be on its way in a site CAR: what it links to is waited for there only once it came
+    await blocks.arrival?.(cid, options)
+    const next = (await directories.get(cid, blocks, options))?.get(names[walked])
+    if (next == null) {
+      break
+    }
+    cid = next
+    walked++
+  }
+  return { cid, rest: names.slice(walked).map(name => `/${name}`).join('') }
 }
 
 /** `bytes=N-` or `bytes=N-M` as a range to fetch; anything else (suffix, multi) fetches the whole file. */
