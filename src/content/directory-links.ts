@@ -1,3 +1,4 @@
+import { raceSignal } from 'race-signal'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { concat } from 'uint8arrays/concat'
@@ -61,7 +62,7 @@ export class DirectoryCache {
     const reading = this.reading.get(key)
     if (reading != null) {
       // another request reads it; if that one fails (its signal, its source), this one reads it itself
-      const links = await abortable(reading, options.signal).catch(() => null)
+      const links = await raceSignal(reading, options.signal).catch(() => null)
       options.signal?.throwIfAborted()
       if (links !== null) {
         return links
@@ -103,23 +104,6 @@ export class DirectoryCache {
       this.links -= this.entries.get(oldest)?.size ?? 0
       this.entries.delete(oldest)
     }
-  }
-}
-
-/** `promise`, or its signal's reason once that aborts first. */
-async function abortable<T> (promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (signal == null) {
-    return promise
-  }
-  signal.throwIfAborted()
-  let onAbort = (): void => {}
-  try {
-    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
-      onAbort = () => { reject(signal.reason) }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
   }
 }
 

@@ -1,3 +1,4 @@
+import { raceSignal } from 'race-signal'
 import { logger } from '@libp2p/logger'
 import { readRoutingAnswer } from '../lib/routing-answer.ts'
 import { selectProviders } from '../lib/routing-providers.ts'
@@ -183,19 +184,5 @@ export class ProviderDiscovery {
       this.log.error('router %s failed for %c - %e', router, cid, err)
       throw err
     }
-  }
-}
-
-async function raceSignal<T> (promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (signal == null) return promise
-  signal.throwIfAborted()
-  let onAbort = (): void => {}
-  try {
-    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
-      onAbort = () => { reject(signal.reason) }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
   }
 }
