@@ -5,6 +5,7 @@ import { EdgeHealth } from './edge-health-tracker.ts'
 import { edgeIdleMs, fetchWithIdleLimit } from './edge-idle-limit.ts'
 import { hashMatches } from './verified-blockstore.ts'
 import type { BlockRejectedDetail, EdgeEndpoint, EdgewayProgressEventName } from '../lib/types.ts'
+import type { CarSource } from './car-source.ts'
 import type { ProviderDiscovery } from './provider-discovery.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -114,7 +115,8 @@ const MAX_CAR_REFUSALS = 64
  * The caller falls back to per-block fetching for anything the CAR did not
  * bring.
  */
-export class EdgeCarFetcher {
+export class EdgeCarFetcher implements CarSource {
+  readonly kind = 'edge'
   private readonly urls: string[]
   private readonly health: EdgeHealth
   private readonly idleMs: number
