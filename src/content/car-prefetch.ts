@@ -4,7 +4,11 @@ import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
 import { toString } from 'uint8arrays/to-string'
 import { CarFetchError } from '../node/edge-car-fetcher.ts'
-import type { CarBlock, CarQuery, EdgeCarFetcher } from '../node/edge-car-fetcher.ts'
+import { SegmentScheduler } from './segment-scheduler.ts'
+import { StreamMeter } from './source-rates.ts'
+import type { SourceRates } from './source-rates.ts'
+import type { CarSource } from '../node/car-source.ts'
+import type { CarBlock, CarQuery } from '../node/edge-car-fetcher.ts'
 import type { FileBlocks, ReadableBlocks } from '../lib/request-state.ts'
 import type { BlockReceivedDetail, BlockSizeDetail, EdgewayProgressEventName } from '../lib/types.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -21,8 +25,28 @@ export interface LocalBlocks extends Pick<Blockstore, 'get' | 'put'> {
   drained(bytes: number): Promise<void>
 }
 
+/** Other browsers as a CAR source, for a response whose root the edges' routing may list them for */
+export interface PeerCars {
+  source: CarSource
+  /** Whether the edges list browsers for the root: looked up beside the first CAR, never waited for before it */
+  listed: Promise<boolean>
+  /** What each source showed, kept for the node's life */
+  rates: SourceRates
+  /**
+   * Pieces a file is cut into between the sources: what one source is
+   * given at least, and what a cancelled stream may waste at most
+   *
+   * @default 1 MiB
+   */
+  segmentBytes?: number
+}
+
+/** A block as held for the reader, with who brought it */
+type HeldBlock = CarBlock & { source?: 'edge' | 'peer' }
+
 export interface CarPrefetchInit {
-  fetcher: EdgeCarFetcher
+  /** The edges' CARs (EdgeCarFetcher): every response starts with them */
+  fetcher: CarSource
   /** Where a block not brought by a CAR comes from: the node's blockstore (local store, then the block brokers) */
   fallback: ReadableBlocks
   /** The local store; blocks a CAR delivered are written here (behind) as they are used */
@@ -44,6 +68,8 @@ export interface CarPrefetchInit {
   maxRestarts?: number
   /** The response's content root: providers of content the edges lack are looked up by it */
   root?: CID
+  /** Other browsers, when a tab's peer can reach them: a file read whose root they are listed for is shared with them */
+  peers?: PeerCars
   signal?: AbortSignal
 }
 
@@ -61,6 +87,14 @@ interface FileStream {
   failed: boolean
   /** The stream started again after this one failed */
   replacement?: FileStream
+  /** The last byte the request wants of the file (Infinity: to its end), beyond `to` */
+  wanted?: number
+  /** Measures it, when the response may share the file with other sources */
+  meter?: StreamMeter
+  /** It stops once it surely delivered the bytes before this offset: sources sharing the rest take over from there */
+  stopAt?: number
+  /** It handed the rest of its range over: its readers wait for any CAR of the response */
+  handedOver?: boolean
 }
 
 /**
@@ -82,7 +116,7 @@ interface FileStream {
  */
 export class CarPrefetch implements FileBlocks {
   private readonly init: CarPrefetchInit
-  private readonly delivered = new Map<string, CarBlock>()
+  private readonly delivered = new Map<string, HeldBlock>()
   private deliveredBytes = 0
   /** Every block a CAR delivered and a reader took: a CAR sends each once, so a second read is the store's */
   private readonly taken = new Set<string>()
@@ -96,6 +130,8 @@ export class CarPrefetch implements FileBlocks {
   private readonly failedEdges = new Set<string>()
   /** Set once the local store missed: from then on streams start without asking the store first */
   private cold = false
+  /** The first reader's progress events: the streams the response starts later report there too */
+  private onProgress?: ProgressOptions['onProgress']
 
   constructor (init: CarPrefetchInit) {
     this.init = init
@@ -112,17 +148,83 @@ export class CarPrefetch implements FileBlocks {
    */
   pathView (query: CarQuery): ReadableBlocks {
     const from = query.range?.from ?? 0
-    const to = Math.min(query.range == null || query.range.to === '*' ? Infinity : query.range.to, from + this.init.segmentBytes - 1)
-    const stream: FileStream = { query: { ...query, range: query.range == null ? undefined : { from, to } }, from, to, ended: false, failed: false }
+    const wanted = query.range == null || query.range.to === '*' ? Infinity : query.range.to
+    const to = Math.min(wanted, from + this.init.segmentBytes - 1)
+    const stream: FileStream = { query: { ...query, range: query.range == null ? undefined : { from, to } }, from, to, wanted, ended: false, failed: false }
     this.streams.push(stream)
     return new PrefetchView(this, () => stream)
   }
 
-  /** Records that the path stream's terminal is the file `file`: its bytes in that stream need no stream of their own. */
-  resolved (view: ReadableBlocks, file: CID): void {
-    if (view instanceof PrefetchView) {
-      view.stream.file = file
+  /**
+   * Records that the path stream's terminal is the file `file` (of `size`
+   * bytes): its bytes in that stream need no stream of their own. When other
+   * browsers are listed for the root, the rest of the range is shared
+   * between the edges and them (segment-scheduler.ts).
+   */
+  resolved (view: ReadableBlocks, file: CID, size?: number): void {
+    if (!(view instanceof PrefetchView)) {
+      return
     }
+    const stream = view.stream
+    stream.file = file
+    const peers = this.init.peers
+    if (peers == null || size == null || !this.cold || stream.query.block === true) {
+      return
+    }
+    peers.listed.then(listed => {
+      if (listed && this.init.signal?.aborted !== true) {
+        this.share(stream, file, Math.min(size - 1, stream.wanted ?? Infinity), peers)
+      }
+    }, () => {})
+  }
+
+  /**
+   * The rest of the range `path` was asked for, from the next piece boundary
+   * past what it surely delivered, read from the edges and other browsers at
+   * once (SegmentScheduler); the path stream stops at that boundary.
+   */
+  private share (path: FileStream, file: CID, last: number, peers: PeerCars): void {
+    const segment = peers.segmentBytes ?? 1024 * 1024
+    const reached = path.meter?.reached ?? path.from
+    const cut = path.ended
+      ? (path.failed ? reached : path.to + 1)
+      : Math.ceil((reached + 1) / segment) * segment
+    if (cut > last) {
+      return
+    }
+    if (!path.ended) {
+      path.stopAt = cut
+      path.to = Math.min(path.to, cut - 1)
+      path.handedOver = true
+    }
+    const stream: FileStream = { file, query: { cid: file }, from: cut, to: last, ended: false, failed: false }
+    this.streams.push(stream)
+    const scheduler = new SegmentScheduler({
+      sources: [this.init.fetcher, peers.source],
+      query: { cid: file },
+      from: cut,
+      to: last,
+      segmentBytes: segment,
+      lookaheadBytes: 2 * this.init.readAheadBytes,
+      rates: peers.rates,
+      deliver: (block, source) => { this.deliver({ ...block, source: source.kind }) },
+      room: async () => { await this.room() },
+      skip: this.failedEdges,
+      root: this.init.root,
+      // the edge's path stream runs on to the cut: the edge takes a piece once it ended
+      busy: path.running == null || path.ended ? undefined : new Map([[this.init.fetcher, path.running]])
+    })
+    const running = scheduler.run({ signal: this.init.signal, onProgress: this.onProgress }).then(complete => {
+      stream.failed = !complete
+    }, () => {
+      stream.failed = true
+    }).finally(() => {
+      stream.ended = true
+      this.running.delete(running)
+      this.wakeReaders()
+    })
+    stream.running = running
+    this.running.add(running)
   }
 
   /** The blocks of the file `file` from `offset` to `end` (exclusive), as read by one window. */
@@ -168,8 +270,9 @@ export class CarPrefetch implements FileBlocks {
     this.taken.add(key)
     this.wakeProducer()
     void this.init.local.put(cid, block.bytes)
+    const source = block.source ?? 'edge'
     options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:delivered', {
-      cid: cid.toString(), source: 'edge', via: 'http', from: block.from, bytes: block.bytes.byteLength
+      cid: cid.toString(), source, via: source === 'peer' ? 'bridge' : 'http', from: block.from, bytes: block.bytes.byteLength
     }))
     return block.bytes
   }
@@ -182,7 +285,7 @@ export class CarPrefetch implements FileBlocks {
     }
     while (true) {
       const stream = view.stream
-      if (stream.ended) {
+      if (stream.ended && stream.handedOver !== true) {
         // a stream that finished brought all it had; one that failed is started again, from the reader on
         const replacement = this.replace(stream, view)
         if (replacement == null) {
@@ -255,11 +358,21 @@ export class CarPrefetch implements FileBlocks {
     if (stream.running != null) {
       return
     }
+    this.onProgress ??= options.onProgress
+    // measured only where the response may share the file: the edge's pace then decides who gets what
+    const meter = this.init.peers == null || stream.query.range == null ? undefined : new StreamMeter(stream.from)
+    stream.meter = meter
     const running = (async () => {
       const blocks = this.init.fetcher.fetch(stream.query, { signal: this.init.signal, onProgress: options.onProgress, skip: this.failedEdges, root: this.init.root })
       for await (const block of blocks) {
+        meter?.block(block.cid, block.bytes)
         this.deliver(block)
+        if (stream.stopAt != null && meter != null && meter.reached >= stream.stopAt) {
+          break
+        }
+        meter?.pause()
         await this.room()
+        meter?.resume()
       }
     })().catch((err: unknown) => {
       // what it delivered before failing is verified and stays; the rest is asked of the next edge
@@ -268,6 +381,9 @@ export class CarPrefetch implements FileBlocks {
         err.edges.forEach(edge => this.failedEdges.add(edge))
       }
     }).finally(() => {
+      if (meter != null) {
+        this.init.peers?.rates.record(this.init.fetcher, meter.measured())
+      }
       stream.ended = true
       this.running.delete(running)
       this.wakeReaders()
@@ -333,16 +449,17 @@ export class CarPrefetch implements FileBlocks {
     this.paused.clear()
   }
 
-  private deliver (block: CarBlock): void {
+  private deliver (block: HeldBlock): void {
     const key = blockKey(block.cid)
-    if (this.delivered.has(key)) {
+    // sources sharing a file overlap by a leaf at the pieces' edges: a block read already is the store's
+    if (this.delivered.has(key) || this.taken.has(key)) {
       return
     }
     this.delivered.set(key, block)
     this.deliveredBytes += block.bytes.byteLength
     // blocks nobody takes (an edge sending extras) must not pile up while readers wait
     while (this.deliveredBytes > this.init.maxHeldBytes) {
-      const [oldest, dropped] = this.delivered.entries().next().value as [string, CarBlock]
+      const [oldest, dropped] = this.delivered.entries().next().value as [string, HeldBlock]
       this.delivered.delete(oldest)
       this.deliveredBytes -= dropped.bytes.byteLength
     }

@@ -9,7 +9,7 @@ import type { EdgeNode } from '../node/create-edge-node.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 /** What the content engine uses of the browser node. */
-export type ContentFetcherComponents = Pick<EdgeNode, 'helia' | 'verifiedFetch' | 'config' | 'cars' | 'local' | 'names' | 'edgePeers' | 'preferPeers'>
+export type ContentFetcherComponents = Pick<EdgeNode, 'helia' | 'verifiedFetch' | 'config' | 'cars' | 'local' | 'names' | 'edgePeers' | 'peerCars' | 'carRates' | 'peersListed'>
 
 export interface ContentFetchInit extends AbortOptions {
   method?: string

@@ -44,8 +44,8 @@ export class ContentRequest {
   wanted: string | null = null
   /** preflight: `Cache-Control: only-if-cached`: this browser's store or nothing */
   offline = false
-  /** peers-first: other browsers are asked first for this content's blocks */
-  peersFirst = false
+  /** peers-listed: whether the edges list other browsers for the content (a lookup in flight; nothing waits for it) */
+  peersListed?: Promise<boolean>
   /** resolve-file (else the verified-fetch step): what rides on verified-fetch's and Helia's options */
   state?: RequestState
   /** verified-fetch: the answer the later steps shape */

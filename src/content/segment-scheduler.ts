@@ -42,6 +42,8 @@ export interface SegmentSchedulerInit {
   skip?: Set<string>
   /** The response's content root: whom to ask is looked up by it */
   root?: CID
+  /** Sources still streaming an earlier part of the response: each starts here once that stream ended (and was measured) */
+  busy?: ReadonlyMap<CarSource, Promise<unknown>>
 }
 
 /** A byte range of the file, and who brings it */
@@ -113,6 +115,7 @@ export class SegmentScheduler {
 
   /** One source's loop: claim, or steal, or wait for a change, until the range is delivered or the source is out */
   private async drive (runner: Runner, options: AbortOptions & ProgressOptions): Promise<void> {
+    await this.init.busy?.get(runner.source)?.catch(() => {})
     while (options.signal?.aborted !== true && !runner.failed) {
       const lowest = this.pieces.find(piece => !piece.done)
       if (lowest == null) {

@@ -92,7 +92,8 @@ export class StreamMeter {
 
   /** The file offset every byte before which has surely been delivered */
   get reached (): number {
-    return this.from + Math.max(0, this.leafBytes - (this.firstLeaf ?? 0))
+    // a stream from the file's start starts with its first leaf: nothing of it lies before `from`
+    return this.from + Math.max(0, this.leafBytes - (this.from === 0 ? 0 : this.firstLeaf ?? 0))
   }
 
   /** The offset delivery would have reached were the first leaf to start at \`from\`: past it, nothing was left out */

@@ -45,7 +45,6 @@ export interface WatchedAnswer {
 
 export interface RequestStateInit {
   root: CID
-  peersFirst?: boolean
   readAheadBytes?: number
   file?: CID
   blocks?: FileBlocks
@@ -54,14 +53,12 @@ export interface RequestStateInit {
 
 /**
  * What one content request tells the parts verified-fetch and Helia call on
- * its behalf: the block brokers (the root, peers first) and the file plugin
+ * its behalf: the block brokers (the root) and the file plugin
  * (the resolved file, its batched blocks, the body's reporting).
  */
 export class RequestState {
   /** The response's content root: providers of content the edges lack are looked up by it, once per response */
   readonly root: CID
-  /** Other browsers announce this content: its blocks are asked of them first, the edges only when they are late */
-  readonly peersFirst: boolean
   /** How many bytes past the reader's position a file's blocks may be fetched */
   readonly readAheadBytes: number
   /** The UnixFS file the path ends at, when it was resolved before verified-fetch ran */
@@ -75,7 +72,6 @@ export class RequestState {
 
   constructor (init: RequestStateInit) {
     this.root = init.root
-    this.peersFirst = init.peersFirst ?? false
     this.readAheadBytes = init.readAheadBytes ?? 4 * 1024 * 1024
     this.file = init.file
     this.blocks = init.blocks

@@ -3,7 +3,6 @@ import { EdgePeerSet } from './provider-dialer.ts'
 import { TabBridgeBroker } from './tab-bridge-broker.ts'
 import type { EdgeHealth } from './edge-health-tracker.ts'
 import type { EdgeMisses } from './edge-misses.ts'
-import type { PeerProgress } from './peer-first.ts'
 import type { ProviderDiscovery } from './provider-discovery.ts'
 import type { TabBlockSource } from './tab-bridge-broker.ts'
 import type { VerifiedBlockstore } from './verified-blockstore.ts'
@@ -30,12 +29,12 @@ export interface NodeComponents {
   idleMs: number
   /** Blocks every HTTP edge answered 404 for: sources that start when the edges fail wait on it */
   edgeMisses: EdgeMisses
-  /** Told of every block peers deliver for a peer-first request: the edges wait while peers keep delivering */
-  peerProgress: PeerProgress
   /** Peer ids, as CID strings, whose blocks count as `edge`: the configured edges and the providers dialled */
   edgePeers: EdgePeerSet
   /** Providers found through the configured routers, when there are routers */
   discovery?: ProviderDiscovery
+  /** Whether the edges' routing listed browsers for `root` when last asked (false while it is not known) */
+  peersListedNow(root: CID): boolean
   /** Whether someone besides the HTTP edges and the providers may still send a block of `root` */
   othersMayHave(root: CID, options: AbortOptions): Promise<boolean>
   /** Every source of the node, in order; read when a request asks, once all of them are made */
@@ -45,11 +44,7 @@ export interface NodeComponents {
 /** One block source of the node, and what it can do for the others. */
 export interface BlockSource {
   broker: BlockBroker
-  /**
-   * `edges`: the edges or the providers routers list, which wait for other
-   * browsers on a request those announce (peers-first); `peers`: other
-   * browsers, never held back
-   */
+  /** `edges`: the edges or the providers routers list; `peers`: other browsers, through a tab */
   reaches: 'edges' | 'peers'
   /** Whether it has a libp2p connection open now, so bitswap may still deliver what HTTP could not */
   connected?(): boolean
@@ -125,7 +120,7 @@ export function tabBridge (tabs: TabPeerLink, init: TabBridgeSourceInit = {}): B
         tabs,
         edgePeerIds,
         edgeMisses: components.edgeMisses,
-        peerProgress: components.peerProgress,
+        peersListed: components.peersListedNow,
         delayMs: httpEdges ? init.delayMs : 0
       }),
       // the tab's libp2p keeps the edges' multiaddrs connected: with it there, bitswap may still deliver

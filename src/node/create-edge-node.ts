@@ -21,8 +21,10 @@ import { peerIdToCidString } from './peer-cid.ts'
 import { tarPlugin } from '../content/gateway/tar-plugin.ts'
 import { streamFilePlugin } from '../content/stream-file-plugin.ts'
 import { noDns } from './no-dns.ts'
-import { deferredToPeers, firstBlockFromPeers, PeerProgress, PeerProviders } from './peer-first.ts'
+import { PeerProviders } from './peer-providers.ts'
 import { VerifiedBlockstore } from './verified-blockstore.ts'
+import { SourceRates } from '../content/source-rates.ts'
+import type { CarSource } from './car-source.ts'
 import type { BlockSource, BlockSourceFactory, NodeComponents } from './block-sources.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { NameResolvers } from '../content/resolve-name.ts'
@@ -31,7 +33,6 @@ import type { VerifiedFetch } from '@helia/verified-fetch'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
-import type { ProgressOptions } from 'progress-events'
 
 export type { BlockSource, BlockSourceFactory, NodeComponents } from './block-sources.ts'
 
@@ -42,15 +43,20 @@ export interface EdgeNodeInit {
   /**
    * Where blocks the store lacks come from, in order: the edges over HTTP
    * (`edgeHttp()`), bitswap over the node's own libp2p (`bitswap()`, in a
-   * page), a tab's peer (`tabBridge()`). Sources that reach edges wait for
-   * peers on a request other browsers announce; peer sources never wait
+   * page), a tab's peer (`tabBridge()`). None waits for another
    */
   sources: BlockSourceFactory[]
   /**
    * Whether other browsers can be reached now (a tab's peer is there to ask
-   * them); with it, content other browsers announce is asked of them first
+   * them); with it, the edges' routing is asked whether browsers announce a
+   * response's content
    */
   peersReachable?(): boolean
+  /**
+   * Other browsers' CARs, through a tab's peer: a file read whose root the
+   * edges list browsers for is shared between the edges and them
+   */
+  peerCars?: CarSource
   /**
    * The edges' measurements: they order the edges and time the hedged
    * requests, and outlive this node (the SW keeps one per life, in IndexedDB)
@@ -67,6 +73,10 @@ export interface EdgeNode {
   config: EdgewayConfig
   /** Batched fetching from the edges' trustless gateways (CAR requests) */
   cars: EdgeCarFetcher
+  /** Other browsers' CARs, when the node can reach them */
+  peerCars?: CarSource
+  /** The throughput each CAR source showed, for the node's life: a read starts informed by the ones before */
+  carRates: SourceRates
   /** The local store, hash-checked on read, written behind */
   local: VerifiedBlockstore
   /** IPNS (records from the edges, verified here) and DNSLink (the configured DoH resolver) */
@@ -82,11 +92,11 @@ export interface EdgeNode {
   /** Providers found through the configured routers, when there are routers */
   discovery?: ProviderDiscovery
   /**
-   * Whether a request for `root` should ask other browsers before the edges:
-   * peers are reachable, the edges' routing lists browsers for it, and they
-   * delivered its first block (stored then) within a short budget
+   * Whether other browsers may share a response for `root`: peers are
+   * reachable and the edges' routing lists browsers for it (only an edge's
+   * word: a listed browser gets a share by what it delivers, never a wait)
    */
-  preferPeers(root: CID, options?: AbortOptions & ProgressOptions): Promise<boolean>
+  peersListed(root: CID, options?: AbortOptions): Promise<boolean>
   /** Resolves when verified blocks received so far are written to the local store */
   flush(): Promise<void>
   stop(): Promise<void>
@@ -110,7 +120,6 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
   const edgeMisses = new EdgeMisses()
   const health = init.health ?? new EdgeHealth()
   await health.load(options)
-  const peerProgress = new PeerProgress()
   const edgePeers = new EdgePeerSet(config.edges.flatMap(edge => {
     const cid = edge.peerId == null ? undefined : peerIdToCidString(edge.peerId)
     return cid == null ? [] : [cid]
@@ -136,8 +145,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     // an edge that goes silent is left for the next well before the request's own timeout
     idleMs: edgeIdleMs(config.timeoutMs),
     edgeMisses,
-    peerProgress,
     edgePeers,
+    peersListedNow: root => init.peersReachable?.() === true && peerProviders.listedNow(root),
     discovery,
     // an edge reached over libp2p only may have what the HTTP edges lack; other browsers are asked through a tab
     // only for content the edges list browsers for
@@ -146,9 +155,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     sources: () => sources
   }
   sources.push(...init.sources.map(source => source(components)))
-  const peerBrokers = sources.flatMap(source => source.reaches === 'peers' ? [source.broker] : [])
-  // the node's sources, in the order given; every edge source waits a little for peers when a request's
-  // content is theirs, peer sources never do
+  // the node's sources, in the order given; none waits for another (a tab's peer waits for the edges a little,
+  // see TabBridgeBroker, so a block is not fetched twice)
   const helia: Helia = createHeliaLight({
     blockstore: store,
     datastore: new MemoryDatastore(),
@@ -157,7 +165,7 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     codecs: [dagCbor, dagJson, json],
     // Helia checks what its sources send with the same hashers the local store does
     hashers: [...BLOCK_HASHERS],
-    blockBrokers: sources.map(source => source.reaches === 'peers' ? source.broker : deferredToPeers(source.broker, peerProgress))
+    blockBrokers: sources.map(source => source.broker)
   })
   await helia.start()
   const names: NameResolvers = {
@@ -172,23 +180,15 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     verifiedFetch,
     config,
     cars: new EdgeCarFetcher(config.edges, { health, idleMs: components.idleMs, discovery }),
+    peerCars: init.peerCars,
+    carRates: new SourceRates(),
     local: store,
     names,
     health,
     edgePeers,
     discovery,
-    async preferPeers (root, options = {}) {
-      if (init.peersReachable?.() !== true || !await peerProviders.provided(root, options)) {
-        return false
-      }
-      // a listing is only an edge's word: peers-first once the listed browsers delivered, within a budget
-      const first = await firstBlockFromPeers(peerBrokers, root, options)
-      if (first == null) {
-        peerProviders.failed(root)
-        return false
-      }
-      await store.put(root, first, options)
-      return true
+    async peersListed (root, options = {}) {
+      return init.peersReachable?.() === true && await peerProviders.provided(root, options)
     },
     flush: async () => { await Promise.all([store.flush(), health.flush()]) },
     async stop () {

@@ -1,9 +1,8 @@
 import { CustomProgressEvent } from 'progress-events'
-import { peerFirstRoot } from './peer-first.ts'
+import { requestStateOf } from '../lib/request-state.ts'
 import { hashMatches } from './verified-blockstore.ts'
 import type { EdgeHttpProgressEvents } from './edge-http-broker.ts'
 import type { EdgeMisses } from './edge-misses.ts'
-import type { PeerProgress } from './peer-first.ts'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgewayProgressEventName } from '../lib/types.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
@@ -21,14 +20,14 @@ export interface TabBridgeBrokerInit {
   edgePeerIds: Pick<ReadonlySet<string>, 'has'>
   /** Blocks the HTTP edges said they do not have: the tab is asked at once */
   edgeMisses?: EdgeMisses
-  /** Told of each block delivered for a peer-first request, which holds the edges back */
-  peerProgress?: PeerProgress
+  /** Whether the edges list browsers for a response's root: its blocks are asked of the tab at once, by that root */
+  peersListed?(root: CID): boolean
   /**
    * How long the edges get to answer before the tab is asked too, unless
    * they said they do not have the block, or the tab delivered a block
    * recently (then it is asked at once: the content is one only peers have),
-   * or the request is peer-first (other browsers announce its content).
-   * The tab's peer asks the edges it is connected to as well, so asking it
+   * or the edges list browsers for the response's root (the tab is asked
+   * beside the edges, which are not held back either). The tab's peer asks the edges it is connected to as well, so asking it
    * early would fetch the same block twice.
    *
    * @default 1500
@@ -63,11 +62,13 @@ export class TabBridgeBroker implements BlockBroker<TabBridgeProgressEvents> {
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<TabBridgeProgressEvents> = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
-    const peerFirst = peerFirstRoot(options)
-    if (peerFirst == null && Date.now() - this.deliveredAt > RECENT_MS) {
+    const root = requestStateOf(options)?.root
+    const listed = root != null && this.init.peersListed?.(root) === true
+    if (!listed && Date.now() - this.deliveredAt > RECENT_MS) {
       await (this.init.edgeMisses?.wait(cid, this.init.delayMs, options.signal) ?? sleep(this.init.delayMs, options.signal))
     }
-    const { bytes, from } = await this.init.tabs.request(cid, { signal: options.signal, root: peerFirst })
+    // by the root the edges list browsers for, the tab asks those browsers rather than every peer
+    const { bytes, from } = await this.init.tabs.request(cid, { signal: options.signal, root: listed ? root.toString() : undefined })
     try {
       if (options.validateFn != null) {
         await options.validateFn(bytes)
@@ -81,9 +82,6 @@ export class TabBridgeBroker implements BlockBroker<TabBridgeProgressEvents> {
       throw new TabBlockRejectedError(`a peer (${from}) sent bytes that are not ${cid}`)
     }
     this.deliveredAt = Date.now()
-    if (peerFirst != null) {
-      this.init.peerProgress?.delivered(peerFirst)
-    }
     options.onProgress?.(new CustomProgressEvent<BlockReceivedDetail, EdgewayProgressEventName>('edgeway:block:received', {
       cid: cid.toString(), source: this.init.edgePeerIds.has(from) ? 'edge' : 'peer', via: 'bridge', from, bytes: bytes.byteLength
     }))

@@ -2,7 +2,7 @@ import { dagPreview } from './dag-preview.ts'
 import { directoryListing } from './directory-listing.ts'
 import { errorAnswer } from './error-answer.ts'
 import { instrument } from './instrument.ts'
-import { peersFirst } from './peers-first.ts'
+import { peersListed } from './peers-listed.ts'
 import { preflight } from './preflight.ts'
 import { resolveFileStep } from './resolve-file.ts'
 import { resolveNameStep } from './resolve-name.ts'
@@ -31,8 +31,8 @@ export const CONTENT_STEPS: readonly ContentStep[] = [
   preflight,
   // a CAR or TAR of a whole DAG: one edge CAR of it first
   warmDagStep,
-  // content other browsers announce and delivered: asked of them first
-  peersFirst,
+  // whether other browsers are listed for the content: asked beside the rest, never waited for
+  peersListed,
   // a navigation into a small site: its whole directory in one CAR; a request under it waits for that CAR
   smallSiteStep,
   // the path walked once, in one CAR with the file's first bytes; the file the path ends at

@@ -27,10 +27,11 @@ export function heldLimit (window: number): number {
 
 /**
  * Sets up what rides with the request from here on (`RequestState`): its
- * root, peers first or not, and, when an edge speaks HTTP, one response's
- * batched CAR fetching. Then walks the path once, in one CAR with the first
- * bytes of the file it ends at, so the file plugin streams that file window
- * by window. A path that ends inside a DAG-JSON/CBOR node is a 501.
+ * root and, when an edge speaks HTTP, one response's batched CAR fetching
+ * (shared with other browsers when the edges list some for the root). Then
+ * walks the path once, in one CAR with the first bytes of the file it ends
+ * at, so the file plugin streams that file window by window. A path that
+ * ends inside a DAG-JSON/CBOR node is a 501.
  */
 export const resolveFileStep: ContentStep = {
   name: 'resolve-file',
@@ -39,10 +40,13 @@ export const resolveFileStep: ContentStep = {
     const { config } = components
     // a CAR runs one window ahead of what the reader took: the file plugin already has the next window in
     // flight, and twice that only raised the SW's peak memory (writes behind are bounded at twice this)
-    const prefetch = components.cars.available && !request.offline && !request.peersFirst
-      ? new CarPrefetch({ fetcher: components.cars, fallback: components.helia.blockstore, local: components.local, readAheadBytes: config.readAheadBytes, maxHeldBytes: heldLimit(config.readAheadBytes), segmentBytes: 8 * config.readAheadBytes, signal: AbortSignal.any([request.signal, request.answered.signal]), root: address.cid })
+    const peers = request.peersListed != null && components.peerCars?.available === true
+      ? { source: components.peerCars, listed: request.peersListed, rates: components.carRates }
       : undefined
-    const state = new RequestState({ root: address.cid, peersFirst: request.peersFirst, readAheadBytes: config.readAheadBytes, blocks: prefetch, body: request.bodyWatch })
+    const prefetch = components.cars.available && !request.offline
+      ? new CarPrefetch({ fetcher: components.cars, fallback: components.helia.blockstore, local: components.local, readAheadBytes: config.readAheadBytes, maxHeldBytes: heldLimit(config.readAheadBytes), segmentBytes: 8 * config.readAheadBytes, signal: AbortSignal.any([request.signal, request.answered.signal]), root: address.cid, peers })
+      : undefined
+    const state = new RequestState({ root: address.cid, readAheadBytes: config.readAheadBytes, blocks: prefetch, body: request.bodyWatch })
     request.state = state
     if (request.offline) {
       return undefined
@@ -85,7 +89,7 @@ async function resolveFile (request: ContentRequest, prefetch: CarPrefetch | und
     if (entry.type !== 'file' && entry.type !== 'raw') {
       return undefined
     }
-    prefetch?.resolved(view, entry.cid)
+    prefetch?.resolved(view, entry.cid, Number(entry.size))
     return entry.cid
   } catch (err) {
     request.signal.throwIfAborted()

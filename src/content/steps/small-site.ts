@@ -6,12 +6,12 @@ import type { ContentStep } from './index.ts'
  * A navigation into a small site brings its whole directory in one CAR
  * (small-site.ts); a request under a directory whose CAR is in flight waits
  * for it and is then answered from the store. Only where CARs come from an
- * edge, not for `only-if-cached`, not for content other browsers serve first.
+ * edge, not for `only-if-cached`.
  */
 export const smallSiteStep: ContentStep = {
   name: 'small-site',
   async run (request) {
-    if (request.components.cars.available && !request.offline && !request.peersFirst) {
+    if (request.components.cars.available && !request.offline) {
       await smallSite(request.sites, request.address, { navigation: request.init.navigation === true, blockByBlock: blockByBlock(request), signal: request.signal })
     }
     return undefined

@@ -43,7 +43,8 @@ function components (stored: CID[] = []): ContentFetcherComponents {
     verifiedFetch: untouched,
     cars: untouched,
     names: untouched,
-    preferPeers: async () => false
+    carRates: untouched,
+    peersListed: async () => false
   } as unknown as ContentFetcherComponents
 }
 

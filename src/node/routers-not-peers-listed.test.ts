@@ -16,7 +16,7 @@ const EDGE = '12D3KooWGC6TvWhfapngX6wvJHMYvKpDMXPb3ZnCZ6dMoaMtimQ5'
 const KUBO = '12D3KooWSZchdtJXnAiFqAn72KpjdV9QFtPXUdACVn1KQosdMWgW'
 const BROWSER = '12D3KooWPeerBrowser'
 const BLOCK = new TextEncoder().encode('a block browsers have')
-/** A browser reached through the configured edge's relay: what would make a root peers-first if the edge listed it */
+/** A browser reached through the configured edge's relay: what would make browsers listed for a root if the edge listed it */
 const BROWSER_RECORD = { Schema: 'peer', ID: BROWSER, Addrs: [`/ip4/127.0.0.1/tcp/4001/ws/p2p/${EDGE}/p2p-circuit/webrtc`], Protocols: ['transport-bitswap'] }
 /** A DHT answer as Kubo gives it */
 const KUBO_RECORD = { Schema: 'peer', ID: KUBO, Addrs: ['/ip4/127.0.0.1/tcp/4002', '/ip4/127.0.0.1/tcp/4003/ws'] }
@@ -36,7 +36,7 @@ async function routing (records: unknown[]): Promise<{ server: Server, url: stri
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked }
 }
 
-describe('a router\'s answer and peers-first', () => {
+describe('a router\'s answer and the browsers listed for a root', () => {
   const servers: Server[] = []
   let node: EdgeNode | undefined
 
@@ -68,22 +68,23 @@ describe('a router\'s answer and peers-first', () => {
     return { node, router, tabAsked: () => asked }
   }
 
-  it('does not make a root peers-first when a router lists browsers and bitswap peers for it', async () => {
+  it('does not list browsers for a root when only a router lists browsers and bitswap peers for it', async () => {
     const root = CID.createV1(raw.code, await sha256.digest(BLOCK))
     const { node, router, tabAsked } = await start([], [BROWSER_RECORD, KUBO_RECORD])
     // the router's answer is known to the node (it found a bitswap provider in it)...
     expect((await node.discovery!.find(root)).bitswap.map(provider => provider.peerId)).toEqual([KUBO])
     expect(router.asked).toHaveLength(1)
-    // ...and the root is still not peers-first: only the configured edge's listing counts, and it lists nobody
-    expect(await node.preferPeers(root)).toBe(false)
+    // ...and other browsers are still not listed for the root: only the configured edge's listing counts, and it lists nobody
+    expect(await node.peersListed(root)).toBe(false)
     expect(tabAsked()).toBe(0)
     expect(router.asked).toHaveLength(1)
   })
 
-  it('is peers-first when the configured edge itself lists a browser (the same node, the same records)', async () => {
+  it('lists browsers when the configured edge itself lists one (the same node, the same records), and asks them nothing yet', async () => {
     const root = CID.createV1(raw.code, await sha256.digest(BLOCK))
     const { node, tabAsked } = await start([BROWSER_RECORD], [])
-    expect(await node.preferPeers(root)).toBe(true)
-    expect(tabAsked()).toBe(1)
+    expect(await node.peersListed(root)).toBe(true)
+    // a listing is only an edge's word: nothing is fetched, nor waited for, because of it
+    expect(tabAsked()).toBe(0)
   })
 })

@@ -4,10 +4,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, describe, expect, it } from 'vitest'
-import { REQUEST_STATE, RequestState } from '../lib/request-state.ts'
-import { deferredToPeers, firstBlockFromPeers, peerFirstRoot, PeerProgress, PeerProviders } from './peer-first.ts'
-import type { WithRequestState } from '../lib/request-state.ts'
-import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
+import { PeerProviders } from './peer-providers.ts'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 
@@ -17,59 +14,6 @@ const BROWSER = '12D3KooWPeerBrowser'
 /** A browser as the edge lists it: bitswap, reached through the edge's relay */
 const BROWSER_RECORD = { Schema: 'peer', ID: BROWSER, Addrs: [`/ip4/127.0.0.1/tcp/4001/ws/p2p/${EDGE}/p2p-circuit/webrtc`], Protocols: ['transport-bitswap'] }
 const BLOCK = new TextEncoder().encode('a block')
-
-function edgeBroker (): BlockBroker & { asked: number } {
-  const broker = {
-    name: 'edge',
-    asked: 0,
-    async retrieve () {
-      broker.asked++
-      return BLOCK
-    }
-  }
-  return broker
-}
-
-describe('deferredToPeers', () => {
-  it('asks the edge at once for an ordinary request', async () => {
-    const edge = edgeBroker()
-    // with the 5 s delay this would outlast the test's own timeout
-    expect(await deferredToPeers(edge, new PeerProgress(), 5_000).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)))).toEqual(BLOCK)
-    expect(edge.asked).toBe(1)
-  })
-
-  it('never asks the edge for a peer-first request the peers answered before the hedge delay', async () => {
-    const edge = edgeBroker()
-    const race = new AbortController()
-    const asking = deferredToPeers(edge, new PeerProgress(), 5_000).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), await peersFirstOptions(race.signal))
-    // a peer delivered: helia aborts the other sources
-    race.abort(new Error('a peer was first'))
-    await expect(asking).rejects.toThrow('a peer was first')
-    expect(edge.asked).toBe(0)
-  })
-
-  it('asks the edge after the hedge delay when the peers are late', async () => {
-    const edge = edgeBroker()
-    expect(await deferredToPeers(edge, new PeerProgress(), 10).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), await peersFirstOptions())).toEqual(BLOCK)
-    expect(edge.asked).toBe(1)
-  })
-
-  it('keeps the edge out while the peers keep delivering blocks of the same root', async () => {
-    const edge = edgeBroker()
-    const progress = new PeerProgress()
-    const asking = deferredToPeers(edge, progress, 300).retrieve!(CID.createV1(raw.code, await sha256.digest(BLOCK)), await peersFirstOptions())
-    // peers deliver other blocks of this root every 100 ms for a while, then stop
-    for (let i = 0; i < 6; i++) {
-      await new Promise(resolve => setTimeout(resolve, 100))
-      progress.delivered((await peersFirstState()).root.toString())
-      expect(edge.asked).toBe(0)
-      // another root's deliveries do not count
-      progress.delivered('bafz')
-    }
-    expect(await asking).toEqual(BLOCK)
-    expect(edge.asked).toBe(1)
-  })
-})
 
 describe('PeerProviders', () => {
   let server: Server | undefined
@@ -159,52 +103,8 @@ describe('PeerProviders', () => {
   })
 })
 
-describe('firstBlockFromPeers', () => {
-  /** A tab's bridge that answers `answer()`, or never when it returns undefined, and records what it was asked */
-  function peers (answer: () => Promise<Uint8Array> | undefined): BlockBroker & { roots: Array<string | undefined> } {
-    const broker = {
-      name: 'tab',
-      roots: [] as Array<string | undefined>,
-      async retrieve (_cid: CID, options: { signal?: AbortSignal } = {}) {
-        broker.roots.push(peerFirstRoot(options))
-        return answer() ?? new Promise<Uint8Array>((_resolve, reject) => { options.signal?.addEventListener('abort', () => { reject(options.signal?.reason) }) })
-      }
-    }
-    return broker
-  }
-
-  it('is the block when the listed browsers deliver it, asked by its root', async () => {
-    const root = CID.createV1(raw.code, await sha256.digest(BLOCK))
-    const tab = peers(async () => BLOCK)
-    expect(await firstBlockFromPeers([tab], root)).toEqual(BLOCK)
-    expect(tab.roots).toEqual([root.toString()])
-  })
-
-  it('is nothing when they fail, or stay silent past the budget: a forged or silent browser costs at most the budget', async () => {
-    const root = CID.createV1(raw.code, await sha256.digest(BLOCK))
-    expect(await firstBlockFromPeers([peers(async () => { throw new Error('no such peer') })], root)).toBeUndefined()
-    expect(await firstBlockFromPeers([peers(() => undefined)], root, { budgetMs: 50 })).toBeUndefined()
-    expect(await firstBlockFromPeers([], root)).toBeUndefined()
-  })
-
-  it('passes the request\'s own abort on', async () => {
-    const root = CID.createV1(raw.code, await sha256.digest(BLOCK))
-    await expect(firstBlockFromPeers([peers(() => undefined)], root, { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow('gone')
-  })
-})
-
 /** The most a TCP socket's send buffer may grow to here (`net.ipv4.tcp_wmem`'s maximum; 4 MiB where unreadable) */
 async function sendBufferMax (): Promise<number> {
   const text = await readFile('/proc/sys/net/ipv4/tcp_wmem', 'utf8').catch(() => '')
   return Number(text.trim().split(/\s+/)[2] ?? NaN) || 4 * 1024 * 1024
-}
-
-/** A peer-first request's state, for a root of its own */
-async function peersFirstState (): Promise<RequestState> {
-  return new RequestState({ root: CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode('a peer-first root'))), peersFirst: true })
-}
-
-/** Block options of a peer-first request */
-async function peersFirstOptions (signal?: AbortSignal): Promise<BlockRetrievalOptions & WithRequestState> {
-  return { signal, [REQUEST_STATE]: await peersFirstState() }
 }
