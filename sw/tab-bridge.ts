@@ -1,7 +1,9 @@
 import { logger } from '@libp2p/logger'
-import { BRIDGE_SOLICIT, isBridgeReach, isBridgeRegistration } from '../src/lib/peer-bridge.ts'
+import { BRIDGE_SOLICIT, CAR_CREDIT_BLOCKS, isBridgeReach, isBridgeRegistration } from '../src/lib/peer-bridge.ts'
+import { TabCarStream } from './tab-car-stream.ts'
 import type { BridgeReach, BridgeReply, BridgeRequest } from '../src/lib/peer-bridge.ts'
 import type { TabPeerLink } from '../src/node/block-sources.ts'
+import type { PeerCarBlocks } from '../src/node/car-source.ts'
 import type { BitswapProvider } from '../src/lib/routing-providers.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -19,6 +21,8 @@ export interface TabBridge extends Required<TabPeerLink> {
   reachesNetwork(): boolean
   /** Has the newest tab's peer dial bitswap providers; the peer ids it is connected to now (none without a tab) */
   connectProviders(providers: BitswapProvider[], options: AbortOptions): Promise<string[]>
+  /** CARs from other browsers, streamed by the newest tab's peer with credit-based flow control */
+  carBlocks: PeerCarBlocks
   /** A `message` event: a tab registering its port (anything else is ignored) */
   onMessage(event: ExtendableMessageEvent): void
 }
@@ -54,10 +58,16 @@ export function createTabBridge (scope: ServiceWorkerGlobalScope): TabBridge {
   const tabs: RegisteredTab[] = []
   const pending = new Map<number, Pending>()
   const registered = new Set<() => void>()
+  /** CARs being streamed, by request id, and the tab that streams each */
+  const cars = new Map<number, { stream: TabCarStream, tab: RegisteredTab }>()
   let nextId = 1
 
   const onReply = (event: MessageEvent<BridgeReply>): void => {
     const reply = event.data
+    if (reply?.type === 'car-block' || reply?.type === 'car-end' || reply?.type === 'car-error') {
+      cars.get(reply.id)?.stream.push(reply)
+      return
+    }
     const waiting = pending.get(reply?.id)
     if (waiting == null) {
       return
@@ -131,7 +141,10 @@ export function createTabBridge (scope: ServiceWorkerGlobalScope): TabBridge {
       const port = event.ports[0]
       const previous = tabs.findIndex(tab => tab.clientId === source.id)
       if (previous >= 0) {
-        tabs.splice(previous, 1)[0].port.close()
+        const old = tabs.splice(previous, 1)[0]
+        old.port.close()
+        // CARs on its old port get no more replies: their readers go on elsewhere
+        cars.forEach(car => { if (car.tab === old) car.stream.fail('the tab registered again') })
       }
       const tab: RegisteredTab = { clientId: source.id, peerId: event.data.peerId, port, connections: 0, reachAt: 0 }
       port.onmessage = (message: MessageEvent<BridgeReply | BridgeReach>) => {
@@ -159,6 +172,31 @@ export function createTabBridge (scope: ServiceWorkerGlobalScope): TabBridge {
         return { bytes: reply.bytes, from: String(reply.from) }
       }
       throw new NoPeerTabError(`the tab's peer did not find it: ${reply.type === 'missing' ? reply.reason : 'a malformed reply'}`)
+    },
+    async * carBlocks (query, options) {
+      options.signal?.throwIfAborted()
+      const tab = await pick(options.signal)
+      if (tab == null) {
+        throw new NoPeerTabError('no tab with an Edgeway peer is open to ask other browsers')
+      }
+      const id = nextId++
+      const stream = new TabCarStream({ id, post: request => { post(tab, request) }, signal: options.signal })
+      cars.set(id, { stream, tab })
+      try {
+        post(tab, {
+          type: 'car',
+          id,
+          root: options.root.toString(),
+          cid: query.cid.toString(),
+          ...(query.path == null ? {} : { path: query.path }),
+          ...(query.range == null ? {} : { range: query.range }),
+          scope: query.scope ?? 'entity',
+          credit: CAR_CREDIT_BLOCKS
+        })
+        yield * stream.blocks()
+      } finally {
+        cars.delete(id)
+      }
     },
     async connectProviders (providers, options) {
       if (providers.length === 0) {

@@ -1,18 +1,10 @@
 import { CID } from 'multiformats/cid'
 import { BadRequestError, NotAcceptableError } from './errors.ts'
 import type { IncomingHttpHeaders } from 'node:http'
+import type { DagScope, EntityBytes } from '../../src/lib/car-export/entity-bytes.ts'
 
+export type { DagScope, EntityBytes }
 export type ResponseFormat = 'raw' | 'car'
-export type DagScope = 'all' | 'entity' | 'block'
-
-/**
- * `entity-bytes=from:to` as asked: inclusive byte offsets, negative ones
- * counted from the end of the file, `to` may be `'*'` (the last byte)
- */
-export interface EntityBytes {
-  from: number
-  to: number | '*'
-}
 
 export interface GatewayRequest {
   cid: CID

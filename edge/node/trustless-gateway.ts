@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { walkPath } from 'ipfs-unixfs-exporter'
 import { identity } from 'multiformats/hashes/identity'
-import { exportCar } from './car-export.ts'
+import { exportCar } from '../../src/lib/car-export/car-export.ts'
 import { attachment, requestedFilename } from './content-disposition.ts'
 import { IMMUTABLE_CACHE_CONTROL } from './defaults.ts'
-import { resolveFileRange } from './entity-bytes.ts'
+import { resolveFileRange } from '../../src/lib/car-export/entity-bytes.ts'
+import { resolvePath } from '../../src/lib/car-export/resolve-path.ts'
 import { NotFoundError, NotImplementedError } from './errors.ts'
 import { CAR_CONTENT_TYPE, RAW_CONTENT_TYPE, parseGatewayRequest } from './parse-gateway-request.ts'
 import type { HttpRoute, RouteRequest } from './http-server.ts'
@@ -17,13 +17,6 @@ import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
 const CAR_RESPONSE_TYPE = `${CAR_CONTENT_TYPE}; version=1; order=dfs; dups=n`
-
-/** The blocks from a root to a path's target (the target last), and the segments between them */
-interface ResolvedPath {
-  cids: CID[]
-  /** One entry per step, one fewer than `cids`: a name, or `a/b` for a step inside a DAG-CBOR node */
-  names: string[]
-}
 
 export interface TrustlessGatewayComponents {
   /** The edge's own blocks: a miss must throw, never go to the network */
@@ -71,7 +64,7 @@ async function sendCar (components: TrustlessGatewayComponents, { cid, path, dag
   const { blockstore, getCodec } = components
   await assertHas(blockstore, cid, { signal })
 
-  const resolved = path === '' ? { cids: [cid], names: [] } : await resolvePath(components, cid, path, { signal })
+  const resolved = await resolvePath(blockstore, cid, path, { signal })
   const pathCids = resolved.cids
   const target = pathCids[pathCids.length - 1] ?? cid
 
@@ -106,36 +99,6 @@ async function sendCar (components: TrustlessGatewayComponents, { cid, path, dag
 
   // a block missing mid-DAG rejects here, after the headers: http-server cuts the socket
   await pipeline(Readable.from(car), res, { signal })
-}
-
-/**
- * The blocks from `root` along `path` to its target, and the path segments
- * each step crossed, checked before any header is sent so a missing path is a
- * clean 404 rather than a broken stream. Steps go through UnixFS directories
- * (one name each, HAMT shards included) and through DAG-CBOR/DAG-JSON nodes
- * (several names when they cross maps or lists inside one block).
- */
-async function resolvePath ({ blockstore }: TrustlessGatewayComponents, root: CID, path: string, options: AbortOptions): Promise<ResolvedPath> {
-  const cids: CID[] = []
-  const names: string[] = []
-  let reached = ''
-  try {
-    for await (const entry of walkPath(`${root}${path}`, blockstore, options)) {
-      if (cids.length > 0) {
-        names.push(entry.name)
-      }
-      cids.push(entry.cid)
-      reached = entry.path
-    }
-  } catch (err: any) {
-    throw new NotFoundError(`cannot resolve ${path} under ${root}: ${err.message}`)
-  }
-
-  if (reached !== `${root}${path}`) {
-    // the last segments name a value inside a block (a DAG-CBOR map, say), not a link to one
-    throw new NotImplementedError(`${path} under ${root} ends inside block ${cids[cids.length - 1] ?? root}, not at a link: the edge sends CARs of whole blocks`)
-  }
-  return { cids, names }
 }
 
 export async function readBlock (blockstore: Blockstore, cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseEdgeArgs } from '../bin/parse-edge-args.ts'
-import { resolveEntityBytes } from '../node/entity-bytes.ts'
+import { resolveEntityBytes } from '../../src/lib/car-export/entity-bytes.ts'
 import { negotiateFormat, parseEntityBytes, parseGatewayRequest } from '../node/parse-gateway-request.ts'
 
 const CID_V1 = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'

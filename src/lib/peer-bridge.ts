@@ -5,6 +5,7 @@
  * and checks every block it gets back against its hash (it trusts the tab no
  * more than an edge).
  */
+import type { PeerCarRequest } from './peer-car.ts'
 
 /** Tab → SW (`postMessage` to the SW, with the port to use as `ports[0]`) */
 export const BRIDGE_REGISTER = 'edgeway:bridge:register'
@@ -25,7 +26,26 @@ export interface BridgeRegistration {
 export type BridgeRequest =
   | { type: 'want', id: number, cid: string, root?: string }
   | { type: 'dial', id: number, providers: Array<{ peerId: string, multiaddrs: string[] }> }
+  | BridgeCarRequest
+  | { type: 'credit', id: number, blocks: number }
   | { type: 'cancel', id: number }
+
+/**
+ * SW → tab: a CAR from other browsers announcing `root` (the protocol's
+ * request, see src/lib/peer-car.ts). The tab sends at most `credit` blocks,
+ * then waits for `credit` messages: one per block the SW's reader has taken,
+ * so a paused reader holds the tab (and the peer behind it), and neither
+ * side buffers more than the window.
+ */
+export interface BridgeCarRequest extends PeerCarRequest {
+  type: 'car'
+  id: number
+  root: string
+  credit: number
+}
+
+/** Blocks the SW lets the tab send ahead of its reader on one CAR (~4 MiB of 256 KiB blocks) */
+export const CAR_CREDIT_BLOCKS = 16
 
 /**
  * Tab → SW, on the port; `from` is the peer id that sent the block, or
@@ -35,6 +55,9 @@ export type BridgeReply =
   | { type: 'block', id: number, bytes: Uint8Array, from: string }
   | { type: 'missing', id: number, reason: string }
   | { type: 'dialled', id: number, peers: string[] }
+  | { type: 'car-block', id: number, cid: string, bytes: Uint8Array, from: string }
+  | { type: 'car-end', id: number }
+  | { type: 'car-error', id: number, name: string, message: string, peer?: string }
 
 /**
  * Tab → SW, on the port, unasked: how many peers (edges, providers, other

@@ -1,6 +1,7 @@
 import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { EdgePeerSet } from './provider-dialer.ts'
 import { TabBridgeBroker } from './tab-bridge-broker.ts'
+import type { PeerCarBlocks } from './car-source.ts'
 import type { EdgeHealth } from './edge-health-tracker.ts'
 import type { EdgeMisses } from './edge-misses.ts'
 import type { ProviderDiscovery } from './provider-discovery.ts'
@@ -88,6 +89,8 @@ export interface TabPeerLink extends TabBlockSource {
   reachesNetwork?(): boolean
   /** Has the tab's peer dial these bitswap providers; resolves to the peer ids it is connected to now */
   connectProviders?(providers: BitswapProvider[], options: AbortOptions): Promise<string[]>
+  /** CARs from other browsers that announce the root, through the tab's peer (not yet checked: the caller hashes them) */
+  carBlocks?: PeerCarBlocks
 }
 
 export interface TabBridgeSourceInit {

@@ -37,8 +37,14 @@ export interface CarQuery {
 export interface CarBlock {
   cid: CID
   bytes: Uint8Array
-  /** The edge's URL */
+  /** The edge's URL, or the peer id of the browser that sent it */
   from: string
+  /**
+   * Who sent it: an edge (or a provider a router listed), or another browser
+   *
+   * @default 'edge'
+   */
+  source?: 'edge' | 'peer'
 }
 
 export class CarFetchError extends Error {

@@ -1,6 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
 import { BRIDGE_REGISTER, BRIDGE_SOLICIT } from '../lib/peer-bridge.ts'
+import { BridgeCarSender } from './bridge-car-sender.ts'
 import type { TabPeer } from './create-tab-peer.ts'
 import type { BridgeReach, BridgeRegistration, BridgeReply, BridgeRequest } from '../lib/peer-bridge.ts'
 import type { BitswapProvider } from '../lib/routing-providers.ts'
@@ -23,6 +24,9 @@ export interface ServiceWorkerBridgeOptions {
   reregisterEveryMs?: number
 }
 
+/** CARs the tab streams to the SW at once; each holds at most its credit of blocks */
+const MAX_CARS = 8
+
 /** How often the tab looks whether its libp2p connections changed, to tell the SW */
 const REACH_EVERY_MS = 500
 /** How often the tab tells the SW again what it told it before (`REACH_FRESH_MS` in the SW's bridge is longer) */
@@ -34,13 +38,15 @@ const REACH_REPEAT_MS = 2_000
  * WebRTC). Registers again when the controller changes, when a restarted SW
  * asks, and periodically. Returns a function that disconnects.
  */
-export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getBlock' | 'connectProviders' | 'status'>, options: ServiceWorkerBridgeOptions = {}): () => void {
+export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getBlock' | 'connectProviders' | 'status' | 'carBlocks'>, options: ServiceWorkerBridgeOptions = {}): () => void {
   const container = globalThis.navigator?.serviceWorker
   if (container == null) {
     return () => {}
   }
   const log = logger('edgeway:peer:bridge')
   const wants = new Map<number, AbortController>()
+  /** CARs being sent to the SW, by request id: not queued with the wants (each is bounded by its own credit) */
+  const cars = new Map<number, BridgeCarSender>()
   const queue: Array<() => Promise<void>> = []
   const concurrency = options.concurrency ?? 4
   let running = 0
@@ -59,6 +65,22 @@ export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getB
     if (request.type === 'cancel') {
       wants.get(request.id)?.abort()
       wants.delete(request.id)
+      cars.get(request.id)?.controller.abort()
+      cars.delete(request.id)
+      return
+    }
+    if (request.type === 'credit') {
+      cars.get(request.id)?.grant(request.blocks)
+      return
+    }
+    if (request.type === 'car') {
+      if (cars.size >= MAX_CARS) {
+        reply.postMessage({ type: 'car-error', id: request.id, name: 'PeerCarRefusedError', message: 'too many CARs at once' } satisfies BridgeReply)
+        return
+      }
+      const sender = new BridgeCarSender(request.credit)
+      cars.set(request.id, sender)
+      void sender.send(peer, request, reply).finally(() => { cars.delete(request.id) })
       return
     }
     const controller = new AbortController()
@@ -168,6 +190,7 @@ export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getB
     container.removeEventListener('message', onMessage)
     container.removeEventListener('controllerchange', registerSoon)
     wants.forEach(controller => { controller.abort() })
+    cars.forEach(sender => { sender.controller.abort() })
     port?.close()
   }
 }

@@ -3,15 +3,34 @@
  * block of a UnixFS file holds its bytes, so the exporter can write only the
  * blocks a reader needs for that range.
  */
-import { BadRequestError } from './errors.ts'
 import { UnixFS } from 'ipfs-unixfs'
-import type { EntityBytes } from './parse-gateway-request.ts'
 import type { PBNode } from '@ipld/dag-pb'
 import type { CodecLoader } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
 const DAG_PB = 0x70
 const RAW = 0x55
+
+/** How much of a DAG a CAR carries: the target block, its entity, or everything under it */
+export type DagScope = 'all' | 'entity' | 'block'
+
+/**
+ * `entity-bytes=from:to` as asked: inclusive byte offsets, negative ones
+ * counted from the end of the file, `to` may be `'*'` (the last byte)
+ */
+export interface EntityBytes {
+  from: number
+  to: number | '*'
+}
+
+/**
+ * A range that selects no byte of the file. Named as the edge's own HTTP 400
+ * error, which its server maps by name; a tab peer answers it as a refusal.
+ */
+export class BadRequestError extends Error {
+  static name = 'BadRequestError'
+  name = 'BadRequestError'
+}
 
 /** Bytes `[start, end)` of a file or of one of its nodes */
 export interface ByteRange {

@@ -3,9 +3,10 @@ import { defaultLogger } from '@libp2p/logger'
 import { UnixFS } from 'ipfs-unixfs'
 import { createUnsafe } from 'multiformats/block'
 import { identity } from 'multiformats/hashes/identity'
+import { concat } from 'uint8arrays/concat'
+import { toString } from 'uint8arrays/to-string'
 import { readFileLayout } from './entity-bytes.ts'
-import type { FileLayout, FileRange } from './entity-bytes.ts'
-import type { DagScope } from './parse-gateway-request.ts'
+import type { DagScope, FileLayout, FileRange } from './entity-bytes.ts'
 import type { ExportStrategy } from '@helia/car'
 import type { CodecLoader, GraphNode, GraphWalker, GraphWalkerComponents, WalkOptions } from '@helia/interface'
 import type { PBNode } from '@ipld/dag-pb'
@@ -44,6 +45,9 @@ export interface CarExportOptions extends AbortOptions {
  * path to the target (if any), then the target's DAG (or with a `fileRange`,
  * the part of it that holds those bytes) depth-first in link order, each
  * block once.
+ *
+ * Shared by the edge's trustless gateway and a tab peer's CAR protocol, so
+ * both send exactly the same blocks for the same query.
  *
  * Blocks are read one at a time and sequentially, so a missing block surfaces
  * as a rejection of this generator (the caller cuts the response), and memory
@@ -90,7 +94,7 @@ async function * joinSmallChunks (chunks: AsyncIterable<Uint8Array>): AsyncGener
   let pendingLength = 0
   let first = true
   const flush = (): Uint8Array => {
-    const joined = pending.length === 1 ? pending[0] : Buffer.concat(pending)
+    const joined = pending.length === 1 ? pending[0] : concat(pending, pendingLength)
     pending = []
     pendingLength = 0
     return joined
@@ -294,8 +298,7 @@ async function readNode (components: CarExportComponents, cid: CID, options: Abo
  * CIDv0 and its CIDv1 are one block), as a string without base-encoding.
  */
 function blockKey (cid: CID): string {
-  const { bytes } = cid.multihash
-  return `${cid.code}:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')}`
+  return `${cid.code}:${toString(cid.multihash.bytes, 'latin1')}`
 }
 
 interface FileVisit {
@@ -381,5 +384,5 @@ async function readBytes (blockstore: Blockstore, cid: CID, options: AbortOption
   for await (const chunk of blockstore.get(cid, options)) {
     chunks.push(chunk)
   }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+  return chunks.length === 1 ? chunks[0] : concat(chunks)
 }
