@@ -41,9 +41,6 @@ export interface PeerCars {
   segmentBytes?: number
 }
 
-/** A block as held for the reader, with who brought it */
-type HeldBlock = CarBlock & { source?: 'edge' | 'peer' }
-
 export interface CarPrefetchInit {
   /** The edges' CARs (EdgeCarFetcher): every response starts with them */
   fetcher: CarSource
@@ -116,7 +113,7 @@ interface FileStream {
  */
 export class CarPrefetch implements FileBlocks {
   private readonly init: CarPrefetchInit
-  private readonly delivered = new Map<string, HeldBlock>()
+  private readonly delivered = new Map<string, CarBlock>()
   private deliveredBytes = 0
   /** Every block a CAR delivered and a reader took: a CAR sends each once, so a second read is the store's */
   private readonly taken = new Set<string>()
@@ -207,7 +204,7 @@ export class CarPrefetch implements FileBlocks {
       segmentBytes: segment,
       lookaheadBytes: 2 * this.init.readAheadBytes,
       rates: peers.rates,
-      deliver: (block, source) => { this.deliver({ ...block, source: source.kind }) },
+      deliver: (block, source) => { this.deliver({ ...block, source: block.source ?? source.kind }) },
       room: async () => { await this.room() },
       skip: this.failedEdges,
       root: this.init.root,
@@ -449,7 +446,7 @@ export class CarPrefetch implements FileBlocks {
     this.paused.clear()
   }
 
-  private deliver (block: HeldBlock): void {
+  private deliver (block: CarBlock): void {
     const key = blockKey(block.cid)
     // sources sharing a file overlap by a leaf at the pieces' edges: a block read already is the store's
     if (this.delivered.has(key) || this.taken.has(key)) {
@@ -459,7 +456,7 @@ export class CarPrefetch implements FileBlocks {
     this.deliveredBytes += block.bytes.byteLength
     // blocks nobody takes (an edge sending extras) must not pile up while readers wait
     while (this.deliveredBytes > this.init.maxHeldBytes) {
-      const [oldest, dropped] = this.delivered.entries().next().value as [string, HeldBlock]
+      const [oldest, dropped] = this.delivered.entries().next().value as [string, CarBlock]
       this.delivered.delete(oldest)
       this.deliveredBytes -= dropped.bytes.byteLength
     }

@@ -1,7 +1,8 @@
 import { EdgeHttpBroker } from './edge-http-broker.ts'
 import { EdgePeerSet } from './provider-dialer.ts'
+import { PeerCarSource } from './peer-car-source.ts'
 import { TabBridgeBroker } from './tab-bridge-broker.ts'
-import type { PeerCarBlocks } from './car-source.ts'
+import type { CarSource, PeerCarBlocks } from './car-source.ts'
 import type { EdgeHealth } from './edge-health-tracker.ts'
 import type { EdgeMisses } from './edge-misses.ts'
 import type { ProviderDiscovery } from './provider-discovery.ts'
@@ -51,6 +52,8 @@ export interface BlockSource {
   connected?(): boolean
   /** Connects bitswap providers a router listed, so this source asks them too; true once one is connected */
   connectProviders?(providers: BitswapProvider[], options: AbortOptions): Promise<boolean>
+  /** Whole CAR ranges from the same place, for file reads the source policy shares out (segment-scheduler.ts) */
+  cars?: CarSource
 }
 
 /** Makes a block source once the node's components exist: how the SW and the SDK choose what their node uses. */
@@ -117,8 +120,11 @@ export function tabBridge (tabs: TabPeerLink, init: TabBridgeSourceInit = {}): B
     const httpEdges = config.edges.some(edge => edge.http != null)
     const libp2pEdges = config.edges.some(edge => edge.multiaddrs.length > 0)
     const connectProviders = tabs.connectProviders
+    const carBlocks = tabs.carBlocks
     return {
       reaches: 'peers',
+      // other browsers' CAR ranges, through the tab's peer, while a tab is there to ask
+      cars: carBlocks == null ? undefined : new PeerCarSource({ blocks: carBlocks.bind(tabs), available: () => tabs.connected?.() !== false && tabs.reachesNetwork?.() !== false }),
       broker: new TabBridgeBroker({
         tabs,
         edgePeerIds,

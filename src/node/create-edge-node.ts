@@ -53,11 +53,6 @@ export interface EdgeNodeInit {
    */
   peersReachable?(): boolean
   /**
-   * Other browsers' CARs, through a tab's peer: a file read whose root the
-   * edges list browsers for is shared between the edges and them
-   */
-  peerCars?: CarSource
-  /**
    * The edges' measurements: they order the edges and time the hedged
    * requests, and outlive this node (the SW keeps one per life, in IndexedDB)
    *
@@ -180,7 +175,8 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     verifiedFetch,
     config,
     cars: new EdgeCarFetcher(config.edges, { health, idleMs: components.idleMs, discovery }),
-    peerCars: init.peerCars,
+    // a file read whose root the edges list browsers for is shared between the edges and them
+    peerCars: sources.find(source => source.cars != null)?.cars,
     carRates: new SourceRates(),
     local: store,
     names,
