@@ -32,7 +32,7 @@ export class PeerProviders {
   private readonly edgeIds: Set<string>
   private readonly ttlMs: number
   private readonly timeoutMs: number
-  private readonly answers = new Map<string, { at: number, provided: Promise<boolean>, settled?: boolean }>()
+  private readonly answers = new Map<string, { at: number, provided: Promise<boolean> }>()
 
   constructor (init: PeerProvidersInit) {
     this.urls = init.edges.flatMap(edge => edge.http == null ? [] : [edge.http])
@@ -48,20 +48,12 @@ export class PeerProviders {
     if (known != null && Date.now() - known.at < this.ttlMs) {
       return known.provided
     }
-    const answer: { at: number, provided: Promise<boolean>, settled?: boolean } = { at: Date.now(), provided: this.lookup(root, options) }
-    void answer.provided.then(provided => { answer.settled = provided })
-    const provided = answer.provided
-    this.answers.set(key, answer)
+    const provided = this.lookup(root, options)
+    this.answers.set(key, { at: Date.now(), provided })
     if (this.answers.size > 256) {
       this.answers.delete(this.answers.keys().next().value as string)
     }
     return provided
-  }
-
-  /** The last answer for `root` while it is kept, without asking: false while a lookup is in flight or none was made */
-  listedNow (root: CID): boolean {
-    const known = this.answers.get(root.toString())
-    return known != null && Date.now() - known.at < this.ttlMs && known.settled === true
   }
 
   /**

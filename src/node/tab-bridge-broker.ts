@@ -20,8 +20,8 @@ export interface TabBridgeBrokerInit {
   edgePeerIds: Pick<ReadonlySet<string>, 'has'>
   /** Blocks the HTTP edges said they do not have: the tab is asked at once */
   edgeMisses?: EdgeMisses
-  /** Whether the edges list browsers for a response's root: its blocks are asked of the tab at once, by that root */
-  peersListed?(root: CID): boolean
+  /** Whether the edges list browsers for a response's root: its blocks are asked of the tab at once */
+  peersListed?(root: CID, options: AbortOptions): Promise<boolean>
   /**
    * How long the edges get to answer before the tab is asked too, unless
    * they said they do not have the block, or the tab delivered a block
@@ -63,12 +63,14 @@ export class TabBridgeBroker implements BlockBroker<TabBridgeProgressEvents> {
   async retrieve (cid: CID, options: BlockRetrievalOptions<TabBridgeProgressEvents> = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
     const root = requestStateOf(options)?.root
-    const listed = root != null && this.init.peersListed?.(root) === true
+    // the lookup the request started is asked again (kept per root): the tab waits for it, the edges do not
+    const listed = root != null && await this.init.peersListed?.(root, options).catch(() => false) === true
     if (!listed && Date.now() - this.deliveredAt > RECENT_MS) {
       await (this.init.edgeMisses?.wait(cid, this.init.delayMs, options.signal) ?? sleep(this.init.delayMs, options.signal))
     }
-    // by the root the edges list browsers for, the tab asks those browsers rather than every peer
-    const { bytes, from } = await this.init.tabs.request(cid, { signal: options.signal, root: listed ? root.toString() : undefined })
+    // asked by the block alone: a tab's session by root stalls on a listed browser that lies, and file reads, where
+    // most bytes are, reach the listed browsers by root through their CAR source
+    const { bytes, from } = await this.init.tabs.request(cid, { signal: options.signal })
     try {
       if (options.validateFn != null) {
         await options.validateFn(bytes)
