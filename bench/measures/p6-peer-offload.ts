@@ -14,6 +14,8 @@ const P6_CONTEXTS = 5
 const P6_QUICK_CONTEXTS = 3
 /** The edge's whole uplink, shared by all its clients (HTTP and WebSocket) */
 const P6_EDGE_BYTES_PER_SECOND = 2 * MiB
+/** The most the edge may send per byte the browsers used from it: cancelled streams are where the rest goes */
+const P6_EDGE_SENT_PER_USED = 1.1
 
 interface StatsBytes { cache: number, edge: number, peer: number }
 
@@ -40,6 +42,7 @@ export const p6PeerOffload: Measure = {
       const gateway = (await peers.launcher(['--edge', proxy.info.url])).info.gateway
       const edgeSent = async (): Promise<number> => probe.evaluate(async (url) => ((await (await fetch(url)).json()) as { bytes: number }).bytes, `${proxy.info.url}/_throttle/stats`)
       const shares: number[] = []
+      const sentPerUsed: number[] = []
       const perRun: Array<{ edgeBytes: number[], peerBytes: number[], seconds: number[], sources: string[], edgeSent: number }> = []
       await repeat(env, `P6 ${contexts} × ${size / MiB} MiB`, async (run, recorded) => {
         const file = files[run]
@@ -58,7 +61,7 @@ export const p6PeerOffload: Measure = {
             record.edgeBytes.push(after.edge - before.edge)
             record.peerBytes.push(after.peer - before.peer)
             record.seconds.push(round(read.totalMs / 1000))
-            record.sources.push(`${read.headers['x-edgeway-source'] ?? ''}${read.headers['server-timing']?.includes('peers first') === true ? ' (peers first)' : ''}`)
+            record.sources.push(read.headers['x-edgeway-source'] ?? '')
           }
         } finally {
           await Promise.all(tabs.map(async tab => tab.context.close()))
@@ -67,6 +70,7 @@ export const p6PeerOffload: Measure = {
         const used = sum(record.edgeBytes) + sum(record.peerBytes)
         if (recorded) {
           shares.push(used === 0 ? 0 : sum(record.peerBytes) / used)
+          sentPerUsed.push(sum(record.edgeBytes) === 0 ? 0 : record.edgeSent / sum(record.edgeBytes))
           perRun.push(record)
         }
       }, { warmUp: !env.quick })
@@ -75,15 +79,18 @@ export const p6PeerOffload: Measure = {
       return {
         id: 'P6',
         title: this.title,
-        description: `${contexts} browser contexts open the same ${size / MiB} MiB file one after another (each stays open, has opted in to share what it viewed, and serves the next) while the edge's uplink is limited to ${P6_EDGE_BYTES_PER_SECOND / MiB} MiB/s for all its clients together (HTTP and WebSocket). The share of bytes the contexts' SWs used from peers rather than the edge. Goal ≥ 0.9·(N−1)/N = ${goal}.`,
+        description: `${contexts} browser contexts open the same ${size / MiB} MiB file one after another (each stays open, has opted in to share what it viewed, and serves the next) while the edge's uplink is limited to ${P6_EDGE_BYTES_PER_SECOND / MiB} MiB/s for all its clients together (HTTP and WebSocket). The share of bytes the contexts' SWs used from peers rather than the edge (goal ≥ 0.9·(N−1)/N = ${goal}), and the bytes the edge sent per byte the SWs used from it (goal ≤ ${P6_EDGE_SENT_PER_USED}).`,
         status: 'ok',
         series: [
           series('from peers', 'MB', megabytes(perRun.map(record => sum(record.peerBytes)))),
           series('from the edge', 'MB', megabytes(perRun.map(record => sum(record.edgeBytes)))),
           series('sent by the edge', 'MB', megabytes(perRun.map(record => record.edgeSent)))
         ],
-        checks: [judge({ label: 'bytes from peers', unit: '×', value: round(median(shares)), goal, op: '>=', formula: 'median over runs of peer bytes / (peer + edge bytes), summed over the contexts' })],
-        extra: { shares: shares.map(round), runs: perRun }
+        checks: [
+          judge({ label: 'bytes from peers', unit: '×', value: round(median(shares)), goal, op: '>=', formula: 'median over runs of peer bytes / (peer + edge bytes), summed over the contexts' }),
+          judge({ label: 'edge sent per byte used', unit: '×', value: round(median(sentPerUsed)), goal: P6_EDGE_SENT_PER_USED, op: '<=', formula: 'median over runs of bytes the edge sent (its throttle counts them) / bytes the contexts\' SWs used from it' })
+        ],
+        extra: { shares: shares.map(round), sentPerUsed: sentPerUsed.map(round), runs: perRun }
       }
     } finally {
       await peers.stop()
