@@ -1,5 +1,5 @@
 import { openPeerTab } from '../../e2e/support/peer-tabs.ts'
-import { expectBody, timedRead } from '../support/in-page.ts'
+import { expectBody, swBytes, timedRead } from '../support/in-page.ts'
 import { repeat } from '../support/environment.ts'
 import { startPeerEnv } from '../support/peer-env.ts'
 import { judge } from '../support/checks.ts'
@@ -7,7 +7,6 @@ import { median, round, series, MiB } from '../support/stats.ts'
 import type { PeerTab } from '../../e2e/support/peer-tabs.ts'
 import type { BenchEnv, Measure } from '../support/environment.ts'
 import type { MeasureResult } from '../types.ts'
-import type { Page } from 'playwright-core'
 
 /** Contexts opening the same file, one after another, each staying open to serve the next (fewer in a quick run) */
 const P6_CONTEXTS = 5
@@ -16,8 +15,6 @@ const P6_QUICK_CONTEXTS = 3
 const P6_EDGE_BYTES_PER_SECOND = 2 * MiB
 /** The most the edge may send per byte the browsers used from it: cancelled streams are where the rest goes */
 const P6_EDGE_SENT_PER_USED = 1.1
-
-interface StatsBytes { cache: number, edge: number, peer: number }
 
 /**
  * P6: five browsers open the same file one after another, each staying open
@@ -96,11 +93,6 @@ export const p6PeerOffload: Measure = {
       await peers.stop()
     }
   }
-}
-
-/** What the page's SW has used, by source, since it started */
-async function swBytes (page: Page): Promise<StatsBytes> {
-  return page.evaluate(async () => ((await (await fetch('/_edgeway/stats', { cache: 'no-store' })).json()) as { bytes: StatsBytes }).bytes)
 }
 
 function sum (values: number[]): number {

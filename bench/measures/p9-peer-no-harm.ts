@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { parseSourceHeader } from '../../src/lib/source-tally.ts'
 import { openPeerTab, providersOf, publishFromTab } from '../../e2e/support/peer-tabs.ts'
 import { writeRandomFile } from '../support/content.ts'
-import { expectBody, timedRead } from '../support/in-page.ts'
+import { expectBody, swBytes, timedRead } from '../support/in-page.ts'
 import { repeat } from '../support/environment.ts'
 import { startPeerEnv } from '../support/peer-env.ts'
 import { timeCheck } from '../support/checks.ts'
@@ -48,6 +48,8 @@ export const p9PeerNoHarm: Measure = {
       const publisher = await openPeerTab(peers.browser, launcher.info.gateway)
       const timings = { held: [] as number[], alone: [] as number[] }
       const sources: string[] = []
+      /** Bytes each read with a browser holding the file used from the edge and from peers (the SW's counts) */
+      const used: Array<{ edge: number, peer: number }> = []
       await repeat(env, `P9 ${size / MiB} MiB`, async (run, recorded) => {
         const { cid } = await publishFromTab(publisher, `held-${run}.bin`, new Uint8Array(await readFile(join(dir, held[run].path))))
         if (cid !== rootOf(held[run])) {
@@ -57,9 +59,12 @@ export const p9PeerNoHarm: Measure = {
         for (const [label, file] of [['held', held[run]], ['alone', alone[run]]] as const) {
           const reader = await openPeerTab(peers.browser, launcher.info.gateway)
           try {
+            const before = await swBytes(reader.page)
             const read = await timedRead(reader.page, { url: `/ipfs/${rootOf(file)}`, sha256: true })
             expectBody(read, file, `P9 ${label}`)
             if (label === 'held') {
+              const after = await swBytes(reader.page)
+              used.push({ edge: after.edge - before.edge, peer: after.peer - before.peer })
               sources.push(read.headers['x-edgeway-source'] ?? '')
               if (parseSourceHeader(read.headers['x-edgeway-source'] ?? null) == null) {
                 throw new Error(`P9: the read carries no X-Edgeway-Source (${read.headers['x-edgeway-source']})`)
@@ -82,7 +87,7 @@ export const p9PeerNoHarm: Measure = {
         status: 'ok',
         series: [withPeer, edgeAlone],
         checks: [{ ...timeCheck(withPeer, edgeAlone, GOAL), label: 'with a peer vs without' }],
-        extra: { heldSource: sources }
+        extra: { heldSource: sources, heldBytes: used }
       }
     } finally {
       await peers.stop()

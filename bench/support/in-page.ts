@@ -82,3 +82,11 @@ export function expectBody (read: TimedRead, expected: { sha256?: string, bytes:
     throw new BenchCheckError(`${what}: sha256 ${read.sha256}, expected ${expected.sha256}`)
   }
 }
+
+/** Bytes a SW used, by source */
+export interface StatsBytes { cache: number, edge: number, peer: number }
+
+/** What the page's SW has used, by source, since it started */
+export async function swBytes (page: Page): Promise<StatsBytes> {
+  return page.evaluate(async () => ((await (await fetch('/_edgeway/stats', { cache: 'no-store' })).json()) as { bytes: StatsBytes }).bytes)
+}

@@ -185,7 +185,8 @@ export class CarPrefetch implements FileBlocks {
     const reached = path.meter?.reached ?? path.from
     const cut = path.ended
       ? (path.failed ? reached : path.to + 1)
-      : Math.ceil((reached + 1) / segment) * segment
+      // within a leaf or so of where it is: a loaded edge sends little past the point where others can take over
+      : Math.ceil((reached + 1) / (segment / 4)) * (segment / 4)
     if (cut > last) {
       return
     }
@@ -196,6 +197,10 @@ export class CarPrefetch implements FileBlocks {
     }
     const stream: FileStream = { file, query: { cid: file }, from: cut, to: last, ended: false, failed: false }
     this.streams.push(stream)
+    if (!path.ended && path.meter != null) {
+      // what the edge showed so far: the others' first choices already know it
+      peers.rates.record(this.init.fetcher, path.meter.measured())
+    }
     const scheduler = new SegmentScheduler({
       sources: [this.init.fetcher, peers.source],
       query: { cid: file },

@@ -18,6 +18,12 @@ const TICK_MS = 50
 const DEFAULT_FIRST_BLOCK_MS = 100
 /** A source whose stream was taken over while it had sent nothing this many times gets no more of the response */
 const MAX_SILENT_STRIKES = 2
+/**
+ * An unmeasured source is tried only when the measured ones need longer
+ * than this for the rest of the range: a try costs a connection and both
+ * browsers' CPU, and it pays back only on a read the known sources make long
+ */
+const PROBE_WORTH_MS = 1_000
 
 export interface SegmentSchedulerInit {
   /** Where the bytes may come from; order matters only between equals */
@@ -70,6 +76,8 @@ interface Runner {
   claim?: Claim
   failed: boolean
   silentStrikes: number
+  /** Still streaming an earlier part of the response (`busy`) */
+  starting: boolean
 }
 
 /**
@@ -94,7 +102,7 @@ export class SegmentScheduler {
   constructor (init: SegmentSchedulerInit) {
     this.init = init
     this.pieces = init.from <= init.to ? [{ from: init.from, to: init.to, done: false }] : []
-    this.runners = init.sources.filter(source => source.available).map(source => ({ source, failed: false, silentStrikes: 0 }))
+    this.runners = init.sources.filter(source => source.available).map(source => ({ source, failed: false, silentStrikes: 0, starting: init.busy?.has(source) === true }))
   }
 
   /** Resolves true once every byte was delivered, false when the sources left gaps (they fail, or none is left) */
@@ -116,12 +124,15 @@ export class SegmentScheduler {
   /** One source's loop: claim, or steal, or wait for a change, until the range is delivered or the source is out */
   private async drive (runner: Runner, options: AbortOptions & ProgressOptions): Promise<void> {
     await this.init.busy?.get(runner.source)?.catch(() => {})
+    runner.starting = false
+    this.wake()
     while (options.signal?.aborted !== true && !runner.failed) {
       const lowest = this.pieces.find(piece => !piece.done)
       if (lowest == null) {
         return
       }
-      const claim = this.claim(runner, lowest) ?? this.steal(runner, lowest)
+      // the piece the reader waits on comes before any further ahead
+      const claim = this.steal(runner, lowest) ?? this.claim(runner, lowest)
       if (claim != null) {
         await this.stream(claim, options)
         continue
@@ -144,9 +155,14 @@ export class SegmentScheduler {
     const rate = this.rateOf(runner)
     const segment = this.init.segmentBytes
     if (rate == null) {
-      const othersMeasured = this.runners.some(other => other !== runner && !other.failed && this.rateOf(other) != null)
-      if (!othersMeasured) {
-        return this.take(runner, open[0], open[0].from, segment)
+      const others = this.runners.filter(other => other !== runner && !other.failed)
+      const measured = others.reduce((sum, other) => sum + (this.rateOf(other) ?? 0), 0)
+      if (measured === 0) {
+        // someone must start: unless another source is about to be measured, this one takes the lowest piece
+        return others.some(other => other.starting || other.claim != null) ? undefined : this.take(runner, open[0], open[0].from, segment)
+      }
+      if (this.left() / measured * 1000 < PROBE_WORTH_MS) {
+        return undefined
       }
       // a probe where the reader comes last: a silent or slow source costs nothing there
       const far = open[open.length - 1]
@@ -302,6 +318,11 @@ export class SegmentScheduler {
 
   private firstBlockMs (runner: Runner): number {
     return this.init.rates.get(runner.source)?.firstBlockMs ?? DEFAULT_FIRST_BLOCK_MS
+  }
+
+  /** Bytes of the range not delivered yet */
+  private left (): number {
+    return this.pieces.reduce((sum, piece) => sum + (piece.done ? 0 : piece.holder == null ? piece.to + 1 - piece.from : this.remaining(piece.holder)), 0)
   }
 
   private remaining (claim: Claim): number {
