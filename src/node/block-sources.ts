@@ -35,8 +35,6 @@ export interface NodeComponents {
   edgePeers: EdgePeerSet
   /** Providers found through the configured routers, when there are routers */
   discovery?: ProviderDiscovery
-  /** Whether the edges' routing lists browsers for `root` (one lookup per root for a few seconds) */
-  peersListed(root: CID, options: AbortOptions): Promise<boolean>
   /** Whether someone besides the HTTP edges and the providers may still send a block of `root` */
   othersMayHave(root: CID, options: AbortOptions): Promise<boolean>
   /** Every source of the node, in order; read when a request asks, once all of them are made */
@@ -129,7 +127,6 @@ export function tabBridge (tabs: TabPeerLink, init: TabBridgeSourceInit = {}): B
         tabs,
         edgePeerIds,
         edgeMisses: components.edgeMisses,
-        peersListed: components.peersListed,
         delayMs: httpEdges ? init.delayMs : 0
       }),
       // the tab's libp2p keeps the edges' multiaddrs connected: with it there, bitswap may still deliver

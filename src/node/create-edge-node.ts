@@ -141,7 +141,6 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     idleMs: edgeIdleMs(config.timeoutMs),
     edgeMisses,
     edgePeers,
-    peersListed: async (root, options) => init.peersReachable?.() === true && await peerProviders.provided(root, options),
     discovery,
     // an edge reached over libp2p only may have what the HTTP edges lack; other browsers are asked through a tab
     // only for content the edges list browsers for

@@ -1,5 +1,4 @@
 import { CustomProgressEvent } from 'progress-events'
-import { requestStateOf } from '../lib/request-state.ts'
 import { hashMatches } from './verified-blockstore.ts'
 import type { EdgeHttpProgressEvents } from './edge-http-broker.ts'
 import type { EdgeMisses } from './edge-misses.ts'
@@ -20,14 +19,14 @@ export interface TabBridgeBrokerInit {
   edgePeerIds: Pick<ReadonlySet<string>, 'has'>
   /** Blocks the HTTP edges said they do not have: the tab is asked at once */
   edgeMisses?: EdgeMisses
-  /** Whether the edges list browsers for a response's root: its blocks are asked of the tab at once */
-  peersListed?(root: CID, options: AbortOptions): Promise<boolean>
   /**
    * How long the edges get to answer before the tab is asked too, unless
    * they said they do not have the block, or the tab delivered a block
-   * recently (then it is asked at once: the content is one only peers have),
-   * or the edges list browsers for the response's root (the tab is asked
-   * beside the edges, which are not held back either). The tab's peer asks the edges it is connected to as well, so asking it
+   * recently (then it is asked at once: the content is one only peers have).
+   * Nothing waits for the tab in turn. A root the edges list browsers for
+   * changes nothing here: asking the tab at once for every block a file read
+   * takes from the store cost that read a WebRTC dial's CPU (file reads
+   * reach those browsers through their CAR source). The tab's peer asks the edges it is connected to as well, so asking it
    * early would fetch the same block twice.
    *
    * @default 1500
@@ -62,14 +61,10 @@ export class TabBridgeBroker implements BlockBroker<TabBridgeProgressEvents> {
 
   async retrieve (cid: CID, options: BlockRetrievalOptions<TabBridgeProgressEvents> = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted()
-    const root = requestStateOf(options)?.root
-    // the lookup the request started is asked again (kept per root): the tab waits for it, the edges do not
-    const listed = root != null && await this.init.peersListed?.(root, options).catch(() => false) === true
-    if (!listed && Date.now() - this.deliveredAt > RECENT_MS) {
+    if (Date.now() - this.deliveredAt > RECENT_MS) {
       await (this.init.edgeMisses?.wait(cid, this.init.delayMs, options.signal) ?? sleep(this.init.delayMs, options.signal))
     }
-    // asked by the block alone: a tab's session by root stalls on a listed browser that lies, and file reads, where
-    // most bytes are, reach the listed browsers by root through their CAR source
+    // asked by the block alone: a tab's session by root stalls on a listed browser that lies
     const { bytes, from } = await this.init.tabs.request(cid, { signal: options.signal })
     try {
       if (options.validateFn != null) {
