@@ -153,7 +153,7 @@ describe('SegmentScheduler', () => {
 
   it('a silent peer beside a slow edge: tried, never waited for, dropped after two pieces taken over; bytes exact', async () => {
     const file = await makeFile()
-    const edge = fakeSource(file, { kind: 'edge', rate: 2 * MiB })
+    const edge = fakeSource(file, { kind: 'edge', rate: 1 * MiB })
     const peer = fakeSource(file, { kind: 'peer', rate: 32 * MiB, silent: true })
     const outcome = await read(file, [edge, peer])
     expect(outcome.complete).toBe(true)
@@ -174,7 +174,7 @@ describe('SegmentScheduler', () => {
 
   it('a peer that goes away mid-way: the rest from the edge, bytes exact', async () => {
     const file = await makeFile()
-    const edge = fakeSource(file, { kind: 'edge', rate: 2 * MiB })
+    const edge = fakeSource(file, { kind: 'edge', rate: 1 * MiB })
     const peer = fakeSource(file, { kind: 'peer', rate: 32 * MiB, endAfter: 3 })
     const outcome = await read(file, [edge, peer])
     expect(outcome.complete).toBe(true)
