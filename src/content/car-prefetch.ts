@@ -4,7 +4,7 @@ import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
 import { toString } from 'uint8arrays/to-string'
 import { CarFetchError } from '../node/edge-car-fetcher.ts'
-import { SegmentScheduler } from './segment-scheduler.ts'
+import { PROBE_WORTH_MS, SegmentScheduler } from './segment-scheduler.ts'
 import { StreamMeter } from './source-rates.ts'
 import type { SourceRates } from './source-rates.ts'
 import type { CarSource } from '../node/car-source.ts'
@@ -69,6 +69,9 @@ export interface CarPrefetchInit {
   peers?: PeerCars
   signal?: AbortSignal
 }
+
+/** How often a response whose root other browsers are listed for looks at whether sharing it would pay back */
+const SHARE_LOOK_MS = 50
 
 /** A file's bytes from `from` to `to` (inclusive), streamed as one CAR. */
 interface FileStream {
@@ -169,10 +172,37 @@ export class CarPrefetch implements FileBlocks {
       return
     }
     peers.listed.then(listed => {
-      if (listed && this.init.signal?.aborted !== true) {
-        this.share(stream, file, Math.min(size - 1, stream.wanted ?? Infinity), peers)
+      if (listed) {
+        this.shareWhenWorth(stream, file, Math.min(size - 1, stream.wanted ?? Infinity), peers)
       }
     }, () => {})
+  }
+
+  /**
+   * Shares the rest of the path stream's range once the edge, as measured on
+   * it, would need longer than a try of another source takes to pay back;
+   * until then the one stream goes on as it would with no browser listed
+   * (sharing costs a fast edge's read more than it can gain: more requests,
+   * and a browser's connection). Looked at again while the stream runs, so
+   * an edge that slows down is shared from then on.
+   */
+  private shareWhenWorth (path: FileStream, file: CID, last: number, peers: PeerCars): void {
+    const look = (): void => {
+      if (this.init.signal?.aborted === true || (path.ended && !path.failed && path.to >= last)) {
+        return
+      }
+      const rate = path.meter?.rateNow()
+      if (!path.ended && rate == null) {
+        setTimeout(look, SHARE_LOOK_MS)
+        return
+      }
+      if (!path.ended && rate != null && (last - (path.meter?.reached ?? path.from)) / rate * 1000 < PROBE_WORTH_MS) {
+        setTimeout(look, 5 * SHARE_LOOK_MS)
+        return
+      }
+      this.share(path, file, last, peers)
+    }
+    look()
   }
 
   /**

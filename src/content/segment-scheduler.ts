@@ -25,7 +25,7 @@ const MAX_SILENT_STRIKES = 2
  * that brought nothing), and it pays back only on a read the known sources
  * make long
  */
-const PROBE_WORTH_MS = 3_000
+export const PROBE_WORTH_MS = 3_000
 
 export interface SegmentSchedulerInit {
   /** Where the bytes may come from; order matters only between equals */
