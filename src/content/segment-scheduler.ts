@@ -19,6 +19,13 @@ const DEFAULT_FIRST_BLOCK_MS = 100
 /** A source whose stream was taken over while it had sent nothing this many times gets no more of the response */
 const MAX_SILENT_STRIKES = 2
 /**
+ * Failures short of a lie (a browser that refused, broke off, or sent less
+ * than asked) a source may have before it gets no more of the response:
+ * other browsers are one source, and one of them failing says little of the
+ * rest; a lie ends a source's part at once
+ */
+const MAX_FAILURES = 3
+/**
  * An unmeasured source is tried only when the measured ones need longer
  * than this for the rest of the range: a try costs a WebRTC connection and
  * both browsers' CPU (a fast edge's read measured 1.7-2.3x slower with a try
@@ -77,6 +84,7 @@ interface Runner {
   source: CarSource
   claim?: Claim
   failed: boolean
+  failures: number
   silentStrikes: number
   /** Still streaming an earlier part of the response (`busy`) */
   starting: boolean
@@ -104,7 +112,7 @@ export class SegmentScheduler {
   constructor (init: SegmentSchedulerInit) {
     this.init = init
     this.pieces = init.from <= init.to ? [{ from: init.from, to: init.to, done: false }] : []
-    this.runners = init.sources.filter(source => source.available).map(source => ({ source, failed: false, silentStrikes: 0, starting: init.busy?.has(source) === true }))
+    this.runners = init.sources.filter(source => source.available).map(source => ({ source, failed: false, failures: 0, silentStrikes: 0, starting: init.busy?.has(source) === true }))
   }
 
   /** Resolves true once every byte was delivered, false when the sources left gaps (they fail, or none is left) */
@@ -257,8 +265,8 @@ export class SegmentScheduler {
       ended = !claim.stolen
     } catch (err) {
       if (!claim.stolen && options.signal?.aborted !== true) {
-        // what it verified stays; the rest is for the others, and this source gets no more of the response
-        runner.failed = true
+        // what it verified stays; the rest is for the others, and a source that lied gets no more of the response
+        this.failure(runner, isLie(err))
         const edges = (err as { edges?: unknown }).edges
         if (Array.isArray(edges)) {
           edges.forEach(edge => this.init.skip?.add(String(edge)))
@@ -272,12 +280,17 @@ export class SegmentScheduler {
         // a stream that ended without sending all of the piece (nothing, or leaves short of its end) left bytes out
         const short = meter.bytes === 0 || (meter.reachedAtMost > piece.from && meter.reachedAtMost < piece.to + 1)
         if (ended && short) {
-          runner.failed = true
+          this.failure(runner, false)
         }
         this.settle(piece, ended && !short ? piece.to + 1 : meter.reached)
       }
       this.wake()
     }
+  }
+
+  private failure (runner: Runner, lie: boolean): void {
+    runner.failures++
+    runner.failed ||= lie || runner.failures >= MAX_FAILURES
   }
 
   /** Everything of `piece` before `reached` was delivered; the rest is open again */
@@ -349,4 +362,9 @@ export class SegmentScheduler {
       this.wakers.add(done)
     })
   }
+}
+
+/** A browser sent a block that did not match its CID (an edge that lies is left out by the edge fetcher itself, through `skip`) */
+function isLie (err: unknown): boolean {
+  return err instanceof Error && err.name === 'PeerCarLieError'
 }
