@@ -59,7 +59,7 @@ export const p5PeerThroughput: Measure = {
         if (counts == null || counts.peer === 0 || used.edge > 0) {
           throw new Error(`P5: the tab-to-tab read was not from a peer alone: X-Edgeway-Source ${peerRead.headers['x-edgeway-source']}, ${used.edge} bytes from edges`)
         }
-        sources.push(peerRead.headers['x-edgeway-source'])
+        sources.push(`${peerRead.headers['x-edgeway-source']}${peerRead.headers['server-timing']?.includes('peers first') === true ? ' (peers first)' : ''}`)
 
         const context = await peers.browser.newContext()
         const page = await context.newPage()
