@@ -223,3 +223,141 @@ describe('the browser as a peer', () => {
     await Promise.all([context.close(), b.context.close()])
   })
 })
+
+/** A file the edge serves too, large enough that a read takes several CARs (segments of 8 read-ahead windows) */
+const SERVED_SIZE = 24 * 1024 * 1024
+
+/**
+ * Browsers hand each other whole ranges (`/edgeway/car/1.0.0`) rather than
+ * answering per-block bitswap wants: the SW of a browser reading content other
+ * browsers announce streams its CARs from them through its tab, each block
+ * hashed in the tab and again in the SW.
+ */
+describe('CAR ranges between browsers', () => {
+  let world: PeerWorld
+  let dir: string
+  let served: { path: string, bytes: Uint8Array }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'edgeway-car-ranges-'))
+    const bytes = randomFile(SERVED_SIZE)
+    await writeFile(join(dir, 'big.bin'), bytes)
+    world = await startPeerWorld(['--timeout-ms', String(TIMEOUT_MS), '--serve', dir])
+    served = { path: `/ipfs/${Object.values(world.launcher.info.roots)[0]}/big.bin`, bytes }
+  })
+
+  afterAll(async () => {
+    await world?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const openPeer = async (options: { shareViewed?: boolean, logs?: string } = {}): Promise<PeerTab> => openPeerTab(world.browser, world.launcher.info.gateway, options)
+  const providers = async (cid: string): Promise<string[]> => providersOf(world.probe, world.edgeHttp, cid)
+
+  it('a file published in one browser reaches another as CARs over /edgeway/car/1.0.0: bytes exact, from the peer alone', async () => {
+    const a = await openPeer({ logs: 'edgeway:peer:car-server' })
+    const b = await openPeer()
+    const file = randomFile(FILE_SIZE * 3)
+    const { cid, path } = await publishFromTab(a, 'ranges.bin', file)
+    await expect.poll(async () => providers(cid), { timeout: 30_000 }).toContain(a.peerId)
+
+    const result = await fetchInPage(b.page, path)
+    expect(result.status).toBe(200)
+    expect(result.sha256).toBe(sha256(file))
+    const counts = parseSourceHeader(result.headers['x-edgeway-source'] ?? null)
+    expect(counts?.peer).toBeGreaterThan(0)
+    expect(counts?.edge).toBe(0)
+    // the publisher's tab sent them as CARs, not block by block
+    await expect.poll(() => a.logs.filter(line => line.includes('sent a CAR of')).length, { timeout: 10_000 }).toBeGreaterThan(0)
+    await Promise.all([a.context.close(), b.context.close()])
+  })
+
+  it('a browser that merely viewed content (sharing what it views off) refuses a CAR of it, and sends what it published', async () => {
+    const a = await openPeer()
+    const viewed = await fetchInPage(a.page, served.path)
+    expect(viewed.sha256).toBe(sha256(served.bytes))
+    const file = randomFile(300_000)
+    const published = await publishFromTab(a, 'mine.bin', file)
+    await expect.poll(async () => providers(published.cid), { timeout: 30_000 }).toContain(a.peerId)
+    const root = Object.values(world.launcher.info.roots)[0]
+
+    const ask = async (cid: string): Promise<{ blocks: number, bytes: number, error?: { name: string } }> => {
+      const asker = await spawnJson<{ blocks: number, bytes: number, error?: { name: string } }>('e2e/support/car-asker.ts',
+        ['--edge', JSON.stringify(world.launcher.info.edges[0]), '--peer', a.peerId, '--cid', cid], { prefix: world.netns?.prefix })
+      await asker.stop()
+      return asker.info
+    }
+    // what it published: the whole file, over the protocol, to anyone connected
+    const sent = await ask(published.cid)
+    expect(sent.error).toBeUndefined()
+    expect(sent.bytes).toBeGreaterThanOrEqual(file.byteLength)
+    // what it viewed (the directory and the file under it, all in its store): nothing
+    const refused = await ask(root)
+    expect(refused.error?.name).toBe('PeerCarRefusedError')
+    expect(refused.blocks).toBe(0)
+    await a.context.close()
+  })
+
+  it('a peer that sends forged blocks in its CARs is refused: nothing of them stored or served, and an honest tab delivers', async () => {
+    const liarDir = await mkdtemp(join(tmpdir(), 'edgeway-car-liar-'))
+    const file = randomFile(3 * 1024 * 1024)
+    const lies = join(liarDir, 'lies')
+    await writeFile(join(liarDir, 'file.bin'), file)
+    await writeFile(lies, '')
+    const carLies = async (): Promise<number> => (await readFile(lies, 'utf8')).split('\n').filter(line => line.endsWith(' car')).length
+    // honest about the file's root, so the reader takes it for a provider that delivers and asks it for CARs
+    const liar = await spawnJson<{ peerId: string, root: string, cids: string[] }>('e2e/support/lying-peer.ts',
+      ['--edge', JSON.stringify(world.launcher.info.edges[0]), '--file', join(liarDir, 'file.bin'), '--report', lies, '--honest-nodes'], { prefix: world.netns?.prefix })
+    try {
+      const leafKeys = liar.info.cids.filter(cid => cid !== liar.info.root).map(cid => blockKey(CID.parse(cid)))
+      const path = `/ipfs/${liar.info.root}?filename=file.bin`
+      const b = await openPeer()
+      const alone = await fetchInPage(b.page, path).catch(() => undefined)
+      // a lie found once the response is under way breaks its body; before, it is an error status
+      expect(alone == null || alone.status >= 500).toBe(true)
+      expect(await carLies()).toBeGreaterThan(0)
+      const afterLies = await auditStore(b.page)
+      expect(afterLies.corrupt).toEqual([])
+      expect(afterLies.keys.filter(key => leafKeys.includes(key))).toEqual([])
+
+      const a = await openPeer()
+      const published = await publishFromTab(a, 'file.bin', file)
+      expect(published.cid).toBe(liar.info.root)
+      await expect.poll(async () => providers(published.cid), { timeout: 30_000 }).toContain(a.peerId)
+      const result = await fetchInPage(b.page, path)
+      expect(result.status).toBe(200)
+      expect(result.sha256).toBe(sha256(file))
+      expect(parseSourceHeader(result.headers['x-edgeway-source'] ?? null)).toMatchObject({ edge: 0 })
+      const stored = await auditStore(b.page)
+      expect(stored.corrupt).toEqual([])
+      expect(leafKeys.every(key => stored.keys.includes(key))).toBe(true)
+      await Promise.all([a.context.close(), b.context.close()])
+    } finally {
+      await liar.stop()
+      await rm(liarDir, { recursive: true, force: true })
+    }
+  })
+
+  it('a peer that goes away mid-transfer: the rest comes from the edge, bytes exact', async () => {
+    const a = await openPeer({ shareViewed: true })
+    expect((await fetchInPage(a.page, served.path)).sha256).toBe(sha256(served.bytes))
+    const root = Object.values(world.launcher.info.roots)[0]
+    await expect.poll(async () => providers(root), { timeout: 30_000 }).toContain(a.peerId)
+
+    const b = await openPeer()
+    const used = async (): Promise<{ edge: number, peer: number }> => b.page.evaluate(async () => ((await (await fetch('/_edgeway/stats', { cache: 'no-store' })).json()) as { bytes: { edge: number, peer: number } }).bytes)
+    const reading = fetchInPage(b.page, served.path)
+    // A goes away once B has used some of its bytes, long before the file is through
+    await expect.poll(async () => (await used()).peer, { timeout: 30_000, interval: 50 }).toBeGreaterThan(1024 * 1024)
+    await a.context.close()
+
+    const result = await reading
+    expect(result.status).toBe(200)
+    expect(result.sha256).toBe(sha256(served.bytes))
+    const total = await used()
+    expect(total.peer).toBeGreaterThan(0)
+    expect(total.peer).toBeLessThan(SERVED_SIZE)
+    expect(total.edge).toBeGreaterThan(0)
+    await b.context.close()
+  })
+})

@@ -2,15 +2,20 @@
  * A browser-like peer that lies: it holds a relay slot on an edge, listens for
  * WebRTC through it, announces itself at the edge's delegated routing as a
  * provider of a file's blocks, and answers every bitswap want for them with
- * the block's bytes with one bit flipped. What a malicious or broken browser
- * looks like to another browser.
+ * the block's bytes with one bit flipped; a CAR asked of it over
+ * `/edgeway/car/1.0.0` carries the same forged leaves. What a malicious or
+ * broken browser looks like to another browser. With `--honest-nodes` it
+ * sends the file's dag-pb nodes as they are (so another browser takes it for
+ * a provider that delivers, and reads the file from it in CARs) and lies only
+ * about the leaves.
  *
  * Run as its own process (so it can sit in the tests' network namespace):
- *   node e2e/support/lying-peer.ts --edge '<EDGE json>' --file <path> --report <path>
+ *   node e2e/support/lying-peer.ts --edge '<EDGE json>' --file <path> --report <path> [--honest-nodes]
  * It imports the file as the gateway page publishes (UnixFS, CIDv1, raw
  * leaves), so the CIDs it lies about are the ones an honest publisher of the
  * same file makes; prints one JSON line `{"peerId","root","cids"}` once the
- * edge lists it; appends a line to the report file for every lie it tells.
+ * edge lists it; appends a line to the report file for every lie it tells
+ * (`<cid>` over bitswap, `<cid> car` in a CAR).
  */
 import { appendFileSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -30,6 +35,8 @@ import { MemoryDatastore } from 'datastore-core'
 import { createHeliaLight } from 'helia'
 import { importer } from 'ipfs-unixfs-importer'
 import { toString } from 'uint8arrays/to-string'
+import * as dagPb from '@ipld/dag-pb'
+import { handleCarServer } from '../../src/peer/car-server.ts'
 import { ProviderAnnouncer } from '../../src/peer/provider-announcer.ts'
 import type { EdgeEndpoint } from '../../src/lib/types.ts'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
@@ -37,7 +44,7 @@ import type { Helia } from '@helia/interface'
 import type { Blockstore, Pair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
-const { values } = parseArgs({ options: { edge: { type: 'string' }, file: { type: 'string' }, report: { type: 'string' } } })
+const { values } = parseArgs({ options: { edge: { type: 'string' }, file: { type: 'string' }, report: { type: 'string' }, 'honest-nodes': { type: 'boolean' } } })
 if (values.edge == null || values.file == null || values.report == null) {
   throw new Error('usage: lying-peer.ts --edge <EDGE json> --file <path> --report <path>')
 }
@@ -54,28 +61,38 @@ for await (const entry of importer([{ path: 'file', content: readFileSync(values
   root = entry.cid
 }
 
-/** Says it has every block of the file; hands out each with its first bit flipped. */
-const lyingStore: Pick<Blockstore, 'has' | 'get' | 'put' | 'getAll'> = {
-  async has (cid) { return blocks.has(keyOf(cid)) },
-  async * get (cid) {
-    const block = blocks.get(keyOf(cid))
-    if (block == null) {
-      throw Object.assign(new Error(`${cid} not here`), { name: 'NotFoundError' })
-    }
-    const lie = block.bytes.slice()
-    lie[0] ^= 1
-    appendFileSync(report, `${cid.toString()}\n`)
-    yield lie
-  },
-  async put (cid) { return cid },
-  async * getAll (): AsyncGenerator<Pair> {}
+const honestNodes = values['honest-nodes'] === true
+
+/** Says it has every block of the file; hands out each with its first bit flipped (but dag-pb nodes, when honest about those). */
+function lyingStore (channel: string): Pick<Blockstore, 'has' | 'get' | 'put' | 'getAll'> {
+  return {
+    async has (cid) { return blocks.has(keyOf(cid)) },
+    async * get (cid) {
+      const block = blocks.get(keyOf(cid))
+      if (block == null) {
+        throw Object.assign(new Error(`${cid} not here`), { name: 'NotFoundError' })
+      }
+      if (honestNodes && cid.code === dagPb.code) {
+        yield block.bytes
+        return
+      }
+      // a copy: the importer's bytes are Node Buffers, whose slice() is a view, so flipping it would change
+      // the block kept here and make every other answer honest
+      const lie = Uint8Array.from(block.bytes)
+      lie[0] ^= 1
+      appendFileSync(report, `${cid.toString()}${channel}\n`)
+      yield lie
+    },
+    async put (cid) { return cid },
+    async * getAll (): AsyncGenerator<Pair> {}
+  }
 }
 
 const privateKey = await generateKeyPair('Ed25519')
 const peerId = peerIdFromPrivateKey(privateKey).toString()
 const logger = defaultLogger()
 const helia = withBitswap(withLibp2pLight(createHeliaLight({
-  blockstore: lyingStore as Blockstore,
+  blockstore: lyingStore('') as Blockstore,
   datastore: new MemoryDatastore(),
   logger
 }), {
@@ -90,6 +107,13 @@ const helia = withBitswap(withLibp2pLight(createHeliaLight({
 })) as Helia & HeliaWithLibp2p
 await helia.start()
 const libp2p = helia.libp2p
+// the same exporter and framing an honest browser uses, over the same lies
+await handleCarServer(libp2p, {
+  blockstore: lyingStore(' car') as Blockstore,
+  gate: { serves: () => true },
+  getCodec: async code => helia.getCodec(code),
+  log: logger.forComponent('edgeway:lying-peer:car')
+})
 
 const relayAddresses = (): string[] => libp2p.getMultiaddrs()
   .map(ma => ma.toString())

@@ -49,6 +49,8 @@ export interface PeerTab {
   context: BrowserContext
   page: Page
   peerId: string
+  /** The page's console lines, when `logs` named debug namespaces to print */
+  logs: string[]
 }
 
 export interface OpenPeerTabOptions {
@@ -59,6 +61,8 @@ export interface OpenPeerTabOptions {
    * @default false
    */
   shareViewed?: boolean
+  /** Debug namespaces the tab prints (`edgeway:peer:car-server`), collected in `logs` */
+  logs?: string
 }
 
 /**
@@ -67,14 +71,21 @@ export interface OpenPeerTabOptions {
  * camera/microphone permission (else Chromium gathers no ICE candidates) and
  * the browser launched with --allow-loopback-in-peer-connection.
  */
-export async function openPeerTab (browser: Browser, gateway: string, { shareViewed = false }: OpenPeerTabOptions = {}): Promise<PeerTab> {
+export async function openPeerTab (browser: Browser, gateway: string, { shareViewed = false, logs }: OpenPeerTabOptions = {}): Promise<PeerTab> {
   const context = await browser.newContext()
   await context.grantPermissions(['camera', 'microphone'], { origin: gateway })
+  const lines: string[] = []
+  if (logs != null) {
+    await context.addInitScript((namespaces) => { localStorage.setItem('debug', namespaces) }, logs)
+  }
   const page = await context.newPage()
+  if (logs != null) {
+    page.on('console', message => { lines.push(message.text()) })
+  }
   await page.goto(`${gateway}/`)
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 60_000 })
   await page.locator('[data-testid="peer-status"][data-reachable="true"]').waitFor({ timeout: 60_000 })
-  const tab = { context, page, peerId: (await page.getByTestId('peer-status').getAttribute('data-peer-id'))! }
+  const tab = { context, page, peerId: (await page.getByTestId('peer-status').getAttribute('data-peer-id'))!, logs: lines }
   if (shareViewed) {
     await setShareViewed(tab, true)
   }

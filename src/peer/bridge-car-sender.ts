@@ -4,6 +4,7 @@ import { parsePeerCarRequest } from '../lib/peer-car.ts'
 import type { TabPeer } from './create-tab-peer.ts'
 import type { BridgeCarRequest, BridgeReply } from '../lib/peer-bridge.ts'
 import type { CarQuery } from '../node/edge-car-fetcher.ts'
+import type { Logger } from '@libp2p/interface'
 
 /**
  * The tab's end of one CAR the SW asked for: blocks from another browser
@@ -27,18 +28,25 @@ export class BridgeCarSender {
     this.wake?.()
   }
 
-  async send (peer: Pick<TabPeer, 'carBlocks'>, request: BridgeCarRequest, reply: MessagePort): Promise<void> {
+  async send (peer: Pick<TabPeer, 'carBlocks'>, request: BridgeCarRequest, reply: MessagePort, log?: Logger): Promise<void> {
     const { id } = request
     const { signal } = this.controller
+    const started = performance.now()
+    let held = 0
+    let sent = 0
     try {
       const query = toQuery(request)
       for await (const block of peer.carBlocks(query, { root: CID.parse(String(request.root)), signal })) {
+        const waited = performance.now()
         await this.spend(signal)
+        held += performance.now() - waited
+        sent += block.bytes.byteLength
         // a buffer of its own (the CAR reader copies each block out of the network chunks), so it can be moved
         const bytes = block.bytes.byteOffset === 0 && block.bytes.byteLength === block.bytes.buffer.byteLength ? block.bytes : block.bytes.slice()
         reply.postMessage({ type: 'car-block', id, cid: block.cid.toString(), bytes, from: block.from } satisfies BridgeReply, [bytes.buffer as ArrayBuffer])
       }
       reply.postMessage({ type: 'car-end', id } satisfies BridgeReply)
+      log?.('a CAR for the SW: %d bytes in %d ms, %d of them held by the SW\'s credit', sent, Math.round(performance.now() - started), Math.round(held))
     } catch (err) {
       if (signal.aborted) return
       const error = err instanceof Error ? err : new Error(String(err))

@@ -9,8 +9,14 @@ import type { PeerCarRequest } from '../lib/peer-car.ts'
 import type { AbortOptions, Connection } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
-/** How long a peer may send nothing (no frame) before its CAR counts as stalled */
-export const CAR_IDLE_MS = 10_000
+/**
+ * How long a peer may send nothing (no frame) while the reader waits before
+ * its CAR counts as stalled. A browser that closes without a word is seen
+ * only by WebRTC's consent checks, far later; a reader held by the SW's
+ * credit is not waiting, so this never counts a paused reader. Short, so the
+ * response goes on elsewhere well within the SW's request timeout.
+ */
+export const CAR_IDLE_MS = 4_000
 
 export interface PeerCarBlock {
   cid: CID

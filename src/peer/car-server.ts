@@ -9,6 +9,7 @@ import { resolvePath } from '../lib/car-export/resolve-path.ts'
 import { CAR_PROTOCOL, FRAME_CAR, FRAME_END, FRAME_ERROR, MAX_CAR_REQUEST_BYTES, parsePeerCarRequest } from '../lib/peer-car.ts'
 import { MAX_BLOCK_SIZE } from '../node/car-stream.ts'
 import { collect } from './collect.ts'
+import { ReadAheadBlocks } from './read-ahead-blocks.ts'
 import type { ServeGate } from './share-policy.ts'
 import type { CodecLoader } from '@helia/interface'
 import type { Libp2p, Logger, Stream } from '@libp2p/interface'
@@ -54,6 +55,9 @@ export async function serveCar (stream: Stream, { blockstore, gate, getCodec, lo
   const lp = lpStream(stream, { maxDataLength: MAX_CAR_REQUEST_BYTES })
   const overall = AbortSignal.timeout(CAR_TIMEOUT_MS)
   let sent = 0
+  let reading = 0
+  let writing = 0
+  const started = performance.now()
   const writeFrame = async (type: number, body?: Uint8Array): Promise<void> => {
     // one copy of a block, to put the type byte before it (a list of both would not copy, but @libp2p/utils
     // takes its own version of uint8arraylist)
@@ -84,16 +88,21 @@ export async function serveCar (stream: Stream, { blockstore, gate, getCodec, lo
     const fileRange = request?.range == null
       ? undefined
       : await resolveFileRange(getCodec, target, await collect(blockstore.get(target, { signal })), request.range)
-    for await (const chunk of exportCar({ blockstore, getCodec }, cid, { path, dagScope: request?.scope ?? 'entity', fileRange, signal })) {
+    const car = exportCar({ blockstore: new ReadAheadBlocks(blockstore, { signal }), getCodec }, cid, { path, dagScope: request?.scope ?? 'entity', fileRange, signal })
+    for (let t = performance.now(), next = await car.next(); next.done !== true; t = performance.now(), next = await car.next()) {
+      reading += performance.now() - t
+      const chunk = next.value
       sent += chunk.byteLength
       if (sent > MAX_CAR_BYTES) {
         throw new CarTooLargeError(`a CAR of more than ${MAX_CAR_BYTES} bytes`)
       }
+      const w = performance.now()
       await writeFrame(FRAME_CAR, chunk)
+      writing += performance.now() - w
     }
     await writeFrame(FRAME_END)
     await stream.close({ signal: AbortSignal.timeout(WRITE_IDLE_MS) })
-    log('sent a CAR of %c: %d bytes', cid, sent)
+    log('sent a CAR of %c: %d bytes in %d ms (%d reading the store, %d waiting to send)', cid, sent, Math.round(performance.now() - started), Math.round(reading), Math.round(writing))
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err))
     log('a CAR ended after %d bytes - %e', sent, error)

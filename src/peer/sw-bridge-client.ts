@@ -80,7 +80,7 @@ export function connectServiceWorkerBridge (peer: Pick<TabPeer, 'peerId' | 'getB
       }
       const sender = new BridgeCarSender(request.credit)
       cars.set(request.id, sender)
-      void sender.send(peer, request, reply).finally(() => { cars.delete(request.id) })
+      void sender.send(peer, request, reply, log).finally(() => { cars.delete(request.id) })
       return
     }
     const controller = new AbortController()
