@@ -1,4 +1,4 @@
-import { PeerProviders } from '../src/node/peer-first.ts'
+import { PeerProviders } from '../src/node/peer-providers.ts'
 import type { EdgeEndpoint } from '../src/lib/types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { parseSourceHeader } from '../../src/lib/source-tally.ts'
 import { openThroughServiceWorker } from '../../e2e/support/page-helpers.ts'
 import { openPeerTab, providersOf, publishFromTab } from '../../e2e/support/peer-tabs.ts'
-import { expectBody, timedRead } from '../support/in-page.ts'
+import { expectBody, swBytes, timedRead } from '../support/in-page.ts'
 import { repeat } from '../support/environment.ts'
 import { startPeerEnv } from '../support/peer-env.ts'
 import { writeRandomFile } from '../support/content.ts'
@@ -57,7 +57,7 @@ export const p5PeerThroughput: Measure = {
         if (counts == null || counts.peer === 0 || used.edge > 0) {
           throw new Error(`P5: the tab-to-tab read was not from a peer alone: X-Edgeway-Source ${peerRead.headers['x-edgeway-source']}, ${used.edge} bytes from edges`)
         }
-        sources.push(`${peerRead.headers['x-edgeway-source']}${peerRead.headers['server-timing']?.includes('peers first') === true ? ' (peers first)' : ''}`)
+        sources.push(peerRead.headers['x-edgeway-source'] ?? '')
 
         const context = await peers.browser.newContext()
         const page = await context.newPage()

@@ -12,7 +12,7 @@ const THROUGH_RELAY = /\/p2p\/([^/]+)\/p2p-circuit(?:\/|$)/
  * reached through a configured edge's relay (a browser has no address of
  * its own). Empty when the record is not such a browser. A record passing
  * this may still be forged (a listing is only an edge's word): it decides
- * whether peers are tried, never what a read waits for (see peer-first.ts).
+ * whether peers are tried, never what a read waits for (see peer-providers.ts).
  */
 export function reachableBrowserAddrs (record: RoutingRecord, edgeIds: ReadonlySet<string>): string[] {
   if (edgeIds.has(record.ID) || !(record.Protocols ?? []).includes(BITSWAP)) {
