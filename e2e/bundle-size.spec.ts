@@ -11,12 +11,14 @@ import { describe, expect, it } from 'vitest'
  * The SW runs no libp2p (a tab's peer dials for it): what it parses is
  * verified-fetch and what verified-fetch imports (IPNS record checks with
  * every key type and protobuf, CBOR codecs, content type sniffing, Helia
- * itself), and ~20 KiB of Edgeway. The issue's goal was 120 KiB, but
+ * itself), and ~30 KiB of Edgeway (with the source policy that splits a
+ * read between edges and browsers, and the shared-link loader's decision).
+ * The goal was 120 KiB, but
  * vanilla verified-fetch built as a SW the same way (bench/pages/vanilla-sw.ts,
  * vite.bench-sw.config.ts) is ~155 KiB by itself; see the README.
  */
 const BUDGETS = {
-  'dist/sw.js': 180 * 1024,
+  'dist/sw.js': 190 * 1024,
   'dist/sdk/edgeway.js': 400 * 1024
 }
 
