@@ -12,7 +12,11 @@ export default defineConfig({
     // the file names the SW keeps for offline use (vite.sw.config.ts reads it)
     manifest: true,
     rollupOptions: {
-      input: { main: resolve(import.meta.dirname, 'index.html') }
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        // the page the SW answers a link only other browsers hold with (sw/handlers/loader.ts)
+        loader: resolve(import.meta.dirname, 'src/ui/loader/main.ts')
+      }
     }
   }
 })

@@ -15,10 +15,9 @@ interface ManifestChunk { file: string, css?: string[], assets?: string[] }
  * (`npm run build`); its version is a hash of index.html and the names.
  */
 function pageFiles (): PageFiles {
-  let manifest: Record<string, ManifestChunk>
+  const manifest = pageManifest()
   let html: string
   try {
-    manifest = JSON.parse(readFileSync(resolve(DIST, '.vite/manifest.json'), 'utf8')) as Record<string, ManifestChunk>
     html = readFileSync(resolve(DIST, 'index.html'), 'utf8')
   } catch (err) {
     throw new Error(`the service worker is built after the page (npm run build): ${err instanceof Error ? err.message : String(err)}`)
@@ -27,6 +26,23 @@ function pageFiles (): PageFiles {
   const files = ['/index.html', ...[...assets].filter(file => file !== 'index.html').sort().map(file => `/${file}`)]
   const version = createHash('sha256').update(html).update(files.join('\n')).digest('hex').slice(0, 12)
   return { files, version }
+}
+
+function pageManifest (): Record<string, ManifestChunk> {
+  try {
+    return JSON.parse(readFileSync(resolve(DIST, '.vite/manifest.json'), 'utf8')) as Record<string, ManifestChunk>
+  } catch (err) {
+    throw new Error(`the service worker is built after the page (npm run build): ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
+
+/** The loader page's script (vite.config.ts's `loader` entry), which the SW's loader page names */
+function loaderScript (): string {
+  const file = pageManifest()['src/ui/loader/main.ts']?.file
+  if (file == null) {
+    throw new Error('the page build has no loader entry (vite.config.ts)')
+  }
+  return file
 }
 
 /**
@@ -47,7 +63,8 @@ export default defineConfig({
     }
   },
   define: {
-    __EDGEWAY_PAGE__: JSON.stringify(pageFiles())
+    __EDGEWAY_PAGE__: JSON.stringify(pageFiles()),
+    __EDGEWAY_LOADER__: JSON.stringify(loaderScript())
   },
   build: {
     outDir: 'dist',

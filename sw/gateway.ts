@@ -2,6 +2,7 @@ import { logger } from '@libp2p/logger'
 import { mayControl } from './control-sender.ts'
 import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
+import { loaderHandler } from './handlers/loader.ts'
 import { pageHandler } from './handlers/page.ts'
 import { cachedConfig } from './load-config.ts'
 import { createNodeHolder } from './node-holder.ts'
@@ -25,6 +26,13 @@ import type { GatewayStats } from '../src/lib/types.ts'
 export interface GatewayOptions {
   /** The gateway page's built files, kept for offline use on the gateway's own origin */
   page?: PageFiles
+  /**
+   * The loader page's script in the page build (`assets/loader-….js`): with
+   * it, a navigation to content only other browsers hold opens the loader
+   *
+   * @default no loader
+   */
+  loaderScript?: string
 }
 
 export interface Gateway {
@@ -101,6 +109,21 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     lastBlockAt: 0
   }
 
+  const content = contentHandler({
+    origin: scope.location.origin,
+    gatewayHost,
+    subdomains: async () => (await nodes.config()).subdomains,
+    node: async () => nodes.get(),
+    refresh: async () => { await nodes.refresh({ pageLoad: true }) },
+    onUse: (source, blocks, bytes) => {
+      stats.blocks[source] += blocks
+      stats.bytes[source] += bytes
+      stats.lastBlockAt = Date.now()
+    },
+    onRequest: () => { stats.requests++ },
+    files: async () => warmReadMode({ host: scope.location.host, verifiedFiles: (await nodes.config()).verifiedFiles === true }) === 'verified-files' ? files : undefined
+  })
+
   const handlers: Handler[] = [
     controlHandler({
       stats: () => stats,
@@ -111,19 +134,14 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       unregister: async () => { await scope.registration.unregister() }
     }),
     ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
-    contentHandler({
+    loaderHandler({
       origin: scope.location.origin,
       gatewayHost,
       subdomains: async () => (await nodes.config()).subdomains,
       node: async () => nodes.get(),
-      refresh: async () => { await nodes.refresh({ pageLoad: true }) },
-      onUse: (source, blocks, bytes) => {
-        stats.blocks[source] += blocks
-        stats.bytes[source] += bytes
-        stats.lastBlockAt = Date.now()
-      },
-      onRequest: () => { stats.requests++ },
-      files: async () => warmReadMode({ host: scope.location.host, verifiedFiles: (await nodes.config()).verifiedFiles === true }) === 'verified-files' ? files : undefined
+      peerTabOpen: () => tabs.connected(),
+      script: options.loaderScript,
+      content
     })
   ]
 

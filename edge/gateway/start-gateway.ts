@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { errorToResponse, statusOf } from '../../src/lib/error-to-response.ts'
 import { InvalidRequestError } from '../../src/lib/errors.ts'
-import { SUBDOMAIN_CONFIG_PATH, SUBDOMAIN_SW_PATH, contentPathFor, splitSubdomainHost, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
+import { RESERVED_PREFIX, SUBDOMAIN_CONFIG_PATH, SUBDOMAIN_SW_PATH, contentPathFor, splitSubdomainHost, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import { HTTP_SERVER_OPTIONS, limitConnections } from '../node/connection-limits.ts'
 import { HTTP_LISTEN_BACKLOG } from '../node/defaults.ts'
 import { bootstrapPage } from './bootstrap-page.ts'
@@ -13,6 +13,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 const log = logger('edgeway:gateway')
+
+/**
+ * The page build's assets under the gateway's reserved prefix:
+ * `/_edgeway/assets/<file>` is `dist/assets/<file>`, a plain file name
+ * (no escapes, no `..`), so nothing else of dist/ is reached this way
+ */
+const PAGE_ASSET = /^\/_edgeway\/assets\/[\w-]+(\.[\w-]+)+$/
 
 /** The URL the browser asked for: its Host header (a subdomain origin, or the gateway's own) and path. */
 function requestUrl (req: IncomingMessage): URL {
@@ -119,6 +126,9 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       }
       return
     }
+    if (await servePageAsset(res, url)) {
+      return
+    }
     if (url.pathname === '/sw.js' || url.pathname === SUBDOMAIN_SW_PATH) {
       if (await serveStatic(distDir, '/sw.js', res, { 'Service-Worker-Allowed': '/' })) {
         return
@@ -145,9 +155,21 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       sendBootstrapPage(res, SUBDOMAIN_SW_PATH)
     } else if (url.pathname === SUBDOMAIN_CONFIG_PATH) {
       sendConfig(res)
+    } else if (await servePageAsset(res, url)) {
+      // the loader page's script, which the SW names when it answers a link only other browsers hold
     } else if (url.pathname !== SUBDOMAIN_SW_PATH || !await serveStatic(distDir, '/sw.js', res, { 'Service-Worker-Allowed': '/' })) {
       sendNotFound(res)
     }
+  }
+
+  /**
+   * `/_edgeway/assets/<file>`: the page build's hashed assets on any origin,
+   * a root's own included (where every other path is content), for the
+   * loader page the SW answers there. Static code of the gateway's own: a
+   * content origin gains nothing it could not already load from the gateway.
+   */
+  async function servePageAsset (res: ServerResponse, url: URL): Promise<boolean> {
+    return PAGE_ASSET.test(url.pathname) && serveStatic(distDir, url.pathname.slice(RESERVED_PREFIX.length - 1), res)
   }
 
   function sendConfig (res: ServerResponse): void {
