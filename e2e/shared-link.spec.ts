@@ -89,7 +89,8 @@ describe('a shared link opens anywhere', () => {
     expect(answer.headers()['cache-control']).toBe('no-store')
     expect(parseSourceHeader(answer.headers()['x-edgeway-source'] ?? null)).toEqual({ cache: 0, edge: 0, peer: 0 })
     expect(answer.headers()['server-timing']).toMatch(/edgeway-loader/)
-    await page.getByTestId('fetch-progress').waitFor({ timeout: 10_000 }).catch(() => {})
+    // the loader's script has built the page (the SW's shell is one line)
+    await page.getByTestId('loader').waitFor({ timeout: 10_000 }).catch(() => {})
     await page.screenshot({ path: join(SHOTS, 'shared-link-loader-1280.png') }).catch(() => {})
 
     const head = new TextDecoder().decode(text.subarray(0, 64))
@@ -120,7 +121,8 @@ describe('a shared link opens anywhere', () => {
     const started = Date.now()
     await page.goto(`${world.launcher.info.gateway}${path}`, { waitUntil: 'commit', timeout: 60_000 })
     expect((await loader).status()).toBe(200)
-    await page.getByTestId('fetch-progress').waitFor({ timeout: 10_000 }).catch(() => {})
+    // the loader's script has built the page (the SW's shell is one line)
+    await page.getByTestId('loader').waitFor({ timeout: 10_000 }).catch(() => {})
     await page.screenshot({ path: join(SHOTS, 'shared-link-loader-360.png') }).catch(() => {})
 
     await contentShown(page, () => document.body?.dataset.app === 'ran' && (document.getElementById('logo') as HTMLImageElement | null)?.naturalWidth === 40)

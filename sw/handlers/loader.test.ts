@@ -125,6 +125,13 @@ describe('loaderHandler', () => {
     }
   })
 
+  it('answers as before on an origin that does not serve the loader\'s script (a dApp\'s own SW)', async () => {
+    const origin = `http://${GATEWAY}`
+    const { loader, content } = handler(origin, { node: nodeListingBrowsers(), script: 'assets/loader-not-there.js' })
+    expect(await (await navigate(loader, `${origin}/ipfs/${CID_V1}/`)).text()).toBe('content')
+    expect(content.seen).toHaveLength(1)
+  })
+
   it('answers as before where the page build has no loader, and for /ipns/ names', async () => {
     const origin = `http://${GATEWAY}`
     const without = handler(origin, { node: nodeListingBrowsers(), script: undefined })
@@ -149,12 +156,13 @@ function nodeListingBrowsers (): LoaderHandlerComponents['node'] {
 }
 
 beforeEach(() => {
-  vi.stubGlobal('fetch', async (url: string, init: RequestInit = {}) => {
-    if (url.startsWith('http://edge.invalid/routing/v1/providers/')) {
+  vi.stubGlobal('fetch', async (url: string | URL, init: RequestInit = {}) => {
+    if (url.toString().startsWith('http://edge.invalid/routing/v1/providers/')) {
       return Response.json({ Providers: [{ Schema: 'peer', ID: BROWSER_ID, Protocols: ['transport-bitswap'], Addrs: [`/ip4/127.0.0.1/tcp/1/ws/p2p/${EDGE_ID}/p2p-circuit`] }] })
     }
     expect(init.method).toBe('HEAD')
-    return new Response(null, { status: 404 })
+    // the gateway serves the loader's script; the edge holds nothing
+    return new Response(null, { status: url.toString().includes('/_edgeway/assets/loader-abc.js') ? 200 : 404 })
   })
 })
 

@@ -1,8 +1,8 @@
 import { LOADER_PATH, loaderTarget } from '../../src/lib/loader-target.ts'
 import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import { contentPathFor, isSharedOriginContent } from '../../src/lib/subdomain-gateway.ts'
-import { browsersListedAt, edgesHoldRoot, loaderNeeded } from '../loader-decision.ts'
-import { LOADER_CSP, loaderHeaders, loaderPage } from '../loader-page.ts'
+import { EDGE_PROBE_MS, browsersListedAt, edgesHoldRoot, loaderNeeded } from '../loader-decision.ts'
+import { LOADER_ASSETS_PREFIX, LOADER_CSP, loaderHeaders, loaderPage } from '../loader-page.ts'
 import type { Handler } from '../pipeline.ts'
 import type { LoaderDecisionComponents } from '../loader-decision.ts'
 import type { EdgeNode } from '../../src/node/create-edge-node.ts'
@@ -44,6 +44,18 @@ export function loaderHandler (components: LoaderHandlerComponents): Handler {
   const { content, script } = components
   // one routing lookup (and its answers, kept a few seconds per root) per node: the edge list is the node's
   const lookups = new WeakMap<object, LoaderDecisionComponents['browsersListed']>()
+  // a SW installed on a dApp's origin may have no gateway server behind it to serve the loader's script: there a
+  // loader would never start, and the content handler's answer is better. Asked once per SW life while it is served
+  let served: Promise<boolean> | undefined
+  const scriptServed = async (): Promise<boolean> => {
+    served ??= fetch(new URL(`${LOADER_ASSETS_PREFIX}${script}`, components.origin), { method: 'HEAD', signal: AbortSignal.timeout(EDGE_PROBE_MS) })
+      .then(response => response.ok, () => false)
+      .then(ok => {
+        if (!ok) served = undefined
+        return ok
+      })
+    return served
+  }
   const decide = async (root: CID, signal: AbortSignal): Promise<boolean> => {
     const node = await components.node()
     let browsersListed = lookups.get(node)
@@ -51,12 +63,13 @@ export function loaderHandler (components: LoaderHandlerComponents): Handler {
       browsersListed = browsersListedAt(node.config.edges)
       lookups.set(node, browsersListed)
     }
-    return loaderNeeded(root, {
+    const [needed, runs] = await Promise.all([loaderNeeded(root, {
       peerTabOpen: components.peerTabOpen,
       stored: async (cid, options) => node.local.has(cid, options),
       edgesHold: async (cid, options) => edgesHoldRoot(node.config.edges, cid, options),
       browsersListed
-    }, { signal })
+    }, { signal }), scriptServed()])
+    return needed && runs
   }
 
   return {

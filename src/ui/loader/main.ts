@@ -1,12 +1,15 @@
 import { parseConfig } from '../../lib/config.ts'
 import { loaderTarget, wholeDagPath } from '../../lib/loader-target.ts'
-import { SUBDOMAIN_CONFIG_PATH, gatewayHostOf, splitSubdomainHost } from '../../lib/subdomain-gateway.ts'
+import { SUBDOMAIN_CONFIG_PATH, contentPathFor, gatewayHostOf, splitSubdomainHost } from '../../lib/subdomain-gateway.ts'
 import { connectServiceWorkerBridge, createTabPeer } from '../../peer/index.ts'
 import { FetchMeter } from './fetch-meter.ts'
+import { mountLoaderView } from './loader-view.ts'
+import type { LoaderView } from './loader-view.ts'
 import type { TabPeer } from '../../peer/index.ts'
 
 /**
- * The loader page (sw/loader-page.ts is its markup): the SW answers a link
+ * The loader page (sw/loader-page.ts is the SW's shell of it, loader-view.ts
+ * what it shows): the SW answers a link
  * only other browsers hold with it, since a SW cannot use WebRTC. It starts
  * a visitor's peer here (sharing nothing), connects it to the SW, fetches
  * the content's whole DAG through the SW (which asks other browsers through
@@ -19,38 +22,6 @@ import type { TabPeer } from '../../peer/index.ts'
 /** How long the peer may take to reach an edge (the relay other browsers are dialled through) before fetching anyway */
 const EDGE_WAIT_MS = 5_000
 const STATUS_EVERY_MS = 250
-
-type Step = 'peer' | 'peers' | 'fetch' | 'show'
-const STEPS: Step[] = ['peer', 'peers', 'fetch', 'show']
-
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
-
-function enter (step: Step): void {
-  const at = STEPS.indexOf(step)
-  document.querySelectorAll<HTMLElement>('#loader-steps li').forEach(item => {
-    const index = STEPS.indexOf(item.dataset.step as Step)
-    item.dataset.state = index < at ? 'done' : index === at ? 'active' : 'waiting'
-  })
-}
-
-function say (text: string, bytes?: number): void {
-  const progress = $('fetch-progress')
-  progress.textContent = text
-  if (bytes != null) {
-    progress.dataset.bytes = String(bytes)
-  }
-}
-
-function fail (text: string): void {
-  const error = $('loader-error')
-  const again = document.createElement('a')
-  again.href = location.href
-  again.textContent = 'Try again'
-  error.replaceChildren(`${text} `, again)
-  error.hidden = false
-  $('fetch-progress').dataset.state = 'failed'
-  $<HTMLProgressElement>('loader-bar').hidden = true
-}
 
 async function until (done: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms
@@ -67,10 +38,21 @@ function peersText (peer: TabPeer): string {
   return edges > 0 ? 'Looking for browsers that hold it…' : 'Reaching an edge to find browsers through…'
 }
 
+/** A path as people read it (`%20` as a space); as it is when it does not decode */
+function readable (path: string): string {
+  try {
+    return decodeURI(path)
+  } catch {
+    return path
+  }
+}
+
 async function load (): Promise<void> {
   const gatewayHost = gatewayHostOf(location.host)
   const target = loaderTarget(new URL(location.href), gatewayHost)
-  $('loader-address').textContent = decodeURI(target)
+  // what is being opened, as its address (on a root's own origin the page's path alone says nothing of the root)
+  view = mountLoaderView(readable(contentPathFor(new URL(target, location.href), gatewayHost) ?? target))
+  const { enter, say, fail } = view
   enter('peer')
   say('Starting this tab\'s peer…')
   // edgeway.json sits next to the SW script: /edgeway.json, or /_edgeway/edgeway.json on a root's own origin
@@ -80,14 +62,14 @@ async function load (): Promise<void> {
   const peer = await createTabPeer({ config, serving: false })
   connectServiceWorkerBridge(peer)
   enter('peers')
-  await until(() => peer.status().edges > 0, EDGE_WAIT_MS)
-  say(peersText(peer), 0)
-
   const meter = new FetchMeter()
-  const shown = setInterval(() => {
+  const update = (): void => {
     say(meter.bytes === 0 ? peersText(peer) : `${peersText(peer)} · ${meter.describe()}`, meter.bytes)
-  }, STATUS_EVERY_MS)
+  }
+  update()
+  const shown = setInterval(update, STATUS_EVERY_MS)
   try {
+    await until(() => peer.status().edges > 0, EDGE_WAIT_MS)
     const response = await fetch(wholeDagPath(target, location.host), { headers: { Accept: 'application/vnd.ipld.car' }, cache: 'no-store' })
     if (!response.ok || response.body == null) {
       await response.body?.cancel()
@@ -115,6 +97,8 @@ async function load (): Promise<void> {
   }
 }
 
+let view: LoaderView | undefined
 load().catch((err: unknown) => {
-  fail(`Could not open it: ${err instanceof Error ? err.message : String(err)}`)
+  view ??= mountLoaderView('')
+  view.fail(`Could not open it: ${err instanceof Error ? err.message : String(err)}`)
 })
