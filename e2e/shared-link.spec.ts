@@ -168,6 +168,27 @@ describe('a shared link opens anywhere', () => {
     await context.close()
   })
 
+  it('the browser that holds it goes away mid-transfer: the loader says so and offers to try again, with no reload loop', async () => {
+    const leaving = await openPeerTab(world.browser, world.launcher.info.gateway)
+    const text = randomText(24 * 1024 * 1024)
+    const { cid, path } = await publishFromTab(leaving, 'leaving.txt', text)
+    await expect.poll(async () => providersOf(world.probe, world.edgeHttp, cid), { timeout: 30_000 }).toContain(leaving.peerId)
+    const { context, page } = await freshBrowser(cid)
+    let navigations = 0
+    page.on('framenavigated', frame => { if (frame === page.mainFrame()) navigations++ })
+    await page.goto(`${world.launcher.info.gateway}${path}`, { waitUntil: 'commit', timeout: 60_000 })
+    await expect.poll(async () => Number(await page.getByTestId('fetch-progress').getAttribute('data-bytes').catch(() => '0')), { timeout: 60_000, interval: 50 }).toBeGreaterThan(0)
+    await leaving.context.close()
+    await page.locator('[data-testid="fetch-progress"][data-state="failed"]').waitFor({ timeout: TIMEOUT_MS + 30_000 })
+    expect(await page.getByRole('alert').textContent()).toMatch(/^The transfer stopped after /)
+    const settled = navigations
+    expect(await page.getByRole('link', { name: 'Try again' }).getAttribute('href')).toBe(`/_edgeway/loader?path=${encodeURIComponent('/?filename=leaving.txt')}`)
+    await new Promise(resolve => setTimeout(resolve, 2_000))
+    expect(navigations).toBe(settled)
+    await page.screenshot({ path: join(SHOTS, 'shared-link-loader-failed.png') }).catch(() => {})
+    await context.close()
+  })
+
   it('nobody has it: no loader, the 504 page as before', async () => {
     const cid = await absentCid()
     const { context, page } = await freshBrowser(cid)

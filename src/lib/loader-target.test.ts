@@ -14,6 +14,12 @@ describe('loaderTarget', () => {
     expect(loaderTarget(new URL(`http://${GATEWAY}/_edgeway/loader?path=${encodeURIComponent(path)}`), GATEWAY)).toBe(path)
   })
 
+  it('on a root\'s own origin takes any path of that root (what "try again" opens)', () => {
+    const origin = `http://${CID_V1}.ipfs.${GATEWAY}`
+    expect(loaderTarget(new URL(`${origin}/_edgeway/loader?path=${encodeURIComponent('/docs/?x=1')}`), GATEWAY)).toBe('/docs/?x=1')
+    expect(() => loaderTarget(new URL(`${origin}/_edgeway/loader?path=${encodeURIComponent('/_edgeway/sw.js')}`), GATEWAY)).toThrow(expect.objectContaining({ name: 'InvalidRequestError' }))
+  })
+
   it('refuses anything else: another site, the gateway\'s own pages, nothing', () => {
     for (const path of ['https://evil.example/ipfs/x', '//evil.example/ipfs/x', '/\\evil.example/ipfs/x', '/', '/_edgeway/stats', 'ipfs/x', '']) {
       expect(() => loaderTarget(new URL(`http://${GATEWAY}/_edgeway/loader?path=${encodeURIComponent(path)}`), GATEWAY), path).toThrow(expect.objectContaining({ name: 'InvalidRequestError' }))

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from './errors.ts'
-import { isSharedOriginContent, splitSubdomainHost } from './subdomain-gateway.ts'
+import { contentPathFor, splitSubdomainHost } from './subdomain-gateway.ts'
 
 /**
  * Where the loader page is on an origin whose content is sandboxed (path
@@ -11,9 +11,10 @@ export const LOADER_PATH = '/_edgeway/loader'
 /**
  * The content a loader page opens once fetched, as a path on its own
  * origin: on a root's own origin the page's own URL (the loader is that
- * navigation's answer); at `/_edgeway/loader?path=…` the path given, which
- * must be path-form content on the same origin (the loader never sends
- * anyone to another site). Throws `InvalidRequestError` (400) otherwise.
+ * navigation's answer); at `/_edgeway/loader?path=…` (path mode, and "try
+ * again" anywhere) the path given, which must be content on the same origin
+ * (the loader never sends anyone to another site, nor to the gateway's own
+ * pages). Throws `InvalidRequestError` (400) otherwise.
  */
 export function loaderTarget (url: URL, gatewayHost: string): string {
   if (url.pathname !== LOADER_PATH) {
@@ -21,10 +22,23 @@ export function loaderTarget (url: URL, gatewayHost: string): string {
   }
   const path = url.searchParams.get('path') ?? ''
   const target = path.startsWith('/') && !path.startsWith('//') ? new URL(path, url) : undefined
-  if (target == null || target.origin !== url.origin || !isSharedOriginContent(target, gatewayHost)) {
+  if (target == null || target.origin !== url.origin || !isContent(target, gatewayHost)) {
     throw new InvalidRequestError('The loader opens content on this origin: /_edgeway/loader?path=/ipfs/<cid>/…')
   }
   return `${target.pathname}${target.search}${target.hash}`
+}
+
+/** The loader page that opens `target` (a path `loaderTarget` gives) whatever the SW would decide: for "try again" */
+export function loaderUrl (target: string): string {
+  return `${LOADER_PATH}?path=${encodeURIComponent(target)}`
+}
+
+function isContent (url: URL, gatewayHost: string): boolean {
+  try {
+    return contentPathFor(url, gatewayHost) != null
+  } catch {
+    return false
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { LOADER_PATH, loaderTarget } from '../../src/lib/loader-target.ts'
+import { LOADER_PATH, loaderTarget, loaderUrl } from '../../src/lib/loader-target.ts'
 import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import { contentPathFor, isSharedOriginContent } from '../../src/lib/subdomain-gateway.ts'
 import { EDGE_PROBE_MS, browsersListedAt, edgesHoldRoot, loaderNeeded } from '../loader-decision.ts'
@@ -78,6 +78,8 @@ export function loaderHandler (components: LoaderHandlerComponents): Handler {
       return content.canHandle(request, url) || (script != null && request.method === 'GET' && url.origin === components.origin && url.pathname === LOADER_PATH)
     },
     async handle (request, url, waitUntil) {
+      // asked for by name (path mode's redirect, "try again"): a loader whatever the SW would decide, for content
+      // of this origin only
       if (script != null && url.pathname === LOADER_PATH && url.origin === components.origin) {
         loaderTarget(url, components.gatewayHost)
         return page(script, 0)
@@ -94,8 +96,7 @@ export function loaderHandler (components: LoaderHandlerComponents): Handler {
       if (!isSharedOriginContent(url, components.gatewayHost)) {
         return page(script!, ms)
       }
-      const location = `${LOADER_PATH}?path=${encodeURIComponent(`${url.pathname}${url.search}`)}`
-      return new Response(null, { status: 303, headers: loaderHeaders(ms, { Location: location }) })
+      return new Response(null, { status: 303, headers: loaderHeaders(ms, { Location: loaderUrl(`${url.pathname}${url.search}`) }) })
     }
   }
 }

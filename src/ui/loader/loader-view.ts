@@ -11,7 +11,8 @@ const STEPS: Array<[Step, string]> = [
 export interface LoaderView {
   enter(step: Step): void
   say(text: string, bytes?: number): void
-  fail(text: string): void
+  /** Shows why it stopped, with a link that opens the loader again (`retry`) */
+  fail(text: string, retry: string): void
 }
 
 function element<K extends keyof HTMLElementTagNameMap> (tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
@@ -65,8 +66,8 @@ export function mountLoaderView (address: string): LoaderView {
         progress.dataset.bytes = String(bytes)
       }
     },
-    fail (text) {
-      const again = element('a', { href: location.href }, 'Try again')
+    fail (text, retry) {
+      const again = element('a', { href: retry }, 'Try again')
       error.replaceChildren(`${text} `, again)
       error.hidden = false
       progress.dataset.state = 'failed'

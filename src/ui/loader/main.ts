@@ -1,5 +1,6 @@
 import { parseConfig } from '../../lib/config.ts'
-import { loaderTarget, wholeDagPath } from '../../lib/loader-target.ts'
+import { formatBytes } from '../../lib/format-bytes.ts'
+import { loaderTarget, loaderUrl, wholeDagPath } from '../../lib/loader-target.ts'
 import { SUBDOMAIN_CONFIG_PATH, contentPathFor, gatewayHostOf, splitSubdomainHost } from '../../lib/subdomain-gateway.ts'
 import { connectServiceWorkerBridge, createTabPeer } from '../../peer/index.ts'
 import { FetchMeter } from './fetch-meter.ts'
@@ -73,15 +74,21 @@ async function load (): Promise<void> {
     const response = await fetch(wholeDagPath(target, location.host), { headers: { Accept: 'application/vnd.ipld.car' }, cache: 'no-store' })
     if (!response.ok || response.body == null) {
       await response.body?.cancel()
-      fail(`Could not get it (${response.status} ${response.statusText}): the browsers that hold it may have gone.`)
+      fail(`Could not get it (${response.status} ${response.statusText}): the browsers that hold it may have gone.`, loaderUrl(target))
       return
     }
     const reader = response.body.getReader()
-    for (let chunk = await reader.read(); chunk.done !== true; chunk = await reader.read()) {
-      if (meter.bytes === 0) {
-        enter('fetch')
+    try {
+      for (let chunk = await reader.read(); chunk.done !== true; chunk = await reader.read()) {
+        if (meter.bytes === 0) {
+          enter('fetch')
+        }
+        meter.add(chunk.value.byteLength)
       }
-      meter.add(chunk.value.byteLength)
+    } catch {
+      // the SW ends the body when no source delivers for its timeout: the browsers that held it went away
+      fail(`The transfer stopped after ${formatBytes(meter.bytes)}: the browsers that hold it went away or stopped answering.`, loaderUrl(target))
+      return
     }
   } finally {
     clearInterval(shown)
@@ -100,5 +107,14 @@ async function load (): Promise<void> {
 let view: LoaderView | undefined
 load().catch((err: unknown) => {
   view ??= mountLoaderView('')
-  view.fail(`Could not open it: ${err instanceof Error ? err.message : String(err)}`)
+  // what was fetched is stored, so the SW would now answer the link as content: "try again" asks for the loader
+  view.fail(`Could not open it: ${err instanceof Error ? err.message : String(err)}`, retryUrl())
 })
+
+function retryUrl (): string {
+  try {
+    return loaderUrl(loaderTarget(new URL(location.href), gatewayHostOf(location.host)))
+  } catch {
+    return location.href
+  }
+}
