@@ -102,7 +102,7 @@ describe('a shared link opens anywhere', () => {
     expect(again.status).toBe(200)
     expect(again.sha256).toBe(sha256(text))
     expect(parseSourceHeader(again.headers['x-edgeway-source'] ?? null)).toMatchObject({ edge: 0, peer: 0 })
-    process.stderr.write(`shared-link: file ${text.byteLength} B, loader after ${loaderAt} ms, file shown after ${shownAt} ms\n`)
+    process.stderr.write(`shared-link: file ${text.byteLength} B, loader after ${loaderAt} ms (${answer.headers()['server-timing']}), file shown after ${shownAt} ms\n`)
     await context.close()
   })
 

@@ -36,12 +36,16 @@ export async function loaderNeeded (root: CID, components: LoaderDecisionCompone
   if (components.peerTabOpen() || await components.stored(root, options)) {
     return false
   }
-  // both lookups at once: the navigation waits for the slower of the two, not their sum
-  const [edges, browsers] = await Promise.all([
-    components.edgesHold(root, options).catch(() => false),
-    components.browsersListed(root, options).catch(() => false)
-  ])
-  return !edges && browsers
+  // both lookups at once, and the first that rules the loader out decides: an edge that holds the root (the
+  // common case) costs a navigation one round trip, however long a routing lookup takes
+  const edgesLack = components.edgesHold(root, options).then(held => !held, () => true)
+  const listed = components.browsersListed(root, options).catch(() => false)
+  // neither promise rejects (an edge that fails lacks the root; a lookup that fails lists no browser)
+  return new Promise(resolve => {
+    void edgesLack.then(lack => { if (!lack) resolve(false) })
+    void listed.then(browsers => { if (!browsers) resolve(false) })
+    void Promise.all([edgesLack, listed]).then(([lack, browsers]) => { resolve(lack && browsers) })
+  })
 }
 
 /**

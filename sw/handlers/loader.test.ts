@@ -30,6 +30,12 @@ describe('loaderNeeded', () => {
     expect(await decide({ browsersListed: async () => false })).toBe(false)
   })
 
+  it('decides on the first answer that rules the loader out, without waiting for the other lookup', async () => {
+    const never = async (): Promise<boolean> => new Promise(() => {})
+    expect(await decide({ edgesHold: async () => true, browsersListed: never })).toBe(false)
+    expect(await decide({ edgesHold: never, browsersListed: async () => false })).toBe(false)
+  })
+
   it('counts an edge or a router that fails as one that says no', async () => {
     expect(await decide({ edgesHold: async () => { throw new TypeError('Failed to fetch') } })).toBe(true)
     expect(await decide({ browsersListed: async () => { throw new TypeError('Failed to fetch') } })).toBe(false)
