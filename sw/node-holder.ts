@@ -7,7 +7,7 @@ import type { EdgewayConfig } from '../src/lib/config.ts'
 import type { EdgeListSource } from '../src/lib/edge-status.ts'
 import type { EdgeNode, EdgeNodeInit } from '../src/node/create-edge-node.ts'
 import type { EdgeHealth } from '../src/node/edge-health-tracker.ts'
-import type { IdbBlockstore } from '../src/node/idb-blockstore.ts'
+import type { Blockstore } from 'interface-blockstore'
 import type { EdgeEndpoint } from '../src/lib/types.ts'
 
 export interface NodeHolder {
@@ -40,7 +40,7 @@ export interface NodeHolderInit {
    *
    * @default a store opened for each node
    */
-  store?(): Promise<IdbBlockstore>
+  store?(): Promise<Blockstore>
   /** The edge list stored on the gateway page for this origin, used instead of the server's; undefined for none */
   userEdges?(): Promise<EdgeEndpoint[] | undefined>
   /** Measurements shared by every node of this SW life */
@@ -50,9 +50,11 @@ export interface NodeHolderInit {
 const RETIRE_AFTER_MS = 60_000
 
 /**
- * A configuration read this recently is not read again for a page load: the
- * first visit's navigation arrives right after the node started from it, and
- * a second round trip to the server would only delay the first content.
+ * A configuration read this recently is not read again for the first page
+ * load after it: the first visit's navigation arrives right after the node
+ * started from it, and a second round trip to the server would only delay the
+ * first content. Only the first: the gateway may restart with other edges at
+ * any moment, and the next page load must see them.
  */
 const FRESH_MS = 2_000
 
@@ -64,6 +66,8 @@ interface Current {
   text: string
   /** When they were read */
   readAt: number
+  /** Whether a page load has been answered by this node: a later one always re-reads the configuration */
+  pageLoaded: boolean
 }
 
 /** What the SW gives each node it starts, given the node's configuration: its block sources (the edges over HTTP, the tab bridge). */
@@ -74,7 +78,7 @@ export function createNodeHolder ({ configUrl, extras = () => ({ sources: [edgeH
   const log = logger('edgeway:sw:node')
   let current: Promise<Current> | undefined
 
-  const effectiveConfig = async (): Promise<Omit<Current, 'node'>> => {
+  const effectiveConfig = async (): Promise<Omit<Current, 'node' | 'pageLoaded'>> => {
     const [loaded, edges] = await Promise.all([loadConfig(configUrl), userEdges().catch(err => {
       log.error('could not read the edge list stored on the page - %e', err)
       return undefined
@@ -87,7 +91,7 @@ export function createNodeHolder ({ configUrl, extras = () => ({ sources: [edgeH
   }
   const build = async (): Promise<Current> => {
     const [effective, blockstore] = await Promise.all([effectiveConfig(), store()])
-    return { ...effective, node: createEdgeNode({ config: effective.config, blockstore, ...extras(effective.config), health }) }
+    return { ...effective, pageLoaded: false, node: createEdgeNode({ config: effective.config, blockstore, ...extras(effective.config), health }) }
   }
   const start = (): Promise<Current> => {
     const starting = build().catch(err => {
@@ -118,11 +122,18 @@ export function createNodeHolder ({ configUrl, extras = () => ({ sources: [edgeH
     async refresh ({ pageLoad = false } = {}) {
       if (current == null) {
         // nothing started yet: the first get() reads edgeway.json anyway
+        if (pageLoad) {
+          void start().then(started => { started.pageLoaded = true }, () => {})
+        }
         return
       }
       try {
         const active = await current
-        if (pageLoad && Date.now() - active.readAt < FRESH_MS) {
+        const firstPageLoad = pageLoad && !active.pageLoaded
+        if (pageLoad) {
+          active.pageLoaded = true
+        }
+        if (firstPageLoad && Date.now() - active.readAt < FRESH_MS) {
           return
         }
         const { text } = await effectiveConfig()
