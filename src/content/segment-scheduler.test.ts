@@ -36,16 +36,24 @@ interface FakeInit {
   failAfter?: number
   /** Ends its stream cleanly after this many blocks, though more were asked for */
   endAfter?: number
+  /** Its first request waits this long before its first block, as a first connection (a WebRTC dial) does */
+  connectMs?: number
 }
 
 /** A CAR source answering byte-range queries of `file` with its leaves, paced at `rate` */
 function fakeSource (file: File, init: FakeInit): CarSource & { requests: number } {
+  let connectedAt: number | undefined
   return {
     kind: init.kind,
     available: true,
     requests: 0,
     async * fetch (query: CarQuery, options: CarFetchOptions): AsyncGenerator<CarBlock> {
       this.requests++
+      if (init.connectMs != null) {
+        // the first request starts the dial; a request given up leaves it running, so later ones wait only for the rest
+        connectedAt ??= Date.now() + init.connectMs
+        await sleep(Math.max(0, connectedAt - Date.now()), options.signal)
+      }
       const from = query.range?.from ?? 0
       const to = query.range == null || query.range.to === '*' ? file.bytes.byteLength - 1 : query.range.to
       if (init.silent === true) {
@@ -126,6 +134,16 @@ describe('SegmentScheduler', () => {
     expect(outcome.complete).toBe(true)
     expect(equals(outcome.bytes, file.bytes)).toBe(true)
     expect(outcome.bySource.get(peer) ?? 0).toBeGreaterThan(0.7 * file.bytes.byteLength)
+  })
+
+  it('a fast peer whose first piece waited for its connection still gets most bytes: the dial is not its latency from then on', async () => {
+    const file = await makeFile()
+    const edge = fakeSource(file, { kind: 'edge', rate: 512 * KiB })
+    const peer = fakeSource(file, { kind: 'peer', rate: 32 * MiB, connectMs: 1000 })
+    const outcome = await read(file, [edge, peer])
+    expect(outcome.complete).toBe(true)
+    expect(equals(outcome.bytes, file.bytes)).toBe(true)
+    expect(outcome.bySource.get(peer) ?? 0).toBeGreaterThan(file.bytes.byteLength / 2)
   })
 
   it('starts informed: a peer measured fast in an earlier read gets the first bytes of the next', async () => {

@@ -328,7 +328,7 @@ export class SegmentScheduler {
       return 0
     }
     // past twice its usual wait for a first block, a source's old pace no longer speaks for it
-    return claim.meter.silentMs > 2 * known.firstBlockMs + 4 * TICK_MS ? 0 : known.bytesPerSecond
+    return claim.meter.silentMs > 2 * (known.firstBlockMs ?? DEFAULT_FIRST_BLOCK_MS) + 4 * TICK_MS ? 0 : known.bytesPerSecond
   }
 
   private firstBlockMs (runner: Runner): number {

@@ -2,10 +2,10 @@ import { code as RAW_CODE } from 'multiformats/codecs/raw'
 import type { CarSource } from '../node/car-source.ts'
 import type { CID } from 'multiformats/cid'
 
-/** What a source has shown: bytes a second while it streams, and how long its first block takes to come. */
+/** What a source has shown: bytes a second while it streams, and how long its first block takes to come (unknown after one stream). */
 export interface SourceRate {
   bytesPerSecond: number
-  firstBlockMs: number
+  firstBlockMs?: number
 }
 
 /** How much a new measurement counts against what was known */
@@ -24,15 +24,21 @@ export class SourceRates {
     return this.rates.get(source)
   }
 
-  /** Folds one stream's measurement in (a stream too short to say anything is not recorded) */
+  /**
+   * Folds one stream's measurement in (a stream too short to say anything is
+   * not recorded). A source's first stream in the node's life waited for its
+   * connection too (a WebRTC dial to a browser takes a second or two, a
+   * request after it a few milliseconds): its wait for a first block is not
+   * kept, or one dial would rule the source out for good.
+   */
   record (source: CarSource, measured: Partial<SourceRate>): void {
     const known = this.rates.get(source)
     const blend = (was: number | undefined, now: number | undefined): number | undefined =>
       now == null ? was : was == null ? now : was * (1 - WEIGHT) + now * WEIGHT
     const bytesPerSecond = blend(known?.bytesPerSecond, measured.bytesPerSecond)
-    const firstBlockMs = blend(known?.firstBlockMs, measured.firstBlockMs)
+    const firstBlockMs = known == null ? undefined : blend(known.firstBlockMs, measured.firstBlockMs)
     if (bytesPerSecond != null) {
-      this.rates.set(source, { bytesPerSecond, firstBlockMs: firstBlockMs ?? 0 })
+      this.rates.set(source, { bytesPerSecond, firstBlockMs })
     }
   }
 }
@@ -53,6 +59,8 @@ export class StreamMeter {
   readonly from: number
   private readonly started = performance.now()
   private firstAt?: number
+  /** The first block's bytes: they came at the start of the timed span, so they are not part of its rate */
+  private firstBytes = 0
   /** Time the stream was not held by the consumer, up to `since` */
   private activeMs = 0
   private since = performance.now()
@@ -66,7 +74,13 @@ export class StreamMeter {
   }
 
   block (cid: CID, bytes: Uint8Array): void {
-    this.firstAt ??= performance.now()
+    if (this.firstAt == null) {
+      // the wait for it is the source's latency, kept apart: throughput is timed from here
+      this.firstAt = performance.now()
+      this.firstBytes = bytes.byteLength
+      this.activeMs = 0
+      this.since = this.firstAt
+    }
     this.bytes += bytes.byteLength
     if (cid.code === RAW_CODE) {
       this.firstLeaf ??= bytes.byteLength
@@ -107,17 +121,18 @@ export class StreamMeter {
   }
 
   /**
-   * Bytes a second over the time the stream was not held, from the request
-   * on (its latency is part of what a request costs). A stream that goes
-   * quiet counts its silence, so a source that stalls loses its claim as
-   * time passes.
+   * Bytes a second over the time the stream was not held, from its first
+   * block on: the wait for that block is its latency, which the scheduler
+   * adds on its own (counting it here too would charge it twice). A stream
+   * that goes quiet counts its silence, so a source that stalls loses its
+   * claim as time passes.
    */
   rateNow (): number | undefined {
     if (this.bytes < MIN_MEASURED_BYTES) {
       return undefined
     }
     const active = this.activeMs + (this.pausedSince == null ? performance.now() - this.since : 0)
-    return this.bytes / (Math.max(active, 1) / 1000)
+    return (this.bytes - this.firstBytes) / (Math.max(active, 1) / 1000)
   }
 
   /** What this stream says about its source, to remember */

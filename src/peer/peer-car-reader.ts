@@ -1,4 +1,5 @@
 import { peerIdFromCID } from '@libp2p/peer-id'
+import { raceSignal } from 'race-signal'
 import { NoPeerCarError, PeerCarLieError } from '../lib/peer-car.ts'
 import { readPeerCar } from './car-client.ts'
 import type { PeerCarBlock } from './car-client.ts'
@@ -119,8 +120,11 @@ export class PeerCarReader {
       return open
     }
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(DIAL_TIMEOUT_MS), ...(options.signal == null ? [] : [options.signal])])
-      const connection = await this.libp2p.dial(provider.multiaddrs.map(ma => ma.encapsulate(`/p2p/${peer.toString()}`)), { signal })
+      // a CAR given up (the SW gave its piece to a faster source) leaves the dial running, within its own
+      // time limit: the connection serves the next CAR, which would otherwise pay for a whole dial again
+      const dialing = this.libp2p.dial(provider.multiaddrs.map(ma => ma.encapsulate(`/p2p/${peer.toString()}`)), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      dialing.catch(() => {})
+      const connection = await raceSignal(dialing, options.signal)
       return connection.limits == null ? connection : undefined
     } catch (err) {
       options.signal?.throwIfAborted()
