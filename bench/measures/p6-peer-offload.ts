@@ -32,7 +32,7 @@ export const p6PeerOffload: Measure = {
     const peers = await startPeerEnv(env, { name: 'p6', bytes: size })
     try {
       const { main, probe, root, files } = peers
-      const proxy = await peers.script<{ url: string }>('bench/support/throttled-edge-proxy.ts', [
+      const proxy = await peers.script<{ url: string }>('e2e/support/throttled-edge-proxy.ts', [
         '--edge', JSON.stringify(main.info.edges[0]), '--bytes-per-second', String(P6_EDGE_BYTES_PER_SECOND)
       ])
       // a gateway that reaches the edge only through its thin uplink

@@ -7,7 +7,7 @@
  * says how many bytes the edge has sent.
  *
  * Run as its own process (so it can sit in the benchmark's network namespace):
- *   node bench/support/throttled-edge-proxy.ts --edge '<EDGE json>' --bytes-per-second N
+ *   node e2e/support/throttled-edge-proxy.ts --edge '<EDGE json>' --bytes-per-second N
  * It prints one JSON line `{"url"}` when it listens.
  */
 import { createServer, request } from 'node:http'
