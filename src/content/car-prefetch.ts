@@ -1,12 +1,13 @@
 import { code as RAW_CODE } from 'multiformats/codecs/raw'
-import { identity } from 'multiformats/hashes/identity'
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
 import { toString } from 'uint8arrays/to-string'
 import { CarFetchError } from '../node/edge-car-fetcher.ts'
-import { PROBE_WORTH_MS, SegmentScheduler } from './segment-scheduler.ts'
+import { shareWhenWorth } from './read-sharing.ts'
+import { PrefetchView } from './prefetch-view.ts'
 import { StreamMeter } from './source-rates.ts'
-import type { SourceRates } from './source-rates.ts'
+import type { CarPrefetchInit, FileStream } from './prefetch-view.ts'
+import type { ShareHost } from './read-sharing.ts'
 import type { CarSource } from '../node/car-source.ts'
 import type { CarBlock, CarQuery } from '../node/edge-car-fetcher.ts'
 import type { FileBlocks, ReadableBlocks } from '../lib/request-state.ts'
@@ -17,85 +18,7 @@ import type { CID } from 'multiformats/cid'
 import type { ProgressOptions } from 'progress-events'
 
 export type { ReadableBlocks } from '../lib/request-state.ts'
-
-/** The local store as this needs it: hash-checked reads, writes behind that can be read back from memory and waited for. */
-export interface LocalBlocks extends Pick<Blockstore, 'get' | 'put'> {
-  peek(cid: CID): Uint8Array | undefined
-  /** Resolves once at most `bytes` are waiting to be written */
-  drained(bytes: number): Promise<void>
-}
-
-/** Other browsers as a CAR source, for a response whose root the edges' routing may list them for */
-export interface PeerCars {
-  source: CarSource
-  /** Whether the edges list browsers for the root: looked up beside the first CAR, never waited for before it */
-  listed: Promise<boolean>
-  /** What each source showed, kept for the node's life */
-  rates: SourceRates
-  /**
-   * Pieces a file is cut into between the sources: what one source is
-   * given at least, and what a cancelled stream may waste at most
-   *
-   * @default 1 MiB
-   */
-  segmentBytes?: number
-}
-
-export interface CarPrefetchInit {
-  /** The edges' CARs (EdgeCarFetcher): every response starts with them */
-  fetcher: CarSource
-  /** Where a block not brought by a CAR comes from: the node's blockstore (local store, then the block brokers) */
-  fallback: ReadableBlocks
-  /** The local store; blocks a CAR delivered are written here (behind) as they are used */
-  local: LocalBlocks
-  /**
-   * Bytes a CAR may deliver ahead of the reader. With nobody waiting for a
-   * block, the stream pauses there, so a paused reader holds the download.
-   */
-  readAheadBytes: number
-  /** Most bytes held undelivered; past it, the oldest delivered blocks are dropped */
-  maxHeldBytes: number
-  /**
-   * A file is asked for in CARs of at most this many bytes, one after the
-   * other (a multiple of the reader's window, so windows do not straddle two).
-   * A CAR the browser is left to buffer cannot grow past it.
-   */
-  segmentBytes: number
-  /** CARs started again from where the reader is, after one ended early */
-  maxRestarts?: number
-  /** The response's content root: providers of content the edges lack are looked up by it */
-  root?: CID
-  /** Other browsers, when a tab's peer can reach them: a file read whose root they are listed for is shared with them */
-  peers?: PeerCars
-  signal?: AbortSignal
-}
-
-/** How often a response whose root other browsers are listed for looks at whether sharing it would pay back */
-const SHARE_LOOK_MS = 50
-
-/** A file's bytes from `from` to `to` (inclusive), streamed as one CAR. */
-interface FileStream {
-  /** The file, once known (a path stream learns it when the path is resolved) */
-  file?: CID
-  query: CarQuery
-  from: number
-  /** Inclusive; Infinity for "to the end" */
-  to: number
-  running?: Promise<void>
-  ended: boolean
-  /** It ended early: the edge failed, lied or sent too much */
-  failed: boolean
-  /** The stream started again after this one failed */
-  replacement?: FileStream
-  /** The last byte the request wants of the file (Infinity: to its end), beyond `to` */
-  wanted?: number
-  /** Measures it, when the response may share the file with other sources */
-  meter?: StreamMeter
-  /** It stops once it surely delivered the bytes before this offset: sources sharing the rest take over from there */
-  stopAt?: number
-  /** It handed the rest of its range over: its readers wait for any CAR of the response */
-  handedOver?: boolean
-}
+export type { CarPrefetchInit, LocalBlocks, PeerCars } from './prefetch-view.ts'
 
 /**
  * One response's batched fetching. Instead of one request per block, what a
@@ -173,90 +96,36 @@ export class CarPrefetch implements FileBlocks {
     }
     peers.listed.then(listed => {
       if (listed) {
-        this.shareWhenWorth(stream, file, Math.min(size - 1, stream.wanted ?? Infinity), peers)
+        shareWhenWorth(this.sharing(), stream, file, Math.min(size - 1, stream.wanted ?? Infinity), peers)
       }
     }, () => {})
   }
 
-  /**
-   * Shares the rest of the path stream's range once the edge, as measured on
-   * it, would need longer than a try of another source takes to pay back;
-   * until then the one stream goes on as it would with no browser listed
-   * (sharing costs a fast edge's read more than it can gain: more requests,
-   * and a browser's connection). Looked at again while the stream runs, so
-   * an edge that slows down is shared from then on.
-   */
-  private shareWhenWorth (path: FileStream, file: CID, last: number, peers: PeerCars): void {
-    const look = (): void => {
-      if (this.init.signal?.aborted === true || (path.ended && !path.failed && path.to >= last)) {
-        return
-      }
-      const rate = path.meter?.rateNow()
-      if (!path.ended && rate == null) {
-        setTimeout(look, SHARE_LOOK_MS)
-        return
-      }
-      if (!path.ended && rate != null && (last - (path.meter?.reached ?? path.from)) / rate * 1000 < PROBE_WORTH_MS) {
-        setTimeout(look, 5 * SHARE_LOOK_MS)
-        return
-      }
-      this.share(path, file, last, peers)
-    }
-    look()
-  }
-
-  /**
-   * The rest of the range `path` was asked for, from the next piece boundary
-   * past what it surely delivered, read from the edges and other browsers at
-   * once (SegmentScheduler); the path stream stops at that boundary.
-   */
-  private share (path: FileStream, file: CID, last: number, peers: PeerCars): void {
-    const segment = peers.segmentBytes ?? 1024 * 1024
-    const reached = path.meter?.reached ?? path.from
-    const cut = path.ended
-      ? (path.failed ? reached : path.to + 1)
-      // within a leaf or so of where it is: a loaded edge sends little past the point where others can take over
-      : Math.ceil((reached + 1) / (segment / 4)) * (segment / 4)
-    if (cut > last) {
-      return
-    }
-    if (!path.ended) {
-      path.stopAt = cut
-      path.to = Math.min(path.to, cut - 1)
-      path.handedOver = true
-    }
-    const stream: FileStream = { file, query: { cid: file }, from: cut, to: last, ended: false, failed: false }
-    this.streams.push(stream)
-    if (!path.ended && path.meter != null) {
-      // what the edge showed so far: the others' first choices already know it
-      peers.rates.record(this.init.fetcher, path.meter.measured())
-    }
-    const scheduler = new SegmentScheduler({
-      sources: [this.init.fetcher, peers.source],
-      query: { cid: file },
-      from: cut,
-      to: last,
-      segmentBytes: segment,
-      lookaheadBytes: 2 * this.init.readAheadBytes,
-      rates: peers.rates,
-      deliver: (block, source) => { this.deliver({ ...block, source: block.source ?? source.kind }) },
+  /** What sharing a file's rest with other sources needs of this response */
+  private sharing (): ShareHost {
+    const onProgress = (): ProgressOptions['onProgress'] => this.onProgress
+    return {
+      init: this.init,
+      failedEdges: this.failedEdges,
+      // read when sharing starts: the reader's progress callback may have been set since
+      get onProgress () { return onProgress() },
+      deliver: block => { this.deliver(block) },
       room: async () => { await this.room() },
-      skip: this.failedEdges,
-      root: this.init.root,
-      // the edge's path stream runs on to the cut: the edge takes a piece once it ended
-      busy: path.running == null || path.ended ? undefined : new Map([[this.init.fetcher, path.running]])
-    })
-    const running = scheduler.run({ signal: this.init.signal, onProgress: this.onProgress }).then(complete => {
-      stream.failed = !complete
-    }, () => {
-      stream.failed = true
-    }).finally(() => {
-      stream.ended = true
-      this.running.delete(running)
-      this.wakeReaders()
-    })
-    stream.running = running
-    this.running.add(running)
+      track: (stream, running) => {
+        this.streams.push(stream)
+        const tracked = running.then(complete => {
+          stream.failed = !complete
+        }, () => {
+          stream.failed = true
+        }).finally(() => {
+          stream.ended = true
+          this.running.delete(tracked)
+          this.wakeReaders()
+        })
+        stream.running = tracked
+        this.running.add(tracked)
+      }
+    }
   }
 
   /** The blocks of the file `file` from `offset` to `end` (exclusive), as read by one window. */
@@ -498,43 +367,6 @@ export class CarPrefetch implements FileBlocks {
     for (const wake of this.waiters.get(key) ?? []) {
       wake()
     }
-  }
-}
-
-class PrefetchView implements ReadableBlocks {
-  private readonly prefetch: CarPrefetch
-  private readonly streamFor: () => FileStream
-  /** For a file's window: which file, and where the window starts */
-  readonly file?: { file: CID, offset: number }
-  current?: FileStream
-
-  constructor (prefetch: CarPrefetch, streamFor: () => FileStream, file?: { file: CID, offset: number }) {
-    this.prefetch = prefetch
-    this.streamFor = streamFor
-    this.file = file
-  }
-
-  get stream (): FileStream {
-    this.current ??= this.streamFor()
-    return this.current
-  }
-
-  async has (cid: CID, options?: AbortOptions): Promise<boolean> {
-    return this.prefetch.fallback.has(cid, options)
-  }
-
-  async * get (cid: CID, options: AbortOptions & ProgressOptions = {}): AsyncGenerator<Uint8Array> {
-    if (cid.multihash.code === identity.code) {
-      // an identity CID carries its bytes: no edge is asked for it (the fallback, Helia's store, reads them from the CID)
-      yield * this.prefetch.fallback.get(cid, options)
-      return
-    }
-    const bytes = this.prefetch.take(cid, options) ?? await this.prefetch.fetch(cid, this, options)
-    if (bytes != null) {
-      yield bytes
-      return
-    }
-    yield * this.prefetch.fallback.get(cid, options)
   }
 }
 
