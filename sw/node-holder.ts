@@ -5,10 +5,10 @@ import { openLocalStore } from '../src/node/open-local-store.ts'
 import { loadConfig } from './load-config.ts'
 import type { EdgewayConfig } from '../src/lib/config.ts'
 import type { EdgeListSource } from '../src/lib/edge-status.ts'
+import type { EdgeEndpoint } from '../src/lib/types.ts'
 import type { EdgeNode, EdgeNodeInit } from '../src/node/create-edge-node.ts'
 import type { EdgeHealth } from '../src/node/edge-health-tracker.ts'
 import type { Blockstore } from 'interface-blockstore'
-import type { EdgeEndpoint } from '../src/lib/types.ts'
 
 export interface NodeHolder {
   /** The node for the current configuration, started on first use */
