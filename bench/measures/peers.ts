@@ -7,6 +7,7 @@ import { openPeerTab, providersOf, publishFromTab } from '../../e2e/support/peer
 import { expectBody, swBytes, timedRead } from '../support/in-page.ts'
 import { repeat } from '../support/environment.ts'
 import { startPeerEnv } from '../support/peer-env.ts'
+import { PAGES_DIR, bareChannelLimit, webrtcLimit } from '../support/webrtc-limit.ts'
 import { writeRandomFile } from '../support/content.ts'
 import { throughputCheck } from '../support/checks.ts'
 import { mibPerSecond, series, MiB } from '../support/stats.ts'
@@ -40,8 +41,11 @@ export const p5PeerThroughput: Measure = {
       const holder = await peers.launcher(['--serve', sameDir])
       const holderRoot = holder.info.roots[sameDir]
       const publisher = await openPeerTab(peers.browser, main.info.gateway)
+      const pages = await peers.script<{ url: string }>('bench/support/pages-server.ts', [PAGES_DIR])
       const fromPeer: number[] = []
       const fromEdge: number[] = []
+      const libp2pLimit: number[] = []
+      const rawLimit: number[] = []
       const sources: string[] = []
       await repeat(env, `P5 ${size / MiB} MiB`, async (run, recorded) => {
         const file = same[run]
@@ -65,20 +69,34 @@ export const p5PeerThroughput: Measure = {
         const edgeRead = await timedRead(page, { url: `/ipfs/${holderRoot}/${file.path}`, sha256: true })
         await context.close()
         expectBody(edgeRead, file, 'P5 edge over HTTP')
+
+        // the medium's own limit, between two more fresh contexts: the same libp2p WebRTC set-up with no store,
+        // hashing or SW, and a bare RTCDataChannel
+        const overLibp2p = await webrtcLimit(peers.browser, pages.info.url, edge.multiaddrs[0], size)
+        const bare = await bareChannelLimit(peers.browser, pages.info.url, size)
         if (recorded) {
           fromPeer.push(mibPerSecond(peerRead.bytes, peerRead.totalMs))
           fromEdge.push(mibPerSecond(edgeRead.bytes, edgeRead.totalMs))
+          // the dial counts, as it does in the tab-to-tab read
+          libp2pLimit.push(mibPerSecond(overLibp2p.bytes, overLibp2p.dialMs + overLibp2p.transferMs))
+          rawLimit.push(mibPerSecond(bare.bytes, bare.transferMs))
         }
       }, { warmUp: !env.quick }) // a quick run only checks the harness: no warm-up
       const tabToTab = series('tab to tab (WebRTC, CAR ranges)', 'MiB/s', fromPeer)
       const edgeHttp = series('edge over HTTP (CAR)', 'MiB/s', fromEdge)
+      const libp2pCeiling = series('WebRTC limit: a libp2p stream, dial included, no store', 'MiB/s', libp2pLimit)
+      const rawCeiling = series('WebRTC limit: a bare RTCDataChannel, once open', 'MiB/s', rawLimit)
       return {
         id: 'P5',
         title: this.title,
-        description: `A ${size / MiB} MiB file read whole through the SW of a fresh browser context: published by another context and streamed from its tab as CAR ranges over WebRTC (/edgeway/car/1.0.0, set up through the edge's relay; no edge holds the blocks) vs the same bytes from an edge that serves them, over HTTP (its trustless gateway's CARs), in another fresh context. Goal ≥ 0.5×.`,
+        description: `A ${size / MiB} MiB file read whole through the SW of a fresh browser context: published by another context and streamed from its tab as CAR ranges over WebRTC (/edgeway/car/1.0.0, set up through the edge's relay; no edge holds the blocks) vs the same bytes from an edge that serves them, over HTTP (its trustless gateway's CARs), in another fresh context. Beside them, what WebRTC itself carries between two more fresh contexts: ${size / MiB} MiB of random bytes over a libp2p WebRTC stream set up the same way (the tab peer's transports and data channel settings, through the edge's relay, dial included) with no store, hashing or SW, and over a bare RTCDataChannel (no libp2p; timed from its first message). Goal ≥ 0.5×.`,
         status: 'ok',
-        series: [tabToTab, edgeHttp],
-        checks: [throughputCheck(tabToTab, edgeHttp, 0.5)],
+        series: [tabToTab, edgeHttp, libp2pCeiling, rawCeiling],
+        checks: [
+          throughputCheck(tabToTab, edgeHttp, 0.5),
+          throughputCheck(tabToTab, libp2pCeiling),
+          { ...throughputCheck(rawCeiling, edgeHttp), label: 'bare RTCDataChannel vs edge over HTTP' }
+        ],
         extra: { tabToTabSource: sources }
       }
     } finally {

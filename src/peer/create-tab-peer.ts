@@ -29,6 +29,7 @@ import { SharePolicy } from './share-policy.ts'
 import { collect } from './collect.ts'
 import { handleCarServer } from './car-server.ts'
 import { PeerCarReader } from './peer-car-reader.ts'
+import { DATA_CHANNEL } from './webrtc-channel.ts'
 import type { PeerCarBlock } from './car-client.ts'
 import type { CarBlocksOptions } from './peer-car-reader.ts'
 import type { CarQuery } from '../node/edge-car-fetcher.ts'
@@ -101,15 +102,6 @@ export interface GetBlockOptions extends AbortOptions {
   root?: CID
 }
 
-/**
- * WebRTC data channel messages of 256 KiB (what browsers accept; libp2p's
- * default is 16 KiB, for go- and rust-libp2p peers, which tabs never talk
- * WebRTC to), with up to 8 MiB waiting in a channel: measured between two
- * Chromium contexts on loopback here, one stream went from 14–21 to 14–28
- * MiB/s (median ~15 to ~25), a CAR of 64 MiB alike. Per stream, so bounded
- * by the CAR streams a peer may open.
- */
-const DATA_CHANNEL = { maxMessageSize: 256 * 1024, maxBufferedAmount: 8 * 1024 * 1024 }
 
 /** How long a root's session (the browsers found for it) is kept after its last use */
 const SESSION_IDLE_MS = 30_000
