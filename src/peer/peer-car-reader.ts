@@ -1,5 +1,6 @@
 import { peerIdFromCID } from '@libp2p/peer-id'
 import { raceSignal } from 'race-signal'
+import { HedgeFailedError, OutpacedError, hedge } from '../lib/hedge.ts'
 import { NoPeerCarError, PeerCarLieError } from '../lib/peer-car.ts'
 import { readPeerCar } from './car-client.ts'
 import type { PeerCarBlock } from './car-client.ts'
@@ -13,6 +14,15 @@ import type { CID } from 'multiformats/cid'
 const FIND_TIMEOUT_MS = 8_000
 /** Longest one dial to a browser (WebRTC through a relay) may take */
 const DIAL_TIMEOUT_MS = 5_000
+/**
+ * How long a dial has alone before the next listed browser is dialled too:
+ * a WebRTC dial through a relay takes 0.3-0.5 s here when it works, and one
+ * to a browser that went away or stalls takes the whole DIAL_TIMEOUT_MS,
+ * which the edges' stream fills meanwhile
+ */
+export const DIAL_STAGGER_MS = 1_000
+/** Browsers dialled at once for one CAR, at most */
+const MAX_DIALS = 3
 /** Peers remembered for their throughput or for a lie; the oldest is forgotten first */
 const MAX_REMEMBERED = 256
 /** How much a new measurement counts against what was known of a peer */
@@ -23,6 +33,8 @@ export interface PeerCarReaderInit {
   /** Finds the browsers that announce a root (the edges' routing, as the bitswap sessions use) */
   router: Pick<EdgeProviderRouter, 'findProviders'>
   log: Logger
+  /** @default DIAL_STAGGER_MS */
+  dialStaggerMs?: number
 }
 
 export interface CarBlocksOptions extends AbortOptions {
@@ -34,7 +46,9 @@ export interface CarBlocksOptions extends AbortOptions {
  * Reads CARs from other browsers: finds those announcing the root through
  * the edges' routing, prefers one already connected over WebRTC and then the
  * fastest measured so far, and streams the CAR from it, every block hashed
- * on arrival. A browser that refuses or breaks before its first block makes
+ * on arrival. A dial that has not connected within DIAL_STAGGER_MS has the
+ * next browser dialled beside it, the first connection wins. A browser that
+ * refuses or breaks before its first block makes
  * way for the next; once blocks flowed, a failure ends the read with its
  * typed error and the caller goes on from where it is (elsewhere, or here
  * again, when this browser is asked for the rest).
@@ -43,6 +57,7 @@ export class PeerCarReader {
   private readonly libp2p: PeerCarReaderInit['libp2p']
   private readonly router: Pick<EdgeProviderRouter, 'findProviders'>
   private readonly log: Logger
+  private readonly dialStaggerMs: number
   /** Bytes per second of earlier CARs, by peer id */
   private readonly speeds = new Map<string, number>()
   /** Peers that sent a block not matching its CID: never asked again */
@@ -52,20 +67,23 @@ export class PeerCarReader {
     this.libp2p = init.libp2p
     this.router = init.router
     this.log = init.log
+    this.dialStaggerMs = init.dialStaggerMs ?? DIAL_STAGGER_MS
   }
 
   async * carBlocks (query: CarQuery, options: CarBlocksOptions): AsyncGenerator<PeerCarBlock> {
     options.signal?.throwIfAborted()
     const request = { cid: query.cid.toString(), path: query.path, range: query.range, scope: query.scope ?? 'entity' }
-    const candidates = await this.candidates(options.root, options)
+    let candidates = await this.candidates(options.root, options)
+    const found = candidates.length
     const failures: string[] = []
-    for (const provider of candidates) {
-      const peer = peerIdFromCID(provider.id).toString()
-      const connection = await this.connect(provider, options)
-      if (connection == null) {
-        failures.push(`${peer}: no connection`)
-        continue
+    while (candidates.length > 0) {
+      const next = await this.connectFirst(candidates, failures, options)
+      if (next == null) {
+        break
       }
+      const { provider, connection } = next
+      candidates = candidates.filter(candidate => candidate !== provider)
+      const peer = connection.remotePeer.toString()
       const started = performance.now()
       let bytes = 0
       try {
@@ -88,7 +106,7 @@ export class PeerCarReader {
         failures.push(`${peer}: ${(err as Error).message}`)
       }
     }
-    throw new NoPeerCarError(`no browser sent a CAR of ${query.cid} (${candidates.length} found${failures.length > 0 ? `; ${failures.join('; ')}` : ''})`)
+    throw new NoPeerCarError(`no browser sent a CAR of ${query.cid} (${found} found${failures.length > 0 ? `; ${failures.join('; ')}` : ''})`)
   }
 
   /** The browsers announcing `root`: connected over WebRTC first, then the fastest so far, liars left out */
@@ -112,25 +130,54 @@ export class PeerCarReader {
     return found.sort((a, b) => rank(b) - rank(a))
   }
 
+  /**
+   * The first of `candidates` (in their order) to give a WebRTC connection:
+   * a connected one at once; else each is dialled in turn, the next one
+   * DIAL_STAGGER_MS after the one before or as soon as it failed, up to
+   * MAX_DIALS. Those that fail are dropped from `candidates` with their
+   * reason in `failures`; undefined when none connects.
+   */
+  private async connectFirst (candidates: Provider[], failures: string[], options: AbortOptions): Promise<{ provider: Provider, connection: Connection } | undefined> {
+    while (candidates.length > 0) {
+      try {
+        const win = await hedge(candidates.slice(0, MAX_DIALS), async (provider, signal) => {
+          try {
+            return await this.connect(provider, signal)
+          } catch (err) {
+            if (!(signal.reason instanceof OutpacedError)) {
+              failures.push(`${peerIdFromCID(provider.id).toString()}: ${(err as Error).message}`)
+              candidates.splice(candidates.indexOf(provider), 1)
+            }
+            throw err
+          }
+        }, { delayMs: () => this.dialStaggerMs, signal: options.signal })
+        return { provider: win.candidate, connection: win.value }
+      } catch (err) {
+        options.signal?.throwIfAborted()
+        // every one dialled failed (and left `candidates`): the next ones, if any
+        if (!(err instanceof HedgeFailedError)) throw err
+      }
+    }
+    return undefined
+  }
+
   /** A connection that carries the CAR: WebRTC, not the relay's limited one */
-  private async connect (provider: Provider, options: AbortOptions): Promise<Connection | undefined> {
+  private async connect (provider: Provider, signal: AbortSignal): Promise<Connection> {
     const peer = peerIdFromCID(provider.id)
     const open = this.libp2p.getConnections(peer).find(connection => connection.limits == null)
     if (open != null) {
       return open
     }
-    try {
-      // a CAR given up (the SW gave its piece to a faster source) leaves the dial running, within its own
-      // time limit: the connection serves the next CAR, which would otherwise pay for a whole dial again
-      const dialing = this.libp2p.dial(provider.multiaddrs.map(ma => ma.encapsulate(`/p2p/${peer.toString()}`)), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-      dialing.catch(() => {})
-      const connection = await raceSignal(dialing, options.signal)
-      return connection.limits == null ? connection : undefined
-    } catch (err) {
-      options.signal?.throwIfAborted()
-      this.log('could not dial %p for a CAR - %e', peer, err)
-      return undefined
+    // a CAR given up (the SW gave its piece to a faster source) or a dial outpaced by another leaves the dial
+    // running, within its own time limit: the connection serves the next CAR, which would otherwise pay for a
+    // whole dial again
+    const dialing = this.libp2p.dial(provider.multiaddrs.map(ma => ma.encapsulate(`/p2p/${peer.toString()}`)), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+    dialing.catch((err: Error) => { this.log('could not dial %p for a CAR - %e', peer, err) })
+    const connection = await raceSignal(dialing, signal)
+    if (connection.limits != null) {
+      throw new Error('reached only through the relay, not over WebRTC')
     }
+    return connection
   }
 
   private measure (peer: string, bytes: number, ms: number): void {
