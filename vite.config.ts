@@ -11,6 +11,11 @@ export default defineConfig({
     target: 'es2022',
     // the file names the SW keeps for offline use (vite.sw.config.ts reads it)
     manifest: true,
+    // The largest chunk (~520 kB, ~145 kB gzip) is the code the SDK client and the in-tab peer share (Helia,
+    // libp2p, verified-fetch). The page loads it lazily, after its first paint (main and config, ~78 kB gzip);
+    // what counts is gzip size, and the SW and SDK budgets are checked in e2e/bundle-size.spec.ts. So vite's
+    // 500 kB default warns about a size chosen on purpose; this limit still flags a chunk that grows past it.
+    chunkSizeWarningLimit: 600,
     rollupOptions: {
       input: {
         main: resolve(import.meta.dirname, 'index.html'),

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest'
  * read between edges and browsers, and the shared-link loader's decision).
  * The goal was 120 KiB, but
  * vanilla verified-fetch built as a SW the same way (bench/pages/vanilla-sw.ts,
- * vite.bench-sw.config.ts) is ~155 KiB by itself; see the README.
+ * vite.bench-sw.config.ts) is ~155 KiB by itself; see docs/performance.md.
  */
 const BUDGETS = {
   'dist/sw.js': 190 * 1024,

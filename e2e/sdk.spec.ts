@@ -87,17 +87,20 @@ describe('SDK in a plain page', () => {
       await page.waitForFunction(() => 'createEdgeClient' in window)
       const edge = launcher.info.edges[0]
       const only = transport === 'http' ? edge.http : edge.multiaddrs[0]
-      const result = await page.evaluate(async ({ edges, url }) => {
+      // an edge given by URL is used as given, a loopback http:// one too; allowLocal and allowInsecure only
+      // govern what the node dials by itself (libp2p addresses like this edge's ws:// one, listed providers)
+      const allow = transport === 'http' ? {} : { allowLocal: true, allowInsecure: true }
+      const result = await page.evaluate(async ({ edges, allow, url }) => {
         const { createEdgeClient } = window as unknown as { createEdgeClient: (options: object) => { fetch(url: string): Promise<Response>, stats(): TransferTotals, stop(): Promise<void> } }
         // a fresh context has an empty store, so every block crosses this one transport
-        const client = createEdgeClient({ edges, allowLocal: true, allowInsecure: true, timeoutMs: 10_000 })
+        const client = createEdgeClient({ edges, ...allow, timeoutMs: 10_000 })
         const response = await client.fetch(url)
         const body = new Uint8Array(await response.arrayBuffer())
         const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
         const edgeBytes = client.stats().bytes.edge
         await client.stop()
         return { status: response.status, sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join(''), edgeBytes }
-      }, { edges: [only], url: `ipfs://${launcher.info.roots[site.dir]}/app/data.bin` })
+      }, { edges: [only], allow, url: `ipfs://${launcher.info.roots[site.dir]}/app/data.bin` })
       expect(result).toMatchObject({ status: 200, sha256: sha256(file) })
       // counted over this transport too, each block once
       expect(result.edgeBytes).toBeGreaterThanOrEqual(file.byteLength)

@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { parseConfig } from '../../src/lib/config.ts'
 import { startGateway } from '../gateway/start-gateway.ts'
 import { addressPermissions } from '../launcher/address-permissions.ts'
+import { edgeLines } from '../launcher/edge-lines.ts'
 import { ensureBuild } from '../launcher/ensure-build.ts'
 import { START_USAGE, UsageError, parseStartArgs } from '../launcher/parse-start-args.ts'
 import { startEdges } from '../launcher/start-edges.ts'
@@ -53,6 +54,7 @@ async function main (): Promise<void> {
     for (const name of [...Object.values(ipns), ...Object.keys(args.dnslink)]) {
       say(`  ${gateway.url}/ipns/${name}/`)
     }
+    edgeLines(edges).forEach(say)
     if (!args.subdomains) {
       say('Path gateway: content shares the gateway\'s origin and is served sandboxed, without scripts.')
     }

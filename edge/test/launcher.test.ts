@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/lib/config.ts'
 import { EDGE_USAGE, parseEdgeArgs } from '../bin/parse-edge-args.ts'
+import { edgeLines } from '../launcher/edge-lines.ts'
 import { spawnEdgeProcess } from '../launcher/edge-process.ts'
 import { START_USAGE, UsageError, parseStartArgs } from '../launcher/parse-start-args.ts'
 import { startEdges } from '../launcher/start-edges.ts'
@@ -66,6 +67,19 @@ describe('launcher flags', () => {
   it('documents --dnslink in both usage texts', () => {
     expect(START_USAGE).toContain('--dnslink <domain>=<value>')
     expect(EDGE_USAGE).toContain('--dnslink <domain>=<value>')
+  })
+
+  it('prints one line per edge with its HTTP URL and multiaddrs', () => {
+    const ws = '/ip4/127.0.0.1/tcp/4002/ws/p2p/12D3KooWExample'
+    expect(edgeLines([
+      { http: 'http://127.0.0.1:4001', multiaddrs: [ws], peerId: '12D3KooWExample' },
+      { http: 'https://edge.example', multiaddrs: [] },
+      { multiaddrs: [ws] }
+    ])).toEqual([
+      `  edge: http://127.0.0.1:4001  ${ws}`,
+      '  edge: https://edge.example',
+      `  edge: ${ws}`
+    ])
   })
 })
 
