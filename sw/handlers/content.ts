@@ -3,7 +3,7 @@ import { errorToResponse } from '../../src/lib/error-to-response.ts'
 import { NotSupportedError } from '../../src/lib/errors.ts'
 import { createContentFetcher } from '../../src/content/content-fetcher.ts'
 import type { ContentFetcher } from '../../src/content/content-fetcher.ts'
-import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
+import { canonicalContentPath, parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import { contentPathFor, gatewayLocationFor, isSharedOriginContent, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import { parseSourceHeader } from '../../src/lib/source-tally.ts'
 import { isFileRequest, isWholeFileResponse } from '../../src/lib/verified-file-rules.ts'
@@ -146,6 +146,11 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
         if (target != null) {
           return Response.redirect(target, 301)
         }
+      }
+      // one URL per content, as subdomain labels have: a CIDv1 in another base or case moves to base32, lower case
+      const canonical = canonicalContentPath(url.pathname, url.search)
+      if (canonical != null) {
+        return Response.redirect(new URL(canonical, requestUrl).href, 301)
       }
       const address = parseGatewayPath(url.pathname, url.search)
       if (address == null) {
