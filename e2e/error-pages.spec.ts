@@ -92,6 +92,15 @@ describe('addresses in any form, and error pages for every path', () => {
     })
   }
 
+  it('subdomain mode: on a root\'s own origin, a content error page links back to the gateway\'s origin', async () => {
+    const page = await newPage()
+    await openThroughServiceWorker(page, `${subdomains.info.gateway}/ipfs/${root}/`)
+    const response = await page.goto(`http://${root}.ipfs.localhost:${new URL(subdomains.info.gateway).port}/missing.html`)
+    expect(response?.status()).toBe(404)
+    expect(await page.getByTestId('error').getByRole('link', { name: 'Edgeway gateway' }).getAttribute('href')).toBe(`${subdomains.info.gateway}/`)
+    await page.context().close()
+  })
+
   it('a dApp on another origin reads /edgeway.json', async () => {
     const page = await newPage()
     // the embedded edge's own HTTP origin stands in for a dApp's

@@ -84,6 +84,14 @@ describe('the SW request pipeline', () => {
     expect(starts.count).toBe(0)
   })
 
+  it('links its error pages back to the gateway page it is given', async () => {
+    const request = new Request('http://not-a-cid.ipfs.localhost/x')
+    const found = findHandler(handlers({ count: 0 }), request)
+    const response = await runHandler(found!.handler, request, found!.url, undefined, { gatewayUrl: 'http://localhost/' })
+    expect(response.status).toBe(400)
+    expect(await response.text()).toContain('<a href="http://localhost/">Edgeway gateway</a>')
+  })
+
   it('answers an /ipns/ path that names nothing with a 400 page without starting the node', async () => {
     const starts = { count: 0 }
     const request = new Request('http://localhost/ipns/not_a_name/')

@@ -98,6 +98,13 @@ describe('the content engine for /ipns/ names', () => {
     const page = await (await gateway.fetch('/ipns/nowhere.example/')).text()
     expect(page).toContain('The name did not resolve')
     expect(page).not.toContain('did not match their hash')
+    expect(page).toContain('<a href="/">Edgeway gateway</a>')
+  })
+
+  it('on the name\'s own origin, the error page links back to the gateway\'s origin, not to the name\'s root', async () => {
+    const response = await gateway.fetch('http://nowhere-example.ipns.localhost/')
+    expect(response.status).toBe(404)
+    expect(await response.text()).toContain('<a href="http://localhost/">Edgeway gateway</a>')
   })
 
   it('a DNSLink name whose resolver cannot be reached is a 502 that says the name could not be looked up', async () => {

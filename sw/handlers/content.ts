@@ -173,6 +173,8 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
         // on a root's own origin its _redirects file applies (the spec limits it to such origins)
         originRoot: url.href !== requestUrl.href,
         navigation: request.mode === 'navigate',
+        // an error page on a root's own origin links to the gateway's origin: `/` there is the content's
+        gatewayUrl: url.href !== requestUrl.href ? `${requestUrl.protocol}//${components.gatewayHost}/` : undefined,
         onUse: components.onUse,
         onDone: counts => {
           onDone?.(counts)
