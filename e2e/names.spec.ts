@@ -73,16 +73,19 @@ describe('/ipns/ names through DNSLink', () => {
     await page.context().close()
   })
 
-  it('answers a domain with no DNSLink record with a readable 502 page, JSON when asked', async () => {
+  it('answers a domain with no DNSLink record with a readable 404 page that says the name did not resolve, JSON when asked', async () => {
     const page = await (await browser.newContext()).newPage()
     await openThroughServiceWorker(page, `${launcher.info.gateway}/`)
     const missing = await fetchInPage(page, '/ipns/nothing.example/', { headers: { Accept: 'application/json' } })
-    expect(missing.status).toBe(502)
-    expect(JSON.parse(missing.text)).toMatchObject({ status: 502, error: 'NameResolutionError' })
+    expect(missing.status).toBe(404)
+    expect(JSON.parse(missing.text)).toMatchObject({ status: 404, error: 'NameNotFoundError', message: expect.stringContaining('_dnslink.nothing.example') })
     // a page load moves to the name's own origin, where its SW answers the same error
     await openThroughServiceWorker(page, `${launcher.info.gateway}/ipns/nothing.example/`)
     expect(new URL(page.url()).host).toBe(`nothing-example.ipns.localhost:${new URL(launcher.info.gateway).port}`)
-    expect(await page.getByTestId('error').getAttribute('data-status')).toBe('502')
+    const error = page.getByTestId('error')
+    expect(await error.getAttribute('data-status')).toBe('404')
+    expect(await error.textContent()).toContain('The DNSLink name nothing.example did not resolve')
+    expect(await error.textContent()).not.toContain('did not match their hash')
     await page.context().close()
   })
 })

@@ -57,6 +57,8 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   // origin, /_edgeway/sw.js and /_edgeway/edgeway.json on a subdomain origin
   const configUrl = new URL('edgeway.json', scope.location.href).toString()
   const gatewayHost = gatewayHostOf(scope.location.host)
+  // error pages link back to the gateway page, which on a root's own origin is another origin's `/`
+  const gatewayUrl = splitSubdomainHost(scope.location.host) == null ? '/' : `${scope.location.protocol}//${gatewayHost}/`
   const log = logger('edgeway:sw:messages')
   // a SW cannot open WebRTC connections, so blocks only other browsers have come through a tab's peer
   const tabs = createTabBridge(scope)
@@ -167,7 +169,7 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
         return undefined
       }
       // keep the SW alive until what the response started (store writes) is done
-      return runHandler(found.handler, event.request, found.url, promise => { event.waitUntil(promise) })
+      return runHandler(found.handler, event.request, found.url, promise => { event.waitUntil(promise) }, { gatewayUrl })
     }
   }
 }

@@ -1,3 +1,6 @@
+import { base36 } from 'multiformats/bases/base36'
+import { base58btc } from 'multiformats/bases/base58'
+import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { contentHandler, toGatewayLocation } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
@@ -66,6 +69,27 @@ describe('the SW request pipeline', () => {
     const response = await runHandler(found!.handler, request, found!.url)
     expect(response.status).toBe(500)
     expect(await response.json()).toMatchObject({ status: 500, error: 'Error' })
+  })
+
+  it('moves a CIDv1 written in another base or case to its base32 lower-case path (301) without starting the node', async () => {
+    const starts = { count: 0 }
+    const cid = CID.parse(CID_V1)
+    for (const text of [CID_V1.toUpperCase(), cid.toString(base58btc), cid.toString(base36)]) {
+      const request = new Request(`http://localhost/ipfs/${text}/a%20b.txt?format=raw`)
+      const found = findHandler(handlers(starts), request)
+      const response = await runHandler(found!.handler, request, found!.url)
+      expect(response.status, text).toBe(301)
+      expect(response.headers.get('location'), text).toBe(`http://localhost/ipfs/${CID_V1}/a%20b.txt?format=raw`)
+    }
+    expect(starts.count).toBe(0)
+  })
+
+  it('links its error pages back to the gateway page it is given', async () => {
+    const request = new Request('http://not-a-cid.ipfs.localhost/x')
+    const found = findHandler(handlers({ count: 0 }), request)
+    const response = await runHandler(found!.handler, request, found!.url, undefined, { gatewayUrl: 'http://localhost/' })
+    expect(response.status).toBe(400)
+    expect(await response.text()).toContain('<a href="http://localhost/">Edgeway gateway</a>')
   })
 
   it('answers an /ipns/ path that names nothing with a 400 page without starting the node', async () => {

@@ -21,11 +21,21 @@ export function findHandler (handlers: readonly Handler[], request: Request): { 
   return handler == null ? undefined : { handler, url }
 }
 
+export interface RunHandlerOptions {
+  /**
+   * The gateway page error pages link back to (on a root's own origin, `/`
+   * is the content's)
+   *
+   * @default '/'
+   */
+  gatewayUrl?: string
+}
+
 /** Runs a handler; whatever it throws becomes a readable error page, never a crashed fetch. */
-export async function runHandler (handler: Handler, request: Request, url: URL, waitUntil: WaitUntil = () => {}): Promise<Response> {
+export async function runHandler (handler: Handler, request: Request, url: URL, waitUntil: WaitUntil = () => {}, options: RunHandlerOptions = {}): Promise<Response> {
   try {
     return await handler.handle(request, url, waitUntil)
   } catch (err) {
-    return errorToResponse(err, { accept: request.headers.get('accept') })
+    return errorToResponse(err, { accept: request.headers.get('accept'), gatewayUrl: options.gatewayUrl })
   }
 }

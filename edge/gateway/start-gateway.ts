@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { errorToResponse, statusOf } from '../../src/lib/error-to-response.ts'
-import { InvalidRequestError } from '../../src/lib/errors.ts'
+import { InvalidRequestError, UnknownPathError } from '../../src/lib/errors.ts'
 import { RESERVED_PREFIX, SUBDOMAIN_CONFIG_PATH, SUBDOMAIN_SW_PATH, contentPathFor, splitSubdomainHost, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import { HTTP_SERVER_OPTIONS, limitConnections } from '../node/connection-limits.ts'
 import { HTTP_LISTEN_BACKLOG } from '../node/defaults.ts'
@@ -35,8 +35,16 @@ function sendBootstrapPage (res: ServerResponse, scriptUrl: string): void {
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(bootstrapPage(scriptUrl))
 }
 
-function sendNotFound (res: ServerResponse): void {
-  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found')
+/** Any path that is neither content nor the gateway's own: the same readable 404 page (or JSON) the SW answers errors with. */
+function notFound (url: URL): UnknownPathError {
+  const path = url.pathname.length > 200 ? `${url.pathname.slice(0, 200)}…` : url.pathname
+  return new UnknownPathError(`Nothing is at ${path} on this gateway`)
+}
+
+/** The gateway page an error page links back to: on a content root's own origin, `/` is the content's. */
+function gatewayPageFor (host: string | undefined): string {
+  const subdomain = splitSubdomainHost(host ?? '')
+  return subdomain == null ? '/' : `http://${subdomain.gatewayHost}/`
 }
 
 export interface GatewayOptions {
@@ -93,7 +101,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
         return
       }
       // the same readable page (or JSON) the SW answers errors with
-      const response = errorToResponse(err, { accept: req.headers.accept })
+      const response = errorToResponse(err, { accept: req.headers.accept, gatewayUrl: gatewayPageFor(req.headers.host) })
       res.writeHead(response.status, Object.fromEntries(response.headers)).end(Buffer.from(await response.arrayBuffer()))
     })
   })
@@ -141,7 +149,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     } else if (await serveStatic(distDir, url.pathname, res)) {
       return
     }
-    sendNotFound(res)
+    throw notFound(url)
   }
 
   /**
@@ -158,7 +166,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     } else if (await servePageAsset(res, url)) {
       // the loader page's script, which the SW names when it answers a link only other browsers hold
     } else if (url.pathname !== SUBDOMAIN_SW_PATH || !await serveStatic(distDir, '/sw.js', res, { 'Service-Worker-Allowed': '/' })) {
-      sendNotFound(res)
+      throw notFound(url)
     }
   }
 
@@ -172,8 +180,13 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     return PAGE_ASSET.test(url.pathname) && serveStatic(distDir, url.pathname.slice(RESERVED_PREFIX.length - 1), res)
   }
 
+  /**
+   * `/edgeway.json` is readable from any origin, so a dApp elsewhere can use
+   * the same edges: it holds only what every browser of this gateway is given
+   * anyway (public endpoints and flags), and no request carries credentials.
+   */
   function sendConfig (res: ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' }).end(configJson)
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', 'Access-Control-Allow-Origin': '*' }).end(configJson)
   }
 
   await new Promise<void>((resolve, reject) => {

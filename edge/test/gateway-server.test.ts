@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CID_V0, CID_V1 } from '../../src/lib/cid-examples.ts'
+import { CID_V0, CID_V1, CID_V1_BASE36 } from '../../src/lib/cid-examples.ts'
 import { DEFAULT_CONFIG } from '../../src/lib/config.ts'
 import { startGateway } from '../gateway/start-gateway.ts'
 import type { Gateway } from '../gateway/start-gateway.ts'
@@ -84,5 +84,41 @@ describe('gateway server', () => {
     expect((await get(subdomains, 'localhost', '/ipfs/not-a-cid/')).status).toBe(400)
     // an IP address has no subdomains: the path URL is served as before
     expect((await get(subdomains, '127.0.0.1', `/ipfs/${CID_V1}/`)).body).toContain('register("/sw.js"')
+  })
+
+  it('answers every path that is neither content nor its own with the readable 404 page, JSON when asked, linking back to the gateway page', async () => {
+    for (const path of ['/nothing-here', '/foo/bar', '/ipfsx/abc']) {
+      const page = await get(plain, 'localhost', path, { Accept: 'text/html' })
+      expect(page.status, path).toBe(404)
+      expect(page.headers['content-type'], path).toContain('text/html')
+      expect(page.body, path).toContain('data-testid="error"')
+      expect(page.body, path).toContain('data-error="UnknownPathError"')
+      expect(page.body, path).toContain('<a href="/">Edgeway gateway</a>')
+    }
+    const json = await get(plain, 'localhost', '/nothing-here', { Accept: 'application/json' })
+    expect(json.status).toBe(404)
+    expect(JSON.parse(json.body)).toMatchObject({ status: 404, error: 'UnknownPathError', message: expect.stringContaining('/nothing-here') })
+    // on a content root's origin, "/" is the content: the link goes to the gateway's own origin
+    const { port } = new URL(plain.url)
+    const reserved = await get(plain, `${CID_V1}.ipfs.localhost`, '/_edgeway/nothing')
+    expect(reserved.status).toBe(404)
+    expect(reserved.body).toContain(`<a href="http://localhost:${port}/">Edgeway gateway</a>`)
+  })
+
+  it('lets a page on any origin read /edgeway.json', async () => {
+    for (const [host, path] of [['localhost', '/edgeway.json'], ['localhost', '/_edgeway/edgeway.json'], [`${CID_V1}.ipfs.localhost`, '/_edgeway/edgeway.json']]) {
+      const config = await get(plain, host, path, { Origin: 'https://dapp.example' })
+      expect(config.status, path).toBe(200)
+      expect(config.headers['access-control-allow-origin'], path).toBe('*')
+    }
+  })
+
+  it('in subdomain mode, moves a CIDv1 in any base or case to its base32 subdomain', async () => {
+    const { port } = new URL(subdomains.url)
+    for (const root of [CID_V1.toUpperCase(), CID_V1_BASE36]) {
+      const moved = await get(subdomains, 'localhost', `/ipfs/${root}/x?y=1`)
+      expect(moved.status, root).toBe(301)
+      expect(moved.headers.location, root).toBe(`http://${CID_V1}.ipfs.localhost:${port}/x?y=1`)
+    }
   })
 })

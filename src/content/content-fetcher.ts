@@ -35,6 +35,13 @@ export interface ContentFetchInit extends AbortOptions {
    * @default false
    */
   navigation?: boolean
+  /**
+   * The gateway page an error page links back to: on a root's own origin
+   * `/` is the content's, not the gateway's
+   *
+   * @default '/'
+   */
+  gatewayUrl?: string
   /** Called as the response's counts grow (a block as it is used, its bytes once known), for live statistics */
   onUse?: SourceUseListener
   /** Called once the body has been fully delivered (or failed) with this response's counts */

@@ -150,13 +150,13 @@ export class ContentRequest {
   /** An error answer that still says what the request used, with a source's headers when it had some. */
   fail (err: unknown, from?: Headers): Response {
     this.finish()
-    return errorToResponse(err, { accept: this.accept, headers: this.sourceHeaders(from, false) })
+    return errorToResponse(err, { accept: this.accept, headers: this.sourceHeaders(from, false), gatewayUrl: this.init.gatewayUrl })
   }
 
   /** An error answer before any source was asked: no counts to report. */
   refuse (err: unknown): Response {
     this.finish()
-    return errorToResponse(err, { accept: this.accept })
+    return errorToResponse(err, { accept: this.accept, gatewayUrl: this.init.gatewayUrl })
   }
 
   /** `headers` with what this response used, how long its first byte took and, when `withPath`, its path. */

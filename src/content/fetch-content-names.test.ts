@@ -79,14 +79,46 @@ describe('the content engine for /ipns/ names', () => {
     expect(response.headers.get('cache-control')).not.toContain('immutable')
   })
 
-  it('a name nobody publishes is a 502 that says it could not be resolved', async () => {
+  it('a name nobody publishes is a 404 that says the name did not resolve and what was asked, not a verification failure', async () => {
     const unknownKey = await createTestIpnsRecord()
     const [key, domain] = await Promise.all([
-      gateway.fetch(`/ipns/${unknownKey.name}/`),
-      gateway.fetch('/ipns/nowhere.example/')
+      gateway.fetch(`/ipns/${unknownKey.name}/`, { headers: { Accept: 'application/json' } }),
+      gateway.fetch('/ipns/nowhere.example/', { headers: { Accept: 'application/json' } })
     ])
 
-    expect([key.status, domain.status]).toEqual([502, 502])
-    expect([await errorOf(key), await errorOf(domain)]).toEqual(['NameResolutionError', 'NameResolutionError'])
+    expect([key.status, domain.status]).toEqual([404, 404])
+    const [keyError, domainError] = await Promise.all([key.json(), domain.json()]) as Array<{ error: string, message: string }>
+    expect([keyError.error, domainError.error]).toEqual(['NameNotFoundError', 'NameNotFoundError'])
+    expect(keyError.message).toContain(`The IPNS name ${unknownKey.name} did not resolve`)
+    expect(keyError.message).toContain(edge.info.http)
+    expect(domainError.message).toContain('The DNSLink name nowhere.example did not resolve')
+    expect(domainError.message).toContain('_dnslink.nowhere.example')
+    expect(domainError.message).not.toMatch(/failed$|\b16\b/)
+
+    const page = await (await gateway.fetch('/ipns/nowhere.example/')).text()
+    expect(page).toContain('The name did not resolve')
+    expect(page).not.toContain('did not match their hash')
+    expect(page).toContain('<a href="/">Edgeway gateway</a>')
+  })
+
+  it('on the name\'s own origin, the error page links back to the gateway\'s origin, not to the name\'s root', async () => {
+    const response = await gateway.fetch('http://nowhere-example.ipns.localhost/')
+    expect(response.status).toBe(404)
+    expect(await response.text()).toContain('<a href="http://localhost/">Edgeway gateway</a>')
+  })
+
+  it('a DNSLink name whose resolver cannot be reached is a 502 that says the name could not be looked up', async () => {
+    const offline = await startTestGateway({ edges: [edge.info.http], dohResolver: 'http://127.0.0.1:9/dns-query' })
+    try {
+      const response = await offline.fetch(`/ipns/${DOMAIN}/`)
+      expect(response.status).toBe(502)
+      expect(await errorOf(response)).toBe('NameResolutionError')
+      const page = await (await offline.fetch(`/ipns/${DOMAIN}/`)).text()
+      expect(page).toContain(`The DNSLink name ${DOMAIN} could not be looked up`)
+      expect(page).toContain('The name did not resolve')
+      expect(page).not.toContain('did not match their hash')
+    } finally {
+      await offline.stop()
+    }
   })
 })

@@ -1,7 +1,7 @@
 import { IPNSEntry } from '@helia/ipns'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
-import { NameResolutionError } from '../lib/errors.ts'
+import { NameNotFoundError, NameResolutionError } from '../lib/errors.ts'
 import { keyDigest } from '../lib/parse-gateway-url.ts'
 import type { ContentAddress, NameAddress } from '../lib/parse-gateway-url.ts'
 import type { DNSLink } from '@helia/dnslink'
@@ -12,6 +12,20 @@ import type { AbortOptions } from '@libp2p/interface'
 export interface NameResolvers {
   ipns: IPNSResolver
   dnsLink: DNSLink
+  /**
+   * The routing endpoints IPNS records are asked for, named in the error
+   * when none has a record
+   *
+   * @default unnamed
+   */
+  ipnsSources?: readonly string[]
+  /**
+   * The DNS-over-HTTPS endpoint DNSLink names are looked up at, named in
+   * the error when a lookup finds nothing
+   *
+   * @default unnamed
+   */
+  dnsResolver?: string
 }
 
 export interface ResolvedName {
@@ -101,10 +115,14 @@ async function resolveKey (resolvers: NameResolvers, name: string, options: Abor
     }
   } catch (err: any) {
     options.signal?.throwIfAborted()
-    throw new NameResolutionError(`Could not resolve the IPNS name ${name}: ${err.message ?? err}`)
+    const asked = `asked ${listOf(resolvers.ipnsSources, 'the configured routing endpoints')}`
+    if (err?.name === 'RecordNotFoundError') {
+      throw new NameNotFoundError(`The IPNS name ${name} did not resolve: no IPNS record was found for it (${asked})`)
+    }
+    throw new NameResolutionError(`The IPNS name ${name} did not resolve: ${err.message ?? err} (${asked})`)
   }
   if (last == null) {
-    throw new NameResolutionError(`No IPNS record was found for ${name}`)
+    throw new NameNotFoundError(`The IPNS name ${name} did not resolve: no IPNS record was found for it`)
   }
   const { record, value } = last
   const ttl = recordTtlSeconds(IPNSEntry.encode(record))
@@ -118,16 +136,45 @@ async function resolveDnsLink (resolvers: NameResolvers, domain: string, options
     results = await resolvers.dnsLink.resolve(domain, options)
   } catch (err: any) {
     options.signal?.throwIfAborted()
-    throw new NameResolutionError(`Could not resolve the DNSLink of ${domain}: ${err.message ?? err}`)
+    const asked = `asked ${resolvers.dnsResolver ?? 'the configured DNS resolver'}`
+    if (isMissingDnsLink(err)) {
+      throw new NameNotFoundError(`The DNSLink name ${domain} did not resolve: no TXT record "dnslink=/ipfs/…" at _dnslink.${domain} (${asked})`)
+    }
+    throw new NameResolutionError(`The DNSLink name ${domain} could not be looked up: ${causesOf(err)} (${asked})`)
   }
   const result = results[0]
   if (result == null) {
-    throw new NameResolutionError(`${domain} has no DNSLink record`)
+    throw new NameNotFoundError(`The DNSLink name ${domain} did not resolve: no TXT record "dnslink=/ipfs/…" at _dnslink.${domain}`)
   }
   const value = result.namespace === 'ipfs'
     ? `/ipfs/${result.cid.toString()}${result.path}`
     : `/ipns/${CID.createV1(0x72, result.value).toString()}${result.path}`
   return { value, ttl: result.answer.TTL }
+}
+
+/**
+ * The lookup was answered, and the answer is that there is no DNSLink: no
+ * TXT record at all (an empty answer from every resolver, NXDOMAIN), or
+ * none that is a DNSLink. Anything else (a resolver that could not be
+ * reached or none configured) is a failure to look the name up.
+ */
+function isMissingDnsLink (err: any): boolean {
+  if (err?.name === 'DNSLinkNotFoundError' || err?.code === 'ENOTFOUND' || err?.code === 'ENODATA') {
+    return true
+  }
+  const causes: unknown[] = Array.isArray(err?.errors) ? err.errors : []
+  return err?.name === 'DNSQueryFailedError' && causes.length > 0 && causes.every((cause: any) => cause?.name === 'EmptyDNSAnswerError')
+}
+
+/** What went wrong, in the resolver's words: an aggregate's causes rather than its summary ("lookup of … 16 failed"). */
+function causesOf (err: any): string {
+  const causes: unknown[] = Array.isArray(err?.errors) ? err.errors : []
+  const messages = causes.map((cause: any) => String(cause?.message ?? cause)).filter(message => message !== '')
+  return messages.length > 0 ? [...new Set(messages)].join('; ') : String(err?.message ?? err)
+}
+
+function listOf (items: readonly string[] | undefined, unnamed: string): string {
+  return items == null || items.length === 0 ? unnamed : items.join(', ')
 }
 
 /** Joins two paths, each '' or starting with '/'; a trailing slash on the second is kept (directory URLs). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { errorToResponse } from './error-to-response.ts'
-import { InvalidRequestError, NotInDagError, SourceTimeoutError, VerificationError } from './errors.ts'
+import { InvalidRequestError, NameNotFoundError, NameResolutionError, NotInDagError, SourceTimeoutError, UnknownPathError, VerificationError } from './errors.ts'
 
 describe('errorToResponse', () => {
   it('maps each error to its status with a readable page', async () => {
@@ -41,5 +41,24 @@ describe('errorToResponse', () => {
   it('prefers HTML for browsers that accept both', () => {
     const response = errorToResponse(new NotInDagError('x'), { accept: 'text/html,application/json;q=0.9' })
     expect(response.headers.get('content-type')).toContain('text/html')
+  })
+
+  it('explains an error by what happened, not by its status: a name that did not resolve is no verification failure', async () => {
+    const lie = await errorToResponse(new VerificationError('hash mismatch')).text()
+    expect(lie).toContain('did not match their hash')
+    for (const err of [new NameResolutionError('The DNSLink name a.example could not be looked up'), new NameNotFoundError('The IPNS name k51… did not resolve')]) {
+      const page = await errorToResponse(err).text()
+      expect(page).toContain('The name did not resolve')
+      expect(page).not.toContain('did not match their hash')
+    }
+    expect(errorToResponse(new NameNotFoundError('x')).status).toBe(404)
+    expect(errorToResponse(new NameResolutionError('x')).status).toBe(502)
+  })
+
+  it('links back to the gateway page, on a content origin too', async () => {
+    expect(await errorToResponse(new UnknownPathError('x')).text()).toContain('<a href="/">Edgeway gateway</a>')
+    const page = await errorToResponse(new UnknownPathError('x'), { gatewayUrl: 'http://localhost:8080/' }).text()
+    expect(page).toContain('<a href="http://localhost:8080/">Edgeway gateway</a>')
+    expect(page).toContain('The gateway has no page at this address')
   })
 })

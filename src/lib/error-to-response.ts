@@ -6,6 +6,13 @@ export interface ErrorResponseOptions {
   accept?: string | null
   /** Extra headers (X-Edgeway-Source, Server-Timing…) */
   headers?: HeadersInit
+  /**
+   * The gateway page the error page links back to (on a content root's own
+   * origin, `/` is the content, not the gateway)
+   *
+   * @default '/'
+   */
+  gatewayUrl?: string
 }
 
 const TITLES: Record<number, string> = {
@@ -20,10 +27,18 @@ const TITLES: Record<number, string> = {
   504: 'Gateway timeout'
 }
 
+/** What an error means for the reader, by its name: the status alone says too little (a 502 is a lie caught, or a name that did not resolve). */
+const HINTS_BY_NAME = new Map<string, string>(Object.entries({
+  VerificationError: 'A source sent bytes that did not match their hash, and no honest source had them. Nothing unverified was shown or stored.',
+  NameNotFoundError: 'The name did not resolve: no record names any content for it. Check the spelling; its publisher may not have published a record yet, or it has expired. No content was fetched.',
+  NameResolutionError: 'The name did not resolve: its records could not be used, or could not be looked up. No content was fetched, so nothing failed verification. Trying again later may help.',
+  UnknownPathError: 'The gateway has no page at this address. Content is opened as /ipfs/<cid>/<path> or /ipns/<name>/<path>.'
+}))
+
 const HINTS: Record<number, string> = {
   400: 'The address is not a valid content address. Check the CID and the path.',
   404: 'The content exists, but nothing is at this path inside it.',
-  502: 'A source sent bytes that did not match their hash, and no honest source had them. Nothing unverified was shown or stored.',
+  502: 'A source could not give a usable answer for this content. Trying again later may help.',
   504: 'No edge or peer answered with this content in time. It may not be available on the network right now, or this browser is offline and does not hold it.'
 }
 
@@ -51,19 +66,20 @@ function errorResponse (status: number, name: string, message: string, options: 
     return new Response(JSON.stringify({ status, error: name, message }), { status, headers })
   }
   headers.set('Content-Type', 'text/html; charset=utf-8')
-  return new Response(errorPage(status, name, message), { status, headers })
+  return new Response(errorPage(status, name, message, options.gatewayUrl ?? '/'), { status, headers })
 }
 
 function wantsJson (accept: string | null | undefined): boolean {
   return accept != null && /\bapplication\/json\b/.test(accept) && !/\btext\/html\b/.test(accept)
 }
 
-function errorPage (status: number, name: string, message: string): string {
+function errorPage (status: number, name: string, message: string, gatewayUrl: string): string {
   const title = `${status} ${TITLES[status] ?? 'Error'}`
+  const hint = HINTS_BY_NAME.get(name) ?? HINTS[status] ?? 'Something went wrong while answering this request.'
   return htmlPage(title, `<main data-testid="error" data-status="${status}" data-error="${escapeHtml(name)}">
 <h1>${escapeHtml(title)}</h1>
 <p><code>${escapeHtml(message)}</code></p>
-<p class="hint">${escapeHtml(HINTS[status] ?? 'Something went wrong while answering this request.')}</p>
-<p><a href="/">Edgeway gateway</a></p>
+<p class="hint">${escapeHtml(hint)}</p>
+<p><a href="${escapeHtml(gatewayUrl)}">Edgeway gateway</a></p>
 </main>`)
 }

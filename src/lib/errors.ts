@@ -24,6 +24,13 @@ export class NotInDagError extends EdgewayError {
   readonly status = 404
 }
 
+/** A path of the gateway's own origin that is neither content nor one of its pages (404). */
+export class UnknownPathError extends EdgewayError {
+  static name = 'UnknownPathError'
+  name = 'UnknownPathError'
+  readonly status = 404
+}
+
 /** A well-formed request for something this gateway does not do (yet) (501). */
 export class NotSupportedError extends EdgewayError {
   static name = 'NotSupportedError'
@@ -39,8 +46,21 @@ export class VerificationError extends EdgewayError {
 }
 
 /**
- * An IPNS name or DNSLink domain could not be resolved to content: no record,
- * or only records that failed signature or validity checks (502).
+ * An IPNS name or DNSLink domain has no record: every routing endpoint asked
+ * answered that it holds no IPNS record for the key, or DNS has no DNSLink
+ * TXT record for the domain (404: formally correct, yet nothing to serve).
+ */
+export class NameNotFoundError extends EdgewayError {
+  static name = 'NameNotFoundError'
+  name = 'NameNotFoundError'
+  readonly status = 404
+}
+
+/**
+ * An IPNS name or DNSLink domain could not be resolved to content: only
+ * records that failed signature or validity checks, a record that points
+ * nowhere, or a resolver that could not be asked (502: worth retrying later,
+ * and never a sign that content bytes failed verification).
  */
 export class NameResolutionError extends EdgewayError {
   static name = 'NameResolutionError'

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
-import { canonicalKeyName, parseContentUrl, parseGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
+import { base16 } from 'multiformats/bases/base16'
+import { base32upper } from 'multiformats/bases/base32'
+import { base36, base36upper } from 'multiformats/bases/base36'
+import { base58btc } from 'multiformats/bases/base58'
+import { base64url } from 'multiformats/bases/base64'
+import { canonicalContentPath, canonicalKeyName, parseCid, parseContentUrl, parseGatewayPath, toIpfsUrl } from './parse-gateway-url.ts'
 
 const V1 = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
 const V0 = 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG'
@@ -18,6 +23,21 @@ describe('parseGatewayPath', () => {
     expect(parseGatewayPath(`/ipfs/${V1}`)?.path).toBe('')
     const v0 = parseGatewayPath(`/ipfs/${V0}/`)
     expect(v0?.protocol === 'ipfs' && v0.cid.version).toBe(0)
+  })
+
+  it('accepts a CIDv1 in any multibase and either case, as the same CID', () => {
+    const cid = CID.parse(V1)
+    const forms = [V1.toUpperCase(), cid.toString(base32upper), cid.toString(base36), cid.toString(base36upper), cid.toString(base58btc), cid.toString(base16), cid.toString(base64url)]
+    expect(forms[0]).toBe(forms[1])
+    for (const text of forms) {
+      const address = parseGatewayPath(`/ipfs/${text}/a.txt`)
+      expect(address?.protocol === 'ipfs' && address.cid.equals(cid), text).toBe(true)
+      expect(address?.protocol === 'ipfs' && address.cid.toString(), text).toBe(V1)
+    }
+    // a CIDv0 has one spelling only: base58btc is case-sensitive
+    expect(() => parseCid(V0.toUpperCase())).toThrow(expect.objectContaining({ name: 'InvalidRequestError' }))
+    // base32 letters are read in either case; the CID is printed in one
+    expect(parseCid(V1.slice(0, 10) + V1.slice(10).toUpperCase()).toString()).toBe(V1)
   })
 
   it('passes paths that are not content on', () => {
@@ -78,5 +98,27 @@ describe('parseContentUrl', () => {
   it('rejects what is not a content address', () => {
     expect(() => parseContentUrl('https://example.com/index.html')).toThrow(expect.objectContaining({ name: 'InvalidRequestError' }))
     expect(() => parseContentUrl('ipfs://nope/')).toThrow(expect.objectContaining({ name: 'InvalidRequestError' }))
+  })
+})
+
+describe('canonicalContentPath', () => {
+  it('moves a CIDv1 written in another base or case to base32, lower case, keeping path and query as on the wire', () => {
+    const cid = CID.parse(V1)
+    for (const text of [V1.toUpperCase(), cid.toString(base58btc), cid.toString(base36), cid.toString(base36upper)]) {
+      expect(canonicalContentPath(`/ipfs/${text}/a%20b/c.txt`, '?format=raw'), text).toBe(`/ipfs/${V1}/a%20b/c.txt?format=raw`)
+    }
+    expect(canonicalContentPath(`/ipfs/${V1.toUpperCase()}`)).toBe(`/ipfs/${V1}`)
+    expect(canonicalContentPath(`/ipfs/${V1.slice(0, 10)}${V1.slice(10).toUpperCase()}/`)).toBe(`/ipfs/${V1}/`)
+  })
+
+  it('leaves canonical paths, CIDv0s and names alone', () => {
+    expect(canonicalContentPath(`/ipfs/${V1}/x`)).toBeNull()
+    expect(canonicalContentPath(`/ipfs/${V0}/x`)).toBeNull()
+    expect(canonicalContentPath('/ipns/docs.example/')).toBeNull()
+    expect(canonicalContentPath('/nothing-here')).toBeNull()
+  })
+
+  it('refuses what is not a CID (400)', () => {
+    expect(() => canonicalContentPath('/ipfs/BAFYNOTACID/')).toThrow(expect.objectContaining({ name: 'InvalidRequestError', status: 400 }))
   })
 })

@@ -1,9 +1,11 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base36 } from 'multiformats/bases/base36'
+import { bases } from 'multiformats/basics'
 import { CID } from 'multiformats/cid'
 import { identity } from 'multiformats/hashes/identity'
 import { MAX_IDENTITY_DIGEST_BYTES, canVerify } from './block-hashers.ts'
 import { InvalidRequestError } from './errors.ts'
+import type { UnibaseDecoder } from 'multiformats/bases/interface'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
 /** Longest path we accept after the CID, in bytes of the raw URL path. */
@@ -14,6 +16,15 @@ const LIBP2P_KEY_CODE = 0x72
 
 /** A DNS name as DNSLink uses it: labels of letters, digits and hyphens, at least one dot. */
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i
+
+/**
+ * Every multibase a CIDv1 may be written in: base32 in either case (`b…`,
+ * `B…`), base36 (`k…`, `K…`), base58btc (`z…`), base16, base64… (the
+ * identity "base", raw bytes in a string, is no way to write a URL).
+ */
+const ANY_MULTIBASE = Object.values(bases)
+  .filter(base => base.prefix !== '\x00')
+  .reduce<ReturnType<typeof bases.base32.decoder.or<string>>>((all, base) => all.or(base.decoder as UnibaseDecoder<string>), bases.base32.decoder.or(bases.base32upper.decoder))
 
 interface AddressParts {
   /** The path inside the DAG, percent-encoded as on the wire, '' or starting with '/' */
@@ -85,19 +96,42 @@ export function toIpfsUrl (address: GatewayAddress): string {
   return `${address.protocol}://${root}${address.path}${address.search}`
 }
 
+/**
+ * Where a `/ipfs/` path whose CID is written in another base or case moves
+ * (`/ipfs/BAFY…`, `/ipfs/z…`, `/ipfs/k…`): the same path and query with the
+ * CIDv1 in base32, lower case, the form verified-fetch and subdomain labels
+ * name it by, so one piece of content has one URL (and one cache entry). A
+ * CIDv0 stays as it is. Null when the path already is canonical or is not
+ * `/ipfs/` content; throws `InvalidRequestError` (400) as `parseGatewayPath`.
+ */
+export function canonicalContentPath (pathname: string, search = ''): string | null {
+  const address = parseGatewayPath(pathname, search)
+  if (address?.protocol !== 'ipfs') {
+    return null
+  }
+  const written = decodeSegment(pathname.split('/')[2] ?? '')
+  const canonical = address.cid.toString()
+  return written === canonical ? null : toGatewayPath(address)
+}
+
 /** The address as a gateway path, `/ipfs/<cid>/<path>?<query>`. */
 export function toGatewayPath (address: GatewayAddress): string {
   const root = address.protocol === 'ipfs' ? address.cid.toString() : address.name
   return `/${address.protocol}/${root}${address.path}${address.search}`
 }
 
-/** A CID from a URL, refused (400) when it is malformed or hashed with a function no block can be checked with here. */
+/**
+ * A CID from a URL, in any valid form: a base58btc CIDv0, or a CIDv1 in any
+ * multibase and its case (`BAFY…` is base32 upper case, as valid as
+ * `bafy…`). Refused (400) when it is malformed or hashed with a function no
+ * block can be checked with here.
+ */
 export function parseCid (text: string): CID {
   let cid: CID
   try {
-    cid = CID.parse(text)
+    // decoded afresh: a parsed CID remembers its text, and would print it (mixed case and all) as its own
+    cid = CID.decode(CID.parse(text, ANY_MULTIBASE).bytes)
   } catch {
-    // base58btc CIDv0 and multibase CIDv1 are the only forms a gateway path carries
     throw new InvalidRequestError(`Invalid CID: ${abbreviate(text)}`)
   }
   if (!canVerify(cid.multihash.code)) {
@@ -130,12 +164,12 @@ export function keyDigest (name: string): MultihashDigest {
   if (/^(1|Qm)/.test(name)) {
     return peerIdFromString(name).toMultihash()
   }
-  return CID.parse(name, name.startsWith('k') ? base36 : undefined).multihash
+  return CID.parse(name, ANY_MULTIBASE).multihash
 }
 
 function nameKind (name: string): NameAddress['kind'] {
   try {
-    const cid = CID.parse(name, name.startsWith('k') ? base36 : undefined)
+    const cid = CID.parse(name, ANY_MULTIBASE)
     if (cid.code === LIBP2P_KEY_CODE) {
       return 'key'
     }

@@ -162,10 +162,13 @@ export async function createEdgeNode (init: EdgeNodeInit, options: AbortOptions 
     blockBrokers: sources.map(source => source.broker)
   })
   await helia.start()
+  // the edges first, then the routers: `/routing/v1/ipns/<name>` is part of the same API (Kubo, someguy)
+  const ipnsSources = [...config.edges.flatMap(edge => edge.http == null ? [] : [edge.http]), ...config.routers]
   const names: NameResolvers = {
-    // the edges first, then the routers: `/routing/v1/ipns/<name>` is part of the same API (Kubo, someguy)
-    ipns: ipnsResolver(helia, { routers: [new EdgeIpnsRouting([...config.edges.flatMap(edge => edge.http == null ? [] : [edge.http]), ...config.routers])] }),
-    dnsLink: dnsLink(helia)
+    ipns: ipnsResolver(helia, { routers: [new EdgeIpnsRouting(ipnsSources)] }),
+    dnsLink: dnsLink(helia),
+    ipnsSources,
+    dnsResolver: config.dohResolver
   }
   const verifiedFetch = await createVerifiedFetchWithHelia(helia, { withServerTiming: true, plugins: [streamFilePlugin(), tarPlugin()], ipnsResolver: names.ipns, dnsLink: names.dnsLink })
   log('started with %d edges and %d routers', config.edges.length, config.routers.length)

@@ -3,7 +3,7 @@ import { errorToResponse } from '../../src/lib/error-to-response.ts'
 import { NotSupportedError } from '../../src/lib/errors.ts'
 import { createContentFetcher } from '../../src/content/content-fetcher.ts'
 import type { ContentFetcher } from '../../src/content/content-fetcher.ts'
-import { parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
+import { canonicalContentPath, parseGatewayPath } from '../../src/lib/parse-gateway-url.ts'
 import { contentPathFor, gatewayLocationFor, isSharedOriginContent, toSubdomainUrl } from '../../src/lib/subdomain-gateway.ts'
 import { parseSourceHeader } from '../../src/lib/source-tally.ts'
 import { isFileRequest, isWholeFileResponse } from '../../src/lib/verified-file-rules.ts'
@@ -147,6 +147,11 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
           return Response.redirect(target, 301)
         }
       }
+      // one URL per content, as subdomain labels have: a CIDv1 in another base or case moves to base32, lower case
+      const canonical = canonicalContentPath(url.pathname, url.search)
+      if (canonical != null) {
+        return Response.redirect(new URL(canonical, requestUrl).href, 301)
+      }
       const address = parseGatewayPath(url.pathname, url.search)
       if (address == null) {
         throw new NotSupportedError(`Not a content path: ${url.pathname}`)
@@ -168,6 +173,8 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
         // on a root's own origin its _redirects file applies (the spec limits it to such origins)
         originRoot: url.href !== requestUrl.href,
         navigation: request.mode === 'navigate',
+        // an error page on a root's own origin links to the gateway's origin: `/` there is the content's
+        gatewayUrl: url.href !== requestUrl.href ? `${requestUrl.protocol}//${components.gatewayHost}/` : undefined,
         onUse: components.onUse,
         onDone: counts => {
           onDone?.(counts)
