@@ -1,5 +1,6 @@
 import { parseConfig } from '../lib/config.ts'
 import { formatBytes } from '../lib/format-bytes.ts'
+import { countOf } from './count-of.ts'
 import { connectServiceWorkerBridge, createTabPeer, publishFiles } from '../peer/index.ts'
 import type { TransferStats } from '../lib/transfer-stats.ts'
 import type { TabPeer, TabPeerStatus } from '../peer/index.ts'
@@ -86,14 +87,14 @@ function render (status: TabPeerStatus): void {
   } else {
     state.dataset.state = 'active'
     const what = status.shareViewed ? 'what you published, pinned or viewed' : 'what you published or pinned (not what you only viewed)'
-    state.textContent = `Serving other browsers ${what}: ${status.announced} blocks listed at the edges, reachable through an edge relay.`
+    state.textContent = `Serving other browsers ${what}: ${countOf(status.announced, 'block')} listed at the edges, reachable through an edge relay.`
   }
   const count = $('peer-count')
   count.textContent = String(status.peers)
   count.dataset.webrtc = String(status.webrtcPeers)
   const served = $('peer-served')
   served.dataset.bytes = String(status.served.bytes)
-  served.textContent = status.served.blocks === 0 ? 'nothing yet' : `${formatBytes(status.served.bytes)} in ${status.served.blocks} blocks`
+  served.textContent = status.served.blocks === 0 ? 'nothing yet' : `${formatBytes(status.served.bytes)} in ${countOf(status.served.blocks, 'block')}`
 }
 
 async function publish (peer: TabPeer, input: HTMLInputElement): Promise<void> {

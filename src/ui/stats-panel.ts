@@ -1,4 +1,5 @@
 import { formatBytes } from '../lib/format-bytes.ts'
+import { countOf } from './count-of.ts'
 import type { TransferStats } from '../lib/transfer-stats.ts'
 import type { BlockSource, GatewayStats, TransferTotals } from '../lib/types.ts'
 
@@ -70,7 +71,7 @@ function renderTotals (element: HTMLElement, totals: TransferTotals): void {
     const row = table.insertRow()
     row.insertCell().textContent = label
     row.insertCell().textContent = formatBytes(bytes)
-    row.insertCell().textContent = `${blocks} ${blocks === 1 ? 'block' : 'blocks'}`
+    row.insertCell().textContent = countOf(blocks, 'block')
   }
   element.replaceChildren(table)
 }
