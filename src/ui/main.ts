@@ -1,4 +1,5 @@
 import { mountCachePanel } from './cache-panel.ts'
+import { mountDemoLink } from './demo-link.ts'
 import { mountEdgesPanel } from './edges-panel.ts'
 import { TransferStats } from '../lib/transfer-stats.ts'
 import { mountStatsPanel } from './stats-panel.ts'
@@ -43,6 +44,7 @@ $('open-form').addEventListener('submit', (event) => {
 void registerServiceWorker()
 mountEdgesPanel()
 mountCachePanel()
+void mountDemoLink($<HTMLAnchorElement>('demo-link')).catch(() => {})
 // this tab's totals: the in-tab peer records what it serves to other browsers here (recordServed)
 const tabTransfers = new TransferStats()
 mountStatsPanel($('bytes-by-source'), { served: tabTransfers })
