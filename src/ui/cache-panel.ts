@@ -17,7 +17,12 @@ const REFRESH_MS = 2_000
  * the SW evicts by, and what is pinned here the SW never evicts. Pinning
  * fetches through an SDK client in the page, loaded on the first pin.
  */
-export function mountCachePanel (doc: Document = document): void {
+export interface CachePanelOptions {
+  /** Called with each usage the panel shows: the page's charts sample it */
+  onUsage?: (usage: CacheUsage) => void
+}
+
+export function mountCachePanel (doc: Document = document, options: CachePanelOptions = {}): void {
   const $ = <T extends HTMLElement>(id: string): T => doc.getElementById(id) as T
   const store = openLocalStore()
   let client: Promise<EdgeClient> | undefined
@@ -82,6 +87,7 @@ export function mountCachePanel (doc: Document = document): void {
     const [usage, pins] = await Promise.all([local.usage(), local.listPins()])
     showUsage(usage)
     showPins(pins)
+    options.onUsage?.(usage)
   }
 
   const say = (text: string, state: 'busy' | 'done' | 'error'): void => {

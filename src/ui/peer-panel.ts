@@ -17,7 +17,14 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
  * the service worker, and shows plainly whether this tab serves others and
  * how much; the switch and the publish input act on it.
  */
-export async function mountPeerPanel (options: { transfers?: TransferStats } = {}): Promise<void> {
+export interface PeerPanelOptions {
+  /** This tab's totals, where what the peer served to others is recorded */
+  transfers?: TransferStats
+  /** Called with the peer's status as the panel shows it, every second: the page's charts sample it */
+  onStatus?: (status: TabPeerStatus) => void
+}
+
+export async function mountPeerPanel (options: PeerPanelOptions = {}): Promise<void> {
   const state = $('peer-status')
   const toggle = $<HTMLInputElement>('peer-serving-toggle')
   toggle.checked = localStorage.getItem(SERVING_KEY) !== 'off'
@@ -62,6 +69,7 @@ export async function mountPeerPanel (options: { transfers?: TransferStats } = {
       reported = { ...status.served }
     }
     render(status)
+    options.onStatus?.(status)
   }
   update()
   setInterval(update, 1000)
