@@ -1,4 +1,5 @@
 import { mountCachePanel } from './cache-panel.ts'
+import { mountDashboard } from './dashboard.ts'
 import { mountDemoLink } from './demo-link.ts'
 import { mountEdgesPanel } from './edges-panel.ts'
 import { LiveStats } from './live-stats.ts'
@@ -45,9 +46,10 @@ $('open-form').addEventListener('submit', (event) => {
 void registerServiceWorker()
 // this tab's totals: the in-tab peer records what it serves to other browsers here (recordServed)
 const tabTransfers = new TransferStats()
-// one reading of the SW's totals a second, sampled with what the panels below measure
+// one reading of the SW's totals a second, sampled with what the panels below measure, for the totals and the charts
 const live = new LiveStats({ served: tabTransfers })
 mountStatsPanel($('bytes-by-source'), { live, served: tabTransfers })
+mountDashboard(document, live)
 mountEdgesPanel(document, { onReport: live.noteEdges })
 mountCachePanel(document, { onUsage: live.noteCache })
 void mountDemoLink($<HTMLAnchorElement>('demo-link')).catch(() => {})
