@@ -77,7 +77,7 @@ function renderTraffic (svg: SVGSVGElement, legend: HTMLElement, samples: readon
   fillLegend(legend, TRAFFIC_SOURCES.map(source => ({
     color: SOURCES[source].color,
     label: SOURCES[source].label,
-    value: `${formatBytes(totals[source])} · ${rate(now(source))}`
+    value: `${formatBytes(totals[source])}, now ${rate(now(source))}`
   })))
 }
 
