@@ -22,6 +22,9 @@ const DRAW_ORDER: readonly TrafficSource[] = ['served', 'peer', 'cache', 'edge']
 /** One colour per edge, in the order they are asked (cycling past the sixth). */
 const EDGE_COLORS = ['#2356c7', '#c2410c', '#1e7f4f', '#8a3ffc', '#0e7490', '#a15c00']
 
+/** The cache chart draws its budget only within this many times the most it held, so the usage stays readable */
+const BUDGET_SCALE = 4
+
 const rate = (bytesPerSecond: number): string => `${formatBytes(Math.round(bytesPerSecond))}/s`
 
 /**
@@ -105,17 +108,18 @@ function renderEdges (figure: HTMLElement, samples: readonly Sample[], span: Tim
 function renderCache (svg: SVGSVGElement, legend: HTMLElement, samples: readonly Sample[], span: TimeSpan): void {
   const cached = sampleSeries(samples, sample => sample.cache?.cachedBytes)
   const pinned = sampleSeries(samples, sample => sample.cache?.pinnedBytes)
-  const budget = sampleSeries(samples, sample => sample.cache?.budgetBytes)
   const cache = samples.findLast(sample => sample.cache != null)?.cache
-  const most = Math.max(0, ...cached.map(point => point.value ?? 0))
-  // a budget far above what is held would flatten the usage to the floor: it is named, not drawn
-  const budgetDrawn = cache != null && cache.budgetBytes <= Math.max(most, cache.pinnedBytes) * 4
+  const most = Math.max(0, ...cached.map(point => point.value ?? 0), ...pinned.map(point => point.value ?? 0))
+  // a budget far above what is held would flatten the usage to the floor: there it is named, not drawn
+  const drawable = (bytes: number | undefined): number | undefined => bytes != null && bytes <= most * BUDGET_SCALE ? bytes : undefined
+  const budget = sampleSeries(samples, sample => drawable(sample.cache?.budgetBytes))
+  const budgetDrawn = drawable(cache?.budgetBytes) != null
   const share = cache == null || cache.budgetBytes === 0 ? '' : ` (${(100 * cache.cachedBytes / cache.budgetBytes).toFixed(1)}%)`
   renderLineChart(svg, {
     series: [
       { id: 'cached', color: SOURCES.cache.color, points: cached },
       { id: 'pinned', color: SOURCES.peer.color, points: pinned },
-      ...(budgetDrawn ? [{ id: 'budget', color: '#5b6476', points: budget, dashed: true }] : [])
+      { id: 'budget', color: '#5b6476', points: budget, dashed: true }
     ],
     ...span,
     format: formatBytes,
