@@ -34,7 +34,9 @@ async function main (): Promise<void> {
     allowLocal,
     allowInsecure,
     subdomains: args.subdomains,
-    dohResolver: secureResolver
+    dohResolver: secureResolver,
+    // the gateway page links to the demo site when this launcher serves it
+    demoRoot: roots[DEMO_DIR]
   })
   const gateway = await startGateway({ config, port: args.port, host: args.host })
   stops.unshift(async () => { await gateway.stop() })

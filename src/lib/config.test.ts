@@ -84,4 +84,11 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ routers: Array.from({ length: MAX_ROUTERS + 1 }, (_, i) => `https://r${i}.example`) })).toThrow(new RegExp(`at most ${MAX_ROUTERS}`))
     expect(parseConfig({ routers: Array.from({ length: MAX_ROUTERS }, (_, i) => `https://r${i}.example`) }).routers).toHaveLength(MAX_ROUTERS)
   })
+
+  it('reads the demo site\'s root as a CIDv1, and refuses anything else', () => {
+    expect(parseConfig({}).demoRoot).toBeUndefined()
+    expect(parseConfig({ demoRoot: 'QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR' }).demoRoot).toBe('bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi')
+    expect(() => parseConfig({ demoRoot: 'not-a-cid' })).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+    expect(() => parseConfig({ demoRoot: 42 })).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+  })
 })

@@ -1,3 +1,4 @@
+import { CID } from 'multiformats/cid'
 import { ConfigError } from './errors.ts'
 import type { EdgeEndpoint } from './types.ts'
 
@@ -85,6 +86,11 @@ export interface EdgewayConfig {
    * @default []
    */
   iceServers: IceServer[]
+  /**
+   * A content root the gateway page links to as something to open: the
+   * launcher's demo site. Nothing fetches it until someone follows the link.
+   */
+  demoRoot?: string
 }
 
 /** An `RTCIceServer`, as JSON */
@@ -137,6 +143,9 @@ export function parseConfig (input: unknown): EdgewayConfig {
       throw new ConfigError('"dohResolver" must be an http(s) URL')
     }
     config.dohResolver = raw.dohResolver
+  }
+  if (raw.demoRoot !== undefined) {
+    config.demoRoot = parseDemoRoot(raw.demoRoot)
   }
   if (raw.iceServers !== undefined) {
     config.iceServers = parseIceServers(raw.iceServers)
@@ -230,6 +239,15 @@ export function parseEdge (input: unknown): EdgeEndpoint {
     throw new ConfigError('Edge needs an "http" URL or at least one multiaddr')
   }
   return edge
+}
+
+function parseDemoRoot (input: unknown): string {
+  try {
+    if (typeof input !== 'string') throw new Error('not a string')
+    return CID.parse(input).toV1().toString()
+  } catch {
+    throw new ConfigError('"demoRoot" must be a CID')
+  }
 }
 
 function parseIceServers (input: unknown): IceServer[] {

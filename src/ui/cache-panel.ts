@@ -3,6 +3,7 @@ import { loadUserEdges, openEdgeDb } from '../node/edge-store.ts'
 import { openLocalStore } from '../node/open-local-store.ts'
 import { trimVerifiedFiles } from '../content/verified-files.ts'
 import { formatBytes } from '../lib/format-bytes.ts'
+import { countOf } from './count-of.ts'
 import type { CacheUsage, PinInfo } from '../lib/types.ts'
 import type { EdgeClient } from '../sdk/index.ts'
 
@@ -16,7 +17,12 @@ const REFRESH_MS = 2_000
  * the SW evicts by, and what is pinned here the SW never evicts. Pinning
  * fetches through an SDK client in the page, loaded on the first pin.
  */
-export function mountCachePanel (doc: Document = document): void {
+export interface CachePanelOptions {
+  /** Called with each usage the panel shows: the page's charts sample it */
+  onUsage?: (usage: CacheUsage) => void
+}
+
+export function mountCachePanel (doc: Document = document, options: CachePanelOptions = {}): void {
   const $ = <T extends HTMLElement>(id: string): T => doc.getElementById(id) as T
   const store = openLocalStore()
   let client: Promise<EdgeClient> | undefined
@@ -57,7 +63,7 @@ export function mountCachePanel (doc: Document = document): void {
       cid.textContent = pin.cid
       const detail = doc.createElement('span')
       detail.className = 'muted'
-      detail.textContent = pin.complete ? ` ${formatBytes(pin.bytes)} in ${pin.blocks} blocks` : ' incomplete: pin it again to fetch the rest'
+      detail.textContent = pin.complete ? ` ${formatBytes(pin.bytes)} in ${countOf(pin.blocks, 'block')}` : ' incomplete: pin it again to fetch the rest'
       const unpin = doc.createElement('button')
       unpin.type = 'button'
       unpin.dataset.testid = 'unpin-button'
@@ -81,6 +87,7 @@ export function mountCachePanel (doc: Document = document): void {
     const [usage, pins] = await Promise.all([local.usage(), local.listPins()])
     showUsage(usage)
     showPins(pins)
+    options.onUsage?.(usage)
   }
 
   const say = (text: string, state: 'busy' | 'done' | 'error'): void => {
@@ -118,7 +125,7 @@ export function mountCachePanel (doc: Document = document): void {
     say(`Pinning ${cid}…`, 'busy')
     void run(async () => {
       const pin = await (await sdkClient()).pin(cid, {
-        onProgress: progress => { say(`Pinning ${cid}: ${progress.detail.blocks} blocks, ${formatBytes(progress.detail.bytes)}`, 'busy') }
+        onProgress: progress => { say(`Pinning ${cid}: ${countOf(progress.detail.blocks, 'block')}, ${formatBytes(progress.detail.bytes)}`, 'busy') }
       })
       const persisted = await navigator.storage?.persisted?.().catch(() => false)
       return `Pinned ${pin.cid}: ${formatBytes(pin.bytes)} kept offline${persisted === true ? '' : ' (the browser may still clear it when short of space)'}`

@@ -13,6 +13,8 @@ export interface EdgesPanelOptions {
    * @default 1000
    */
   intervalMs?: number
+  /** Called with each report the list shows: the page's charts sample it */
+  onReport?: (report: EdgesReport) => void
 }
 
 /**
@@ -40,6 +42,7 @@ export function mountEdgesPanel (doc: Document = document, options: EdgesPanelOp
   const refreshList = async (): Promise<void> => {
     const report = await readReport() ?? await configuredReport(configured)
     renderEdgeList(doc, $('edge-list'), report)
+    options.onReport?.(report)
   }
   const refreshEditor = async (): Promise<void> => {
     const { edges, source } = await configured()

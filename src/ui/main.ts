@@ -1,5 +1,8 @@
 import { mountCachePanel } from './cache-panel.ts'
+import { mountDashboard } from './dashboard.ts'
+import { mountDemoLink } from './demo-link.ts'
 import { mountEdgesPanel } from './edges-panel.ts'
+import { LiveStats } from './live-stats.ts'
 import { TransferStats } from '../lib/transfer-stats.ts'
 import { mountStatsPanel } from './stats-panel.ts'
 import { toGatewayPath } from './to-gateway-path.ts'
@@ -41,9 +44,14 @@ $('open-form').addEventListener('submit', (event) => {
 })
 
 void registerServiceWorker()
-mountEdgesPanel()
-mountCachePanel()
 // this tab's totals: the in-tab peer records what it serves to other browsers here (recordServed)
 const tabTransfers = new TransferStats()
-mountStatsPanel($('bytes-by-source'), { served: tabTransfers })
-void import('./peer-panel.ts').then(async panel => { await panel.mountPeerPanel({ transfers: tabTransfers }) })
+// one reading of the SW's totals a second, sampled with what the panels below measure, for the totals and the charts
+const live = new LiveStats({ served: tabTransfers })
+mountStatsPanel($('bytes-by-source'), { live, served: tabTransfers })
+mountDashboard(document, live)
+mountEdgesPanel(document, { onReport: live.noteEdges })
+mountCachePanel(document, { onUsage: live.noteCache })
+void mountDemoLink($<HTMLAnchorElement>('demo-link')).catch(() => {})
+live.start()
+void import('./peer-panel.ts').then(async panel => { await panel.mountPeerPanel({ transfers: tabTransfers, onStatus: status => { live.notePeers(status.peers) } }) })

@@ -1,5 +1,6 @@
 import { parseConfig } from '../lib/config.ts'
 import { formatBytes } from '../lib/format-bytes.ts'
+import { countOf } from './count-of.ts'
 import { connectServiceWorkerBridge, createTabPeer, publishFiles } from '../peer/index.ts'
 import type { TransferStats } from '../lib/transfer-stats.ts'
 import type { TabPeer, TabPeerStatus } from '../peer/index.ts'
@@ -16,7 +17,14 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
  * the service worker, and shows plainly whether this tab serves others and
  * how much; the switch and the publish input act on it.
  */
-export async function mountPeerPanel (options: { transfers?: TransferStats } = {}): Promise<void> {
+export interface PeerPanelOptions {
+  /** This tab's totals, where what the peer served to others is recorded */
+  transfers?: TransferStats
+  /** Called with the peer's status as the panel shows it, every second: the page's charts sample it */
+  onStatus?: (status: TabPeerStatus) => void
+}
+
+export async function mountPeerPanel (options: PeerPanelOptions = {}): Promise<void> {
   const state = $('peer-status')
   const toggle = $<HTMLInputElement>('peer-serving-toggle')
   toggle.checked = localStorage.getItem(SERVING_KEY) !== 'off'
@@ -61,6 +69,7 @@ export async function mountPeerPanel (options: { transfers?: TransferStats } = {
       reported = { ...status.served }
     }
     render(status)
+    options.onStatus?.(status)
   }
   update()
   setInterval(update, 1000)
@@ -86,14 +95,14 @@ function render (status: TabPeerStatus): void {
   } else {
     state.dataset.state = 'active'
     const what = status.shareViewed ? 'what you published, pinned or viewed' : 'what you published or pinned (not what you only viewed)'
-    state.textContent = `Serving other browsers ${what}: ${status.announced} blocks listed at the edges, reachable through an edge relay.`
+    state.textContent = `Serving other browsers ${what}: ${countOf(status.announced, 'block')} listed at the edges, reachable through an edge relay.`
   }
   const count = $('peer-count')
   count.textContent = String(status.peers)
   count.dataset.webrtc = String(status.webrtcPeers)
   const served = $('peer-served')
   served.dataset.bytes = String(status.served.bytes)
-  served.textContent = status.served.blocks === 0 ? 'nothing yet' : `${formatBytes(status.served.bytes)} in ${status.served.blocks} blocks`
+  served.textContent = status.served.blocks === 0 ? 'nothing yet' : `${formatBytes(status.served.bytes)} in ${countOf(status.served.blocks, 'block')}`
 }
 
 async function publish (peer: TabPeer, input: HTMLInputElement): Promise<void> {

@@ -1,16 +1,14 @@
 import { formatBytes } from '../lib/format-bytes.ts'
+import { countOf } from './count-of.ts'
+import type { LiveStats } from './live-stats.ts'
 import type { TransferStats } from '../lib/transfer-stats.ts'
-import type { BlockSource, GatewayStats, TransferTotals } from '../lib/types.ts'
+import type { BlockSource, TransferTotals } from '../lib/types.ts'
 
 export interface StatsPanelOptions {
+  /** The page's reader of the service worker's totals */
+  live: LiveStats
   /** This tab's totals: the in-tab peer records what it serves to other browsers here */
   served?: TransferStats
-  /**
-   * How often the service worker's totals are read
-   *
-   * @default 2000
-   */
-  intervalMs?: number
 }
 
 const ROWS: Array<{ key: BlockSource | 'served', label: string }> = [
@@ -22,41 +20,26 @@ const ROWS: Array<{ key: BlockSource | 'served', label: string }> = [
 
 /**
  * Bytes and blocks by source: what the service worker used from the cache,
- * the edges and other browsers (its `/_edgeway/stats`), and what this tab's
- * peer served to others. The numbers are also on the element as
- * `data-<source>-bytes` / `data-<source>-blocks`, for scripts and tests.
- * Returns the function that stops updating it.
+ * the edges and other browsers (its `/_edgeway/stats`, as `live` reads it),
+ * and what this tab's peer served to others. The numbers are also on the
+ * element as `data-<source>-bytes` / `data-<source>-blocks`, for scripts and
+ * tests. Returns the function that stops updating it.
  */
-export function mountStatsPanel (element: HTMLElement, options: StatsPanelOptions = {}): () => void {
+export function mountStatsPanel (element: HTMLElement, options: StatsPanelOptions): () => void {
   let totals: TransferTotals = { blocks: zero(), bytes: zero(), served: { blocks: 0, bytes: 0 } }
   const render = (): void => { renderTotals(element, totals) }
-  const refresh = async (): Promise<void> => {
-    const gateway = await readGatewayStats()
+  render()
+  const stopLive = options.live.subscribe(gateway => {
     totals = { blocks: gateway?.blocks ?? totals.blocks, bytes: gateway?.bytes ?? totals.bytes, served: options.served?.snapshot().served ?? totals.served }
     render()
-  }
-  render()
-  void refresh()
-  const timer = setInterval(() => { void refresh() }, options.intervalMs ?? 2000)
+  })
   const unsubscribe = options.served?.subscribe(latest => {
     totals = { ...totals, served: latest.served }
     render()
   })
   return () => {
-    clearInterval(timer)
+    stopLive()
     unsubscribe?.()
-  }
-}
-
-/** The SW's running totals, or undefined while no SW controls the page. */
-async function readGatewayStats (): Promise<GatewayStats | undefined> {
-  if (navigator.serviceWorker?.controller == null) {
-    return undefined
-  }
-  try {
-    return await (await fetch('/_edgeway/stats', { cache: 'no-store' })).json() as GatewayStats
-  } catch {
-    return undefined
   }
 }
 
@@ -70,7 +53,7 @@ function renderTotals (element: HTMLElement, totals: TransferTotals): void {
     const row = table.insertRow()
     row.insertCell().textContent = label
     row.insertCell().textContent = formatBytes(bytes)
-    row.insertCell().textContent = `${blocks} ${blocks === 1 ? 'block' : 'blocks'}`
+    row.insertCell().textContent = countOf(blocks, 'block')
   }
   element.replaceChildren(table)
 }
