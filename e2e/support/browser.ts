@@ -1,5 +1,5 @@
 import { chromium } from 'playwright-core'
-import { ensureChromium } from './chromium.ts'
+import { ensureChromium } from './system-browsers.ts'
 import type { Browser, BrowserContext } from 'playwright-core'
 
 /** Flags that keep Chromium quiet on a machine with no network but loopback. */
@@ -9,7 +9,7 @@ const ARGS = [
 ]
 
 export interface LaunchOptions {
-  /** @default the system's Chromium (see chromium.ts) */
+  /** @default the system's Chromium (see system-browsers.ts) */
   executablePath?: string
   /** Flags beyond the quiet defaults */
   args?: string[]

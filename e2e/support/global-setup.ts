@@ -1,15 +1,16 @@
-import { ensureChromium } from './chromium.ts'
+import { ensureChromium, ensureFirefox } from './system-browsers.ts'
 import { ensureKubo } from './kubo.ts'
 import type { TestProject } from 'vitest/node'
 
 /**
  * Before any spec runs: find (or, on a fresh Debian machine, install)
- * Chromium, and build Kubo once into the cache outside the repository. A
+ * Chromium and Firefox ESR, and build Kubo once into the cache outside the repository. A
  * machine without Go still passes: the Kubo specs skip and say why
  * (as they do with EDGEWAY_SKIP_KUBO=1, which saves the first build).
  */
 export default async function setup (project: TestProject): Promise<void> {
   ensureChromium()
+  ensureFirefox()
   let kubo
   if (process.env.EDGEWAY_SKIP_KUBO != null && process.env.EDGEWAY_SKIP_KUBO !== '') {
     kubo = { skipped: 'EDGEWAY_SKIP_KUBO is set' }

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { ensureChromium } from './chromium.ts'
+import { ensureChromium } from './system-browsers.ts'
 
 /**
  * A network namespace with nothing but loopback, for tests whose browsers

@@ -10,18 +10,25 @@ export interface FetchResult {
 
 /** fetch() inside the page (so through its service worker) and hash the body there. */
 export async function fetchInPage (page: Page, url: string, init: { headers?: Record<string, string> } = {}): Promise<FetchResult> {
-  return page.evaluate(async ({ url, init }) => {
-    const response = await fetch(url, init)
-    const body = new Uint8Array(await response.arrayBuffer())
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
-    return {
-      status: response.status,
-      headers: Object.fromEntries(response.headers),
-      sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join(''),
-      length: body.byteLength,
-      text: response.headers.get('content-type')?.includes('text/') === true || response.headers.get('content-type')?.includes('json') === true ? new TextDecoder().decode(body.slice(0, 4096)) : ''
-    }
-  }, { url, init })
+  return page.evaluate(fetchAndHash, { url, init })
+}
+
+/**
+ * What fetchInPage runs in the page (Playwright's and puppeteer's alike): it
+ * is sent there as its source, so it uses nothing from outside itself.
+ */
+export async function fetchAndHash ({ url, init }: { url: string, init: { headers?: Record<string, string> } }): Promise<FetchResult> {
+  const response = await fetch(url, init)
+  const body = new Uint8Array(await response.arrayBuffer())
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+  const type = response.headers.get('content-type') ?? ''
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    sha256: Array.from(digest, b => b.toString(16).padStart(2, '0')).join(''),
+    length: body.byteLength,
+    text: type.includes('text/') || type.includes('json') ? new TextDecoder().decode(body.slice(0, 4096)) : ''
+  }
 }
 
 /** Open a gateway URL in a page that may not have the SW yet: wait for the bootstrap reload to finish. */
