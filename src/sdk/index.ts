@@ -1,24 +1,20 @@
 import { parseConfig } from '../lib/config.ts'
 import { errorToResponse } from '../lib/error-to-response.ts'
-import { createContentFetcher } from '../content/content-fetcher.ts'
-import type { ContentFetcher } from '../content/content-fetcher.ts'
 import { edgesReport } from '../lib/edge-status.ts'
-import { bitswap } from '../node/bitswap-source.ts'
-import { edgeHttp } from '../node/block-sources.ts'
-import { createEdgeNode } from '../node/create-edge-node.ts'
 import { EdgeHealth, idbHealthPersistence } from '../node/edge-health-tracker.ts'
 import { openEdgeDb } from '../node/edge-store.ts'
 import { openLocalStore } from '../node/open-local-store.ts'
-import { parseContentUrl } from '../lib/parse-gateway-url.ts'
 import { createCacheControls } from './cache-controls.ts'
+import { progressCounter } from './fetch-progress.ts'
 import { TransferStats } from '../lib/transfer-stats.ts'
-import type { CacheControls, CacheOptions } from './cache-controls.ts'
-import type { EdgeEndpoint, TransferTotals } from '../lib/types.ts'
 import { peerClient } from './peer-client.ts'
+import type { CacheControls, CacheOptions } from './cache-controls.ts'
+import type { Engine } from './engine.ts'
+import type { FetchProgressListener } from './fetch-progress.ts'
+import type { EdgeEndpoint, TransferTotals } from '../lib/types.ts'
 import type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult } from './peer-client.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { EdgeStatus } from '../lib/edge-status.ts'
-import type { EdgeNode } from '../node/create-edge-node.ts'
 import type { Blockstore } from 'interface-blockstore'
 
 export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError } from '../lib/errors.ts'
@@ -30,6 +26,15 @@ export type { EdgeState } from '../lib/edge-health.ts'
 export type { CacheControls, CacheOptions, PinOptions } from './cache-controls.ts'
 export type { CacheUsage, PinInfo, PinBlockDetail } from '../lib/types.ts'
 export type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult, TabPeerStatus } from './peer-client.ts'
+export type { FetchProgress, FetchProgressListener } from './fetch-progress.ts'
+
+export interface EdgeFetchInit extends RequestInit {
+  /**
+   * Called as verified blocks are used for this response: bytes so far and
+   * where each block came from. Blocks are hashed before they are counted
+   */
+  onProgress?: FetchProgressListener
+}
 
 export interface EdgeClientOptions extends CacheOptions {
   /**
@@ -96,7 +101,7 @@ export interface EdgeClient extends CacheControls {
    * standard `Response` whose bytes were all checked against their hashes.
    * Errors are responses too (400, 404, 502, 504) with an `X-Edgeway-Source` header.
    */
-  fetch(resource: string | URL, init?: RequestInit): Promise<Response>
+  fetch(resource: string | URL, init?: EdgeFetchInit): Promise<Response>
   /**
    * What this client has moved so far: blocks and bytes by source (cache,
    * edge, peer), and blocks and bytes it served to other browsers
@@ -117,7 +122,12 @@ export interface EdgeClient extends CacheControls {
   stop(): Promise<void>
 }
 
-/** Creates a verifying client that runs in the page; the node starts at once. */
+/**
+ * Creates a verifying client that runs in the page. The content engine
+ * (Helia, verified-fetch, the block sources) is a module of its own, loaded
+ * and started on the first call that needs it, so importing the SDK and
+ * creating a client costs little.
+ */
 export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const config = parseConfig({
     edges: options.edges,
@@ -134,39 +144,37 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const edgeDb = typeof indexedDB === 'undefined' ? undefined : openEdgeDb()
   edgeDb?.catch(() => {})
   const health = new EdgeHealth({ persistence: edgeDb == null ? undefined : idbHealthPersistence(async () => edgeDb) })
-  // a page may run libp2p: edges given as multiaddrs and bitswap providers a router lists are dialled from here
-  const libp2p = config.edges.some(edge => edge.multiaddrs.length > 0) || config.routers.length > 0
-  const sources = [edgeHttp(), ...(libp2p ? [bitswap()] : []), ...peer.sources()]
-  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store, sources, health }))()
-  // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
-  node.catch(() => {})
-  // one content fetcher for the node: what its navigations fetch whole is shared by its requests
-  const fetcher = node.then(createContentFetcher)
-  fetcher.catch(() => {})
+  let engine: Promise<Engine> | undefined
+  const started = async (): Promise<Engine> => {
+    engine ??= (async () => {
+      const [{ startEngine }, blockstore] = await Promise.all([import('./engine.ts'), store])
+      return startEngine({ config, blockstore, health, peerBlocks: peer.blockRequester() })
+    })()
+    return engine
+  }
 
   return {
-    ...createCacheControls({ store, node }, options),
+    ...createCacheControls({ store, node: async () => (await started()).node }, options),
     async fetch (resource, init = {}) {
       init.signal?.throwIfAborted()
       const headers = new Headers(init.headers)
-      let address
+      let running: Engine
       try {
-        address = parseContentUrl(resource)
+        running = await started()
       } catch (err) {
+        // a node that cannot start is reported by each fetch as a response, not as a rejection
         return errorToResponse(err, { accept: headers.get('accept') })
       }
-      let started: ContentFetcher
-      try {
-        started = await fetcher
-      } catch (err) {
-        return errorToResponse(err, { accept: headers.get('accept') })
-      }
-      return started.fetch(address, {
+      const onProgress = init.onProgress == null ? undefined : progressCounter(init.onProgress)
+      return running.fetch(resource, {
         method: init.method,
         headers,
         signal: init.signal ?? undefined,
         redirect: init.redirect,
-        onUse: transfers.recordUse
+        onUse: (source, blocks, bytes) => {
+          transfers.recordUse(source, blocks, bytes)
+          onProgress?.(source, blocks, bytes)
+        }
       })
     },
     stats: () => transfers.snapshot(),
@@ -175,7 +183,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     peer: peer.peer,
     edges: () => edgesReport(config.edges, 'user', health).edges,
     async stop () {
-      await Promise.all([(await node).stop(), peer.stop()])
+      await Promise.all([engine == null ? undefined : engine.then(async e => { await e.node.stop() }, () => {}), peer.stop()])
     }
   }
 }
