@@ -1,5 +1,6 @@
 import { parseConfig } from '../lib/config.ts'
 import { errorToResponse } from '../lib/error-to-response.ts'
+import { NotSupportedError } from '../lib/errors.ts'
 import { edgesReport } from '../lib/edge-status.ts'
 import { EdgeHealth, idbHealthPersistence } from '../node/edge-health-tracker.ts'
 import { openEdgeDb } from '../node/edge-store.ts'
@@ -17,7 +18,9 @@ import type { EdgewayConfig } from '../lib/config.ts'
 import type { EdgeStatus } from '../lib/edge-status.ts'
 import type { Blockstore } from 'interface-blockstore'
 
-export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError } from '../lib/errors.ts'
+export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError, NotSupportedError } from '../lib/errors.ts'
+export { startEdgeway } from './start-edgeway.ts'
+export type { Edgeway, StartEdgewayOptions } from './start-edgeway.ts'
 export { parseSourceHeader } from '../lib/source-tally.ts'
 export { TransferStats } from '../lib/transfer-stats.ts'
 export type { EdgeEndpoint, SourceCounts, BlockSource, TransferTotals } from '../lib/types.ts'
@@ -215,10 +218,14 @@ export interface RegisterGatewayOptions {
  */
 export async function registerGateway (options: RegisterGatewayOptions = {}): Promise<ServiceWorkerRegistration> {
   options.signal?.throwIfAborted()
-  if (!('serviceWorker' in navigator)) {
-    throw new Error('This browser has no service workers (or the page is not in a secure context)')
+  if (!('serviceWorker' in navigator) || navigator.serviceWorker == null) {
+    throw new NotSupportedError('this browser offers no service workers here (a private window, a policy, or not a secure context)')
   }
-  const registration = await navigator.serviceWorker.register(options.scriptUrl ?? '/sw.js', { scope: options.scope ?? '/' })
+  const registration = await navigator.serviceWorker.register(options.scriptUrl ?? '/sw.js', { scope: options.scope ?? '/' }) as ServiceWorkerRegistration | undefined
+  if (registration == null) {
+    // what a browser (or an extension, or a test harness) that blocks service workers without saying so answers
+    throw new NotSupportedError('service workers are blocked here: registering one did nothing')
+  }
   await registration.update().catch(() => {})
   await navigator.serviceWorker.ready
   if (navigator.serviceWorker.controller == null) {
