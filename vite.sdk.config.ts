@@ -5,8 +5,8 @@ import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 /**
  * The SDK's page entries as ES modules in dist/sdk/: `edgeway.js` (the core,
  * also served by the gateway at /sdk/edgeway.js) and `peer.js` (the in-tab
- * peer). The content engine and the peer are chunks the core loads on first
- * use, so importing the core costs what e2e/bundle-size.spec.ts allows.
+ * peer). The content engine and the peer are chunks the core loads when a
+ * client needs them, so importing the core costs what e2e/bundle-size.spec.ts allows.
  * The service-worker entry is built by vite.sdk-sw.config.ts.
  */
 export default defineConfig({

@@ -28,8 +28,9 @@ const BUDGETS = {
 /**
  * What a dApp downloads and parses to import an SDK entry: the entry and every
  * chunk it imports statically. The core (createEdgeClient, the store, edges,
- * errors) loads the content engine (Helia, verified-fetch, the sources;
- * ~330 KiB) on its first fetch, and the in-tab peer only with `peer`.
+ * errors, startEdgeway) loads the content engine (Helia, verified-fetch, the
+ * sources; ~330 KiB) when a client is created, so a dApp that fetches through
+ * its SW never does; the in-tab peer only with `peer`.
  */
 const ENTRY_BUDGETS = {
   'dist/sdk/edgeway.js': 60 * 1024

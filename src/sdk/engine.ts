@@ -28,8 +28,8 @@ export interface Engine {
 
 /**
  * The browser node and the content engine (Helia, verified-fetch, the block
- * sources): the SDK's core loads this module on its first fetch, so a page
- * that only imports the SDK does not parse it.
+ * sources): a client loads this module when it is created, so a page
+ * that imports the SDK and fetches through its SW never parses it.
  */
 export async function startEngine (components: EngineComponents): Promise<Engine> {
   const { config, blockstore, health, peerBlocks } = components

@@ -126,10 +126,10 @@ export interface EdgeClient extends CacheControls {
 }
 
 /**
- * Creates a verifying client that runs in the page. The content engine
- * (Helia, verified-fetch, the block sources) is a module of its own, loaded
- * and started on the first call that needs it, so importing the SDK and
- * creating a client costs little.
+ * Creates a verifying client that runs in the page; the node starts at once.
+ * The content engine (Helia, verified-fetch, the block sources) is a module
+ * of its own that the client loads, so a page that imports the SDK without
+ * creating a client (it fetches through its SW) never downloads it.
  */
 export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const config = parseConfig({
@@ -155,6 +155,8 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     })()
     return engine
   }
+  // the node starts with the client, as a page that creates one is about to fetch; a failure is each fetch's response
+  started().catch(() => {})
 
   return {
     ...createCacheControls({ store, node: async () => (await started()).node }, options),
