@@ -2,23 +2,33 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
 import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 
-/** The SDK as one ES module at /sdk/edgeway.js, for dApps to import. */
+/**
+ * The SDK's page entries as ES modules in dist/sdk/: `edgeway.js` (the core,
+ * also served by the gateway at /sdk/edgeway.js) and `peer.js` (the in-tab
+ * peer). The content engine and the peer are chunks the core loads when a
+ * client needs them, so importing the core costs what e2e/bundle-size.spec.ts allows.
+ * The service-worker entry is built by vite.sdk-sw.config.ts.
+ */
 export default defineConfig({
   plugins: [oneCopyPerVersion()],
   publicDir: false,
   build: {
     outDir: 'dist/sdk',
-    emptyOutDir: false,
+    // dist/sdk is the SDK's alone: chunks of an older build must not ship with the package
+    emptyOutDir: true,
     target: 'es2022',
     minify: true,
     rollupOptions: {
-      // shared code stays in edgeway.js; only the in-page peer (loaded when a client asks for one) is a chunk of its own
-      preserveEntrySignatures: 'allow-extension'
+      preserveEntrySignatures: 'allow-extension',
+      output: { chunkFileNames: 'chunks/[name]-[hash].js' }
     },
     lib: {
-      entry: resolve(import.meta.dirname, 'src/sdk/index.ts'),
+      entry: {
+        edgeway: resolve(import.meta.dirname, 'src/sdk/index.ts'),
+        peer: resolve(import.meta.dirname, 'src/peer/index.ts')
+      },
       formats: ['es'],
-      fileName: () => 'edgeway.js'
+      fileName: (_format, name) => `${name}.js`
     }
   }
 })

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
 import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
+import { SW_SHIMS } from './build/sw-shims.ts'
 import type { PageFiles } from './sw/page-cache.ts'
 
 const DIST = resolve(import.meta.dirname, 'dist')
@@ -49,19 +50,12 @@ function loaderScript (): string {
  * The service worker: one classic script at /sw.js. A SW may not call
  * dynamic import(), so everything is inlined into a single IIFE bundle, and
  * every first visit parses all of it (e2e/bundle-size.spec.ts keeps a budget).
- * Two of verified-fetch's small dependencies come with frameworks around
- * them; the SW takes equivalents of its own (sw/shims/, each tested against
- * the package it stands in for).
+ * Two of verified-fetch's small dependencies are shimmed (build/sw-shims.ts).
  */
 export default defineConfig({
   publicDir: false,
   plugins: [oneCopyPerVersion()],
-  resolve: {
-    alias: {
-      'regexp.escape': resolve(import.meta.dirname, 'sw/shims/regexp-escape.ts'),
-      debug: resolve(import.meta.dirname, 'sw/shims/debug.ts')
-    }
-  },
+  resolve: { alias: SW_SHIMS },
   define: {
     __EDGEWAY_PAGE__: JSON.stringify(pageFiles()),
     __EDGEWAY_LOADER__: JSON.stringify(loaderScript())

@@ -33,6 +33,12 @@ export interface GatewayOptions {
    * @default no loader
    */
   loaderScript?: string
+  /**
+   * Where the configuration (edges, routers, timeouts) is read
+   *
+   * @default `edgeway.json` next to the SW script
+   */
+  configUrl?: string
 }
 
 export interface Gateway {
@@ -43,6 +49,8 @@ export interface Gateway {
   activate(): Promise<void>
   /** Answer a fetch event, or return undefined to leave it to the network */
   respond(event: FetchEvent): Promise<Response> | undefined
+  /** Whether `respond` answers this request (content, or the gateway's own paths) */
+  handles(request: Request): boolean
   /** A message from a page: a tab registering its peer for the bridge, or the page's edge list changed */
   onMessage(event: ExtendableMessageEvent): void
 }
@@ -55,7 +63,7 @@ export interface Gateway {
 export function createGateway (scope: ServiceWorkerGlobalScope, options: GatewayOptions = {}): Gateway {
   // edgeway.json sits next to the script: /sw.js and /edgeway.json on the gateway's own
   // origin, /_edgeway/sw.js and /_edgeway/edgeway.json on a subdomain origin
-  const configUrl = new URL('edgeway.json', scope.location.href).toString()
+  const configUrl = new URL(options.configUrl ?? 'edgeway.json', scope.location.href).toString()
   const gatewayHost = gatewayHostOf(scope.location.host)
   // error pages link back to the gateway page, which on a root's own origin is another origin's `/`
   const gatewayUrl = splitSubdomainHost(scope.location.host) == null ? '/' : `${scope.location.protocol}//${gatewayHost}/`
@@ -162,6 +170,9 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
         return
       }
       tabs.onMessage(event)
+    },
+    handles (request) {
+      return findHandler(handlers, request) != null
     },
     respond (event) {
       const found = findHandler(handlers, event.request)

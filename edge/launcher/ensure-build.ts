@@ -3,8 +3,8 @@ import { readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-const SOURCES = ['index.html', 'src', 'sw', 'public', 'vite.config.ts', 'vite.sw.config.ts', 'vite.sdk.config.ts', 'package-lock.json']
-const OUTPUTS = ['dist/index.html', 'dist/sw.js', 'dist/sdk/edgeway.js']
+const SOURCES = ['index.html', 'src', 'sw', 'public', 'vite.config.ts', 'vite.sw.config.ts', 'vite.sdk.config.ts', 'vite.sdk-sw.config.ts', 'package-lock.json']
+const OUTPUTS = ['dist/index.html', 'dist/sw.js', 'dist/sdk/edgeway.js', 'dist/sdk/sw.js']
 
 /**
  * Builds the page, SW and SDK when dist/ is missing or older than the sources,

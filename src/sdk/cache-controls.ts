@@ -2,8 +2,6 @@ import { CID } from 'multiformats/cid'
 import { parseCacheBudget } from '../lib/cache-policy.ts'
 import { InvalidRequestError, NotSupportedError } from '../lib/errors.ts'
 import { isLocalCache } from '../node/local-cache.ts'
-import { pinDag } from '../node/pin-dag.ts'
-import { trimVerifiedFiles } from '../content/verified-files.ts'
 import type { EdgeNode } from '../node/create-edge-node.ts'
 import type { LocalCache } from '../node/local-cache.ts'
 import type { PinProgressEvents } from '../node/pin-dag.ts'
@@ -47,7 +45,8 @@ export interface CacheControls {
 export interface CacheControlsComponents {
   /** The client's local store; only the built-in one keeps a budget and pins */
   store: Promise<Blockstore>
-  node: Promise<EdgeNode>
+  /** The started node; pinning fetches through it */
+  node(): Promise<EdgeNode>
 }
 
 export function createCacheControls (components: CacheControlsComponents, options: CacheOptions = {}): CacheControls {
@@ -71,7 +70,8 @@ export function createCacheControls (components: CacheControlsComponents, option
   return {
     async pin (cid, options = {}) {
       const root = toCid(cid)
-      const [store, node] = await Promise.all([ready(options), components.node])
+      // pinning walks the DAG with the content engine's codecs: both are loaded only when a dApp pins
+      const [store, node, { pinDag }] = await Promise.all([ready(options), components.node(), import('../node/pin-dag.ts')])
       // pinned content is meant to stay: ask that the browser not clear the origin's storage under pressure
       await globalThis.navigator?.storage?.persist?.().catch(() => false)
       return pinDag({ blockstore: node.helia.blockstore, getCodec: node.helia.getCodec, cache: store, flush: node.flush }, root, options)
@@ -88,6 +88,7 @@ export function createCacheControls (components: CacheControlsComponents, option
     async setCacheBudget (bytes, options) {
       const store = await ready(options)
       await store.setBudget(bytes === undefined ? undefined : parseCacheBudget(bytes), options)
+      const { trimVerifiedFiles } = await import('../content/verified-files.ts')
       // on the gateway's own origin its SW keeps whole files in a share of the same budget (none at 0)
       await trimVerifiedFiles((await store.usage(options)).budgetBytes, { ...options, onKeptBytes: async kept => { await store.setKeptFileBytes?.(kept, options) } })
     }

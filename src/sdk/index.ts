@@ -1,27 +1,26 @@
 import { parseConfig } from '../lib/config.ts'
 import { errorToResponse } from '../lib/error-to-response.ts'
-import { createContentFetcher } from '../content/content-fetcher.ts'
-import type { ContentFetcher } from '../content/content-fetcher.ts'
+import { NotSupportedError } from '../lib/errors.ts'
 import { edgesReport } from '../lib/edge-status.ts'
-import { bitswap } from '../node/bitswap-source.ts'
-import { edgeHttp } from '../node/block-sources.ts'
-import { createEdgeNode } from '../node/create-edge-node.ts'
 import { EdgeHealth, idbHealthPersistence } from '../node/edge-health-tracker.ts'
 import { openEdgeDb } from '../node/edge-store.ts'
 import { openLocalStore } from '../node/open-local-store.ts'
-import { parseContentUrl } from '../lib/parse-gateway-url.ts'
 import { createCacheControls } from './cache-controls.ts'
+import { progressCounter } from './fetch-progress.ts'
 import { TransferStats } from '../lib/transfer-stats.ts'
-import type { CacheControls, CacheOptions } from './cache-controls.ts'
-import type { EdgeEndpoint, TransferTotals } from '../lib/types.ts'
 import { peerClient } from './peer-client.ts'
+import type { CacheControls, CacheOptions } from './cache-controls.ts'
+import type { Engine } from './engine.ts'
+import type { FetchProgressListener } from './fetch-progress.ts'
+import type { EdgeEndpoint, TransferTotals } from '../lib/types.ts'
 import type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult } from './peer-client.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { EdgeStatus } from '../lib/edge-status.ts'
-import type { EdgeNode } from '../node/create-edge-node.ts'
 import type { Blockstore } from 'interface-blockstore'
 
-export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError } from '../lib/errors.ts'
+export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError, NotSupportedError } from '../lib/errors.ts'
+export { startEdgeway } from './start-edgeway.ts'
+export type { Edgeway, StartEdgewayOptions } from './start-edgeway.ts'
 export { parseSourceHeader } from '../lib/source-tally.ts'
 export { TransferStats } from '../lib/transfer-stats.ts'
 export type { EdgeEndpoint, SourceCounts, BlockSource, TransferTotals } from '../lib/types.ts'
@@ -30,6 +29,15 @@ export type { EdgeState } from '../lib/edge-health.ts'
 export type { CacheControls, CacheOptions, PinOptions } from './cache-controls.ts'
 export type { CacheUsage, PinInfo, PinBlockDetail } from '../lib/types.ts'
 export type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult, TabPeerStatus } from './peer-client.ts'
+export type { FetchProgress, FetchProgressListener } from './fetch-progress.ts'
+
+export interface EdgeFetchInit extends RequestInit {
+  /**
+   * Called as verified blocks are used for this response: bytes so far and
+   * where each block came from. Blocks are hashed before they are counted
+   */
+  onProgress?: FetchProgressListener
+}
 
 export interface EdgeClientOptions extends CacheOptions {
   /**
@@ -96,7 +104,7 @@ export interface EdgeClient extends CacheControls {
    * standard `Response` whose bytes were all checked against their hashes.
    * Errors are responses too (400, 404, 502, 504) with an `X-Edgeway-Source` header.
    */
-  fetch(resource: string | URL, init?: RequestInit): Promise<Response>
+  fetch(resource: string | URL, init?: EdgeFetchInit): Promise<Response>
   /**
    * What this client has moved so far: blocks and bytes by source (cache,
    * edge, peer), and blocks and bytes it served to other browsers
@@ -117,7 +125,12 @@ export interface EdgeClient extends CacheControls {
   stop(): Promise<void>
 }
 
-/** Creates a verifying client that runs in the page; the node starts at once. */
+/**
+ * Creates a verifying client that runs in the page; the node starts at once.
+ * The content engine (Helia, verified-fetch, the block sources) is a module
+ * of its own that the client loads, so a page that imports the SDK without
+ * creating a client (it fetches through its SW) never downloads it.
+ */
 export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const config = parseConfig({
     edges: options.edges,
@@ -134,39 +147,39 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const edgeDb = typeof indexedDB === 'undefined' ? undefined : openEdgeDb()
   edgeDb?.catch(() => {})
   const health = new EdgeHealth({ persistence: edgeDb == null ? undefined : idbHealthPersistence(async () => edgeDb) })
-  // a page may run libp2p: edges given as multiaddrs and bitswap providers a router lists are dialled from here
-  const libp2p = config.edges.some(edge => edge.multiaddrs.length > 0) || config.routers.length > 0
-  const sources = [edgeHttp(), ...(libp2p ? [bitswap()] : []), ...peer.sources()]
-  const node: Promise<EdgeNode> = (async () => createEdgeNode({ config, blockstore: await store, sources, health }))()
-  // a node that cannot start is reported by each fetch as a response, not as an unhandled rejection
-  node.catch(() => {})
-  // one content fetcher for the node: what its navigations fetch whole is shared by its requests
-  const fetcher = node.then(createContentFetcher)
-  fetcher.catch(() => {})
+  let engine: Promise<Engine> | undefined
+  const started = async (): Promise<Engine> => {
+    engine ??= (async () => {
+      const [{ startEngine }, blockstore] = await Promise.all([import('./engine.ts'), store])
+      return startEngine({ config, blockstore, health, peerBlocks: peer.blockRequester() })
+    })()
+    return engine
+  }
+  // the node starts with the client, as a page that creates one is about to fetch; a failure is each fetch's response
+  started().catch(() => {})
 
   return {
-    ...createCacheControls({ store, node }, options),
+    ...createCacheControls({ store, node: async () => (await started()).node }, options),
     async fetch (resource, init = {}) {
       init.signal?.throwIfAborted()
       const headers = new Headers(init.headers)
-      let address
+      let running: Engine
       try {
-        address = parseContentUrl(resource)
+        running = await started()
       } catch (err) {
+        // a node that cannot start is reported by each fetch as a response, not as a rejection
         return errorToResponse(err, { accept: headers.get('accept') })
       }
-      let started: ContentFetcher
-      try {
-        started = await fetcher
-      } catch (err) {
-        return errorToResponse(err, { accept: headers.get('accept') })
-      }
-      return started.fetch(address, {
+      const onProgress = init.onProgress == null ? undefined : progressCounter(init.onProgress)
+      return running.fetch(resource, {
         method: init.method,
         headers,
         signal: init.signal ?? undefined,
         redirect: init.redirect,
-        onUse: transfers.recordUse
+        onUse: (source, blocks, bytes) => {
+          transfers.recordUse(source, blocks, bytes)
+          onProgress?.(source, blocks, bytes)
+        }
       })
     },
     stats: () => transfers.snapshot(),
@@ -175,7 +188,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     peer: peer.peer,
     edges: () => edgesReport(config.edges, 'user', health).edges,
     async stop () {
-      await Promise.all([(await node).stop(), peer.stop()])
+      await Promise.all([engine == null ? undefined : engine.then(async e => { await e.node.stop() }, () => {}), peer.stop()])
     }
   }
 }
@@ -207,10 +220,14 @@ export interface RegisterGatewayOptions {
  */
 export async function registerGateway (options: RegisterGatewayOptions = {}): Promise<ServiceWorkerRegistration> {
   options.signal?.throwIfAborted()
-  if (!('serviceWorker' in navigator)) {
-    throw new Error('This browser has no service workers (or the page is not in a secure context)')
+  if (!('serviceWorker' in navigator) || navigator.serviceWorker == null) {
+    throw new NotSupportedError('this browser offers no service workers here (a private window, a policy, or not a secure context)')
   }
-  const registration = await navigator.serviceWorker.register(options.scriptUrl ?? '/sw.js', { scope: options.scope ?? '/' })
+  const registration = await navigator.serviceWorker.register(options.scriptUrl ?? '/sw.js', { scope: options.scope ?? '/' }) as ServiceWorkerRegistration | undefined
+  if (registration == null) {
+    // what a browser (or an extension, or a test harness) that blocks service workers without saying so answers
+    throw new NotSupportedError('service workers are blocked here: registering one did nothing')
+  }
   await registration.update().catch(() => {})
   await navigator.serviceWorker.ready
   if (navigator.serviceWorker.controller == null) {

@@ -1,6 +1,5 @@
-import { tabBridge } from '../node/block-sources.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
-import type { BlockSourceFactory } from '../node/block-sources.ts'
+import type { TabBlockSource } from '../node/tab-bridge-broker.ts'
 import type { PublishInput, PublishResult, TabPeer, TabPeerStatus } from '../peer/index.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -43,8 +42,8 @@ export interface EdgePeerHandle {
 
 export interface PeerClient {
   peer: EdgePeerHandle
-  /** Block sources for the client's node: other browsers, through this page's peer (none without one) */
-  sources(): BlockSourceFactory[]
+  /** How the client's node asks other browsers for a block, through this page's peer (undefined without one) */
+  blockRequester(): TabBlockSource['request'] | undefined
   add(files: PublishInput[], options?: AbortOptions): Promise<PublishResult>
   stop(): Promise<void>
 }
@@ -97,12 +96,11 @@ export function peerClient (config: EdgewayConfig, peerOption: boolean | EdgePee
         await (await running()).setShareViewed(on)
       }
     },
-    sources () {
+    blockRequester () {
       if (options == null) {
-        return []
+        return undefined
       }
-      // the client's node dials edges and providers itself (bitswap): the page's peer is asked for other browsers' blocks
-      return [tabBridge({ request: async (cid, o) => (await start()).peer.getBlock(cid, { signal: o.signal }) })]
+      return async (cid, o) => (await start()).peer.getBlock(cid, { signal: o.signal })
     },
     async add (files, addOptions = {}) {
       if (options == null) {
