@@ -52,7 +52,7 @@ async function follow (): Promise<void> {
     if (total > meter.bytes) meter.add(total - meter.bytes)
     if (progress.state === 'failed') {
       view.say(`Stopped after ${formatBytes(total)} and ${(progress.elapsedMs / 1000).toFixed(1)} s`, total, progress.bytes)
-      view.fail(`Could not get it: ${progress.status ?? ''} ${progress.error ?? ''}`.trim(), progress.tried, target)
+      view.fail(`Could not get it: ${progress.status ?? ''} ${progress.error ?? ''}`.trim(), progress.status, progress.tried, target)
       return
     }
     if (progress.state === 'done') {

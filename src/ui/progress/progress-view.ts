@@ -5,8 +5,8 @@ import type { NavigationProgress } from '../../lib/navigation-progress.ts'
 /** What the progress page shows: the bytes so far (`fetch-progress`, `data-bytes`) and their sources, or why it stopped. */
 export interface ProgressView {
   say(text: string, bytes: number, sources: NavigationProgress['bytes']): void
-  /** Shows the failure and what was tried, with a link that asks again */
-  fail(text: string, tried: NavigationProgress['tried'], retry: string): void
+  /** Shows the failure (`data-testid="error"`, `data-status`, as every error page) and what was tried, with a link that asks again */
+  fail(text: string, status: number | undefined, tried: NavigationProgress['tried'], retry: string): void
 }
 
 const SOURCE_NAMES = { cache: 'this browser\'s store', edge: 'edges', peer: 'other browsers' } as const
@@ -40,7 +40,7 @@ export function mountProgressView (address: string): ProgressView {
       progress.dataset.bytes = String(bytes)
       sources.textContent = describeSources(from)
     },
-    fail (text, tried, retry) {
+    fail (text, status, tried, retry) {
       const list = (label: string, items: string[]): HTMLElement => element('li', {}, `${label}: ${items.length === 0 ? 'none' : items.join(', ')}`)
       error.replaceChildren(
         element('p', {}, text),
@@ -49,6 +49,8 @@ export function mountProgressView (address: string): ProgressView {
         element('a', { href: retry }, 'Try again')
       )
       error.hidden = false
+      error.dataset.testid = 'error'
+      error.dataset.status = String(status ?? 0)
       progress.dataset.state = 'failed'
       bar.hidden = true
     }
