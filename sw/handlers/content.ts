@@ -44,6 +44,13 @@ export interface ContentHandlerComponents {
 /** What one request's caller follows of its answer (the progress page: the blocks it used as they come) */
 export interface ContentHooks {
   onUse?: SourceUseListener
+  /**
+   * Ends the fetch in place of the request's own signal: a navigation
+   * answered with the progress page is fetched on after its request is done
+   *
+   * @default request.signal
+   */
+  signal?: AbortSignal
 }
 
 /** The content handler: a Handler whose caller may follow one request's blocks */
@@ -177,7 +184,7 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
       const response = await fetcherFor(node).fetch(address, {
         method: request.method,
         headers: request.headers,
-        signal: request.signal,
+        signal: hooks.signal ?? request.signal,
         // a directory without its trailing slash is a 301, so its relative links resolve
         redirect: 'manual',
         // on a root's own origin its _redirects file applies (the spec limits it to such origins)

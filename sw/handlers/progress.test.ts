@@ -20,14 +20,15 @@ function slowContent (delayMs: number, answer: () => Response = () => new Respon
     async handle (_request, _url, _waitUntil, hooks: ContentHooks = {}) {
       hooks.onUse?.('edge', 1, 1000)
       await new Promise(resolve => setTimeout(resolve, delayMs))
+      hooks.signal?.throwIfAborted()
       hooks.onUse?.('edge', 1, 1000)
       return answer()
     }
   }
 }
 
-function request (url: string, init: { navigate?: boolean, accept?: string } = {}): Request {
-  const made = new Request(url, { headers: { Accept: init.accept ?? 'text/html,*/*' } })
+function request (url: string, init: { navigate?: boolean, accept?: string, signal?: AbortSignal } = {}): Request {
+  const made = new Request(url, { headers: { Accept: init.accept ?? 'text/html,*/*' }, signal: init.signal })
   if (init.navigate !== false) Object.defineProperty(made, 'mode', { value: 'navigate' })
   return made
 }
@@ -65,6 +66,23 @@ describe('progressHandler', () => {
     expect(await state(handle, ROOT_ORIGIN, '/page.html?x=<b>')).toMatchObject({ state: 'fetching', bytes: { edge: 1000 } })
     await settled()
     expect(await state(handle, ROOT_ORIGIN, '/page.html?x=<b>')).toMatchObject({ state: 'done', bytes: { edge: 2000 } })
+  })
+
+  it('goes on fetching once the progress page answered, even when the navigation\'s request ends', async () => {
+    const { handle, settled } = setUp(slowContent(FIRST_BYTE_MS + 300))
+    const navigation = new AbortController()
+    await handle(request(`${ROOT_ORIGIN}/kept.html`, { signal: navigation.signal }))
+    navigation.abort()
+    await settled()
+    expect(await state(handle, ROOT_ORIGIN, '/kept.html')).toMatchObject({ state: 'done', bytes: { edge: 2000 } })
+  })
+
+  it('ends the fetch with its navigation before the progress page answers', async () => {
+    const { handle } = setUp(slowContent(300))
+    const navigation = new AbortController()
+    const answered = handle(request(`${ROOT_ORIGIN}/left.html`, { signal: navigation.signal }))
+    navigation.abort()
+    await expect(answered).rejects.toThrow()
   })
 
   it('redirects a slow navigation on a shared origin to the progress page, leaving content URLs to content', async () => {

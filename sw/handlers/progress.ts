@@ -70,7 +70,12 @@ export function progressHandler (components: ProgressHandlerComponents): Handler
       const started = performance.now()
       const early: SourceCounts = { cache: 0, edge: 0, peer: 0 }
       let followed: FollowedNavigation | undefined
+      // the fetch follows the navigation until the progress page answers it, then goes on by itself (the fetcher's
+      // idle limit still ends it when no source delivers)
+      const fetching = new AbortController()
+      request.signal.addEventListener('abort', () => { if (followed == null) fetching.abort(request.signal.reason) }, { once: true })
       const answer = content.handle(request, url, waitUntil, {
+        signal: fetching.signal,
         onUse: (source, blocks, bytes) => {
           if (followed == null) early[source] += bytes
           else followed.onUse(source, blocks, bytes)
