@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FIRST_BYTE_MS, progressHandler } from './progress.ts'
+import { FIRST_BYTE_MS, STREAM_FROM_BYTES, progressHandler } from './progress.ts'
 import { CID_V1 } from '../../src/lib/cid-examples.ts'
 import { SourceTimeoutError } from '../../src/lib/errors.ts'
 import { progressStateUrl } from '../../src/lib/navigation-progress.ts'
@@ -92,6 +92,17 @@ describe('progressHandler', () => {
     expect(response.headers.get('location')).toBe(`/_edgeway/progress?path=${encodeURIComponent(`/ipfs/${CID_V1}/a.html`)}`)
     const page = await handle(request(`${PATH_ORIGIN}${response.headers.get('location')}`))
     expect(await page.text()).toContain('data-testid="fetch-progress"')
+  })
+
+  it('is done with a large file or a film at its first byte, so it streams', async () => {
+    const { handle, settled } = setUp(slowContent(FIRST_BYTE_MS + 200, () => new Response('x', { headers: { 'Content-Type': 'video/webm' } })))
+    await handle(request(`${ROOT_ORIGIN}/film.webm`))
+    await settled()
+    expect(await state(handle, ROOT_ORIGIN, '/film.webm')).toMatchObject({ state: 'done' })
+    const large = setUp(slowContent(FIRST_BYTE_MS + 200, () => new Response(new ReadableStream({ pull: controller => { controller.enqueue(new Uint8Array(1)) } }), { headers: { 'Content-Length': String(STREAM_FROM_BYTES + 1) } })))
+    await large.handle(request(`${ROOT_ORIGIN}/large.bin`))
+    await large.settled()
+    expect(await state(large.handle, ROOT_ORIGIN, '/large.bin')).toMatchObject({ state: 'done' })
   })
 
   it('says a failure\'s status and what was tried', async () => {

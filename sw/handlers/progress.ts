@@ -18,6 +18,15 @@ import type { SourceCounts } from '../../src/lib/types.ts'
  */
 export const FIRST_BYTE_MS = 1_000
 
+/**
+ * A followed answer this large (or any audio or video) is shown as soon as
+ * its first byte is here, streaming as it comes: waiting for all of it
+ * would keep a film behind the progress page.
+ *
+ * @default 16 MiB
+ */
+export const STREAM_FROM_BYTES = 16 * 1024 * 1024
+
 export interface ProgressHandlerComponents {
   /** The SW's own origin */
   origin: string
@@ -138,7 +147,8 @@ async function firstByte (response: Response): Promise<Response> {
 
 /**
  * The rest of a followed navigation's answer, read and dropped (its blocks
- * are stored as they are verified), then done; an error answer is a failure
+ * are stored as they are verified), then done; a large file or media is
+ * done at its first byte (STREAM_FROM_BYTES); an error answer is a failure
  * with the error's name (from the error page) and status.
  */
 async function finish (response: Response, followed: FollowedNavigation): Promise<void> {
@@ -146,6 +156,11 @@ async function finish (response: Response, followed: FollowedNavigation): Promis
     // an error page is a few kB of our own markup, its error's name in `data-error`
     const name = /data-error="([\w-]*)"/.exec(await response.text().catch(() => ''))?.[1]
     followed.failed(response.status, name ?? response.statusText)
+    return
+  }
+  if (/^(audio|video)\//.test(response.headers.get('content-type') ?? '') || Number(response.headers.get('content-length')) > STREAM_FROM_BYTES) {
+    await response.body?.cancel().catch(() => {})
+    followed.done()
     return
   }
   try {
