@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './support/browser.ts'
 import { absentCid, makeSite, randomFile, sha256 } from './support/content.ts'
@@ -12,6 +14,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 
 /** The thin uplink of the slow edge: a 256 KiB leaf takes over a second, the first byte of a large page later still */
 const BYTES_PER_SECOND = 200_000
+/** Where the progress page's screenshots go, to be looked at */
+const SHOTS = process.env.EDGEWAY_SHOTS ?? tmpdir()
 /** Short, so nobody-has-it ends soon */
 const TIMEOUT_MS = 8_000
 
@@ -65,18 +69,21 @@ describe('progress for a navigation that is slow to start', () => {
     await site?.remove()
   })
 
-  const freshPage = async (): Promise<{ context: BrowserContext, page: Page }> => {
-    const context = await browser.newContext({ acceptDownloads: true })
+  const freshPage = async (width = 1280): Promise<{ context: BrowserContext, page: Page }> => {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width, height: 800 } })
     return { context, page: await context.newPage() }
   }
 
   /** Opens a link that is slow to start: the `data-bytes` seen while the progress page shows, until `title` does */
-  async function watchProgress (page: Page, url: string, title: string): Promise<number[]> {
+  async function watchProgress (page: Page, url: string, title: string, shot: string): Promise<number[]> {
     const seen: number[] = []
     await page.goto(url, { waitUntil: 'commit' })
     const deadline = Date.now() + 60_000
     while (await page.title().catch(() => '') !== title && Date.now() < deadline) {
       const bytes = await page.getByTestId('fetch-progress').getAttribute('data-bytes', { timeout: 200 }).catch(() => null)
+      if (bytes != null && Number(bytes) > 0 && !seen.some(b => b > 0)) {
+        await page.screenshot({ path: join(SHOTS, shot) }).catch(() => {})
+      }
       if (bytes != null) seen.push(Number(bytes))
       await new Promise(resolve => setTimeout(resolve, 100))
     }
@@ -85,7 +92,7 @@ describe('progress for a navigation that is slow to start', () => {
 
   async function expectProgressThenContent (page: Page, url: string, title: string, file: string): Promise<void> {
     const started = Date.now()
-    const seen = await watchProgress(page, url, title)
+    const seen = await watchProgress(page, url, title, `fetch-progress-${file}-${page.viewportSize()?.width ?? 0}.png`)
     expect(await page.title()).toBe(title)
     // shown, growing, then the content: its exact bytes, answered from this browser's store
     expect(seen.length).toBeGreaterThan(0)
@@ -107,7 +114,7 @@ describe('progress for a navigation that is slow to start', () => {
   })
 
   it('path mode: the same, through the gateway\'s progress page, the content still sandboxed', async () => {
-    const { context, page } = await freshPage()
+    const { context, page } = await freshPage(360)
     await openThroughServiceWorker(page, `${slowPaths.info.gateway}/`)
     await expectProgressThenContent(page, `${slowPaths.info.gateway}/ipfs/${root}/path.html`, 'Path page', 'path.html')
     expect(new URL(page.url()).pathname).toBe(`/ipfs/${root}/path.html`)
@@ -150,6 +157,7 @@ describe('progress for a navigation that is slow to start', () => {
     // the progress page's view of it: the status and what was tried
     expect(await page.getByTestId('fetch-progress').count()).toBe(1)
     expect(await error.textContent()).toContain(lagging.url)
+    await page.screenshot({ path: join(SHOTS, 'fetch-progress-failed.png') }).catch(() => {})
     process.stderr.write(`fetch-progress: nobody has it, ${status} shown after ${Date.now() - started} ms (progress page: ${await page.getByTestId('fetch-progress').count() > 0})\n`)
     await context.close()
   })
