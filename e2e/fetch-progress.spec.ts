@@ -157,6 +157,8 @@ describe('progress for a navigation that is slow to start', () => {
     // the progress page's view of it: the status and what was tried
     expect(await page.getByTestId('fetch-progress').count()).toBe(1)
     expect(await error.textContent()).toContain(lagging.url)
+    expect(await error.getAttribute('data-error')).toMatch(/Error$/)
+    expect(await page.title()).toMatch(/^50[24] /)
     await page.screenshot({ path: join(SHOTS, 'fetch-progress-failed.png') }).catch(() => {})
     process.stderr.write(`fetch-progress: nobody has it, ${status} shown after ${Date.now() - started} ms (progress page: ${await page.getByTestId('fetch-progress').count() > 0})\n`)
     await context.close()

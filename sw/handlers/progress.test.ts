@@ -114,6 +114,14 @@ describe('progressHandler', () => {
     })
   })
 
+  it('says an error page\'s status, name and message', async () => {
+    const page = '<main data-testid="error" data-status="504" data-error="NoProvidersError"><h1>504</h1><p><code>no source has &#60;it&#62; &#38; more</code></p></main>'
+    const { handle, settled } = setUp(slowContent(FIRST_BYTE_MS + 200, () => new Response(page, { status: 504 })))
+    await handle(request(`${ROOT_ORIGIN}/gone`))
+    await settled()
+    expect(await state(handle, ROOT_ORIGIN, '/gone')).toMatchObject({ state: 'failed', status: 504, error: 'NoProvidersError: no source has <it> & more' })
+  })
+
   it('never shows progress for a fetch(), a subresource or a download, however slow', async () => {
     const { handle } = setUp(slowContent(FIRST_BYTE_MS + 200))
     for (const req of [

@@ -153,9 +153,11 @@ async function firstByte (response: Response): Promise<Response> {
  */
 async function finish (response: Response, followed: FollowedNavigation): Promise<void> {
   if (response.status >= 400) {
-    // an error page is a few kB of our own markup, its error's name in `data-error`
-    const name = /data-error="([\w-]*)"/.exec(await response.text().catch(() => ''))?.[1]
-    followed.failed(response.status, name ?? response.statusText)
+    // an error page is a few kB of our own markup: its error's name in `data-error`, its message in the `<code>` (escapeHtml's numeric entities)
+    const html = await response.text().catch(() => '')
+    const name = /data-error="([\w-]*)"/.exec(html)?.[1] ?? 'Error'
+    const message = /<code>([^<]*)<\/code>/.exec(html)?.[1]?.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))) ?? response.statusText
+    followed.failed(response.status, `${name}: ${message}`)
     return
   }
   if (/^(audio|video)\//.test(response.headers.get('content-type') ?? '') || Number(response.headers.get('content-length')) > STREAM_FROM_BYTES) {

@@ -52,7 +52,8 @@ async function follow (): Promise<void> {
     if (total > meter.bytes) meter.add(total - meter.bytes)
     if (progress.state === 'failed') {
       view.say(`Stopped after ${formatBytes(total)} and ${(progress.elapsedMs / 1000).toFixed(1)} s`, total, progress.bytes)
-      view.fail(`Could not get it: ${progress.status ?? ''} ${progress.error ?? ''}`.trim(), progress.status, progress.tried, target)
+      const [name, ...message] = (progress.error ?? '').split(': ')
+      view.fail({ status: progress.status ?? 500, name, message: message.join(': ') || name }, progress.tried, target)
       return
     }
     if (progress.state === 'done') {
