@@ -137,5 +137,9 @@ describe('progressHandler', () => {
     const { handle } = setUp(slowContent(1))
     const response = await handle(request(`${ROOT_ORIGIN}${progressStateUrl('/never')}`, { navigate: false }))
     expect(response.status).toBe(404)
+    // like every answer of the SW: its blocks by source (none) and its timing, never stored
+    expect(response.headers.get('x-edgeway-source')).toBe('cache=0, edge=0, peer=0')
+    expect(response.headers.get('server-timing')).toMatch(/^edgeway-progress/)
+    expect(response.headers.get('cache-control')).toBe('no-store')
   })
 })

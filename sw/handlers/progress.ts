@@ -71,7 +71,7 @@ export function progressHandler (components: ProgressHandlerComponents): Handler
           return page(script!, 0)
         }
         const state = board.get(`${url.origin}${target}`)
-        return Response.json(state ?? { state: 'unknown' }, { status: state == null ? 404 : 200, headers: { 'Cache-Control': 'no-store' } })
+        return new Response(JSON.stringify(state ?? { state: 'unknown' }), { status: state == null ? 404 : 200, headers: progressHeaders(0, { 'Content-Type': 'application/json' }) })
       }
       if (script == null || !followable(request, url)) {
         return content.handle(request, url, waitUntil)
