@@ -20,7 +20,9 @@ export default defineConfig({
       input: {
         main: resolve(import.meta.dirname, 'index.html'),
         // the page the SW answers a link only other browsers hold with (sw/handlers/loader.ts)
-        loader: resolve(import.meta.dirname, 'src/ui/loader/main.ts')
+        loader: resolve(import.meta.dirname, 'src/ui/loader/main.ts'),
+        // the page a navigation slow to start shows while the SW fetches it (sw/handlers/progress.ts)
+        progress: resolve(import.meta.dirname, 'src/ui/progress/main.ts')
       }
     }
   }

@@ -37,11 +37,11 @@ function pageManifest (): Record<string, ManifestChunk> {
   }
 }
 
-/** The loader page's script (vite.config.ts's `loader` entry), which the SW's loader page names */
-function loaderScript (): string {
-  const file = pageManifest()['src/ui/loader/main.ts']?.file
+/** A page script of the page build (vite.config.ts's `loader` and `progress` entries), which the SW's pages name */
+function pageScript (entry: string): string {
+  const file = pageManifest()[entry]?.file
   if (file == null) {
-    throw new Error('the page build has no loader entry (vite.config.ts)')
+    throw new Error(`the page build has no ${entry} entry (vite.config.ts)`)
   }
   return file
 }
@@ -58,7 +58,8 @@ export default defineConfig({
   resolve: { alias: SW_SHIMS },
   define: {
     __EDGEWAY_PAGE__: JSON.stringify(pageFiles()),
-    __EDGEWAY_LOADER__: JSON.stringify(loaderScript())
+    __EDGEWAY_LOADER__: JSON.stringify(pageScript('src/ui/loader/main.ts')),
+    __EDGEWAY_PROGRESS__: JSON.stringify(pageScript('src/ui/progress/main.ts'))
   },
   build: {
     outDir: 'dist',

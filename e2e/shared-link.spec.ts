@@ -199,11 +199,18 @@ describe('a shared link opens anywhere', () => {
     await page.goto(`${world.launcher.info.gateway}/ipfs/${cid}`, { waitUntil: 'commit', timeout: 60_000 })
     const answer = await answered
     // the content engine's answer for a block no source has, as before the loader: 504, or 502 where verified-fetch
-    // gives up on its own once every source said no (an "Unable to stream content" the engine does not map yet)
-    expect([502, 504], await answer.text().catch(() => '')).toContain(answer.status())
-    await page.getByTestId('error').waitFor({ timeout: 10_000 })
+    // gives up on its own once every source said no (an "Unable to stream content" the engine does not map yet).
+    // A fresh browser may take over a second to learn it: then the progress page answers first and shows the same
+    // status when it comes (e2e/fetch-progress.spec.ts)
+    const progressPage = /edgeway-progress/.test(answer.headers()['server-timing'] ?? '')
+    if (!progressPage) {
+      expect([502, 504], await answer.text().catch(() => '')).toContain(answer.status())
+    }
+    const error = page.getByTestId('error')
+    await error.waitFor({ timeout: 10_000 })
+    expect([502, 504]).toContain(Number(await error.getAttribute('data-status')))
     expect(loaderShown).toBe(false)
-    process.stderr.write(`shared-link: nobody has it, 504 after ${Date.now() - started} ms\n`)
+    process.stderr.write(`shared-link: nobody has it, 504 after ${Date.now() - started} ms${progressPage ? ' (through the progress page)' : ''}\n`)
     await context.close()
   })
 })

@@ -2,3 +2,5 @@
 declare const __EDGEWAY_PAGE__: import('./page-cache.ts').PageFiles
 /** The loader page's script in the page build (`assets/loader-….js`), from its manifest (vite.sw.config.ts) */
 declare const __EDGEWAY_LOADER__: string | undefined
+/** The progress page's script in the page build (`assets/progress-….js`), from its manifest (vite.sw.config.ts) */
+declare const __EDGEWAY_PROGRESS__: string | undefined

@@ -4,6 +4,7 @@ import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
 import { loaderHandler } from './handlers/loader.ts'
 import { pageHandler } from './handlers/page.ts'
+import { progressHandler } from './handlers/progress.ts'
 import { cachedConfig } from './load-config.ts'
 import { createNodeHolder } from './node-holder.ts'
 import { createPageCache } from './page-cache.ts'
@@ -39,6 +40,13 @@ export interface GatewayOptions {
    * @default `edgeway.json` next to the SW script
    */
   configUrl?: string
+  /**
+   * The progress page's script in the page build (`assets/progress-….js`):
+   * with it, a navigation whose first byte is late shows the progress page
+   *
+   * @default no progress page
+   */
+  progressScript?: string
 }
 
 export interface Gateway {
@@ -151,7 +159,17 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       node: async () => nodes.get(),
       peerTabOpen: () => tabs.connected(),
       script: options.loaderScript,
-      content
+      // a navigation the loader leaves to the content, and is slow to start, shows its progress
+      content: progressHandler({
+        origin: scope.location.origin,
+        gatewayHost,
+        content,
+        tried: async () => {
+          const { edges, routers } = await nodes.config()
+          return { edges: edges.flatMap(edge => edge.http ?? edge.multiaddrs.slice(0, 1)), routers }
+        },
+        script: options.progressScript
+      })
     })
   ]
 

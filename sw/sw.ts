@@ -4,8 +4,8 @@ import { createGateway } from './gateway.ts'
 declare const self: ServiceWorkerGlobalScope
 
 // Lifecycle wiring only: the gateway instance does the work.
-// __EDGEWAY_PAGE__ is the page build's file list and __EDGEWAY_LOADER__ its loader script, put in by vite.sw.config.ts
-const gateway = createGateway(self, { page: __EDGEWAY_PAGE__, loaderScript: __EDGEWAY_LOADER__ })
+// __EDGEWAY_PAGE__ is the page build's file list and __EDGEWAY_LOADER__/__EDGEWAY_PROGRESS__ its loader and progress scripts, put in by vite.sw.config.ts
+const gateway = createGateway(self, { page: __EDGEWAY_PAGE__, loaderScript: __EDGEWAY_LOADER__, progressScript: __EDGEWAY_PROGRESS__ })
 
 self.addEventListener('install', () => {
   void self.skipWaiting()

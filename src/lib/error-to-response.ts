@@ -73,9 +73,16 @@ function wantsJson (accept: string | null | undefined): boolean {
   return accept != null && /\bapplication\/json\b/.test(accept) && !/\btext\/html\b/.test(accept)
 }
 
+/** What an error page says of an error: its title (`504 Gateway timeout`) and what it means for the reader */
+export function describeError (status: number, name: string): { title: string, hint: string } {
+  return {
+    title: `${status} ${TITLES[status] ?? 'Error'}`,
+    hint: HINTS_BY_NAME.get(name) ?? HINTS[status] ?? 'Something went wrong while answering this request.'
+  }
+}
+
 function errorPage (status: number, name: string, message: string, gatewayUrl: string): string {
-  const title = `${status} ${TITLES[status] ?? 'Error'}`
-  const hint = HINTS_BY_NAME.get(name) ?? HINTS[status] ?? 'Something went wrong while answering this request.'
+  const { title, hint } = describeError(status, name)
   return htmlPage(title, `<main data-testid="error" data-status="${status}" data-error="${escapeHtml(name)}">
 <h1>${escapeHtml(title)}</h1>
 <p><code>${escapeHtml(message)}</code></p>

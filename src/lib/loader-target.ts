@@ -14,16 +14,17 @@ export const LOADER_PATH = '/_edgeway/loader'
  * navigation's answer); at `/_edgeway/loader?path=…` (path mode, and "try
  * again" anywhere) the path given, which must be content on the same origin
  * (the loader never sends anyone to another site, nor to the gateway's own
- * pages). Throws `InvalidRequestError` (400) otherwise.
+ * pages). Throws `InvalidRequestError` (400) otherwise. The progress page
+ * (`pagePath` PROGRESS_PATH) takes its content the same way.
  */
-export function loaderTarget (url: URL, gatewayHost: string): string {
-  if (url.pathname !== LOADER_PATH) {
+export function loaderTarget (url: URL, gatewayHost: string, pagePath = LOADER_PATH): string {
+  if (url.pathname !== pagePath) {
     return `${url.pathname}${url.search}${url.hash}`
   }
   const path = url.searchParams.get('path') ?? ''
   const target = path.startsWith('/') && !path.startsWith('//') ? new URL(path, url) : undefined
   if (target == null || target.origin !== url.origin || !isContent(target, gatewayHost)) {
-    throw new InvalidRequestError('The loader opens content on this origin: /_edgeway/loader?path=/ipfs/<cid>/…')
+    throw new InvalidRequestError(`The page opens content on this origin: ${pagePath}?path=/ipfs/<cid>/…`)
   }
   return `${target.pathname}${target.search}${target.hash}`
 }

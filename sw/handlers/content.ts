@@ -41,20 +41,37 @@ export interface ContentHandlerComponents {
   files?(): Promise<VerifiedFiles | undefined>
 }
 
+/** What one request's caller follows of its answer (the progress page: the blocks it used as they come) */
+export interface ContentHooks {
+  onUse?: SourceUseListener
+  /**
+   * Ends the fetch in place of the request's own signal: a navigation
+   * answered with the progress page is fetched on after its request is done
+   *
+   * @default request.signal
+   */
+  signal?: AbortSignal
+}
+
+/** The content handler: a Handler whose caller may follow one request's blocks */
+export interface ContentHandler extends Handler {
+  handle(request: Request, url: URL, waitUntil: WaitUntil, hooks?: ContentHooks): Promise<Response>
+}
+
 /**
  * Answers `/ipfs/<cid>/<path>`, `/ipns/<name>/<path>`, and any path on a
  * `<cid>.ipfs.` or `<name>.ipns.` origin, with verified bytes. Path-form
  * content on a shared origin is answered sandboxed, its errors included:
  * every document it can make the browser load there runs no script.
  */
-export function contentHandler (components: ContentHandlerComponents): Handler {
+export function contentHandler (components: ContentHandlerComponents): ContentHandler {
   const answer = contentAnswer(components)
   return {
     id: answer.id,
     canHandle: answer.canHandle,
-    async handle (request, url, waitUntil) {
+    async handle (request, url, waitUntil, hooks = {}) {
       if (!isSharedOriginContent(url, components.gatewayHost)) {
-        return answer.handle(request, url, waitUntil)
+        return answer.handle(request, url, waitUntil, undefined, hooks)
       }
       const files = await keptFilesFor(request, url, components)
       if (files != null) {
@@ -69,7 +86,7 @@ export function contentHandler (components: ContentHandlerComponents): Handler {
       let counts: SourceCounts | undefined
       let response: Response
       try {
-        response = sandboxed(await answer.handle(request, url, waitUntil, done => { counts = done }))
+        response = sandboxed(await answer.handle(request, url, waitUntil, done => { counts = done }, hooks))
       } catch (err) {
         return sandboxed(errorToResponse(err, { accept: request.headers.get('accept') }))
       }
@@ -110,7 +127,7 @@ async function keptFilesFor (request: Request, url: URL, components: ContentHand
 }
 
 interface ContentAnswer extends Handler {
-  handle(request: Request, url: URL, waitUntil: WaitUntil, onDone?: (counts: SourceCounts) => void): Promise<Response>
+  handle(request: Request, url: URL, waitUntil: WaitUntil, onDone?: (counts: SourceCounts) => void, hooks?: ContentHooks): Promise<Response>
 }
 
 function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
@@ -137,7 +154,7 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
         return true
       }
     },
-    async handle (request, requestUrl, waitUntil, onDone) {
+    async handle (request, requestUrl, waitUntil, onDone, hooks = {}) {
       // on a subdomain origin `/<path>` is `/ipfs/<root>/<path>`: from here on, the path form
       const url = new URL(contentPathFor(requestUrl, components.gatewayHost) ?? requestUrl.href, requestUrl)
       // a page (or frame) in subdomain mode is loaded on its root's own origin, never the gateway's
@@ -167,7 +184,7 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
       const response = await fetcherFor(node).fetch(address, {
         method: request.method,
         headers: request.headers,
-        signal: request.signal,
+        signal: hooks.signal ?? request.signal,
         // a directory without its trailing slash is a 301, so its relative links resolve
         redirect: 'manual',
         // on a root's own origin its _redirects file applies (the spec limits it to such origins)
@@ -175,7 +192,12 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
         navigation: request.mode === 'navigate',
         // an error page on a root's own origin links to the gateway's origin: `/` there is the content's
         gatewayUrl: url.href !== requestUrl.href ? `${requestUrl.protocol}//${components.gatewayHost}/` : undefined,
-        onUse: components.onUse,
+        onUse: hooks.onUse == null
+          ? components.onUse
+          : (source, blocks, bytes) => {
+              components.onUse(source, blocks, bytes)
+              hooks.onUse?.(source, blocks, bytes)
+            },
         onDone: counts => {
           onDone?.(counts)
           done()
