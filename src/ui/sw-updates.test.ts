@@ -47,6 +47,17 @@ describe('the update banner', () => {
     page.stop()
   })
 
+  it('reloads at once when another tab already moved the new version in', () => {
+    const page = setUp({ controlled: true })
+    const worker = page.found()
+    worker.become('installed')
+    worker.become('activated')
+    page.button.onclick?.()
+    expect(worker.messages).toEqual([])
+    expect(page.reloads).toEqual([1])
+    page.stop()
+  })
+
   it('shows nothing on a first install: there is no older version to replace', () => {
     const page = setUp({ controlled: false })
     page.found().become('installed')

@@ -33,6 +33,11 @@ export function watchForUpdates (container: ServiceWorkerContainer, registration
     elements.button.disabled = false
     elements.button.onclick = () => {
       elements.button.disabled = true
+      // another tab of the gateway may have moved every tab over already
+      if (worker.state === 'activating' || worker.state === 'activated') {
+        reload()
+        return
+      }
       container.addEventListener('controllerchange', () => { reload() }, { once: true })
       worker.postMessage({ type: SKIP_WAITING_MESSAGE })
     }
