@@ -5,18 +5,20 @@ import { controlHandler } from './handlers/control.ts'
 import { loaderHandler } from './handlers/loader.ts'
 import { pageHandler } from './handlers/page.ts'
 import { progressHandler } from './handlers/progress.ts'
-import { cachedConfig } from './load-config.ts'
+import { CONFIG_CACHE, cachedConfig } from './load-config.ts'
 import { createNodeHolder } from './node-holder.ts'
+import { dropOldCaches } from './old-caches.ts'
 import { createPageCache } from './page-cache.ts'
 import { findHandler, runHandler } from './pipeline.ts'
 import { createTabBridge } from './tab-bridge.ts'
 import { EDGES_CHANGED_MESSAGE, edgesReport } from '../src/lib/edge-status.ts'
+import { SKIP_WAITING_MESSAGE } from '../src/lib/sw-lifecycle.ts'
 import { EdgeHealth, idbHealthPersistence } from '../src/node/edge-health-tracker.ts'
 import { loadUserEdges, openEdgeDb } from '../src/node/edge-store.ts'
 import { edgeHttp, tabBridge } from '../src/node/block-sources.ts'
 import { gatewayHostOf, splitSubdomainHost } from '../src/lib/subdomain-gateway.ts'
 import { warmReadMode } from '../src/lib/verified-file-rules.ts'
-import { VerifiedFiles } from '../src/content/verified-files.ts'
+import { VERIFIED_FILES_CACHE, VerifiedFiles } from '../src/content/verified-files.ts'
 import { openLocalStore } from '../src/node/open-local-store.ts'
 import type { PageFiles } from './page-cache.ts'
 import type { Handler } from './pipeline.ts'
@@ -51,15 +53,22 @@ export interface GatewayOptions {
 
 export interface Gateway {
   /**
+   * Whether a new version of this SW waits for a page's word before it
+   * takes over (install): on the gateway's own origin the page shows
+   * `update-banner` and its reload sends SKIP_WAITING_MESSAGE; a content
+   * root's origin has no such page, so an update there takes over at once
+   */
+  readonly updatesWaitForPage: boolean
+  /**
    * Start the node ahead of the first request, keep the gateway page's files
-   * for offline use and drop what older versions kept (called on activate)
+   * for offline use and drop the caches older versions kept (called on activate)
    */
   activate(): Promise<void>
   /** Answer a fetch event, or return undefined to leave it to the network */
   respond(event: FetchEvent): Promise<Response> | undefined
   /** Whether `respond` answers this request (content, or the gateway's own paths) */
   handles(request: Request): boolean
-  /** A message from a page: a tab registering its peer for the bridge, or the page's edge list changed */
+  /** A message from a page: a tab registering its peer for the bridge, the page's edge list changed, or "activate now" */
   onMessage(event: ExtendableMessageEvent): void
 }
 
@@ -142,6 +151,10 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     files: async () => warmReadMode({ host: scope.location.host, verifiedFiles: (await nodes.config()).verifiedFiles === true }) === 'verified-files' ? files : undefined
   })
 
+  // unregistered (a reset): until the browser lets this SW go, every request goes to the network, so no
+  // page of the origin is answered from stores the reset is deleting
+  let retired = false
+
   const handlers: Handler[] = [
     controlHandler({
       stats: () => stats,
@@ -149,7 +162,11 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
         const [config, source] = await Promise.all([nodes.config(), nodes.edgeSource(), health.load()])
         return edgesReport(config.edges, source, health)
       },
-      unregister: async () => { await scope.registration.unregister() }
+      unregister: async () => {
+        retired = true
+        await scope.registration.unregister()
+      },
+      version: options.page?.version
     }),
     ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
     loaderHandler({
@@ -174,26 +191,33 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
   ]
 
   return {
+    updatesWaitForPage: page != null,
     async activate () {
       // the page is kept while the node starts: a first visit waits for the node anyway, not for this
-      await Promise.all([nodes.get(), page?.fill(), page?.dropOld()])
+      const keep = new Set([CONFIG_CACHE, VERIFIED_FILES_CACHE, ...(page == null ? [] : [page.name])])
+      await Promise.all([nodes.get(), page?.fill(), dropOldCaches(scope.caches, keep)])
     },
     onMessage (event) {
       if (!mayControl(event.source, gatewayHost)) {
         log('ignored a message from %s: only the origin\'s own pages, not the content it serves, may steer the SW', (event.source as Client | null)?.url ?? 'no client')
         return
       }
-      if ((event.data as { type?: unknown } | null)?.type === EDGES_CHANGED_MESSAGE) {
+      const type = (event.data as { type?: unknown } | null)?.type
+      if (type === EDGES_CHANGED_MESSAGE) {
         event.waitUntil(nodes.refresh())
+        return
+      }
+      if (type === SKIP_WAITING_MESSAGE) {
+        event.waitUntil(scope.skipWaiting())
         return
       }
       tabs.onMessage(event)
     },
     handles (request) {
-      return findHandler(handlers, request) != null
+      return !retired && findHandler(handlers, request) != null
     },
     respond (event) {
-      const found = findHandler(handlers, event.request)
+      const found = retired ? undefined : findHandler(handlers, event.request)
       if (found == null) {
         return undefined
       }

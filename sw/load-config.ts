@@ -1,7 +1,7 @@
 import { parseConfig } from '../src/lib/config.ts'
 import type { EdgewayConfig } from '../src/lib/config.ts'
 
-const CONFIG_CACHE = 'edgeway-config-v1'
+export const CONFIG_CACHE = 'edgeway-config-v1'
 const CONFIG_FETCH_TIMEOUT_MS = 3_000
 
 export interface LoadedConfig {

@@ -15,6 +15,8 @@ const PAGE_CACHE_PREFIX = 'edgeway-page-'
 
 export interface PageCache {
   readonly files: ReadonlySet<string>
+  /** The Cache Storage name of this version's files */
+  readonly name: string
   /** The cache holding this version's files */
   open(): Promise<Cache>
   /**
@@ -23,8 +25,6 @@ export interface PageCache {
    * kept the next time the page loads it.
    */
   fill(): Promise<void>
-  /** Delete what earlier versions of the page kept (on activate) */
-  dropOld(): Promise<void>
 }
 
 export function createPageCache (page: PageFiles, storage: CacheStorage, fetchFn: typeof fetch): PageCache {
@@ -32,6 +32,7 @@ export function createPageCache (page: PageFiles, storage: CacheStorage, fetchFn
   const open = async (): Promise<Cache> => storage.open(name)
   return {
     files: new Set(page.files),
+    name,
     open,
     async fill () {
       const cache = await open().catch(() => undefined)
@@ -43,13 +44,6 @@ export function createPageCache (page: PageFiles, storage: CacheStorage, fetchFn
           if (response.ok) await cache.put(path, response)
         } catch {}
       }))
-    },
-    async dropOld () {
-      for (const key of await storage.keys()) {
-        if (key.startsWith(PAGE_CACHE_PREFIX) && key !== name) {
-          await storage.delete(key)
-        }
-      }
     }
   }
 }

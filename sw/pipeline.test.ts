@@ -18,7 +18,7 @@ const EDGES: EdgesReport = {
 
 function handlers (nodeStarts: { count: number }, { gatewayHost = 'localhost', subdomains = false, origin = undefined as string | undefined } = {}): Handler[] {
   return [
-    controlHandler({ stats: () => STATS, edges: async () => EDGES, unregister: async () => {} }),
+    controlHandler({ stats: () => STATS, edges: async () => EDGES, unregister: async () => {}, version: 'v1' }),
     contentHandler({
       origin,
       gatewayHost,
@@ -115,6 +115,14 @@ describe('the SW request pipeline', () => {
     const response = await runHandler(found!.handler, request, found!.url)
     expect(response.headers.get('cache-control')).toBe('no-store')
     expect(await response.json()).toEqual(STATS)
+  })
+
+  it('says which version it is, so a page can tell an update took over', async () => {
+    const request = new Request('http://localhost/_edgeway/version')
+    const found = findHandler(handlers({ count: 0 }), request)
+    const response = await runHandler(found!.handler, request, found!.url)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(await response.json()).toEqual({ version: 'v1' })
   })
 
   it('reports the edges in use, best first, for the page', async () => {

@@ -8,7 +8,10 @@ declare const self: ServiceWorkerGlobalScope
 const gateway = createGateway(self, { page: __EDGEWAY_PAGE__, loaderScript: __EDGEWAY_LOADER__, progressScript: __EDGEWAY_PROGRESS__ })
 
 self.addEventListener('install', () => {
-  void self.skipWaiting()
+  // a first install takes over at once anyway; an update on the gateway's origin waits for its page's reload
+  if (!gateway.updatesWaitForPage || self.registration.active == null) {
+    void self.skipWaiting()
+  }
 })
 
 self.addEventListener('activate', (event) => {

@@ -23,6 +23,8 @@ export interface LauncherInfo {
 export interface SpawnOptions {
   /** A command prefix the process runs under, e.g. `nsenter --net=… --` (it must exec the command, keeping the pid) */
   prefix?: string[]
+  /** Environment variables beyond the test runner's own (e.g. `EDGEWAY_DIST_DIR` for the launcher) */
+  env?: Record<string, string>
 }
 
 /** `npm run edge -- …` as its own process: the real edge, started by the real CLI. */
@@ -36,9 +38,9 @@ export async function spawnLauncher (args: string[], options: SpawnOptions = {})
 }
 
 /** Any script of the project as its own process that prints one JSON line when ready (a test peer, say). */
-export async function spawnJson<T> (script: string, args: string[], { prefix = [] }: SpawnOptions = {}): Promise<Running<T>> {
+export async function spawnJson<T> (script: string, args: string[], { prefix = [], env }: SpawnOptions = {}): Promise<Running<T>> {
   const command = [...prefix, process.execPath, resolve(ROOT, script), ...args]
-  const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: env == null ? undefined : { ...process.env, ...env } })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   const exited = new Promise<number | null>(resolve => { child.once('exit', code => { resolve(code) }) })

@@ -38,7 +38,10 @@ async function main (): Promise<void> {
     // the gateway page links to the demo site when this launcher serves it
     demoRoot: roots[DEMO_DIR]
   })
-  const gateway = await startGateway({ config, port: args.port, host: args.host })
+  // EDGEWAY_DIST_DIR: serve another build of the page and SW than the project's dist/ (a deployment that swaps
+  // builds in place; e2e/update-reset.spec.ts deploys a new version this way); files are read per request
+  const distDir = process.env.EDGEWAY_DIST_DIR === '' ? undefined : process.env.EDGEWAY_DIST_DIR
+  const gateway = await startGateway({ config, port: args.port, host: args.host, distDir })
   stops.unshift(async () => { await gateway.stop() })
 
   if (args.json) {

@@ -60,7 +60,11 @@ prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
   --path-gateway            keep content on the gateway's origin (/ipfs/<cid>/); it is served sandboxed
                             (no scripts), so it cannot reach the gateway's storage or service worker
   --json                    print one JSON line when ready: {"gateway","edges","roots"}
-  --help                    show this text`
+  --help                    show this text
+
+Environment:
+  EDGEWAY_DIST_DIR=<dir>    serve the page, SW and SDK from this build instead of dist/ (swap its files to
+                            deploy a new version to open pages)`
 
 export function parseStartArgs (argv: string[]): StartArgs {
   let values
