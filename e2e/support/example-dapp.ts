@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -26,6 +26,8 @@ export interface ExampleDapp {
  */
 export async function startExampleDapp (): Promise<ExampleDapp> {
   await run('npm', ['run', 'build:sdk-package', '--silent'], { cwd: ROOT, env: withBin() })
+  // a fresh clone has no .scratch/ (it is ignored)
+  await mkdir(join(ROOT, '.scratch'), { recursive: true })
   const dir = await mkdtemp(join(ROOT, '.scratch', 'dapp-'))
   try {
     await run('npm', ['pack', join(ROOT, 'dist/sdk'), '--pack-destination', dir, '--silent'], { cwd: ROOT, env: withBin() })
