@@ -1,6 +1,6 @@
 import { CustomProgressEvent } from 'progress-events'
 import { PeerCarLieError } from '../lib/peer-car.ts'
-import { hashMatches } from './verified-blockstore.ts'
+import { hashMatches } from '../lib/hash-matches.ts'
 import type { CarSource, PeerCarBlocks } from './car-source.ts'
 import type { CarBlock, CarFetchOptions, CarQuery } from './edge-car-fetcher.ts'
 import type { BlockRejectedDetail, EdgewayProgressEventName } from '../lib/types.ts'

@@ -1,5 +1,5 @@
 import { CustomProgressEvent } from 'progress-events'
-import { hashMatches } from './verified-blockstore.ts'
+import { hashMatches } from '../lib/hash-matches.ts'
 import type { EdgeHttpProgressEvents } from './edge-http-broker.ts'
 import type { EdgeMisses } from './edge-misses.ts'
 import type { BlockReceivedDetail, BlockRejectedDetail, EdgewayProgressEventName } from '../lib/types.ts'

@@ -1,9 +1,7 @@
-import { identity } from 'multiformats/hashes/identity'
 import { CustomProgressEvent } from 'progress-events'
 import { concat } from 'uint8arrays/concat'
-import { equals } from 'uint8arrays/equals'
 import { toString } from 'uint8arrays/to-string'
-import { BLOCK_HASHERS, MAX_IDENTITY_DIGEST_BYTES } from '../lib/block-hashers.ts'
+import { hashMatches } from '../lib/hash-matches.ts'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Blockstore, Pair, InputPair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -12,9 +10,6 @@ import type { BlockSizeDetail, EdgewayProgressEventName } from '../lib/types.ts'
 
 /** What a request passes the store: its signal, and where it counts the bytes it reads and writes. */
 export type StoreOptions = AbortOptions & ProgressOptions<CustomProgressEvent<BlockSizeDetail, EdgewayProgressEventName>>
-
-/** The shortest truncated digest accepted as proof of a block's bytes. */
-const MIN_TRUNCATED_DIGEST = 20
 
 /** Blocks read by `has()` and kept for the `get()` that follows it. */
 const MAX_CHECKED = 64
@@ -280,25 +275,9 @@ function reportSize (cid: CID, block: Uint8Array, options?: StoreOptions): void 
   options?.onProgress?.(new CustomProgressEvent<BlockSizeDetail, EdgewayProgressEventName>('edgeway:block:size', { cid: cid.toString(), bytes: block.byteLength }))
 }
 
-/** Blocks whose hash we cannot compute locally are refused rather than trusted. */
-export async function hashMatches (cid: CID, block: Uint8Array): Promise<boolean> {
-  const hasher = BLOCK_HASHERS.find(h => h.code === cid.multihash.code)
-  if (hasher == null) {
-    return false
-  }
-  if (hasher.code === identity.code && cid.multihash.digest.byteLength > MAX_IDENTITY_DIGEST_BYTES) {
-    return false
-  }
-  const actual = (await hasher.digest(block)).digest
-  const expected = cid.multihash.digest
-  if (expected.byteLength === actual.byteLength) {
-    return equals(actual, expected)
-  }
-  // a CID may carry a truncated digest; too short a one proves nothing
-  return expected.byteLength >= MIN_TRUNCATED_DIGEST && expected.byteLength < actual.byteLength && equals(actual.subarray(0, expected.byteLength), expected)
-}
-
 /** Blocks are addressed by multihash: a CIDv0 and a CIDv1 of the same bytes are one block. */
 function keyOf (cid: CID): string {
   return toString(cid.multihash.bytes, 'base64')
 }
+
+export { hashMatches }
