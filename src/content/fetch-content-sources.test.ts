@@ -5,7 +5,6 @@
  * idle timeout, which these gateways set far beyond the test's own).
  */
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { CID } from 'multiformats/cid'
 import { sha256 as sha256Hasher } from 'multiformats/hashes/sha2'
 import { equals } from 'uint8arrays/equals'
@@ -13,12 +12,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../../edge/node/start-edge.ts'
 import { absentCid, makeSite, randomFile, sha256 } from '../../e2e/support/content.ts'
 import { startHostileEdge } from '../../e2e/support/lying-edge.ts'
+import { closedPort, verifiedStoreSize } from './test-support/sources.ts'
 import { errorOf, sourceCounts, startTestGateway } from './test-support/test-gateway.ts'
 import type { Edge } from '../../edge/node/types.ts'
 import type { HostileEdge } from '../../e2e/support/lying-edge.ts'
 import type { TestGateway } from './test-support/test-gateway.ts'
 import type { MemoryBlockstore } from 'blockstore-core'
-import type { AddressInfo } from 'node:net'
 
 /** Far beyond any test's own timeout: an answer that waits for it fails the test */
 const LONG_TIMEOUT_MS = 120_000
@@ -27,31 +26,9 @@ const PROMPT = { timeout: 15_000 }
 /** 600 KiB: three blocks, so a CAR has a middle block to forge */
 const FILE = randomFile(600 * 1024)
 
-/** Every block in the store hashes to its CID; how many there are. */
-async function verifiedStoreSize (store: MemoryBlockstore): Promise<number> {
-  let count = 0
-  for await (const { cid, bytes } of store.getAll()) {
-    const chunks: Uint8Array[] = []
-    for await (const chunk of bytes) chunks.push(chunk)
-    const digest = await sha256Hasher.digest(Buffer.concat(chunks))
-    if (!equals(digest.bytes, cid.multihash.bytes)) throw new Error(`the store holds a forged block for ${cid}`)
-    count++
-  }
-  return count
-}
-
 /** A directory CID (dag-pb) nobody has: a path into it cannot be judged missing */
 async function absentDirectoryCid (): Promise<string> {
   return CID.createV1(0x70, await sha256Hasher.digest(randomBytes(32))).toString()
-}
-
-/** A loopback port nothing listens on: an edge that is down. */
-async function closedPort (): Promise<string> {
-  const server = createServer()
-  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
-  const { port } = server.address() as AddressInfo
-  await new Promise(resolve => server.close(resolve))
-  return `http://127.0.0.1:${port}`
 }
 
 describe('the content engine with sources that lie, lack or are down', () => {

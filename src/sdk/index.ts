@@ -11,8 +11,9 @@ import { TransferStats } from '../lib/transfer-stats.ts'
 import { peerClient } from './peer-client.ts'
 import type { CacheControls, CacheOptions } from './cache-controls.ts'
 import type { Engine } from './engine.ts'
+import type { LeanFetch } from '../content/lean/lean-fetch.ts'
 import type { FetchProgressListener } from './fetch-progress.ts'
-import type { EdgeEndpoint, TransferTotals } from '../lib/types.ts'
+import type { BlockSource, EdgeEndpoint, TransferTotals } from '../lib/types.ts'
 import type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult } from './peer-client.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { EdgeStatus } from '../lib/edge-status.ts'
@@ -126,10 +127,11 @@ export interface EdgeClient extends CacheControls {
 }
 
 /**
- * Creates a verifying client that runs in the page; the node starts at once.
- * The content engine (Helia, verified-fetch, the block sources) is a module
- * of its own that the client loads, so a page that imports the SDK without
- * creating a client (it fetches through its SW) never downloads it.
+ * Creates a verifying client that runs in the page. What it fetches with is
+ * loaded on the first fetch that needs it: the lean path (files and index
+ * pages from HTTP edges as checked CARs, ~20 KiB) or the full content engine
+ * (Helia, verified-fetch, every source; ~330 KiB), so a page that imports the
+ * SDK without creating a client (it fetches through its SW) downloads neither.
  */
 export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const config = parseConfig({
@@ -155,32 +157,41 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     })()
     return engine
   }
-  // the node starts with the client, as a page that creates one is about to fetch; a failure is each fetch's response
-  started().catch(() => {})
+  // files and index pages from HTTP edges take the lean path (~20 KiB of script); the full engine (~330 KiB:
+  // names, formats, ranges, listings, bitswap, routers, peers) is loaded when a request needs it. With a peer in
+  // the page, browsers are sources too, and only the full engine asks them
+  const leanUsable = options.peer == null || options.peer === false ? config.edges.some(edge => edge.http != null) : false
+  // content the edges lack may still be found by the full engine: through routers, or edges it reaches over libp2p
+  const handsOver = config.routers.length > 0 || config.edges.some(edge => edge.http == null)
+  let lean: Promise<LeanFetch> | undefined
+  const leanStarted = async (): Promise<LeanFetch> => {
+    lean ??= Promise.all([import('../content/lean/lean-fetch.ts'), store])
+      .then(([{ createLeanFetch }, blockstore]) => createLeanFetch({ config, store: blockstore, health }, () => handsOver))
+    return lean
+  }
 
   return {
     ...createCacheControls({ store, node: async () => (await started()).node }, options),
     async fetch (resource, init = {}) {
       init.signal?.throwIfAborted()
       const headers = new Headers(init.headers)
-      let running: Engine
+      const onProgress = init.onProgress == null ? undefined : progressCounter(init.onProgress)
+      const onUse = (source: BlockSource, blocks: number, bytes: number): void => {
+        transfers.recordUse(source, blocks, bytes)
+        onProgress?.(source, blocks, bytes)
+      }
+      const signal = init.signal ?? undefined
       try {
-        running = await started()
+        const answer = leanUsable ? await (await leanStarted())(resource, { method: init.method, headers, signal, onUse }) : undefined
+        if (answer != null) {
+          return answer
+        }
+        return await (await started()).fetch(resource, { method: init.method, headers, signal, redirect: init.redirect, onUse })
       } catch (err) {
+        signal?.throwIfAborted()
         // a node that cannot start is reported by each fetch as a response, not as a rejection
         return errorToResponse(err, { accept: headers.get('accept') })
       }
-      const onProgress = init.onProgress == null ? undefined : progressCounter(init.onProgress)
-      return running.fetch(resource, {
-        method: init.method,
-        headers,
-        signal: init.signal ?? undefined,
-        redirect: init.redirect,
-        onUse: (source, blocks, bytes) => {
-          transfers.recordUse(source, blocks, bytes)
-          onProgress?.(source, blocks, bytes)
-        }
-      })
     },
     stats: () => transfers.snapshot(),
     transfers,

@@ -1,0 +1,160 @@
+/**
+ * The SDK's lean path against a real edge on loopback: the bytes and headers
+ * a dApp gets, what it hands to the full engine, and edges that lie, break
+ * off, lack the content or are down.
+ */
+import { MemoryBlockstore } from 'blockstore-core'
+import { CID } from 'multiformats/cid'
+import { equals } from 'uint8arrays/equals'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEdge } from '../../../edge/node/start-edge.ts'
+import { absentCid, makeSite, randomFile, sha256 } from '../../../e2e/support/content.ts'
+import { startHostileEdge } from '../../../e2e/support/lying-edge.ts'
+import { parseConfig } from '../../lib/config.ts'
+import { parseSourceHeader } from '../../lib/source-tally.ts'
+import { EdgeHealth } from '../../node/edge-health-tracker.ts'
+import { closedPort, verifiedStoreSize } from '../test-support/sources.ts'
+import { createLeanFetch } from './lean-fetch.ts'
+import type { Edge } from '../../../edge/node/types.ts'
+import type { HostileEdge } from '../../../e2e/support/lying-edge.ts'
+import type { LeanFetch } from './lean-fetch.ts'
+
+const PROMPT = { timeout: 15_000 }
+/** 1.2 MiB: five blocks under a root, so a CAR has middle blocks to forge and to break off in */
+const FILE = randomFile(1200 * 1024 + 7)
+const PAGE = '<!doctype html><title>lean</title><p>index</p>'
+
+function leanFetch (edges: string[], store = new MemoryBlockstore(), handsOver = false): LeanFetch {
+  // far beyond any test's own timeout: an answer that waits for it fails the test
+  const config = parseConfig({ edges, timeoutMs: 120_000 })
+  return createLeanFetch({ config, store, health: new EdgeHealth() }, () => handsOver)
+}
+
+async function bodyHash (response: Response): Promise<string> {
+  return sha256(new Uint8Array(await response.arrayBuffer()))
+}
+
+const GET = (): { headers: Headers } => ({ headers: new Headers() })
+
+describe('the SDK lean path', () => {
+  let site: Awaited<ReturnType<typeof makeSite>>
+  let edge: Edge
+  let hostile: HostileEdge
+  let root: string
+
+  beforeAll(async () => {
+    site = await makeSite({ 'index.html': PAGE, 'app/data.bin': FILE, 'notes.txt': 'plain words', 'empty/x/readme.md': '# x' })
+    edge = await startEdge({ serve: [site.dir] })
+    root = edge.info.roots[site.dir]
+    hostile = await startHostileEdge(edge.info.http, { raw: 'honest', car: 'honest' })
+  })
+
+  afterAll(async () => {
+    await hostile?.stop()
+    await edge?.stop()
+    await site?.remove()
+  })
+
+  it('answers a file with its exact bytes and headers, keeps its blocks, and reads them back offline', PROMPT, async () => {
+    const store = new MemoryBlockstore()
+    const response = await leanFetch([edge.info.http], store)(`ipfs://${root}/app/data.bin`, GET())
+
+    expect(response?.status).toBe(200)
+    expect(response?.headers.get('content-length')).toBe(String(FILE.byteLength))
+    expect(response?.headers.get('content-type')).toBe('application/octet-stream')
+    expect(response?.headers.get('etag')).toMatch(/^"b[a-z2-7]+"$/)
+    expect(response?.headers.get('x-ipfs-path')).toBe(`/ipfs/${root}/app/data.bin`)
+    expect(parseSourceHeader(response?.headers.get('x-edgeway-source') ?? null)?.edge).toBeGreaterThan(0)
+    expect(await bodyHash(response as Response)).toBe(sha256(FILE))
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(await verifiedStoreSize(store)).toBeGreaterThanOrEqual(7)
+
+    // every edge down: the store has it all
+    const offline = await leanFetch([await closedPort()], store)(`/ipfs/${root}/app/data.bin`, GET())
+    expect(offline?.status).toBe(200)
+    expect(parseSourceHeader(offline?.headers.get('x-edgeway-source') ?? null)).toMatchObject({ edge: 0 })
+    expect(await bodyHash(offline as Response)).toBe(sha256(FILE))
+  })
+
+  it('answers a directory asked for as one with its index.html, and HEAD with headers only', PROMPT, async () => {
+    const fetch = leanFetch([edge.info.http])
+    const page = await fetch(`ipfs://${root}/`, GET())
+    expect(page?.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(await page?.text()).toBe(PAGE)
+
+    const head = await fetch(`ipfs://${root}/notes.txt`, { method: 'HEAD', headers: new Headers() })
+    expect(head?.status).toBe(200)
+    expect(head?.headers.get('content-type')).toBe('text/plain')
+    expect(head?.headers.get('content-length')).toBe('11')
+    expect(await head?.text()).toBe('')
+  })
+
+  it('answers a path that is not in the DAG with a 404 that says so', PROMPT, async () => {
+    const response = await leanFetch([edge.info.http])(`ipfs://${root}/app/missing.bin`, { headers: new Headers({ accept: 'application/json' }) })
+    expect(response?.status).toBe(404)
+    expect(await response?.json()).toMatchObject({ error: 'NotInDagError' })
+  })
+
+  it('hands to the full engine what it does not do', PROMPT, async () => {
+    const fetch = leanFetch([edge.info.http])
+    for (const [url, init] of [
+      [`ipfs://${root}/empty/`, GET()], // a directory without index.html: a listing
+      [`ipfs://${root}/app`, GET()], // a directory without its slash: a redirect
+      [`ipfs://${root}/app/data.bin`, { headers: new Headers({ range: 'bytes=0-9' }) }],
+      [`ipfs://${root}/app/data.bin`, { headers: new Headers({ accept: 'application/vnd.ipld.car' }) }],
+      [`ipfs://${root}/app/data.bin?format=raw`, GET()],
+      [`ipfs://${root}/app/data.bin`, { method: 'POST', headers: new Headers() }],
+      ['ipns://k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8/', GET()],
+      [`ipfs://${root.toUpperCase()}/`, GET()]
+    ] as const) {
+      expect(await fetch(url, init), url).toBeUndefined()
+    }
+  })
+
+  it('gets the exact bytes from an honest edge when the best one lies, and stores nothing forged', PROMPT, async () => {
+    hostile.behave({ raw: 'flip-bit', car: 'flip-bit' })
+    const store = new MemoryBlockstore()
+    const response = await leanFetch([hostile.url, edge.info.http], store)(`ipfs://${root}/app/data.bin`, GET())
+    expect(await bodyHash(response as Response)).toBe(sha256(FILE))
+    expect(hostile.hostile().car).toBeGreaterThan(0)
+    await new Promise(resolve => setTimeout(resolve, 50))
+    await verifiedStoreSize(store)
+  })
+
+  it('a lie from the only edge breaks the body off after the genuine bytes before it', PROMPT, async () => {
+    hostile.behave({ raw: 'flip-bit', car: 'flip-bit' })
+    const response = await leanFetch([hostile.url])(`ipfs://${root}/app/data.bin`, GET())
+    // the first block was genuine, so the answer had begun; the forged middle block never reaches the reader
+    expect(response?.status).toBe(200)
+    const reader = (response as Response).body!.getReader()
+    const read: Uint8Array[] = []
+    const end = await (async () => {
+      while (true) {
+        const next = await reader.read()
+        if (next.done) return 'complete'
+        read.push(next.value)
+      }
+    })().catch((err: Error) => err.name)
+    expect(end).toBe('VerificationError')
+    const prefix = Buffer.concat(read)
+    expect(prefix.byteLength).toBeLessThan(FILE.byteLength)
+    expect(equals(prefix, FILE.subarray(0, prefix.byteLength))).toBe(true)
+  })
+
+  it('finishes from another edge what an edge that broke off mid-CAR did not send', PROMPT, async () => {
+    hostile.behave({ raw: 'honest', car: 'drop', afterBytes: 300 * 1024 })
+    const response = await leanFetch([hostile.url, edge.info.http])(`ipfs://${root}/app/data.bin`, GET())
+    expect(response?.status).toBe(200)
+    expect(await bodyHash(response as Response)).toBe(sha256(FILE))
+    expect(hostile.hostile().car).toBe(1)
+  })
+
+  it('content no edge has is a prompt 504, or the full engine\'s when it has other ways to find it', PROMPT, async () => {
+    const absent = await absentCid()
+    const response = await leanFetch([edge.info.http, await closedPort()])(`ipfs://${absent}`, { headers: new Headers({ accept: 'application/json' }) })
+    expect(response?.status).toBe(504)
+    expect(await response?.json()).toMatchObject({ error: 'NoProvidersError' })
+    expect(await leanFetch([edge.info.http], undefined, true)(`ipfs://${absent}`, GET())).toBeUndefined()
+    expect(CID.parse(absent).version).toBe(1)
+  })
+})
