@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
 import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 
-/** Pages the benchmark opens next to Edgeway's own: vanilla verified-fetch, the hash-cost page and the WebRTC limit. */
+/** Pages the benchmark opens next to Edgeway's own: vanilla verified-fetch, the SDK in a page, the hash-cost page and the WebRTC limit. */
 export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
@@ -15,6 +15,7 @@ export default defineConfig({
     lib: {
       entry: {
         vanilla: resolve(import.meta.dirname, 'bench/pages/vanilla.ts'),
+        sdk: resolve(import.meta.dirname, 'bench/pages/sdk.ts'),
         hash: resolve(import.meta.dirname, 'bench/pages/hash.ts'),
         webrtc: resolve(import.meta.dirname, 'bench/pages/webrtc.ts')
       },

@@ -14,9 +14,10 @@ import type { MeasureResult, Timeline } from '../types.ts'
 /**
  * P1: a large file, cold, read whole by a page: through Edgeway's SW (verified,
  * empty store), by plain HTTP from the static server (unverified), and by
- * vanilla verified-fetch in a page against the same edge; and through
- * Edgeway's SW with a Kubo daemon holding the same file as its only edge
- * (where Go is there to build Kubo). The limit: a minimal SW on its own
+ * vanilla verified-fetch in a page against the same edge, and by Edgeway's
+ * SDK in a page (the lean path), as a dApp without a SW reads it; and
+ * through Edgeway's SW with a Kubo daemon holding the same file as its only
+ * edge (where Go is there to build Kubo). The limit: a minimal SW on its own
  * origin fetching the same file from a plain server on that origin and
  * answering it in Edgeway's blocks, with no work and with one SHA-256 per
  * block. The goal is judged against the fetched limit because a cold read
@@ -64,6 +65,13 @@ async function measure (env: BenchEnv, file: FileFact, kubo: KuboEdge | { skippe
         return timedRead(page, { url: `ipfs://${env.root}/${file.path}`, via: 'bench', sha256: run === 0 })
       })
     },
+    {
+      label: SDK,
+      read: async (run) => inFreshContext(env, async page => {
+        await openBenchPage(env, page, 'sdk')
+        return timedRead(page, { url: `ipfs://${env.root}/${file.path}`, via: 'bench', sha256: run === 0 })
+      })
+    },
     ...LIMITS.map(({ label, source, sha256 }) => ({
       label,
       read: async (run: number) => inFreshContext(env, async page => {
@@ -102,11 +110,11 @@ async function measure (env: BenchEnv, file: FileFact, kubo: KuboEdge | { skippe
     }
   })
   const all = paths.map(path => series(path.label, 'MiB/s', reads.get(path.label)!.map(read => mibPerSecond(read.bytes, read.totalMs))))
-  const [edgeway, plain, vanilla, limitNone, limitSha256, limitInMemory, viaKubo] = all
+  const [edgeway, plain, vanilla, sdk, limitNone, limitSha256, limitInMemory, viaKubo] = all
   return {
     id: 'P1',
     title: p1ColdThroughput.title,
-    description: `A ${file.bytes / MiB} MiB file read whole by a page in a fresh browser context: through Edgeway's SW (installed and started, verified, empty store) vs plain HTTP from a static server on loopback (unverified) vs vanilla @helia/verified-fetch in a page against the same edge vs the limit: a minimal SW on its own origin fetching the file from a plain server and answering it in Edgeway's ${BLOCK_BYTES / 1024} KiB blocks, with no work and with one SHA-256 per block, and answering from bytes it already holds in memory with one SHA-256 per block (untimed loading); and through Edgeway's SW with a Kubo daemon (the same file, the same blocks) as its only edge.`,
+    description: `A ${file.bytes / MiB} MiB file read whole by a page in a fresh browser context: through Edgeway's SW (installed and started, verified, empty store) vs plain HTTP from a static server on loopback (unverified) vs vanilla @helia/verified-fetch in a page against the same edge vs Edgeway's SDK in a page (createEdgeClient: the lean path) against the same edge vs the limit: a minimal SW on its own origin fetching the file from a plain server and answering it in Edgeway's ${BLOCK_BYTES / 1024} KiB blocks, with no work and with one SHA-256 per block, and answering from bytes it already holds in memory with one SHA-256 per block (untimed loading); and through Edgeway's SW with a Kubo daemon (the same file, the same blocks) as its only edge.`,
     status: 'ok',
     ...('skipped' in kubo ? { note: `Edgeway via Kubo skipped: ${kubo.skipped}` } : {}),
     series: all,
@@ -117,6 +125,8 @@ async function measure (env: BenchEnv, file: FileFact, kubo: KuboEdge | { skippe
       throughputCheck(edgeway, limitNone),
       throughputCheck(edgeway, limitInMemory),
       { ...throughputCheck(limitSha256, plain), label: 'hashing limit vs plain HTTP' },
+      // the SDK in a page (the lean path) against the same work done by vanilla verified-fetch in a page
+      ...[throughputCheck(sdk, vanilla), throughputCheck(sdk, plain)].map(check => ({ ...check, label: `SDK in page ${check.label}` })),
       ...(viaKubo == null ? [] : [throughputCheck(viaKubo, plain), throughputCheck(viaKubo, vanilla), throughputCheck(viaKubo, edgeway)].map(check => ({ ...check, label: `via Kubo ${check.label}` })))
     ],
     timelines: paths.map(path => medianTimeline(path.label, reads.get(path.label)!)),
@@ -129,6 +139,7 @@ async function measure (env: BenchEnv, file: FileFact, kubo: KuboEdge | { skippe
 }
 
 const VIA_KUBO = 'Edgeway SW via Kubo'
+const SDK = 'Edgeway SDK in page'
 /**
  * The cold limit is the fetched one (the goal is judged against it with
  * SHA-256); the in-memory one with SHA-256 is the ceiling of any

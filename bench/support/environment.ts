@@ -133,7 +133,7 @@ export async function openContentOrigin (env: BenchEnv, page: Page): Promise<voi
 }
 
 /** A bench page on the plain server, once its script says it is ready. */
-export async function openBenchPage (env: BenchEnv, page: Page, name: 'vanilla' | 'hash'): Promise<void> {
+export async function openBenchPage (env: BenchEnv, page: Page, name: 'vanilla' | 'sdk' | 'hash'): Promise<void> {
   await page.goto(`${env.plain}/pages/${name}.html?edge=${encodeURIComponent(env.edgeHttp)}`)
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60_000 })
 }
