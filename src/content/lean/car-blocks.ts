@@ -173,8 +173,11 @@ export class CarBlocks implements BlockGetter {
           while (this.aheadBytes > MAX_AHEAD_BYTES && !this.init.signal.aborted) {
             if (this.waiters.size > 0 && this.aheadBytes <= MAX_UNASKED_BYTES) break
             if (this.waiters.size > 0) throw new CarFetchError('the CAR sent what the walk did not ask for')
-            await new Promise<void>(resolve => { this.wake = resolve })
-            this.wake = undefined
+            if (!await this.woken()) {
+              // nobody reads on (a response dropped unread): the CAR's connection is let go; a reader that
+              // comes back later gets what the CAR did not bring block by block
+              return
+            }
           }
         }
       } catch (err) {
@@ -190,6 +193,22 @@ export class CarBlocks implements BlockGetter {
       }
     }
     void run()
+  }
+
+  /** Until the walk takes a block or waits for one (true), or not for the request's idle timeout, or the response ends (false). */
+  private async woken (): Promise<boolean> {
+    return new Promise<boolean>(resolve => {
+      const end = (woken: boolean): void => {
+        clearTimeout(timer)
+        this.init.signal.removeEventListener('abort', aborted)
+        this.wake = undefined
+        resolve(woken)
+      }
+      const aborted = (): void => { end(false) }
+      const timer = setTimeout(aborted, this.init.timeoutMs)
+      this.init.signal.addEventListener('abort', aborted, { once: true })
+      this.wake = () => { end(true) }
+    })
   }
 
   /** The block by itself (`?format=raw`), from an edge that has not failed this response. */

@@ -9,6 +9,7 @@ import { equals } from 'uint8arrays/equals'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../../../edge/node/start-edge.ts'
 import { absentCid, makeSite, randomFile, sha256 } from '../../../e2e/support/content.ts'
+import { startCountingEdgeProxy } from '../../../e2e/support/counting-edge-proxy.ts'
 import { startHostileEdge } from '../../../e2e/support/lying-edge.ts'
 import { parseConfig } from '../../lib/config.ts'
 import { parseSourceHeader } from '../../lib/source-tally.ts'
@@ -23,10 +24,14 @@ const PROMPT = { timeout: 15_000 }
 /** 1.2 MiB: five blocks under a root, so a CAR has middle blocks to forge and to break off in */
 const FILE = randomFile(1200 * 1024 + 7)
 const PAGE = '<!doctype html><title>lean</title><p>index</p>'
+/** 32 MiB: more than the lean path reads ahead of its reader and loopback buffers hold */
+const BIG = randomFile(32 * 1024 * 1024)
 
-function leanFetch (edges: string[], store = new MemoryBlockstore(), handsOver = false): LeanFetch {
-  // far beyond any test's own timeout: an answer that waits for it fails the test
-  const config = parseConfig({ edges, timeoutMs: 120_000 })
+/** Far beyond any test's own timeout: an answer that waits for it fails the test */
+const LONG_TIMEOUT_MS = 120_000
+
+function leanFetch (edges: string[], store = new MemoryBlockstore(), handsOver = false, timeoutMs = LONG_TIMEOUT_MS): LeanFetch {
+  const config = parseConfig({ edges, timeoutMs })
   return createLeanFetch({ config, store, health: new EdgeHealth() }, () => handsOver)
 }
 
@@ -43,7 +48,7 @@ describe('the SDK lean path', () => {
   let root: string
 
   beforeAll(async () => {
-    site = await makeSite({ 'index.html': PAGE, 'app/data.bin': FILE, 'notes.txt': 'plain words', 'empty/x/readme.md': '# x' })
+    site = await makeSite({ 'index.html': PAGE, 'app/data.bin': FILE, 'notes.txt': 'plain words', 'empty/x/readme.md': '# x', 'big.bin': BIG })
     edge = await startEdge({ serve: [site.dir] })
     root = edge.info.roots[site.dir]
     hostile = await startHostileEdge(edge.info.http, { raw: 'honest', car: 'honest' })
@@ -147,6 +152,27 @@ describe('the SDK lean path', () => {
     expect(response?.status).toBe(200)
     expect(await bodyHash(response as Response)).toBe(sha256(FILE))
     expect(hostile.hostile().car).toBe(1)
+  })
+
+  it('lets the CAR go when nobody reads on, and a reader that comes back still gets the exact bytes', PROMPT, async () => {
+    const proxy = await startCountingEdgeProxy(edge.info.http)
+    try {
+      // past what the walk reads ahead (8 MiB), so the CAR waits for the reader, then gives up after the idle time
+      const big = await leanFetch([proxy.url], undefined, false, 300)(`ipfs://${root}/big.bin`, GET())
+      const reader = (big as Response).body!.getReader()
+      const read: Uint8Array[] = [(await reader.read()).value!]
+      await new Promise(resolve => setTimeout(resolve, 1_000))
+      const sentWhilePaused = proxy.bytes()
+      expect(sentWhilePaused).toBeLessThan(BIG.byteLength)
+      for (let next = await reader.read(); !next.done; next = await reader.read()) read.push(next.value)
+      expect(sha256(Buffer.concat(read))).toBe(sha256(BIG))
+      // one CAR, then the rest block by block
+      const requests = proxy.requests()
+      expect(requests.filter(url => url.includes('format=car'))).toHaveLength(1)
+      expect(requests.filter(url => url.includes('format=raw')).length).toBeGreaterThan(0)
+    } finally {
+      await proxy.stop()
+    }
   })
 
   it('content no edge has is a prompt 504, or the full engine\'s when it has other ways to find it', PROMPT, async () => {
