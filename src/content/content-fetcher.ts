@@ -46,6 +46,8 @@ export interface ContentFetchInit extends AbortOptions {
   onUse?: SourceUseListener
   /** Called once the body has been fully delivered (or failed) with this response's counts */
   onDone?(counts: SourceCounts): void
+  /** Called when the answer is an error, with the error it says (the progress page shows what failed) */
+  onError?(err: unknown): void
 }
 
 export interface ContentFetcher {

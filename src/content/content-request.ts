@@ -150,12 +150,14 @@ export class ContentRequest {
   /** An error answer that still says what the request used, with a source's headers when it had some. */
   fail (err: unknown, from?: Headers): Response {
     this.finish()
+    this.init.onError?.(err)
     return errorToResponse(err, { accept: this.accept, headers: this.sourceHeaders(from, false), gatewayUrl: this.init.gatewayUrl })
   }
 
   /** An error answer before any source was asked: no counts to report. */
   refuse (err: unknown): Response {
     this.finish()
+    this.init.onError?.(err)
     return errorToResponse(err, { accept: this.accept, gatewayUrl: this.init.gatewayUrl })
   }
 

@@ -44,6 +44,8 @@ export interface ContentHandlerComponents {
 /** What one request's caller follows of its answer (the progress page: the blocks it used as they come) */
 export interface ContentHooks {
   onUse?: SourceUseListener
+  /** The answer is an error: the one it says */
+  onError?(err: unknown): void
   /**
    * Ends the fetch in place of the request's own signal: a navigation
    * answered with the progress page is fetched on after its request is done
@@ -88,6 +90,7 @@ export function contentHandler (components: ContentHandlerComponents): ContentHa
       try {
         response = sandboxed(await answer.handle(request, url, waitUntil, done => { counts = done }, hooks))
       } catch (err) {
+        hooks.onError?.(err)
         return sandboxed(errorToResponse(err, { accept: request.headers.get('accept') }))
       }
       if (files == null || request.method !== 'GET' || request.headers.has('range') || !isWholeFileResponse(response.status, response.headers) || !fromStore(response.headers)) {
@@ -201,7 +204,8 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
         onDone: counts => {
           onDone?.(counts)
           done()
-        }
+        },
+        onError: hooks.onError
       })
       return toGatewayLocation(response, requestUrl, components.gatewayHost)
     }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { FIRST_BYTE_MS, STREAM_FROM_BYTES, progressHandler } from './progress.ts'
 import { CID_V1 } from '../../src/lib/cid-examples.ts'
-import { SourceTimeoutError } from '../../src/lib/errors.ts'
+import { errorToResponse } from '../../src/lib/error-to-response.ts'
+import { NoProvidersError, SourceTimeoutError } from '../../src/lib/errors.ts'
 import { progressStateUrl } from '../../src/lib/navigation-progress.ts'
 import type { ContentHandler, ContentHooks } from './content.ts'
 import type { NavigationProgress } from '../../src/lib/navigation-progress.ts'
@@ -11,7 +12,7 @@ const ROOT_ORIGIN = `http://${CID_V1}.ipfs.${GATEWAY}`
 const PATH_ORIGIN = `http://${GATEWAY}`
 
 /** Content that takes `delayMs` to start, using one 1000-byte edge block before it does and another after */
-function slowContent (delayMs: number, answer: () => Response = () => new Response('the content')): ContentHandler & { waits: Array<Promise<unknown>> } {
+function slowContent (delayMs: number, answer: (hooks: ContentHooks) => Response = () => new Response('the content')): ContentHandler & { waits: Array<Promise<unknown>> } {
   const waits: Array<Promise<unknown>> = []
   return {
     id: 'content',
@@ -22,7 +23,7 @@ function slowContent (delayMs: number, answer: () => Response = () => new Respon
       await new Promise(resolve => setTimeout(resolve, delayMs))
       hooks.signal?.throwIfAborted()
       hooks.onUse?.('edge', 1, 1000)
-      return answer()
+      return answer(hooks)
     }
   }
 }
@@ -114,9 +115,12 @@ describe('progressHandler', () => {
     })
   })
 
-  it('says an error page\'s status, name and message', async () => {
-    const page = '<main data-testid="error" data-status="504" data-error="NoProvidersError"><h1>504</h1><p><code>no source has &#60;it&#62; &#38; more</code></p></main>'
-    const { handle, settled } = setUp(slowContent(FIRST_BYTE_MS + 200, () => new Response(page, { status: 504 })))
+  it('says an error answer\'s status, and the name and message of the error it says', async () => {
+    const { handle, settled } = setUp(slowContent(FIRST_BYTE_MS + 200, hooks => {
+      const err = new NoProvidersError('no source has <it> & more')
+      hooks.onError?.(err)
+      return errorToResponse(err)
+    }))
     await handle(request(`${ROOT_ORIGIN}/gone`))
     await settled()
     expect(await state(handle, ROOT_ORIGIN, '/gone')).toMatchObject({ state: 'failed', status: 504, error: 'NoProvidersError: no source has <it> & more' })

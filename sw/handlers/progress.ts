@@ -79,6 +79,7 @@ export function progressHandler (components: ProgressHandlerComponents): Handler
       const started = performance.now()
       const early: SourceCounts = { cache: 0, edge: 0, peer: 0 }
       let followed: FollowedNavigation | undefined
+      let error: unknown
       // the fetch follows the navigation until the progress page answers it, then goes on by itself (the fetcher's
       // idle limit still ends it when no source delivers)
       const fetching = new AbortController()
@@ -88,7 +89,8 @@ export function progressHandler (components: ProgressHandlerComponents): Handler
         onUse: (source, blocks, bytes) => {
           if (followed == null) early[source] += bytes
           else followed.onUse(source, blocks, bytes)
-        }
+        },
+        onError: err => { error = err }
       }).then(firstByte)
       const first = await Promise.race([answer, new Promise<undefined>(resolve => {
         const timer = setTimeout(resolve, FIRST_BYTE_MS)
@@ -101,7 +103,7 @@ export function progressHandler (components: ProgressHandlerComponents): Handler
       const following = board.follow(`${url.origin}${target}`, target, await components.tried().catch(() => ({ edges: [], routers: [] })))
       followed = following
       for (const source of ['cache', 'edge', 'peer'] as const) following.onUse(source, 0, early[source])
-      waitUntil(answer.then(async response => finish(response, following), (err: unknown) => {
+      waitUntil(answer.then(async response => finish(response, following, error), (err: unknown) => {
         following.failed(statusOf(err), describe(err))
       }))
       const ms = performance.now() - started
@@ -149,15 +151,12 @@ async function firstByte (response: Response): Promise<Response> {
  * The rest of a followed navigation's answer, read and dropped (its blocks
  * are stored as they are verified), then done; a large file or media is
  * done at its first byte (STREAM_FROM_BYTES); an error answer is a failure
- * with the error's name (from the error page) and status.
+ * with the error it says (the content handler's `onError`) and its status.
  */
-async function finish (response: Response, followed: FollowedNavigation): Promise<void> {
+async function finish (response: Response, followed: FollowedNavigation, error: unknown): Promise<void> {
   if (response.status >= 400) {
-    // an error page is a few kB of our own markup: its error's name in `data-error`, its message in the `<code>` (escapeHtml's numeric entities)
-    const html = await response.text().catch(() => '')
-    const name = /data-error="([\w-]*)"/.exec(html)?.[1] ?? 'Error'
-    const message = /<code>([^<]*)<\/code>/.exec(html)?.[1]?.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))) ?? response.statusText
-    followed.failed(response.status, `${name}: ${message}`)
+    await response.body?.cancel().catch(() => {})
+    followed.failed(response.status, error == null ? `HTTP ${response.status}` : describe(error))
     return
   }
   if (/^(audio|video)\//.test(response.headers.get('content-type') ?? '') || Number(response.headers.get('content-length')) > STREAM_FROM_BYTES) {
