@@ -91,7 +91,9 @@ export function progressHandler (components: ProgressHandlerComponents): Handler
           else followed.onUse(source, blocks, bytes)
         },
         onError: err => { error = err }
-      }).then(firstByte)
+      })
+      // the content engine answers a file once its first bytes are verified (they name its type), and a listing or
+      // a redirect once it is made: its answer is the first byte, with no need to read the body here
       const first = await Promise.race([answer, new Promise<undefined>(resolve => {
         const timer = setTimeout(resolve, FIRST_BYTE_MS)
         answer.finally(() => { clearTimeout(timer) }).catch(() => {})
@@ -123,28 +125,6 @@ function page (script: string, ms: number): Response {
 function followable (request: Request, url: URL): boolean {
   return request.mode === 'navigate' && request.method === 'GET' && /\btext\/html\b/.test(request.headers.get('accept') ?? '') &&
     !request.headers.has('range') && url.searchParams.get('download') !== 'true' && !url.searchParams.has('format')
-}
-
-/** The same answer once its first body byte is here (a body-less answer at once): what the page would wait for */
-async function firstByte (response: Response): Promise<Response> {
-  if (response.body == null) {
-    return response
-  }
-  const reader = response.body.getReader()
-  const first = await reader.read()
-  const body = new ReadableStream<Uint8Array>({
-    start (controller) {
-      if (first.done) controller.close()
-      else controller.enqueue(first.value)
-    },
-    async pull (controller) {
-      const next = await reader.read()
-      if (next.done) controller.close()
-      else controller.enqueue(next.value)
-    },
-    async cancel (reason) { await reader.cancel(reason) }
-  })
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
 }
 
 /**
