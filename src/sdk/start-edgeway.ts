@@ -1,5 +1,6 @@
 import { NotSupportedError } from '../lib/errors.ts'
-import { createEdgeClient, registerGateway } from './index.ts'
+import { createEdgeClient } from './index.ts'
+import { registerGateway } from './register-gateway.ts'
 import type { EdgeClient, EdgeClientOptions, EdgeFetchInit } from './index.ts'
 
 export interface StartEdgewayOptions extends Partial<EdgeClientOptions> {
