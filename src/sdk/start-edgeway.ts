@@ -2,15 +2,17 @@ import { NotSupportedError } from '../lib/errors.ts'
 import { createEdgeClient } from './index.ts'
 import { registerGateway } from './register-gateway.ts'
 import type { EdgeClient, EdgeClientOptions, EdgeFetchInit } from './index.ts'
+import type { RegisterGatewayOptions } from './register-gateway.ts'
 
 export interface StartEdgewayOptions extends Partial<EdgeClientOptions> {
   /**
    * The dApp's own service worker, which wires in `edgeway/sw`
-   * (`createEdgewayHandler`); `false` fetches in the page only
+   * (`createEdgewayHandler`); `false` fetches in the page only. A new
+   * version of it takes over open pages once installed (see `registerGateway`)
    *
-   * @default { scriptUrl: '/sw.js', scope: '/' }
+   * @default { scriptUrl: '/sw.js', scope: '/', takeOverUpdates: true }
    */
-  serviceWorker?: false | { scriptUrl?: string, scope?: string }
+  serviceWorker?: false | Pick<RegisterGatewayOptions, 'scriptUrl' | 'scope' | 'takeOverUpdates'>
   /**
    * An Edgeway configuration to read the edges (and routers, timeouts) from
    * when the content is fetched in the page, such as a gateway's
@@ -51,7 +53,7 @@ export async function startEdgeway (options: StartEdgewayOptions = {}): Promise<
   let reason = 'service workers are turned off for this dApp'
   if (serviceWorker !== false) {
     try {
-      await registerGateway({ scriptUrl: serviceWorker.scriptUrl, scope: serviceWorker.scope, signal })
+      await registerGateway({ ...serviceWorker, signal })
       if (navigator.serviceWorker.controller != null) {
         return {
           mode: 'service-worker',
