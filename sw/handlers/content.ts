@@ -1,4 +1,5 @@
 import { sandboxed } from '../../src/lib/content-sandbox.ts'
+import { withHeader } from '../../src/lib/response-headers.ts'
 import { errorToResponse } from '../../src/lib/error-to-response.ts'
 import { NotSupportedError } from '../../src/lib/errors.ts'
 import { createContentFetcher } from '../../src/content/content-fetcher.ts'
@@ -217,14 +218,5 @@ export function toGatewayLocation (response: Response, url: URL, gatewayHost = u
   if (location == null || !/^(ip[fn]s:\/\/|\/ip[fn]s\/)/.test(location)) {
     return response
   }
-  const target = gatewayLocationFor(location, url, gatewayHost)
-  try {
-    response.headers.set('location', target)
-    return response
-  } catch {
-    // immutable headers (`Response.redirect`): a copy
-    const headers = new Headers(response.headers)
-    headers.set('location', target)
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
-  }
+  return withHeader(response, 'location', gatewayLocationFor(location, url, gatewayHost))
 }
