@@ -1,6 +1,7 @@
 import { NotSupportedError } from '../lib/errors.ts'
 import { createEdgeClient } from './index.ts'
 import { registerGateway } from './register-gateway.ts'
+import { fetchThroughSw } from './sw-fetch-progress.ts'
 import type { EdgeClient, EdgeClientOptions, EdgeFetchInit } from './index.ts'
 import type { RegisterGatewayOptions } from './register-gateway.ts'
 
@@ -31,9 +32,10 @@ export interface Edgeway {
   /** Set in the page mode: why there is no service worker, in words a dApp can show its user */
   readonly notice?: string
   /**
-   * `ipfs://<cid>/<path>` or `/ipfs/<cid>/<path>`, verified either way. In the
-   * page mode `onProgress` reports blocks as they are verified; through the SW
-   * it is not called (the SW counts them, in `X-Edgeway-Source`)
+   * `ipfs://<cid>/<path>` or `/ipfs/<cid>/<path>`, verified either way.
+   * `onProgress` reports blocks as they are verified, in either mode: through
+   * the SW, it posts them to this page (only for a fetch with `onProgress`),
+   * and the body ends after the last report
    */
   fetch(resource: string | URL, init?: EdgeFetchInit): Promise<Response>
   /** The in-page client, in the page mode */
@@ -57,7 +59,7 @@ export async function startEdgeway (options: StartEdgewayOptions = {}): Promise<
       if (navigator.serviceWorker.controller != null) {
         return {
           mode: 'service-worker',
-          fetch: async (resource, init = {}) => fetch(toGatewayPath(resource), init),
+          fetch: async (resource, init) => fetchThroughSw(navigator.serviceWorker, toGatewayPath(resource), init),
           stop: async () => {}
         }
       }
