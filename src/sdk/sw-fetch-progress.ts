@@ -44,7 +44,10 @@ export async function fetchThroughSw (container: ServiceWorkerContainer, resourc
       count(message.source, message.blocks ?? 0, message.bytes ?? 0)
     }
   }
+  let listening = true
   const stop = (): void => {
+    if (!listening) return
+    listening = false
     container.removeEventListener('message', listener)
     ended()
   }
