@@ -8,11 +8,11 @@ import { createCacheControls } from './cache-controls.ts'
 import { progressCounter } from './fetch-progress.ts'
 import { TransferStats } from '../lib/transfer-stats.ts'
 import { peerClient } from './peer-client.ts'
-import type { CacheControls, CacheOptions } from './cache-controls.ts'
+import { asBlockstore } from './user-blockstore.ts'
+import type { CacheControls, CacheOptions, EdgePeerHandle, EdgePeerOptions, UserBlockstore } from './types.ts'
 import type { Engine } from './engine.ts'
 import type { FetchProgressListener } from './fetch-progress.ts'
-import type { EdgeEndpoint, TransferTotals } from '../lib/types.ts'
-import type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult } from './peer-client.ts'
+import type { EdgeEndpoint, PublishInput, PublishResult, TransferTotals } from '../lib/types.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { EdgeStatus } from '../lib/edge-status.ts'
 import type { Blockstore } from 'interface-blockstore'
@@ -27,9 +27,9 @@ export { TransferStats } from '../lib/transfer-stats.ts'
 export type { EdgeEndpoint, SourceCounts, BlockSource, TransferTotals } from '../lib/types.ts'
 export type { EdgeStatus } from '../lib/edge-status.ts'
 export type { EdgeState } from '../lib/edge-health.ts'
-export type { CacheControls, CacheOptions, PinOptions } from './cache-controls.ts'
+export type { AbortOptions, CacheControls, CacheOptions, CidLike, PinOptions, EdgePeerHandle, EdgePeerOptions, UserBlockstore } from './types.ts'
 export type { CacheUsage, PinInfo, PinBlockDetail } from '../lib/types.ts'
-export type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult, TabPeerStatus } from './peer-client.ts'
+export type { PublishInput, PublishResult, TabPeerStatus, PinProgressEvent } from '../lib/types.ts'
 export type { FetchProgress, FetchProgressListener } from './fetch-progress.ts'
 
 export interface EdgeFetchInit extends RequestInit {
@@ -79,7 +79,7 @@ export interface EdgeClientOptions extends CacheOptions {
    *
    * @default IndexedDB database "edgeway-blocks", shared with the gateway SW on the same origin
    */
-  blockstore?: Blockstore
+  blockstore?: UserBlockstore
   /**
    * Run a peer in this page: other browsers can then fetch what it holds
    * (over WebRTC, through an edge's relay), `add()` can publish, and blocks
@@ -142,7 +142,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     iceServers: options.iceServers
   })
   const transfers = new TransferStats()
-  const store: Promise<Blockstore> = options.blockstore != null ? Promise.resolve(options.blockstore) : openLocalStore()
+  const store: Promise<Blockstore> = options.blockstore != null ? Promise.resolve(asBlockstore(options.blockstore)) : openLocalStore()
   const peer = peerClient(config, options.peer, store)
   // measurements live in the origin's edge database, as the SW's do, so both order edges by the same experience
   const edgeDb = typeof indexedDB === 'undefined' ? undefined : openEdgeDb()
