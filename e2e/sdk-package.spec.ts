@@ -74,6 +74,11 @@ describe('the SDK as a package, in examples/dapp (installed from npm pack, its o
     await context.close()
   })
 
+  it('its types check in the dApp with skipLibCheck: false and nothing installed but the package', async () => {
+    // the declarations name no package a dApp may lack (build/sdk-package.ts refuses to pack them otherwise)
+    expect(await dapp.typecheck()).toBe('')
+  })
+
   it('where service workers are blocked, the page fetches and verifies itself and shows a notice', async () => {
     const context = await browser.newContext({ serviceWorkers: 'block' })
     const page = await context.newPage()
