@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FETCH_PROGRESS_HEADER, FETCH_PROGRESS_MESSAGE } from '../lib/fetch-progress-messages.ts'
 import { fetchThroughSw } from './sw-fetch-progress.ts'
 
@@ -23,6 +23,7 @@ function swAnswering (echo: boolean): { sent: () => string, close(): void, enque
   return { sent: () => id, close: () => { controller.close() }, enqueue: bytes => { controller.enqueue(new Uint8Array(bytes)) } }
 }
 
+beforeEach(() => { vi.stubGlobal('location', new URL('http://127.0.0.1:5173/app/')) })
 afterEach(() => { vi.unstubAllGlobals() })
 
 describe('fetchThroughSw', () => {
@@ -59,10 +60,12 @@ describe('fetchThroughSw', () => {
     expect((await response.arrayBuffer()).byteLength).toBe(4)
   })
 
-  it('is a plain fetch without onProgress: no header, no listener', async () => {
+  it('is a plain fetch without onProgress, and for another origin (no header to preflight): no header, no listener', async () => {
     const container = new FakeContainer()
     const sw = swAnswering(true)
     await fetchThroughSw(container as unknown as ServiceWorkerContainer, '/ipfs/bafy/f', {})
+    expect(sw.sent()).toBe('')
+    await fetchThroughSw(container as unknown as ServiceWorkerContainer, 'https://gateway.example/ipfs/bafy/f', { onProgress: () => {} })
     expect(sw.sent()).toBe('')
     expect(container.listeners).toBe(0)
   })

@@ -19,7 +19,7 @@ export interface SwFetchInit extends RequestInit {
 /**
  * `fetch` through the SW that controls this page, with `onProgress` told the
  * blocks the SW verifies for the response as it posts them. Without
- * `onProgress` it is a plain `fetch`. With it, the body ends only once the
+ * `onProgress`, or for another origin's URL, it is a plain `fetch`. With it, the body ends only once the
  * SW said nothing more is used, so the last `onProgress` comes before the
  * end of the body, as in the page mode (that response is a new `Response`
  * around the same body, without `url` and `redirected`). A SW that does not
@@ -28,7 +28,8 @@ export interface SwFetchInit extends RequestInit {
  */
 export async function fetchThroughSw (container: ServiceWorkerContainer, resource: string, init: SwFetchInit = {}): Promise<Response> {
   const { onProgress, ...requestInit } = init
-  if (onProgress == null) {
+  // this origin's SW answers this origin's URLs only; another origin would see the header as a CORS preflight
+  if (onProgress == null || new URL(resource, location.href).origin !== location.origin) {
     return fetch(resource, requestInit)
   }
   const id = crypto.randomUUID()
