@@ -14,11 +14,11 @@ import type { Browser, Page } from 'playwright-core'
 
 const FILE = randomFile(256 * 1024)
 
-/** A page of the dApp that knows nothing of Edgeway but `registerGateway()` */
+/** A page of the dApp that knows nothing of Edgeway but `registerGateway()` (`?takeOverUpdates=false` passes that) */
 const DAPP_PAGE = `<!doctype html><title>a dApp</title><p>plain page</p>
 <script type="module">
 import { registerGateway } from '/sdk/edgeway.js'
-const registration = await registerGateway()
+const registration = await registerGateway({ takeOverUpdates: new URLSearchParams(location.search).get('takeOverUpdates') !== 'false' })
 window.controllerChanges = 0
 navigator.serviceWorker.addEventListener('controllerchange', () => { window.controllerChanges++ })
 window.registration = registration
@@ -33,7 +33,7 @@ document.body.dataset.registered = 'yes'
 async function startDappOrigin (gateway: string): Promise<{ server: Server, url: string }> {
   const upstream = new URL(gateway)
   const server = createServer((req, res) => {
-    if (req.url === '/dapp.html') {
+    if (req.url?.startsWith('/dapp.html') === true) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(DAPP_PAGE)
       return
     }
@@ -103,6 +103,23 @@ describe('registerGateway() on a dApp origin: a redeployed SW takes over the ope
     const read = await fetchInPage(page, `/ipfs/${launcher.info.roots[site.dir]}/file.bin`)
     expect(read.status).toBe(200)
     expect(read.sha256).toBe(sha256(FILE))
+    await page.context().close()
+  })
+
+  it('with takeOverUpdates: false, the new version installs and waits; the old one keeps the page', async () => {
+    const page = await (await browser.newContext()).newPage()
+    await page.goto(`${dapp.url}/dapp.html?takeOverUpdates=false`)
+    await page.waitForSelector('body[data-registered="yes"]', { timeout: 60_000 })
+    await page.waitForFunction(() => navigator.serviceWorker.controller != null, null, { timeout: 30_000 })
+    const old = await controllingVersion(page)
+    expect(old).toMatch(/\w+/)
+    await deployed.next(old!)
+
+    await page.evaluate(async () => { await (window as unknown as { registration: ServiceWorkerRegistration }).registration.update() })
+    // installed, and nothing tells it to move in: it waits, whatever the time
+    await expect.poll(async () => page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting?.state ?? null), { timeout: 30_000 }).toBe('installed')
+    expect(await controllingVersion(page)).toBe(old)
+    expect(await page.evaluate(() => (window as unknown as { controllerChanges: number }).controllerChanges)).toBe(0)
     await page.context().close()
   })
 })
