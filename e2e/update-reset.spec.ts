@@ -1,15 +1,13 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './support/browser.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
+import { copyBuild } from './support/deployment.ts'
 import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
 import { spawnLauncher } from './support/processes.ts'
+import type { Deployment } from './support/deployment.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { Browser, Page } from 'playwright-core'
 
-const DIST = resolve(import.meta.dirname, '../dist')
 const FILE = randomFile(512 * 1024)
 
 /** What the origin of `page` holds: SW registrations, Cache Storage names, IndexedDB names */
@@ -36,15 +34,14 @@ describe('a new version reaches an open page; a reset leaves this origin as if E
   let launcher: Running<LauncherInfo>
   let browser: Browser
   let page: Page
-  let deployed: string
+  let deployed: Deployment
   let root: string
   let site: Awaited<ReturnType<typeof makeSite>>
 
   beforeAll(async () => {
-    deployed = await mkdtemp(join(tmpdir(), 'edgeway-deployed-'))
-    await cp(DIST, deployed, { recursive: true })
+    deployed = await copyBuild()
     site = await makeSite({ 'file.bin': FILE })
-    launcher = await spawnLauncher(['--serve', site.dir, '--path-gateway'], { env: { EDGEWAY_DIST_DIR: deployed } })
+    launcher = await spawnLauncher(['--serve', site.dir, '--path-gateway'], { env: { EDGEWAY_DIST_DIR: deployed.dir } })
     root = launcher.info.roots[site.dir]
     browser = await launchBrowser()
     page = await (await browser.newContext()).newPage()
@@ -56,16 +53,13 @@ describe('a new version reaches an open page; a reset leaves this origin as if E
     await browser?.close()
     await launcher?.stop()
     await site?.remove()
-    if (deployed != null) await rm(deployed, { recursive: true, force: true })
+    await deployed?.remove()
   })
 
   it('update: the page offers a reload, the reload brings the new version, and the old version\'s cache is gone', async () => {
     const old = (await swVersion(page))!
     await expect.poll(async () => (await originStores(page)).caches, { timeout: 30_000 }).toContain(`edgeway-page-${old}`)
-    const next = old.split('').reverse().join('') === old ? 'abcdef012345' : old.split('').reverse().join('')
-    const script = await readFile(join(deployed, 'sw.js'), 'utf8')
-    expect(script).toContain(old)
-    await writeFile(join(deployed, 'sw.js'), script.replaceAll(old, next))
+    const next = await deployed.next(old)
 
     expect(await page.getByTestId('update-banner').isVisible()).toBe(false)
     await page.evaluate(async () => { await (await navigator.serviceWorker.getRegistration())?.update() })

@@ -26,7 +26,11 @@ export interface EdgewayRoute {
 export interface EdgewayHandler {
   /** Answers the event (call `event.respondWith` with it) or returns undefined: not content, the dApp's to answer */
   handleFetch(event: FetchEvent): Promise<Response> | undefined
-  /** Pass the SW's `message` events: pages running a peer register it here, and edge changes arrive */
+  /**
+   * Pass the SW's `message` events: pages running a peer register it here,
+   * edge changes arrive, and `registerGateway()` tells a new version to take
+   * over (`skipWaiting`) unless the page passed `takeOverUpdates: false`
+   */
   handleMessage(event: ExtendableMessageEvent): void
   /** Starts the node ahead of the first request; call it in `activate` (`event.waitUntil(edgeway.activate())`) */
   activate(): Promise<void>

@@ -9,6 +9,7 @@ import { CONFIG_CACHE, cachedConfig } from './load-config.ts'
 import { createNodeHolder } from './node-holder.ts'
 import { dropOldCaches } from './old-caches.ts'
 import { createPageCache } from './page-cache.ts'
+import { ProgressReports } from './progress-reports.ts'
 import { findHandler, runHandler } from './pipeline.ts'
 import { createTabBridge } from './tab-bridge.ts'
 import { EDGES_CHANGED_MESSAGE, edgesReport } from '../src/lib/edge-status.ts'
@@ -136,6 +137,8 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
     lastBlockAt: 0
   }
 
+  // pages that follow a fetch of theirs (the SDK's onProgress) are told what its response uses
+  const reports = new ProgressReports({ clients: scope.clients })
   const content = contentHandler({
     origin: scope.location.origin,
     gatewayHost,
@@ -148,6 +151,7 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       stats.lastBlockAt = Date.now()
     },
     onRequest: () => { stats.requests++ },
+    progress: request => reports.get(request),
     files: async () => warmReadMode({ host: scope.location.host, verifiedFiles: (await nodes.config()).verifiedFiles === true }) === 'verified-files' ? files : undefined
   })
 
@@ -222,7 +226,7 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
         return undefined
       }
       // keep the SW alive until what the response started (store writes) is done
-      return runHandler(found.handler, event.request, found.url, promise => { event.waitUntil(promise) }, { gatewayUrl })
+      return reports.follow(event, async () => runHandler(found.handler, event.request, found.url, promise => { event.waitUntil(promise) }, { gatewayUrl }))
     }
   }
 }

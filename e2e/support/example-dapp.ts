@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { serveStatic } from '../../edge/gateway/static-files.ts'
@@ -14,6 +15,12 @@ const BIN = resolve(ROOT, 'node_modules/.bin')
 export interface ExampleDapp {
   /** The dApp's own origin, `http://127.0.0.1:P` */
   url: string
+  /**
+   * The example's TypeScript checked as a dApp's compiler sees it (its
+   * tsconfig.json and tsconfig.sw.json: `skipLibCheck: false`), with nothing
+   * but what installing the tarball brought: tsc's output, empty when clean
+   */
+  typecheck(): Promise<string>
   stop(): Promise<void>
 }
 
@@ -42,6 +49,7 @@ export async function startExampleDapp (): Promise<ExampleDapp> {
     const server = await serve(join(app, 'dist'))
     return {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      typecheck: async () => typecheckOutside(app),
       async stop () {
         server.closeAllConnections()
         await new Promise(resolve => { server.close(resolve) })
@@ -51,6 +59,27 @@ export async function startExampleDapp (): Promise<ExampleDapp> {
   } catch (err) {
     await rm(dir, { recursive: true, force: true })
     throw err
+  }
+}
+
+/**
+ * Runs tsc on a copy of the installed app outside the repository: in it, a
+ * package the tarball did not bring would be found in the repository's own
+ * node_modules (module lookup climbs every parent folder) and hide the gap.
+ */
+async function typecheckOutside (app: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'edgeway-dapp-types-'))
+  try {
+    for (const name of ['src', 'node_modules', 'package.json', 'tsconfig.json', 'tsconfig.sw.json']) {
+      await cp(join(app, name), join(dir, name), { recursive: true })
+    }
+    let output = ''
+    for (const config of ['tsconfig.json', 'tsconfig.sw.json']) {
+      output += await run(join(BIN, 'tsc'), ['-p', config], { cwd: dir }).then(({ stdout }) => stdout, (err: { stdout?: string, message: string }) => err.stdout ?? err.message)
+    }
+    return output
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
 }
 

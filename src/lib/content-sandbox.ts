@@ -1,3 +1,5 @@
+import { withHeader } from './response-headers.ts'
+
 /**
  * The Content-Security-Policy of content answered in path form (`/ipfs/…`,
  * `/ipns/…`) on an origin it shares: the gateway's own origin in path mode,
@@ -20,15 +22,8 @@ export const SHARED_ORIGIN_CONTENT_CSP = 'sandbox allow-same-origin allow-forms 
 
 /**
  * The same answer under the sandbox: the same Response, its header set in
- * place. Only a Response whose headers are immutable (`Response.redirect`)
- * is copied, its body stream handed on as it is.
+ * place (copied only where its headers are immutable, the body handed on).
  */
 export function sandboxed (response: Response): Response {
-  try {
-    response.headers.set('Content-Security-Policy', SHARED_ORIGIN_CONTENT_CSP)
-    return response
-  } catch {}
-  const headers = new Headers(response.headers)
-  headers.set('Content-Security-Policy', SHARED_ORIGIN_CONTENT_CSP)
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  return withHeader(response, 'Content-Security-Policy', SHARED_ORIGIN_CONTENT_CSP)
 }

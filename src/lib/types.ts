@@ -137,3 +137,55 @@ export interface PinBlockDetail {
   /** Their bytes */
   bytes: number
 }
+
+/** What `pin()` reports as it goes (a progress event, `edgeway:pin:block`) */
+export interface PinProgressEvent {
+  type: 'edgeway:pin:block'
+  detail: PinBlockDetail
+}
+
+/** A file to publish: a browser `File` (its name is used), or bytes or a Blob with a path. */
+export type PublishInput = File | { path: string, content: Uint8Array | Blob }
+
+/** What this browser published, and so keeps: one record per root. */
+export interface PublishedRoot {
+  cid: string
+  /** The file name, or the directory's first entry, as given */
+  name: string
+  /** Bytes of file content */
+  size: number
+  publishedAt: number
+}
+
+export interface PublishResult extends PublishedRoot {
+  /** `/ipfs/<cid>` (a single file, with `?filename=`) or `/ipfs/<cid>/` (several, in a directory) */
+  path: string
+  /** Blocks written */
+  blocks: number
+}
+
+/** What the tab has given other peers so far */
+export interface ServedCounts {
+  blocks: number
+  bytes: number
+}
+
+/** The in-tab peer's state, as a page shows it */
+export interface TabPeerStatus {
+  peerId: string
+  serving: boolean
+  /** What it merely viewed is shared too (else only what the user published or pinned) */
+  shareViewed: boolean
+  /** Other browsers connected now (edges not counted) */
+  peers: number
+  /** Of those, the ones connected directly over WebRTC (not only relayed) */
+  webrtcPeers: number
+  /** Edges connected now */
+  edges: number
+  /** Where other browsers reach this tab: relay addresses on an edge, empty until a slot is reserved */
+  addresses: string[]
+  /** What other peers have taken from this tab */
+  served: ServedCounts
+  /** Blocks the edges currently list this tab for */
+  announced: number
+}

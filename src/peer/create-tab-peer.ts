@@ -34,8 +34,8 @@ import type { PeerCarBlock } from './car-client.ts'
 import type { CarBlocksOptions } from './peer-car-reader.ts'
 import type { CarQuery } from '../node/edge-car-fetcher.ts'
 import type { LocalCache } from '../node/local-cache.ts'
-import type { ServedCounts } from './peer-blockstore.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
+import type { TabPeerStatus } from '../lib/types.ts'
 import type { BitswapProvider } from '../lib/routing-providers.ts'
 import type { Helia } from '@helia/interface'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
@@ -68,24 +68,7 @@ export interface TabPeerInit {
   blockstore?: Blockstore
 }
 
-export interface TabPeerStatus {
-  peerId: string
-  serving: boolean
-  /** What it merely viewed is shared too (else only what the user published or pinned) */
-  shareViewed: boolean
-  /** Other browsers connected now (edges not counted) */
-  peers: number
-  /** Of those, the ones connected directly over WebRTC (not only relayed) */
-  webrtcPeers: number
-  /** Edges connected now */
-  edges: number
-  /** Where other browsers reach this tab: relay addresses on an edge, empty until a slot is reserved */
-  addresses: string[]
-  /** What other peers have taken from this tab */
-  served: ServedCounts
-  /** Blocks the edges currently list this tab for */
-  announced: number
-}
+export type { TabPeerStatus }
 
 /** How often a block still wanted is looked up again, and its providers dialled if not connected. */
 const REDIAL_MS = 2_000

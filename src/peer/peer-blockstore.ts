@@ -3,15 +3,10 @@ import { VerificationError } from '../lib/errors.ts'
 import { collect } from './collect.ts'
 import type { VerifiedBlockstore } from '../node/verified-blockstore.ts'
 import type { ServeGate } from './share-policy.ts'
+import type { ServedCounts } from '../lib/types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
-
-/** What the tab has given other peers so far */
-export interface ServedCounts {
-  blocks: number
-  bytes: number
-}
 
 /**
  * The local store as the tab peer's Helia node sees it. Helia reads it for

@@ -1,15 +1,8 @@
 import { openDB } from 'idb'
+import type { PublishedRoot } from '../lib/types.ts'
 import type { DBSchema, IDBPDatabase } from 'idb'
 
-/** What this browser published, and so keeps: one record per root. */
-export interface PublishedRoot {
-  cid: string
-  /** The file name, or the directory's first entry, as given */
-  name: string
-  /** Bytes of file content */
-  size: number
-  publishedAt: number
-}
+export type { PublishedRoot }
 
 interface PinSchema extends DBSchema {
   published: { key: string, value: PublishedRoot }

@@ -1,19 +1,12 @@
 import { importer } from 'ipfs-unixfs-importer'
 import { markPublished } from './pin-marker.ts'
-import type { PublishedRoot } from './pin-marker.ts'
 import type { TabPeer } from './create-tab-peer.ts'
+import type { PublishInput, PublishResult, PublishedRoot } from '../lib/types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
-/** A file to publish: a browser `File` (its name is used), or bytes or a Blob with a path. */
-export type PublishInput = File | { path: string, content: Uint8Array | Blob }
-
-export interface PublishResult extends PublishedRoot {
-  /** `/ipfs/<cid>` (a single file, with `?filename=`) or `/ipfs/<cid>/` (several, in a directory) */
-  path: string
-  /** Blocks written */
-  blocks: number
-}
+// public types live with the SDK's other public types, which import no package
+export type { PublishInput, PublishResult }
 
 /** Verified blocks waiting to be written before the importer is made to wait: a large file never sits in memory whole. */
 const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024

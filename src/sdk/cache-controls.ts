@@ -4,43 +4,8 @@ import { InvalidRequestError, NotSupportedError } from '../lib/errors.ts'
 import { isLocalCache } from '../node/local-cache.ts'
 import type { EdgeNode } from '../node/create-edge-node.ts'
 import type { LocalCache } from '../node/local-cache.ts'
-import type { PinProgressEvents } from '../node/pin-dag.ts'
-import type { CacheUsage, PinInfo } from '../lib/types.ts'
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, CacheControls, CacheOptions, CidLike } from './types.ts'
 import type { Blockstore } from 'interface-blockstore'
-import type { ProgressOptions } from 'progress-events'
-
-export interface CacheOptions {
-  /**
-   * The most bytes of unpinned blocks this origin keeps; least recently used
-   * blocks are evicted past it. Stored for the origin, so the gateway's
-   * service worker keeps to it too. Pinned blocks do not count.
-   *
-   * @default what was set before on this origin, else half the storage quota, at most 4 GiB
-   */
-  cacheBudgetBytes?: number
-}
-
-export type PinOptions = AbortOptions & ProgressOptions<PinProgressEvents>
-
-/** The local store's budget and pins, as a dApp controls them. */
-export interface CacheControls {
-  /**
-   * Keeps `cid`'s whole DAG offline: every block is fetched (and verified)
-   * unless it is already stored, and none is evicted until `unpin`. Asks the
-   * browser to make the origin's storage persistent. Pinning a pinned CID
-   * checks that its blocks are all there.
-   */
-  pin(cid: CID | string, options?: PinOptions): Promise<PinInfo>
-  /** Releases a pin: its blocks are evicted like any others once the budget needs it. False when it was not pinned */
-  unpin(cid: CID | string, options?: AbortOptions): Promise<boolean>
-  /** Pins on this origin, oldest first (the page's and every dApp's: the store is shared) */
-  pins(options?: AbortOptions): Promise<PinInfo[]>
-  /** Bytes cached and pinned, and the budget */
-  usage(options?: AbortOptions): Promise<CacheUsage>
-  /** Sets the origin's cache budget in bytes (`undefined`: back to the default) and evicts down to it */
-  setCacheBudget(bytes: number | undefined, options?: AbortOptions): Promise<void>
-}
 
 export interface CacheControlsComponents {
   /** The client's local store; only the built-in one keeps a budget and pins */
@@ -95,7 +60,7 @@ export function createCacheControls (components: CacheControlsComponents, option
   }
 }
 
-function toCid (cid: CID | string): CID {
+function toCid (cid: CidLike | string): CID {
   const parsed = CID.asCID(cid)
   if (parsed != null) {
     return parsed

@@ -1,6 +1,5 @@
 import { parseConfig } from '../lib/config.ts'
 import { errorToResponse } from '../lib/error-to-response.ts'
-import { NotSupportedError } from '../lib/errors.ts'
 import { edgesReport } from '../lib/edge-status.ts'
 import { EdgeHealth, idbHealthPersistence } from '../node/edge-health-tracker.ts'
 import { openEdgeDb } from '../node/edge-store.ts'
@@ -9,27 +8,29 @@ import { createCacheControls } from './cache-controls.ts'
 import { progressCounter } from './fetch-progress.ts'
 import { TransferStats } from '../lib/transfer-stats.ts'
 import { peerClient } from './peer-client.ts'
-import type { CacheControls, CacheOptions } from './cache-controls.ts'
+import { asBlockstore } from './user-blockstore.ts'
+import type { CacheControls, CacheOptions, EdgePeerHandle, EdgePeerOptions, UserBlockstore } from './types.ts'
 import type { Engine } from './engine.ts'
 import type { LeanFetch } from '../content/lean/lean-fetch.ts'
 import type { FetchProgressListener } from './fetch-progress.ts'
-import type { BlockSource, EdgeEndpoint, TransferTotals } from '../lib/types.ts'
-import type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult } from './peer-client.ts'
+import type { BlockSource, EdgeEndpoint, PublishInput, PublishResult, TransferTotals } from '../lib/types.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { EdgeStatus } from '../lib/edge-status.ts'
 import type { Blockstore } from 'interface-blockstore'
 
 export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError, NotSupportedError } from '../lib/errors.ts'
 export { startEdgeway } from './start-edgeway.ts'
+export { registerGateway } from './register-gateway.ts'
+export type { RegisterGatewayOptions } from './register-gateway.ts'
 export type { Edgeway, StartEdgewayOptions } from './start-edgeway.ts'
 export { parseSourceHeader } from '../lib/source-tally.ts'
 export { TransferStats } from '../lib/transfer-stats.ts'
 export type { EdgeEndpoint, SourceCounts, BlockSource, TransferTotals } from '../lib/types.ts'
 export type { EdgeStatus } from '../lib/edge-status.ts'
 export type { EdgeState } from '../lib/edge-health.ts'
-export type { CacheControls, CacheOptions, PinOptions } from './cache-controls.ts'
+export type { AbortOptions, CacheControls, CacheOptions, CidLike, PinOptions, EdgePeerHandle, EdgePeerOptions, UserBlockstore } from './types.ts'
 export type { CacheUsage, PinInfo, PinBlockDetail } from '../lib/types.ts'
-export type { EdgePeerHandle, EdgePeerOptions, PublishInput, PublishResult, TabPeerStatus } from './peer-client.ts'
+export type { PublishInput, PublishResult, TabPeerStatus, PinProgressEvent } from '../lib/types.ts'
 export type { FetchProgress, FetchProgressListener } from './fetch-progress.ts'
 
 export interface EdgeFetchInit extends RequestInit {
@@ -79,7 +80,7 @@ export interface EdgeClientOptions extends CacheOptions {
    *
    * @default IndexedDB database "edgeway-blocks", shared with the gateway SW on the same origin
    */
-  blockstore?: Blockstore
+  blockstore?: UserBlockstore
   /**
    * Run a peer in this page: other browsers can then fetch what it holds
    * (over WebRTC, through an edge's relay), `add()` can publish, and blocks
@@ -143,7 +144,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     iceServers: options.iceServers
   })
   const transfers = new TransferStats()
-  const store: Promise<Blockstore> = options.blockstore != null ? Promise.resolve(options.blockstore) : openLocalStore()
+  const store: Promise<Blockstore> = options.blockstore != null ? Promise.resolve(asBlockstore(options.blockstore)) : openLocalStore()
   const peer = peerClient(config, options.peer, store)
   // measurements live in the origin's edge database, as the SW's do, so both order edges by the same experience
   const edgeDb = typeof indexedDB === 'undefined' ? undefined : openEdgeDb()
@@ -202,53 +203,4 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
       await Promise.all([engine == null ? undefined : engine.then(async e => { await e.node.stop() }, () => {}), peer.stop()])
     }
   }
-}
-
-export interface RegisterGatewayOptions {
-  /**
-   * URL of the gateway's service worker; it reads its configuration from
-   * `edgeway.json` next to this URL
-   *
-   * @default '/sw.js'
-   */
-  scriptUrl?: string
-  /**
-   * @default '/'
-   */
-  scope?: string
-  signal?: AbortSignal
-}
-
-/**
- * Installs (or updates) the Edgeway service worker for this origin and
- * resolves once it is active: from then on `/ipfs/...` URLs of pages it
- * controls are answered with verified content. That content shares this
- * origin, so the SW answers it sandboxed (`Content-Security-Policy: sandbox
- * allow-same-origin …`, no scripts): it can be shown, linked and framed, but
- * cannot reach this origin's storage or its SW. Check
- * `navigator.serviceWorker.controller`: a page opened with a hard reload is
- * only controlled after it is loaded again.
- */
-export async function registerGateway (options: RegisterGatewayOptions = {}): Promise<ServiceWorkerRegistration> {
-  options.signal?.throwIfAborted()
-  if (!('serviceWorker' in navigator) || navigator.serviceWorker == null) {
-    throw new NotSupportedError('this browser offers no service workers here (a private window, a policy, or not a secure context)')
-  }
-  const registration = await navigator.serviceWorker.register(options.scriptUrl ?? '/sw.js', { scope: options.scope ?? '/' }) as ServiceWorkerRegistration | undefined
-  if (registration == null) {
-    // what a browser (or an extension, or a test harness) that blocks service workers without saying so answers
-    throw new NotSupportedError('service workers are blocked here: registering one did nothing')
-  }
-  await registration.update().catch(() => {})
-  await navigator.serviceWorker.ready
-  if (navigator.serviceWorker.controller == null) {
-    // a first install takes control at once (clients.claim); after a hard reload the page
-    // stays uncontrolled until it is loaded again, so this gives up waiting after a while
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, 3_000)
-      navigator.serviceWorker.addEventListener('controllerchange', () => { clearTimeout(timer); resolve() }, { once: true })
-      options.signal?.addEventListener('abort', () => { clearTimeout(timer); reject(options.signal?.reason) }, { once: true })
-    })
-  }
-  return registration
 }

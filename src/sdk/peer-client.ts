@@ -1,44 +1,9 @@
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { TabBlockSource } from '../node/tab-bridge-broker.ts'
-import type { PublishInput, PublishResult, TabPeer, TabPeerStatus } from '../peer/index.ts'
-import type { AbortOptions } from '@libp2p/interface'
+import type { TabPeer } from '../peer/index.ts'
+import type { AbortOptions, EdgePeerHandle, EdgePeerOptions } from './types.ts'
+import type { PublishInput, PublishResult } from '../lib/types.ts'
 import type { Blockstore } from 'interface-blockstore'
-
-export type { PublishInput, PublishResult, TabPeerStatus }
-
-export interface EdgePeerOptions {
-  /**
-   * Serve other browsers what this page shares (answer their requests and
-   * list it at the edges): by default what it published (`add()`) or
-   * pinned; `false` keeps the peer for fetching and publishing only
-   *
-   * @default true
-   */
-  serving?: boolean
-  /**
-   * Also share everything this page's store holds, including content it only
-   * viewed. Anyone can then ask the edges which content this browser viewed:
-   * turn it on only when the user chose it
-   *
-   * @default false
-   */
-  shareViewed?: boolean
-}
-
-/** The SDK's view of the page's peer. */
-export interface EdgePeerHandle {
-  /** Whether a peer runs in this page (the `peer` option) */
-  readonly enabled: boolean
-  /** Its state: peers connected, bytes served, its relay addresses; undefined without a peer */
-  status(): Promise<TabPeerStatus | undefined>
-  /** Switches serving other browsers on or off */
-  setServing(on: boolean): Promise<void>
-  /**
-   * Shares what this page merely viewed too, or stops; resolves once the
-   * peer acts on it (off: those blocks are refused and their records withdrawn)
-   */
-  setShareViewed(on: boolean): Promise<void>
-}
 
 export interface PeerClient {
   peer: EdgePeerHandle

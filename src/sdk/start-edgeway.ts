@@ -1,15 +1,19 @@
 import { NotSupportedError } from '../lib/errors.ts'
-import { createEdgeClient, registerGateway } from './index.ts'
+import { createEdgeClient } from './index.ts'
+import { registerGateway } from './register-gateway.ts'
+import { fetchThroughSw } from './sw-fetch-progress.ts'
 import type { EdgeClient, EdgeClientOptions, EdgeFetchInit } from './index.ts'
+import type { RegisterGatewayOptions } from './register-gateway.ts'
 
 export interface StartEdgewayOptions extends Partial<EdgeClientOptions> {
   /**
    * The dApp's own service worker, which wires in `edgeway/sw`
-   * (`createEdgewayHandler`); `false` fetches in the page only
+   * (`createEdgewayHandler`); `false` fetches in the page only. A new
+   * version of it takes over open pages once installed (see `registerGateway`)
    *
-   * @default { scriptUrl: '/sw.js', scope: '/' }
+   * @default { scriptUrl: '/sw.js', scope: '/', takeOverUpdates: true }
    */
-  serviceWorker?: false | { scriptUrl?: string, scope?: string }
+  serviceWorker?: false | Pick<RegisterGatewayOptions, 'scriptUrl' | 'scope' | 'takeOverUpdates'>
   /**
    * An Edgeway configuration to read the edges (and routers, timeouts) from
    * when the content is fetched in the page, such as a gateway's
@@ -28,9 +32,10 @@ export interface Edgeway {
   /** Set in the page mode: why there is no service worker, in words a dApp can show its user */
   readonly notice?: string
   /**
-   * `ipfs://<cid>/<path>` or `/ipfs/<cid>/<path>`, verified either way. In the
-   * page mode `onProgress` reports blocks as they are verified; through the SW
-   * it is not called (the SW counts them, in `X-Edgeway-Source`)
+   * `ipfs://<cid>/<path>` or `/ipfs/<cid>/<path>`, verified either way.
+   * `onProgress` reports blocks as they are verified, in either mode: through
+   * the SW, it posts them to this page (only for a fetch with `onProgress`),
+   * and the body ends after the last report
    */
   fetch(resource: string | URL, init?: EdgeFetchInit): Promise<Response>
   /** The in-page client, in the page mode */
@@ -50,11 +55,11 @@ export async function startEdgeway (options: StartEdgewayOptions = {}): Promise<
   let reason = 'service workers are turned off for this dApp'
   if (serviceWorker !== false) {
     try {
-      await registerGateway({ scriptUrl: serviceWorker.scriptUrl, scope: serviceWorker.scope, signal })
+      await registerGateway({ ...serviceWorker, signal })
       if (navigator.serviceWorker.controller != null) {
         return {
           mode: 'service-worker',
-          fetch: async (resource, init = {}) => fetch(toGatewayPath(resource), init),
+          fetch: async (resource, init) => fetchThroughSw(navigator.serviceWorker, toGatewayPath(resource), init),
           stop: async () => {}
         }
       }

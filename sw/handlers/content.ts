@@ -1,4 +1,5 @@
 import { sandboxed } from '../../src/lib/content-sandbox.ts'
+import { withHeader } from '../../src/lib/response-headers.ts'
 import { errorToResponse } from '../../src/lib/error-to-response.ts'
 import { NotSupportedError } from '../../src/lib/errors.ts'
 import { createContentFetcher } from '../../src/content/content-fetcher.ts'
@@ -8,6 +9,7 @@ import { contentPathFor, gatewayLocationFor, isSharedOriginContent, toSubdomainU
 import { parseSourceHeader } from '../../src/lib/source-tally.ts'
 import { isFileRequest, isWholeFileResponse } from '../../src/lib/verified-file-rules.ts'
 import type { Handler, WaitUntil } from '../pipeline.ts'
+import type { ProgressReport } from '../progress-reports.ts'
 import type { EdgeNode } from '../../src/node/create-edge-node.ts'
 import type { SourceUseListener } from '../../src/lib/source-tally.ts'
 import type { SourceCounts } from '../../src/lib/types.ts'
@@ -32,6 +34,13 @@ export interface ContentHandlerComponents {
   /** A response's counts grew: a block used from `source`, and its bytes */
   onUse: SourceUseListener
   onRequest(): void
+  /**
+   * The report of a request whose page follows it (`ProgressReports`): told
+   * each block the response uses, and when the fetch ends
+   *
+   * @default no request is followed
+   */
+  progress?(request: Request): ProgressReport | undefined
   /**
    * Whole verified files kept for this origin, or undefined where every read
    * re-verifies its blocks (`warmReadMode` decides)
@@ -80,7 +89,10 @@ export function contentHandler (components: ContentHandlerComponents): ContentHa
         const kept = await files.answer(request, url.pathname, { signal: request.signal }).catch(() => undefined)
         if (kept != null) {
           components.onRequest()
-          if (kept.blocks > 0) components.onUse('cache', kept.blocks, kept.bytes)
+          if (kept.blocks > 0) {
+            components.onUse('cache', kept.blocks, kept.bytes)
+            components.progress?.(request)?.onUse('cache', kept.blocks, kept.bytes)
+          }
           // kept with the sandbox's headers already: answered as the cache gives it
           return kept.response
         }
@@ -184,6 +196,8 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
       const node = await components.node()
       let done: () => void = () => {}
       waitUntil(new Promise<void>(resolve => { done = resolve }).then(async () => node.flush()))
+      const report = components.progress?.(request)
+      report?.fetching()
       const response = await fetcherFor(node).fetch(address, {
         method: request.method,
         headers: request.headers,
@@ -195,20 +209,29 @@ function contentAnswer (components: ContentHandlerComponents): ContentAnswer {
         navigation: request.mode === 'navigate',
         // an error page on a root's own origin links to the gateway's origin: `/` there is the content's
         gatewayUrl: url.href !== requestUrl.href ? `${requestUrl.protocol}//${components.gatewayHost}/` : undefined,
-        onUse: hooks.onUse == null
-          ? components.onUse
-          : (source, blocks, bytes) => {
-              components.onUse(source, blocks, bytes)
-              hooks.onUse?.(source, blocks, bytes)
-            },
+        onUse: allOf(components.onUse, hooks.onUse, report?.onUse),
         onDone: counts => {
           onDone?.(counts)
+          report?.done()
           done()
         },
         onError: hooks.onError
+      }).catch(err => {
+        report?.done()
+        throw err
       })
       return toGatewayLocation(response, requestUrl, components.gatewayHost)
     }
+  }
+}
+
+/** One listener that tells each of those given: the first alone when no other is */
+function allOf (first: SourceUseListener, ...others: Array<SourceUseListener | undefined>): SourceUseListener {
+  const more = others.filter(listener => listener != null)
+  if (more.length === 0) return first
+  return (source, blocks, bytes) => {
+    first(source, blocks, bytes)
+    for (const listener of more) listener(source, blocks, bytes)
   }
 }
 
@@ -221,14 +244,5 @@ export function toGatewayLocation (response: Response, url: URL, gatewayHost = u
   if (location == null || !/^(ip[fn]s:\/\/|\/ip[fn]s\/)/.test(location)) {
     return response
   }
-  const target = gatewayLocationFor(location, url, gatewayHost)
-  try {
-    response.headers.set('location', target)
-    return response
-  } catch {
-    // immutable headers (`Response.redirect`): a copy
-    const headers = new Headers(response.headers)
-    headers.set('location', target)
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
-  }
+  return withHeader(response, 'location', gatewayLocationFor(location, url, gatewayHost))
 }

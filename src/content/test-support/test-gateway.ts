@@ -15,6 +15,7 @@ import { runHandler } from '../../../sw/pipeline.ts'
 import type { EdgewayConfig } from '../../lib/config.ts'
 import type { EdgeNode } from '../../node/create-edge-node.ts'
 import type { SourceCounts } from '../../lib/types.ts'
+import type { ProgressReport } from '../../../sw/progress-reports.ts'
 
 /** The gateway's host; `<cid>.ipfs.localhost` are its subdomain origins, where a site's `_redirects` applies. */
 export const GATEWAY = 'http://localhost'
@@ -35,6 +36,8 @@ export interface TestGatewayInit {
   dohResolver?: string
   /** @default DEFAULT_CONFIG.smallSiteBytes */
   smallSiteBytes?: number
+  /** The report a followed request gets, as the SW's ProgressReports gives it @default none is followed */
+  progress?(request: Request): ProgressReport | undefined
 }
 
 export interface TestRequestInit extends RequestInit {
@@ -57,7 +60,7 @@ export interface TestGateway {
   stop(): Promise<void>
 }
 
-export async function startTestGateway ({ edges, routers = [], timeoutMs = DEFAULT_CONFIG.timeoutMs, dohResolver, smallSiteBytes = DEFAULT_CONFIG.smallSiteBytes }: TestGatewayInit): Promise<TestGateway> {
+export async function startTestGateway ({ edges, routers = [], timeoutMs = DEFAULT_CONFIG.timeoutMs, dohResolver, smallSiteBytes = DEFAULT_CONFIG.smallSiteBytes, progress }: TestGatewayInit): Promise<TestGateway> {
   const config: EdgewayConfig = {
     ...DEFAULT_CONFIG,
     edges: edges.map(http => ({ http, multiaddrs: [] })),
@@ -77,7 +80,8 @@ export async function startTestGateway ({ edges, routers = [], timeoutMs = DEFAU
     node: async () => node,
     refresh: async () => {},
     onUse: () => {},
-    onRequest: () => {}
+    onRequest: () => {},
+    progress
   })
   const pending = new Set<Promise<unknown>>()
   return {
