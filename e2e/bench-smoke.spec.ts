@@ -34,9 +34,11 @@ describe('benchmark harness (quick)', () => {
       }
       expect(measure.checks.every(check => Number.isFinite(check.value))).toBe(true)
     }
-    // P1's seven paths (three of them the minimal SW's limit), or six with a note where Kubo could not be built
+    // P1's eight paths (three of them the minimal SW's limit, one the SDK in a page), or seven with a note where
+    // Kubo could not be built
     const p1 = results.measures.find(m => m.id === 'P1')
-    expect(p1?.timelines?.length).toBe(p1?.note?.startsWith('Edgeway via Kubo skipped') === true ? 6 : 7)
+    expect(p1?.timelines?.length).toBe(p1?.note?.startsWith('Edgeway via Kubo skipped') === true ? 7 : 8)
+    expect(p1?.series.map(s => s.label)).toContain('Edgeway SDK in page')
     expect(p1?.checks.find(check => check.label === 'vs SW limit, fetched+SHA-256')?.goal).toBe(0.8)
     // P2 against the Cache API and the limit from memory, with and without a hash per block
     expect(results.measures.find(m => m.id === 'P2')?.series.map(s => s.label)).toEqual(['Edgeway SW (verified files)', 'Cache API via SW', 'SW limit, in memory', 'SW limit, in memory+SHA-256'])
