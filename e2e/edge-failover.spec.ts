@@ -106,9 +106,10 @@ describe('an edge that fails while a 40 MiB file streams from it', () => {
     expect(result).toMatchObject({ status: 200, broken: false, length: FILE.byteLength, sha256: sha256(FILE) })
     const taken = fromNext(since)
     expect(taken.cars.length).toBeGreaterThan(0)
-    // at least the 4 MiB the page had read came from the killed edge, and were not asked for again
+    // at least the 4 MiB the page had read came from the killed edge, and were not asked for again; the next
+    // edge's CAR also carries the DAG nodes above its blocks (some 20 KiB for 40 MiB), and its framing
     expect(taken.cars[0]).toBeGreaterThanOrEqual(4 * MiB)
-    expect(taken.bytes).toBeLessThan(FILE.byteLength - 4 * MiB)
+    expect(taken.bytes).toBeLessThan(FILE.byteLength - 4 * MiB + 64 * 1024)
     await page.context().close()
   })
 })
