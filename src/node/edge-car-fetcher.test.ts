@@ -75,6 +75,21 @@ describe('EdgeCarFetcher, hedged by edge health', () => {
     expect(liar.asked()).toBe(before)
   })
 
+  it('does not blame an edge for a block hashed with a function this browser cannot compute', async () => {
+    // sha3-256 (0x16): a real hash, and not one Edgeway checks
+    const unknown = CID.createV1(raw.code, { code: 0x16, size: 32, digest: new Uint8Array(32).fill(1), bytes: new Uint8Array([0x16, 32, ...new Uint8Array(32).fill(1)]) })
+    const odd = await edge(await carOf(unknown, TRUTH))
+    try {
+      const health = new EdgeHealth()
+      const fetcher = new EdgeCarFetcher([{ http: odd.url, multiaddrs: [] }], { health })
+      await expect((async () => { for await (const block of fetcher.fetch({ cid: unknown }, {})) return block })()).rejects.toMatchObject({ name: 'CarFetchError' })
+      expect(health.isDemoted(odd.url)).toBe(false)
+    } finally {
+      odd.server.closeAllConnections()
+      odd.server.close()
+    }
+  })
+
   it('asks for a block alone as a raw block, and holds it to its CID as a CAR\'s blocks are', async () => {
     const seen: Array<{ url: string, accept: string }> = []
     const rawEdge = async (body: Uint8Array): Promise<Server> => {

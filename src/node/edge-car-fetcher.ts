@@ -3,7 +3,7 @@ import { HedgeFailedError, OutpacedError, hedge } from '../lib/hedge.ts'
 import { readCar, readRawBlock } from './car-stream.ts'
 import { EdgeHealth } from './edge-health-tracker.ts'
 import { edgeIdleMs, fetchWithIdleLimit } from './edge-idle-limit.ts'
-import { hashMatches } from '../lib/hash-matches.ts'
+import { canVerify, hashMatches } from '../lib/hash-matches.ts'
 import type { BlockRejectedDetail, EdgeEndpoint, EdgewayProgressEventName } from '../lib/types.ts'
 import type { CarSource } from './car-source.ts'
 import type { ProviderDiscovery } from './provider-discovery.ts'
@@ -246,6 +246,10 @@ export class EdgeCarFetcher implements CarSource {
   }
 
   private async verified (url: string, health: EdgeHealth, block: { cid: CID, bytes: Uint8Array }, options: CarFetchOptions): Promise<CarBlock> {
+    if (!canVerify(block.cid.multihash.code)) {
+      // a hash this browser cannot compute says nothing of the edge: it is not used, and the edge is not blamed
+      throw new CarFetchError(`${url} sent ${block.cid.toString()}, hashed with a function this browser cannot check`)
+    }
     if (!await hashMatches(block.cid, block.bytes)) {
       options.onProgress?.(new CustomProgressEvent<BlockRejectedDetail, EdgewayProgressEventName>('edgeway:block:rejected', {
         cid: block.cid.toString(), from: url, reason: 'CAR block does not match its CID'
