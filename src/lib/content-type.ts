@@ -13,6 +13,7 @@ const BY_EXTENSION: Record<string, string> = {
   css: 'text/css',
   js: 'text/javascript',
   mjs: 'text/javascript',
+  cjs: 'text/javascript',
   json: 'application/json',
   map: 'application/json',
   webmanifest: 'application/manifest+json',

@@ -168,6 +168,8 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const leanStarted = async (): Promise<LeanFetch> => {
     lean ??= Promise.all([import('../content/lean/lean-fetch.ts'), store])
       .then(([{ createLeanFetch }, blockstore]) => createLeanFetch({ config, store: blockstore, health }, () => handsOver))
+    // a chunk that failed to load (the network blinked) is asked for again by the next fetch
+    lean.catch(() => { lean = undefined })
     return lean
   }
 
@@ -183,7 +185,8 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
       }
       const signal = init.signal ?? undefined
       try {
-        const answer = leanUsable ? await (await leanStarted())(resource, { method: init.method, headers, signal, onUse }) : undefined
+        const leanFetch = leanUsable ? await leanStarted().catch(() => undefined) : undefined
+        const answer = await leanFetch?.(resource, { method: init.method, headers, redirect: init.redirect, cache: init.cache, signal, onUse })
         if (answer != null) {
           return answer
         }

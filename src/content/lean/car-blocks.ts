@@ -1,5 +1,6 @@
 import { NoProvidersError, SourceTimeoutError, VerificationError } from '../../lib/errors.ts'
 import { CarFetchError } from '../../node/edge-car-fetcher.ts'
+import { concat } from 'uint8arrays/concat'
 import { hashMatches } from '../../lib/hash-matches.ts'
 import type { BlockSource } from '../../lib/types.ts'
 import type { BlockGetter } from './unixfs-walk.ts'
@@ -22,8 +23,17 @@ const MAX_AHEAD_BYTES = 8 * 1024 * 1024
  */
 const MAX_UNASKED_BYTES = 4 * MAX_AHEAD_BYTES
 
+/**
+ * Blocks the walk took lately, kept for it to take again: a file that
+ * repeats a block (runs of zeros, padding) names it again, and the CAR
+ * (`car-dups=n`) sends it once.
+ */
+const RECENT_BYTES = 8 * 1024 * 1024
+
 export interface CarBlocksInit {
   cars: EdgeCarFetcher
+  /** How many edges the fetcher can ask: one that failed this response is not asked again while another is left */
+  edges: number
   /** The local store: read first (each block checked again), and where the blocks the edges send are kept */
   store: Blockstore
   /** No block for this long: SourceTimeoutError */
@@ -45,19 +55,27 @@ interface Waiter {
  * (the CAR ended without it: an edge that broke off or lied) the block alone
  * from the edges that have not failed this response. Blocks from the edges
  * were checked against their CIDs by the fetcher; blocks from the store are
- * checked again (a page script on the origin can write the store).
+ * checked again (a page script on the origin can write the store). Only
+ * blocks the walk uses are kept in the store.
  */
 export class CarBlocks implements BlockGetter {
   private readonly init: CarBlocksInit
-  private readonly arrived = new Map<string, Uint8Array>()
+  /** Verified blocks the CAR brought that the walk has not asked for yet */
+  private readonly arrived = new Map<string, { cid: CID, bytes: Uint8Array }>()
   private aheadBytes = 0
   private readonly waiters = new Map<string, Waiter>()
+  /** One read per block: the walk may ask for a block again before the first ask is answered */
+  private readonly reading = new Map<string, Promise<Uint8Array>>()
+  private readonly recent = new Map<string, Uint8Array>()
+  private recentBytes = 0
+  /** When the CAR last brought a block: a wait times out only when no block at all came for the idle timeout */
+  private lastArrival = 0
   /** Wakes the CAR when the walk took a block or waits for one */
   private wake?: () => void
   private aimed?: CarQuery
   private pumped?: CarQuery
   private pumping = false
-  /** Edges that failed this response: not asked again for it */
+  /** Edges that failed this response: not asked again for it, while another edge is left */
   private readonly failed = new Set<string>()
   private lied = false
 
@@ -72,6 +90,21 @@ export class CarBlocks implements BlockGetter {
 
   async block (cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {
     const key = keyOf(cid)
+    const again = this.recent.get(key)
+    if (again != null) {
+      this.init.onUse('cache', again.byteLength)
+      return again
+    }
+    let read = this.reading.get(key)
+    if (read == null) {
+      read = this.read(cid, key, options)
+      this.reading.set(key, read)
+      read.then(bytes => { this.remember(key, bytes) }, () => {}).finally(() => { this.reading.delete(key) }).catch(() => {})
+    }
+    return read
+  }
+
+  private async read (cid: CID, key: string, options: AbortOptions): Promise<Uint8Array> {
     const kept = this.take(key) ?? await this.fromStore(cid, options)
     if (kept != null) {
       return kept
@@ -96,28 +129,53 @@ export class CarBlocks implements BlockGetter {
     }
   }
 
+  private remember (key: string, bytes: Uint8Array): void {
+    if (bytes.byteLength > RECENT_BYTES / 4) {
+      return
+    }
+    this.recent.set(key, bytes)
+    this.recentBytes += bytes.byteLength
+    for (const [oldest, old] of this.recent) {
+      if (this.recentBytes <= RECENT_BYTES) break
+      this.recent.delete(oldest)
+      this.recentBytes -= old.byteLength
+    }
+  }
+
+  /** A block the CAR brought ahead of the walk, now used: kept in the store (only blocks the walk uses are) */
   private take (key: string): Uint8Array | undefined {
-    const bytes = this.arrived.get(key)
-    if (bytes == null) {
+    const block = this.arrived.get(key)
+    if (block == null) {
       return undefined
     }
     this.arrived.delete(key)
-    this.aheadBytes -= bytes.byteLength
+    this.aheadBytes -= block.bytes.byteLength
     this.wake?.()
+    this.used(block.cid, block.bytes)
+    return block.bytes
+  }
+
+  private used (cid: CID, bytes: Uint8Array): void {
+    this.keep(cid, bytes)
     this.init.onUse('edge', bytes.byteLength)
-    return bytes
+  }
+
+  /** Edges not to ask: those that failed this response, unless no other is left */
+  private skip (): ReadonlySet<string> {
+    return this.failed.size < this.init.edges ? this.failed : new Set()
   }
 
   private async fromStore (cid: CID, options: AbortOptions): Promise<Uint8Array | undefined> {
-    let bytes: Uint8Array | undefined
+    const chunks: Uint8Array[] = []
     try {
       for await (const chunk of this.init.store.get(cid, options)) {
-        bytes = chunk
+        chunks.push(chunk)
       }
     } catch {
       return undefined
     }
-    if (bytes == null || !await hashMatches(cid, bytes)) {
+    const bytes = chunks.length === 1 ? chunks[0] : concat(chunks)
+    if (chunks.length === 0 || !await hashMatches(cid, bytes)) {
       return undefined
     }
     this.init.onUse('cache', bytes.byteLength)
@@ -134,7 +192,17 @@ export class CarBlocks implements BlockGetter {
         reject(err)
       }
       const onAbort = (): void => { stop(signals.find(signal => signal.aborted)?.reason) }
-      const timer = setTimeout(() => { stop(new SourceTimeoutError(`no block came within ${this.init.timeoutMs} ms`)) }, this.init.timeoutMs)
+      // an idle timeout: blocks still coming (the CAR on its way to this one, far into a large file) keep it waiting
+      const since = Date.now()
+      const idle = (): void => {
+        const quiet = Date.now() - Math.max(since, this.lastArrival)
+        if (quiet >= this.init.timeoutMs) {
+          stop(new SourceTimeoutError(`no block came within ${this.init.timeoutMs} ms`))
+        } else {
+          timer = setTimeout(idle, this.init.timeoutMs - quiet)
+        }
+      }
+      let timer = setTimeout(idle, this.init.timeoutMs)
       signals.forEach(signal => { signal.addEventListener('abort', onAbort, { once: true }) })
       this.waiters.set(key, {
         resolve: bytes => {
@@ -154,21 +222,21 @@ export class CarBlocks implements BlockGetter {
     let delivered = 0
     const run = async (): Promise<void> => {
       try {
-        for await (const block of this.init.cars.fetch(query, { signal: this.init.signal, skip: this.failed, onProgress: event => { this.noteRejection(event.type) } })) {
+        for await (const block of this.init.cars.fetch(query, { signal: this.init.signal, skip: this.skip(), onProgress: event => { this.noteRejection(event.type) } })) {
           delivered++
-          this.keep(block.cid, block.bytes)
+          this.lastArrival = Date.now()
           const key = keyOf(block.cid)
           const waiter = this.waiters.get(key)
           if (waiter != null) {
             this.waiters.delete(key)
-            this.init.onUse('edge', block.bytes.byteLength)
+            this.used(block.cid, block.bytes)
             waiter.resolve(block.bytes)
             continue
           }
           if (this.arrived.has(key)) {
             continue
           }
-          this.arrived.set(key, block.bytes)
+          this.arrived.set(key, { cid: block.cid, bytes: block.bytes })
           this.aheadBytes += block.bytes.byteLength
           while (this.aheadBytes > MAX_AHEAD_BYTES && !this.init.signal.aborted) {
             if (this.waiters.size > 0 && this.aheadBytes <= MAX_UNASKED_BYTES) break
@@ -211,13 +279,12 @@ export class CarBlocks implements BlockGetter {
     })
   }
 
-  /** The block by itself (`?format=raw`), from an edge that has not failed this response. */
+  /** The block by itself (`?format=raw`), from an edge that has not failed this response (or any, when all have). */
   private async single (cid: CID, options: AbortOptions): Promise<Uint8Array> {
     const signal = options.signal == null ? this.init.signal : AbortSignal.any([this.init.signal, options.signal])
     try {
-      for await (const block of this.init.cars.fetch({ cid, block: true }, { signal, skip: this.failed, onProgress: event => { this.noteRejection(event.type) } })) {
-        this.keep(block.cid, block.bytes)
-        this.init.onUse('edge', block.bytes.byteLength)
+      for await (const block of this.init.cars.fetch({ cid, block: true }, { signal, skip: this.skip(), onProgress: event => { this.noteRejection(event.type) } })) {
+        this.used(block.cid, block.bytes)
         return block.bytes
       }
     } catch (err) {

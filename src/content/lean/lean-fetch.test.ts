@@ -3,6 +3,7 @@
  * a dApp gets, what it hands to the full engine, and edges that lie, break
  * off, lack the content or are down.
  */
+import { join } from 'node:path'
 import { MemoryBlockstore } from 'blockstore-core'
 import { CID } from 'multiformats/cid'
 import { equals } from 'uint8arrays/equals'
@@ -14,6 +15,7 @@ import { startHostileEdge } from '../../../e2e/support/lying-edge.ts'
 import { parseConfig } from '../../lib/config.ts'
 import { parseSourceHeader } from '../../lib/source-tally.ts'
 import { EdgeHealth } from '../../node/edge-health-tracker.ts'
+import { writeHamtCar } from '../test-support/fixtures.ts'
 import { closedPort, verifiedStoreSize } from '../test-support/sources.ts'
 import { createLeanFetch } from './lean-fetch.ts'
 import type { Edge } from '../../../edge/node/types.ts'
@@ -24,6 +26,8 @@ const PROMPT = { timeout: 15_000 }
 /** 1.2 MiB: five blocks under a root, so a CAR has middle blocks to forge and to break off in */
 const FILE = randomFile(1200 * 1024 + 7)
 const PAGE = '<!doctype html><title>lean</title><p>index</p>'
+/** 3 MiB of zeros: twelve leaves that are one block, which a CAR sends once */
+const ZEROS = new Uint8Array(3 * 1024 * 1024)
 /** 32 MiB: more than the lean path reads ahead of its reader and loopback buffers hold */
 const BIG = randomFile(32 * 1024 * 1024)
 
@@ -41,15 +45,24 @@ async function bodyHash (response: Response): Promise<string> {
 
 const GET = (): { headers: Headers } => ({ headers: new Headers() })
 
+/** The error an error page names (`data-error`) */
+async function errorName (response: Response | undefined): Promise<string | undefined> {
+  return /data-error="([\w-]+)"/.exec(await response?.text() ?? '')?.[1]
+}
+
 describe('the SDK lean path', () => {
   let site: Awaited<ReturnType<typeof makeSite>>
   let edge: Edge
   let hostile: HostileEdge
   let root: string
+  let cars: Awaited<ReturnType<typeof makeSite>>
+  let dagNode: string
 
   beforeAll(async () => {
-    site = await makeSite({ 'index.html': PAGE, 'app/data.bin': FILE, 'notes.txt': 'plain words', 'empty/x/readme.md': '# x', 'big.bin': BIG })
-    edge = await startEdge({ serve: [site.dir] })
+    site = await makeSite({ 'index.html': PAGE, 'app/data.bin': FILE, 'notes.txt': 'plain words', 'empty/x/readme.md': '# x', 'big.bin': BIG, 'zeros.bin': ZEROS, '文件 1.txt': 'unicode name' })
+    cars = await makeSite({})
+    dagNode = (await writeHamtCar(cars.dir)).dagNode.toString()
+    edge = await startEdge({ serve: [site.dir, join(cars.dir, 'hamt.car')] })
     root = edge.info.roots[site.dir]
     hostile = await startHostileEdge(edge.info.http, { raw: 'honest', car: 'honest' })
   })
@@ -58,6 +71,7 @@ describe('the SDK lean path', () => {
     await hostile?.stop()
     await edge?.stop()
     await site?.remove()
+    await cars?.remove()
   })
 
   it('answers a file with its exact bytes and headers, keeps its blocks, and reads them back offline', PROMPT, async () => {
@@ -94,10 +108,20 @@ describe('the SDK lean path', () => {
     expect(await head?.text()).toBe('')
   })
 
+  it('answers a file that repeats a block, and a name outside ASCII', PROMPT, async () => {
+    const fetch = leanFetch([edge.info.http])
+    const zeros = await fetch(`ipfs://${root}/zeros.bin`, GET())
+    expect(await bodyHash(zeros as Response)).toBe(sha256(ZEROS))
+    const named = await fetch(`ipfs://${root}/文件 1.txt`, GET())
+    expect(named?.status).toBe(200)
+    expect(named?.headers.get('x-ipfs-path')).toBe(`/ipfs/${root}/${encodeURIComponent('文件')}%201.txt`)
+    expect(await named?.text()).toBe('unicode name')
+  })
+
   it('answers a path that is not in the DAG with a 404 that says so', PROMPT, async () => {
-    const response = await leanFetch([edge.info.http])(`ipfs://${root}/app/missing.bin`, { headers: new Headers({ accept: 'application/json' }) })
+    const response = await leanFetch([edge.info.http])(`ipfs://${root}/app/missing.bin`, GET())
     expect(response?.status).toBe(404)
-    expect(await response?.json()).toMatchObject({ error: 'NotInDagError' })
+    expect(await errorName(response)).toBe('NotInDagError')
   })
 
   it('hands to the full engine what it does not do', PROMPT, async () => {
@@ -110,7 +134,11 @@ describe('the SDK lean path', () => {
       [`ipfs://${root}/app/data.bin?format=raw`, GET()],
       [`ipfs://${root}/app/data.bin`, { method: 'POST', headers: new Headers() }],
       ['ipns://k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8/', GET()],
-      [`ipfs://${root.toUpperCase()}/`, GET()]
+      [`ipfs://${root.toUpperCase()}/`, GET()],
+      [`ipfs://${root}/notes.txt`, { headers: new Headers({ accept: 'application/json' }) }],
+      [`ipfs://${root}/notes.txt`, { headers: new Headers(), cache: 'only-if-cached' as const }],
+      [`ipfs://${root}/app/`, { headers: new Headers(), redirect: 'manual' as const }],
+      [`ipfs://${dagNode}/site/entry-00.txt`, GET()] // through DAG-CBOR
     ] as const) {
       expect(await fetch(url, init), url).toBeUndefined()
     }
@@ -146,6 +174,23 @@ describe('the SDK lean path', () => {
     expect(equals(prefix, FILE.subarray(0, prefix.byteLength))).toBe(true)
   })
 
+  it('with one edge that broke off mid-CAR, asks it for the rest block by block', PROMPT, async () => {
+    hostile.behave({ raw: 'honest', car: 'drop', afterBytes: 300 * 1024 })
+    const response = await leanFetch([hostile.url])(`ipfs://${root}/app/data.bin`, GET())
+    expect(await bodyHash(response as Response)).toBe(sha256(FILE))
+  })
+
+  it('keeps only the blocks the walk used: an edge\'s extra blocks never reach the store', PROMPT, async () => {
+    hostile.behave({ raw: 'honest', car: 'extra-blocks' })
+    const store = new MemoryBlockstore()
+    const response = await leanFetch([hostile.url], store)(`ipfs://${root}/app/data.bin`, GET())
+    expect(await bodyHash(response as Response)).toBe(sha256(FILE))
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(hostile.hostile().car).toBe(1)
+    expect(await store.has(hostile.decoy.cid)).toBe(false)
+    expect(await verifiedStoreSize(store)).toBeGreaterThan(0)
+  })
+
   it('finishes from another edge what an edge that broke off mid-CAR did not send', PROMPT, async () => {
     hostile.behave({ raw: 'honest', car: 'drop', afterBytes: 300 * 1024 })
     const response = await leanFetch([hostile.url, edge.info.http])(`ipfs://${root}/app/data.bin`, GET())
@@ -177,9 +222,10 @@ describe('the SDK lean path', () => {
 
   it('content no edge has is a prompt 504, or the full engine\'s when it has other ways to find it', PROMPT, async () => {
     const absent = await absentCid()
-    const response = await leanFetch([edge.info.http, await closedPort()])(`ipfs://${absent}`, { headers: new Headers({ accept: 'application/json' }) })
+    const response = await leanFetch([edge.info.http, await closedPort()])(`ipfs://${absent}`, GET())
     expect(response?.status).toBe(504)
-    expect(await response?.json()).toMatchObject({ error: 'NoProvidersError' })
+    expect(await errorName(response)).toBe('NoProvidersError')
+    expect(response?.headers.get('x-edgeway-source')).toBe('cache=0, edge=0, peer=0')
     expect(await leanFetch([edge.info.http], undefined, true)(`ipfs://${absent}`, GET())).toBeUndefined()
     expect(CID.parse(absent).version).toBe(1)
   })

@@ -7,7 +7,7 @@ import { formatSourceHeader } from '../../lib/source-tally.ts'
 import { EdgeCarFetcher } from '../../node/edge-car-fetcher.ts'
 import { edgeIdleMs } from '../../node/edge-idle-limit.ts'
 import { CarBlocks } from './car-blocks.ts'
-import { walkPath } from './unixfs-walk.ts'
+import { HandOverError, walkPath } from './unixfs-walk.ts'
 import type { EdgewayConfig } from '../../lib/config.ts'
 import type { SourceUseListener } from '../../lib/source-tally.ts'
 import type { SourceCounts } from '../../lib/types.ts'
@@ -24,6 +24,10 @@ export interface LeanFetchComponents {
 export interface LeanFetchInit {
   method?: string
   headers: Headers
+  /** Only `follow` (the default) is the lean path's: the full engine answers the others */
+  redirect?: RequestRedirect
+  /** `only-if-cached` is the full engine's (it answers 412 for what the store lacks) */
+  cache?: RequestCache
   signal?: AbortSignal
   onUse?: SourceUseListener
 }
@@ -37,6 +41,13 @@ export type LeanFetch = (resource: string | URL, init: LeanFetchInit) => Promise
 
 /** `ipfs://<cid>[/<path>]` or `/ipfs/<cid>[/<path>]`, a CID as CIDs are written (base32 v1, base58 v0), no query. */
 const LEAN_ADDRESS = /^(?:ipfs:\/\/|\/ipfs\/)(b[a-z2-7]{20,}|Qm[1-9A-HJ-NP-Za-km-z]{44})(\/[^?#]*)?$/
+
+/**
+ * `Accept` types the full engine answers differently for the same content
+ * (IPLD formats, CAR, TAR, and JSON or CBOR, which it negotiates for dag-pb
+ * and raw blocks): those requests are handed over.
+ */
+const HANDED_OVER_TYPES = /vnd\.ipld|vnd\.ipfs|x-tar|json|cbor/i
 
 /** Blocks of a file the walk asks for at once, ahead of the reader. */
 const READ_AHEAD = 8
@@ -53,6 +64,7 @@ const READ_AHEAD = 8
  */
 export function createLeanFetch ({ config, store, health }: LeanFetchComponents, handsOver: () => boolean): LeanFetch {
   const cars = new EdgeCarFetcher(config.edges, { health, idleMs: edgeIdleMs(config.timeoutMs) })
+  const edges = config.edges.filter(edge => edge.http != null).length
   return async (resource, init) => {
     const address = leanAddress(resource, init)
     if (address == null) {
@@ -61,14 +73,17 @@ export function createLeanFetch ({ config, store, health }: LeanFetchComponents,
     const session = new AbortController()
     const signal = init.signal == null ? session.signal : AbortSignal.any([session.signal, init.signal])
     const counts: SourceCounts = { cache: 0, edge: 0, peer: 0 }
+    const bytes: SourceCounts = { cache: 0, edge: 0, peer: 0 }
     const blocks = new CarBlocks({
       cars,
+      edges,
       store,
       timeoutMs: config.timeoutMs,
       signal,
-      onUse: (source, bytes) => {
+      onUse: (source, size) => {
         counts[source]++
-        init.onUse?.(source, 1, bytes)
+        bytes[source] += size
+        init.onUse?.(source, 1, size)
       }
     })
     try {
@@ -95,14 +110,14 @@ export function createLeanFetch ({ config, store, health }: LeanFetchComponents,
         session.abort()
         return undefined
       }
-      return await respond(entry, filename, { path: `/ipfs/${cid.toString()}${address.path}`, head: init.method === 'HEAD', counts, signal, done: () => { session.abort() } })
+      return await respond(entry, filename, { path: `/ipfs/${cid.toString()}${address.path}`, head: init.method === 'HEAD', counts, bytes, signal, done: () => { session.abort() } })
     } catch (err) {
       session.abort()
       init.signal?.throwIfAborted()
-      if (err instanceof NoProvidersError && handsOver()) {
+      if (err instanceof HandOverError || (err instanceof NoProvidersError && handsOver())) {
         return undefined
       }
-      return errorToResponse(err, { accept: init.headers.get('accept') })
+      return errorToResponse(err, { accept: init.headers.get('accept'), headers: sourceHeaders(counts, bytes) })
     }
   }
 }
@@ -120,11 +135,20 @@ interface LeanAddress {
 function leanAddress (resource: string | URL, init: LeanFetchInit): LeanAddress | undefined {
   const method = init.method ?? 'GET'
   const accept = init.headers.get('accept') ?? '*/*'
-  if ((method !== 'GET' && method !== 'HEAD') || init.headers.has('range') || /vnd\.ipld|vnd\.ipfs|x-tar/.test(accept) ||
-    init.headers.has('if-none-match') || init.headers.has('if-modified-since')) {
+  if ((method !== 'GET' && method !== 'HEAD') || init.headers.has('range') || HANDED_OVER_TYPES.test(accept) ||
+    init.headers.has('if-none-match') || init.headers.has('if-modified-since') || (init.redirect ?? 'follow') !== 'follow' ||
+    init.cache === 'only-if-cached' || /only-if-cached/i.test(init.headers.get('cache-control') ?? '')) {
     return undefined
   }
-  const match = LEAN_ADDRESS.exec(String(resource))
+  // as the URL parser reads it (percent-encoded, tabs and newlines dropped, `\` a slash), as the full engine does
+  let url: URL
+  try {
+    url = new URL(String(resource), 'http://lean.invalid')
+  } catch {
+    return undefined
+  }
+  const text = url.protocol === 'ipfs:' ? `ipfs://${url.host}${url.pathname}` : url.origin === 'http://lean.invalid' ? url.pathname : ''
+  const match = url.search === '' ? LEAN_ADDRESS.exec(text) : null
   if (match == null) {
     return undefined
   }
@@ -151,23 +175,27 @@ interface RespondOptions {
   path: string
   head: boolean
   counts: SourceCounts
+  bytes: SourceCounts
   signal: AbortSignal
   /** The body was read to its end, or cancelled */
   done(): void
 }
 
+/** The first bytes a type is told by, as the full engine reads them */
+const SNIFF_BYTES = 4096
+
 /** A file's response: headers once its first bytes (which name its type) are verified, then its body as the reader pulls. */
-async function respond (entry: Extract<WalkEntry, { kind: 'file' }>, filename: string, { path, head, counts, signal, done }: RespondOptions): Promise<Response> {
+async function respond (entry: Extract<WalkEntry, { kind: 'file' }>, filename: string, { path, head, counts, bytes, signal, done }: RespondOptions): Promise<Response> {
   const content = entry.content({ signal, readAhead: READ_AHEAD })[Symbol.asyncIterator]()
   const first = await content.next()
   const firstBytes = first.done === true ? new Uint8Array(0) : first.value
-  const headers = new Headers({
-    'Content-Type': contentTypeOf(filename, firstBytes),
+  const headers = sourceHeaders(counts, bytes, {
+    'Content-Type': contentTypeOf(filename, firstBytes.subarray(0, SNIFF_BYTES)),
     'Content-Length': String(entry.size),
     ETag: `"${entry.cid.toString()}"`,
     'Cache-Control': 'public, max-age=29030400, immutable',
-    'X-Ipfs-Path': path,
-    'X-Edgeway-Source': formatSourceHeader(counts)
+    'Accept-Ranges': 'bytes',
+    'X-Ipfs-Path': path
   })
   if (head || first.done === true) {
     await content.return?.(undefined)
@@ -202,4 +230,12 @@ async function respond (entry: Extract<WalkEntry, { kind: 'file' }>, filename: s
     }
   }, { highWaterMark: 0 })
   return new Response(body, { status: 200, headers })
+}
+
+/** What the response used so far, blocks and bytes by source, as every Edgeway answer says it */
+function sourceHeaders (counts: SourceCounts, bytes: SourceCounts, init: Record<string, string> = {}): Headers {
+  const headers = new Headers(init)
+  headers.set('X-Edgeway-Source', formatSourceHeader(counts))
+  headers.set('X-Edgeway-Bytes', formatSourceHeader(bytes))
+  return headers
 }
