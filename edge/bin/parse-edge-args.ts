@@ -20,7 +20,8 @@ export interface EdgeCliOptions extends EdgeOptions {
 export const EDGE_USAGE = `Usage: npm run edge -- [options]
 
 Runs one Edgeway edge node: libp2p WebSockets + circuit relay v2 + bitswap,
-and an HTTP trustless gateway + delegated routing v1 + DNS-over-HTTPS + /info.
+and an HTTP trustless gateway + delegated routing v1 + DNS-over-HTTPS + /info
+(+ edge functions at /fn/ with --functions).
 
 Options:
   --serve <dir|file.car|file>  content to hold (repeatable); a directory becomes
@@ -44,6 +45,10 @@ Options:
   --http-port <n>              HTTP port (default 0: any free port)
   --repo <dir>                 keep blocks and the peer id on disk in <dir>
                                (default: in memory)
+  --functions                  run edge functions: GET|POST /fn/<cid>/<path> runs
+                               the ES module <cid> (one the edge holds) in a
+                               QuickJS sandbox, with no file system or network
+                               (default off: /fn/ answers 501)
   --json                       print one line of JSON when ready, nothing else
   --exit-with-stdin            stop (as on SIGTERM) when stdin closes: a program
                                that starts the edge with stdin as a pipe takes it
@@ -70,6 +75,7 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
         'ws-port': { type: 'string' },
         'http-port': { type: 'string' },
         repo: { type: 'string' },
+        functions: { type: 'boolean' },
         json: { type: 'boolean' },
         'exit-with-stdin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
@@ -91,6 +97,7 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
     wsPort: parsePort('--ws-port', values['ws-port']),
     httpPort: parsePort('--http-port', values['http-port']),
     repo: values.repo,
+    functions: values.functions ?? false,
     json: values.json ?? false,
     exitWithStdin: values['exit-with-stdin'] ?? false,
     help: values.help ?? false
