@@ -154,7 +154,7 @@ export class FunctionSandbox implements FunctionRunner {
           scope.manage(context.newString(method)),
           scope.manage(context.newString(url)),
           scope.manage(context.newString(JSON.stringify(headers))),
-          scope.manage(context.newArrayBuffer(body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.slice().buffer))
+          scope.manage(bodyHandle(context, body))
         ]
         const promise = scope.manage(unwrap(context, context.callFunction(module.invoke, context.undefined, args)))
         const answer = scope.manage(settle(context, promise))
@@ -191,3 +191,21 @@ export class FunctionSandbox implements FunctionRunner {
     }
   }
 }
+
+/**
+ * A UTF-8 body goes in as a string, decoded here by the host: decoding in
+ * the VM's JavaScript costs ~0.4 ms per KiB, most of a warm call. Other
+ * bodies go in as bytes.
+ */
+function bodyHandle (context: QuickJSContext, body: Uint8Array): QuickJSHandle {
+  let text: string | undefined
+  try {
+    text = FATAL_UTF8.decode(body)
+  } catch {}
+  if (text != null) {
+    return context.newString(text)
+  }
+  return context.newArrayBuffer(body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.slice().buffer)
+}
+
+const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })

@@ -195,19 +195,24 @@ function normalizePath (path) {
 const RAW = new WeakMap()
 
 class Body {
-  #bytes
   #used = false
   constructor (raw) { RAW.set(this, raw) }
   get bodyUsed () { return this.#used }
-  #take () {
+  #use () {
     if (this.#used) throw new TypeError('body already used')
     this.#used = true
-    const raw = RAW.get(this)
-    return raw == null ? new Uint8Array(0) : typeof raw === 'string' ? encodeUtf8(raw) : raw
+    return RAW.get(this)
   }
-  async arrayBuffer () { const b = this.#take(); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) }
+  async arrayBuffer () {
+    const raw = this.#use()
+    const b = raw == null ? new Uint8Array(0) : typeof raw === 'string' ? encodeUtf8(raw) : raw
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)
+  }
   async bytes () { return new Uint8Array(await this.arrayBuffer()) }
-  async text () { const raw = RAW.get(this); if (typeof raw === 'string') { this.#take(); return raw } return decodeUtf8(this.#take()) }
+  async text () {
+    const raw = this.#use()
+    return raw == null ? '' : typeof raw === 'string' ? raw : decodeUtf8(raw)
+  }
   async json () { return JSON.parse(await this.text()) }
 }
 
@@ -273,6 +278,7 @@ for (const [name, value] of Object.entries({ TextEncoder, TextDecoder, Headers, 
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false })
 }
 
+// body: the request's text when it is UTF-8, else an ArrayBuffer
 return async (handler, method, url, headersJson, body) => {
   const request = new Request(url, { method, headers: JSON.parse(headersJson), body: method === 'GET' || method === 'HEAD' ? null : body })
   const response = await handler(request)
