@@ -20,6 +20,7 @@ export interface FunctionCallMessage {
 
 /** worker → main thread */
 export type FunctionReplyMessage =
+  | { ready: true }
   | { id: number, ok: true, result: FunctionResult }
   | { id: number, ok: false, name: string, message: string }
 
@@ -53,6 +54,8 @@ interface Call {
 
 interface Slot {
   worker: Worker
+  /** QuickJS is loaded: calls may be sent */
+  ready: boolean
   call?: Call
   watchdog?: ReturnType<typeof setTimeout>
   /** CIDs this worker has evaluated lately: a call goes where its module is warm, if that worker is free */
@@ -125,7 +128,7 @@ export class FunctionPool implements FunctionRunner {
   private dispatch (): void {
     while (this.queue.length > 0) {
       const call = this.queue[0]
-      const free = this.slots.filter(slot => slot.call == null)
+      const free = this.slots.filter(slot => slot.ready && slot.call == null)
       const slot = free.find(s => s.warm.has(call.message.cid)) ?? free[0]
       if (slot == null) return
       this.queue.shift()
@@ -146,9 +149,15 @@ export class FunctionPool implements FunctionRunner {
   }
 
   private startWorker (): Slot {
-    const worker = new Worker(new URL('./function-worker.ts', import.meta.url), { workerData: { limits: this.limits } })
-    const slot: Slot = { worker, warm: new Set() }
+    // a roomier native stack than a worker's default, so QuickJS's own stack check always fires first
+    const worker = new Worker(new URL('./function-worker.ts', import.meta.url), { workerData: { limits: this.limits }, resourceLimits: { stackSizeMb: 8 } })
+    const slot: Slot = { worker, ready: false, warm: new Set() }
     worker.on('message', (reply: FunctionReplyMessage) => {
+      if ('ready' in reply) {
+        slot.ready = true
+        this.dispatch()
+        return
+      }
       const call = slot.call
       if (call == null || call.message.id !== reply.id) return
       clearTimeout(slot.watchdog)

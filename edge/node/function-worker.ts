@@ -14,22 +14,24 @@ if (parentPort == null) {
 }
 const port = parentPort
 const limits = (workerData as { limits: FunctionLimits }).limits
-const sandbox = createFunctionSandbox({ limits })
+const sandbox = await createFunctionSandbox({ limits })
 
 port.on('message', (call: FunctionCallMessage) => {
   void answer(call)
 })
+// calls are sent only from now on, so loading QuickJS never counts against a call's deadline
+port.postMessage({ ready: true } satisfies FunctionReplyMessage)
 
 async function answer ({ id, cid, source, request }: FunctionCallMessage): Promise<void> {
   let reply: FunctionReplyMessage
   try {
-    const result = await (await sandbox).run(cid, source, request)
+    const result = await sandbox.run(cid, source, request)
     reply = { id, ok: true, result }
   } catch (err: any) {
     reply = { id, ok: false, name: err.name ?? 'Error', message: err.message ?? String(err) }
   }
   port.postMessage(reply, reply.ok ? [reply.result.response.body.buffer as ArrayBuffer] : [])
-  if (!(await sandbox).healthy) {
+  if (!sandbox.healthy) {
     // QuickJS aborted while freeing a module: its instance is unusable, the pool starts a fresh worker
     process.exit(1)
   }

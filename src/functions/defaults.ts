@@ -10,8 +10,12 @@ export const FUNCTION_LIMITS: FunctionLimits = {
   timeoutMs: 1_000,
   /** per module; with `maxWarmModules` warm, at most 512 MiB if every one filled its heap */
   memoryBytes: 32 * 1024 * 1024,
-  /** deep enough for ordinary recursion, far below the 5 MiB wasm stack it runs on */
-  stackBytes: 512 * 1024,
+  /**
+   * QuickJS's own stack check must fire before the host's: at 512 KiB, deep
+   * recursion overflowed Node's main-thread stack inside the wasm call (a host
+   * RangeError mid-interpreter) before QuickJS noticed; 256 KiB stops it cleanly
+   */
+  stackBytes: 256 * 1024,
   /** a bundled function with its libraries fits; a whole app does not belong here */
   maxModuleBytes: 1024 * 1024,
   maxRequestBytes: 1024 * 1024,

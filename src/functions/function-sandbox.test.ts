@@ -98,6 +98,12 @@ describe('function sandbox', () => {
     expect(decoder.decode((await sandbox.run(cid, source, get())).response.body)).toBe('fine')
   })
 
+  it('stops deep recursion with QuickJS\'s own stack check, and stays healthy', async () => {
+    const source = 'const f = (n) => f(n + 1) + 1\nexport default async () => new Response(String(f(0)))'
+    await expect(sandbox.run(name(), source, get())).rejects.toMatchObject({ name: 'FunctionThrewError', message: 'InternalError: stack overflow' })
+    expect(sandbox.healthy).toBe(true)
+  })
+
   it('gives a function no require, process, fetch, timers, WebAssembly or module loading', async () => {
     const source = `export default async () => {
       const names = ['require', 'process', 'fetch', 'XMLHttpRequest', 'WebSocket', 'setTimeout', 'WebAssembly', 'std', 'os', 'Deno', 'Bun', 'importScripts']

@@ -1,7 +1,7 @@
 import variant from '@jitl/quickjs-singlefile-mjs-release-sync'
 import { newQuickJSWASMModuleFromVariant, Scope } from 'quickjs-emscripten-core'
 import { FUNCTION_LIMITS } from './defaults.ts'
-import { FunctionInputTooLargeError, FunctionMemoryError, FunctionTimeoutError, InvalidFunctionModuleError } from './errors.ts'
+import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError } from './errors.ts'
 import { limitOrThrew, settle, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
 import { WEB_GLOBALS_SOURCE } from './web-globals.ts'
@@ -55,9 +55,10 @@ export async function createFunctionSandbox (init: FunctionSandboxInit = {}): Pr
 export class FunctionSandbox implements FunctionRunner {
   readonly limits: FunctionLimits
   /**
-   * False once freeing a module failed: QuickJS aborts on a leaked handle and
-   * its WebAssembly instance is then unusable, so the host should replace the
-   * sandbox (a worker exits and is started afresh)
+   * False once the WebAssembly instance may be broken: freeing a module
+   * failed (QuickJS aborts on a leaked handle), or the host failed in the
+   * middle of a call. The host should replace the sandbox (a worker exits and
+   * is started afresh)
    */
   healthy = true
   private readonly quickjs: QuickJSWASMModule
@@ -97,6 +98,12 @@ export class FunctionSandbox implements FunctionRunner {
       const response = this.call(module, request)
       return { response, timings: { compileMs, runMs: performance.now() - runStarted, warm } }
     } catch (err: any) {
+      if (FUNCTION_ERROR_STATUS[err.name] == null) {
+        // the host failed mid-interpreter (its own stack, a wasm trap): nothing in this instance can be trusted now
+        this.healthy = false
+        this.drop(cid)
+        throw new FunctionThrewError(`the sandbox failed while running the function (${String(err.message)})`)
+      }
       if (err.name === FunctionTimeoutError.name || err.name === FunctionMemoryError.name) {
         this.drop(cid)
       }
