@@ -12,6 +12,8 @@ import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 export default defineConfig({
   plugins: [oneCopyPerVersion()],
   publicDir: false,
+  // the function sandbox's Worker (src/functions/worker-runner.ts) is a module worker, as the SDK is ES modules
+  worker: { format: 'es' },
   build: {
     outDir: 'dist/sdk',
     // dist/sdk is the SDK's alone: chunks of an older build must not ship with the package

@@ -5,24 +5,12 @@ import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
 import { FunctionTimeoutError } from '../../src/functions/errors.ts'
 import { FUNCTION_POOL } from './defaults.ts'
 import { ServiceUnavailableError } from './errors.ts'
+import { replyError } from '../../src/functions/worker-protocol.ts'
 import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from '../../src/functions/types.ts'
+import type { FunctionCallMessage, FunctionReplyMessage } from '../../src/functions/worker-protocol.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 const log = logger('edgeway:edge:functions')
-
-/** main thread → worker */
-export interface FunctionCallMessage {
-  id: number
-  cid: string
-  source: string
-  request: FunctionRequest
-}
-
-/** worker → main thread */
-export type FunctionReplyMessage =
-  | { ready: true }
-  | { id: number, ok: true, result: FunctionResult }
-  | { id: number, ok: false, name: string, message: string }
 
 export interface FunctionPoolInit {
   /**
@@ -165,7 +153,7 @@ export class FunctionPool implements FunctionRunner {
       if (reply.ok) {
         call.resolve(reply.result)
       } else {
-        call.reject(Object.assign(new Error(reply.message), { name: reply.name }))
+        call.reject(replyError(reply))
       }
       this.dispatch()
     })
