@@ -14,6 +14,8 @@ export default defineConfig({
   publicDir: false,
   // the function sandbox's Worker (src/functions/worker-runner.ts) is a module worker, as the SDK is ES modules
   worker: { format: 'es' },
+  // chunk and worker URLs relative to the module that names them, wherever dist/sdk is served from
+  base: './',
   build: {
     outDir: 'dist/sdk',
     // dist/sdk is the SDK's alone: chunks of an older build must not ship with the package

@@ -1,6 +1,7 @@
 import { FUNCTION_LIMITS } from './defaults.ts'
 import { FunctionTimeoutError } from './errors.ts'
 import { replyError } from './worker-protocol.ts'
+import sandboxWorkerUrl from './sandbox-worker.ts?worker&url'
 import type { FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
 import type { FunctionCallMessage, FunctionReplyMessage } from './worker-protocol.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -58,8 +59,7 @@ export class WorkerFunctionRunner implements FunctionRunner {
 
   private start (): { worker: Worker, ready: Promise<void> } {
     if (this.worker != null) return this.worker
-    // the bundler makes this URL a chunk of its own: QuickJS (~600 kB) loads only with the first call
-    const worker = new Worker(new URL('./sandbox-worker.ts', import.meta.url), { type: 'module', name: 'edgeway-functions' })
+    const worker = new Worker(workerScript(), { type: 'module', name: 'edgeway-functions' })
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (event: MessageEvent<FunctionReplyMessage>): void => {
         if ('ready' in event.data) {
@@ -73,4 +73,19 @@ export class WorkerFunctionRunner implements FunctionRunner {
     this.worker = { worker, ready }
     return this.worker
   }
+}
+
+/**
+ * The worker's script URL. The bundler makes the worker a chunk of its own,
+ * so QuickJS (~600 kB) loads only with the first call. A page may only start
+ * a worker from its own origin; an SDK loaded from another (a gateway's
+ * `/sdk/edgeway.js`) starts a same-origin blob that imports the script, which
+ * the gateway serves with CORS as it does the SDK.
+ */
+function workerScript (): string {
+  const url = new URL(sandboxWorkerUrl, import.meta.url)
+  if (globalThis.location == null || url.origin === globalThis.location.origin) {
+    return url.href
+  }
+  return URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)}\n`], { type: 'text/javascript' }))
 }
