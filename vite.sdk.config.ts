@@ -22,6 +22,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     minify: true,
+    // the function sandbox's worker and QuickJS go with the other chunks, which the package ships
+    assetsDir: 'chunks',
     rollupOptions: {
       preserveEntrySignatures: 'allow-extension',
       output: { chunkFileNames: 'chunks/[name]-[hash].js' }

@@ -1,3 +1,4 @@
+/// <reference path="./worker-url.d.ts" />
 import { FUNCTION_LIMITS } from './defaults.ts'
 import { FunctionTimeoutError } from './errors.ts'
 import { replyError } from './worker-protocol.ts'
