@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './support/browser.ts'
 import { makeSite } from './support/content.ts'
 import { startDappServer } from './support/dapp-server.ts'
+import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
 import { spawnEdge, spawnLauncher } from './support/processes.ts'
 import type { DappServer } from './support/dapp-server.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
@@ -124,6 +125,26 @@ describe('edge functions through the SDK, in Chromium', () => {
 
     const altered = await invoke([liarUrl], `ipfs://${cid('hello.js')}/x`, { verify: 'recompute' })
     expect(altered.error).toBe('FunctionVerificationError')
+  })
+
+  it('the gateway\'s service worker passes /fn/ on its origin to the edges', async () => {
+    const gateway = await (await browser.newContext()).newPage()
+    try {
+      await openThroughServiceWorker(gateway, `${launcher.info.gateway}/`)
+      const hello = await fetchInPage(gateway, `/fn/${cid('hello.js')}/through/sw?x=1`)
+      expect(hello).toMatchObject({ status: 200, text: 'hello from /through/sw' })
+      expect(hello.headers['x-edgeway-function']).toBe(cid('hello.js'))
+
+      const echo = await gateway.evaluate(async (url) => {
+        const response = await fetch(url, { method: 'POST', body: JSON.stringify({ via: 'sw' }), headers: { 'content-type': 'application/json' } })
+        return { status: response.status, body: await response.json() }
+      }, `/fn/${cid('echo.js')}/`)
+      expect(echo).toEqual({ status: 200, body: { method: 'POST', body: { via: 'sw' } } })
+
+      expect((await fetchInPage(gateway, '/fn/not-a-cid/')).status).toBe(400)
+    } finally {
+      await gateway.context().close()
+    }
   })
 
   it('with where: "local", runs in the browser with every edge down', async () => {

@@ -2,6 +2,7 @@ import { logger } from '@libp2p/logger'
 import { mayControl } from './control-sender.ts'
 import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
+import { functionsHandler } from './handlers/functions.ts'
 import { loaderHandler } from './handlers/loader.ts'
 import { pageHandler } from './handlers/page.ts'
 import { progressHandler } from './handlers/progress.ts'
@@ -167,6 +168,10 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
         await scope.registration.unregister()
       },
       version: options.page?.version
+    }),
+    functionsHandler({
+      origin: scope.location.origin,
+      edges: async () => ({ edges: (await nodes.config()).edges, health })
     }),
     ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
     loaderHandler({

@@ -1,11 +1,10 @@
 import { CID } from 'multiformats/cid'
 import { equals } from 'uint8arrays/equals'
 import { FUNCTION_ERROR_STATUS } from '../functions/errors.ts'
-import { edgeKey } from '../lib/edge-health.ts'
+import { callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
+import type { EdgeCallComponents } from '../functions/edge-call.ts'
 import type { FunctionRequest, FunctionRunner } from '../functions/types.ts'
-import type { EdgeEndpoint } from '../lib/types.ts'
-import type { EdgeHealth } from '../node/edge-health-tracker.ts'
 
 export interface InvokeInit extends RequestInit {
   /**
@@ -26,18 +25,13 @@ export interface InvokeInit extends RequestInit {
   verify?: 'none' | 'recompute'
 }
 
-export interface InvokeComponents {
-  /** The configured edges; those with an HTTP URL are asked, best first by `health` */
-  edges: readonly EdgeEndpoint[]
-  health: EdgeHealth
+export interface InvokeComponents extends EdgeCallComponents {
   /** Verified content, for the module's source when it runs here */
   fetchContent(resource: string, init: { signal?: AbortSignal }): Promise<Response>
   /** The browser's sandbox, started on first use */
   runner(): FunctionRunner
 }
 
-/** Statuses that say "not here", not "the function answered": the next edge is asked */
-const NOT_HERE = new Set([404, 501, 503])
 const NULL_BODY = new Set([101, 204, 205, 304])
 const ADDRESS = /^(?:ipfs:\/\/|\/ipfs\/)([^/?#]+)([^?#]*)(\?[^#]*)?/
 
@@ -71,7 +65,7 @@ export async function invokeFunction (components: InvokeComponents, resource: st
     return runHere(globalThis.location?.host ?? 'localhost')
   }
 
-  const answered = await viaEdges(components, cid, path, { method, headers, body, signal })
+  const answered = await callOnEdges(components, cid, path, { method, headers, body, signal })
   if (init.verify !== 'recompute' || answered.edge == null) {
     return answered.response
   }
@@ -88,39 +82,10 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   return verified
 }
 
-interface EdgeRequest { method: string, headers: Headers, body: Uint8Array<ArrayBuffer>, signal?: AbortSignal }
-
-async function viaEdges ({ edges, health }: InvokeComponents, cid: CID, path: string, request: EdgeRequest): Promise<{ response: Response, edge?: string }> {
-  const candidates = health.rank(edges.filter(edge => edge.http != null), edgeKey)
-  let notHere: Response | undefined
-  for (const edge of candidates) {
-    const key = edgeKey(edge)
-    const started = performance.now()
-    try {
-      const response = await fetch(`${edge.http as string}/fn/${cid}${path}`, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body.byteLength > 0 ? request.body : undefined,
-        signal: request.signal
-      })
-      if (NOT_HERE.has(response.status)) {
-        notHere = response
-        continue
-      }
-      health.answered(key, performance.now() - started)
-      return { response, edge: edge.http }
-    } catch (err) {
-      request.signal?.throwIfAborted()
-      health.failed(key)
-    }
-  }
-  return { response: notHere ?? textResponse(502, `no edge answered for the function ${cid}`, cid) }
-}
-
 async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID, request: FunctionRequest, signal?: AbortSignal): Promise<Response> {
   const module = await fetchContent(`ipfs://${cid}`, { signal })
   if (!module.ok) {
-    return textResponse(module.status, `the module ${cid} could not be read here: ${(await module.text()).trim()}`, cid)
+    return functionTextResponse(module.status, `the module ${cid} could not be read here: ${(await module.text()).trim()}`, cid)
   }
   const source = await module.text()
   try {
@@ -132,10 +97,6 @@ async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID,
   } catch (err: any) {
     const status = FUNCTION_ERROR_STATUS[err.name]
     if (status == null) throw err
-    return textResponse(status, err.message, cid)
+    return functionTextResponse(status, err.message, cid)
   }
-}
-
-function textResponse (status: number, message: string, cid: CID): Response {
-  return new Response(`${message}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Edgeway-Function': cid.toString() } })
 }
