@@ -25,6 +25,8 @@ describe('client.invoke', () => {
   let off: Edge
   let liar: Server
   let liarUrl: string
+  let slow: Server
+  let slowUrl: string
   let sandbox: FunctionSandbox
   let cid: string
 
@@ -44,10 +46,16 @@ describe('client.invoke', () => {
     })
     await new Promise<void>(resolve => { liar.listen(0, '127.0.0.1', resolve) })
     liarUrl = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`
+    // an edge that takes 5 s to answer anything
+    slow = createServer((_req, res) => { setTimeout(() => { res.writeHead(200).end('late') }, 5_000) })
+    await new Promise<void>(resolve => { slow.listen(0, '127.0.0.1', resolve) })
+    slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`
   })
 
   afterAll(async () => {
     liar?.close()
+    slow?.closeAllConnections()
+    slow?.close()
     await sandbox?.close()
     await edge?.stop()
     await off?.stop()
@@ -79,6 +87,15 @@ describe('client.invoke', () => {
     })
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ path: '/', q: null, body: { n: 1 } })
+  })
+
+  it('hedges past an edge that is slow to answer', async () => {
+    const started = performance.now()
+    const response = await invokeFunction(components([slowUrl, edge.info.http]), `ipfs://${cid}/hedged`)
+    expect(response.status).toBe(200)
+    expect((await response.json()).path).toBe('/hedged')
+    // an unmeasured edge is given 500 ms alone
+    expect(performance.now() - started).toBeLessThan(3_000)
   })
 
   it('answers 502 when no edge can run it', async () => {
