@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EDGE_USAGE, parseEdgeArgs } from '../bin/parse-edge-args.ts'
 import { startEdge } from '../node/start-edge.ts'
 import type { Edge } from '../node/types.ts'
 
@@ -25,6 +26,14 @@ const FUNCTIONS: Record<string, string> = {
   'throws.js': 'export default async () => { throw new Error("no such order") }',
   'page.html': '<!doctype html><title>not a function</title>\n'
 }
+
+describe('--functions', () => {
+  it('is off unless given', () => {
+    expect(parseEdgeArgs([]).functions).toBe(false)
+    expect(parseEdgeArgs(['--functions']).functions).toBe(true)
+    expect(EDGE_USAGE).toContain('--functions')
+  })
+})
 
 describe('edge functions', () => {
   let dir: string
