@@ -6,6 +6,7 @@ import { FunctionTimeoutError } from '../../src/functions/errors.ts'
 import { FUNCTION_POOL } from './defaults.ts'
 import { ServiceUnavailableError } from './errors.ts'
 import { replyError } from '../../src/functions/worker-protocol.ts'
+import type { FunctionGrants } from '../../src/functions/granted-fetch.ts'
 import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from '../../src/functions/types.ts'
 import type { FunctionCallMessage, FunctionReplyMessage } from '../../src/functions/worker-protocol.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -31,6 +32,12 @@ export interface FunctionPoolInit {
    * @default FUNCTION_POOL.graceMs
    */
   graceMs?: number
+  /**
+   * What functions may reach beyond the sandbox (`--functions-fetch`)
+   *
+   * @default {} (nothing)
+   */
+  grants?: FunctionGrants
 }
 
 interface Call {
@@ -61,14 +68,16 @@ interface Slot {
 export class FunctionPool implements FunctionRunner {
   private readonly limits: FunctionLimits
   private readonly graceMs: number
+  private readonly grants: FunctionGrants
   private readonly slots: Slot[] = []
   private readonly queue: Call[] = []
   private nextId = 0
   private closed = false
 
-  constructor ({ workers = Math.min(FUNCTION_POOL.workers, availableParallelism()), limits = {}, graceMs = FUNCTION_POOL.graceMs }: FunctionPoolInit = {}) {
+  constructor ({ workers = Math.min(FUNCTION_POOL.workers, availableParallelism()), limits = {}, graceMs = FUNCTION_POOL.graceMs, grants = {} }: FunctionPoolInit = {}) {
     this.limits = { ...FUNCTION_LIMITS, ...limits }
     this.graceMs = graceMs
+    this.grants = grants
     for (let i = 0; i < Math.max(1, workers); i++) {
       this.slots.push(this.startWorker())
     }
@@ -138,7 +147,7 @@ export class FunctionPool implements FunctionRunner {
 
   private startWorker (): Slot {
     // a roomier native stack than a worker's default, so QuickJS's own stack check always fires first
-    const worker = new Worker(new URL('./function-worker.ts', import.meta.url), { workerData: { limits: this.limits }, resourceLimits: { stackSizeMb: 8 } })
+    const worker = new Worker(new URL('./function-worker.ts', import.meta.url), { workerData: { limits: this.limits, grants: this.grants }, resourceLimits: { stackSizeMb: 8 } })
     const slot: Slot = { worker, ready: false, warm: new Set() }
     worker.on('message', (reply: FunctionReplyMessage) => {
       if ('ready' in reply) {

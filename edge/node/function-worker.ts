@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { createFunctionSandbox } from '../../src/functions/function-sandbox.ts'
 import { answerCall, replyTransfer } from '../../src/functions/worker-protocol.ts'
+import type { FunctionGrants } from '../../src/functions/granted-fetch.ts'
 import type { FunctionLimits } from '../../src/functions/types.ts'
 import type { FunctionCallMessage, FunctionReplyMessage } from '../../src/functions/worker-protocol.ts'
 
@@ -14,8 +15,8 @@ if (parentPort == null) {
   throw new Error('function-worker.ts runs as a worker thread of the edge')
 }
 const port = parentPort
-const limits = (workerData as { limits: FunctionLimits }).limits
-const sandbox = await createFunctionSandbox({ limits })
+const { limits, grants } = workerData as { limits: FunctionLimits, grants: FunctionGrants }
+const sandbox = await createFunctionSandbox({ limits, grants })
 
 port.on('message', (call: FunctionCallMessage) => {
   void answerCall(sandbox, call).then((reply) => {

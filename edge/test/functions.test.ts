@@ -33,6 +33,14 @@ describe('--functions', () => {
     expect(parseEdgeArgs(['--functions']).functions).toBe(true)
     expect(EDGE_USAGE).toContain('--functions')
   })
+
+  it('takes the origins functions may fetch, only with --functions, only as origins', () => {
+    expect(parseEdgeArgs(['--functions', '--functions-fetch', 'https://api.example']).functions).toEqual({ grants: { fetchOrigins: ['https://api.example'] } })
+    expect(() => parseEdgeArgs(['--functions-fetch', 'https://api.example'])).toThrow(/needs --functions/)
+    for (const bad of ['api.example', 'https://api.example/path', 'ftp://api.example']) {
+      expect(() => parseEdgeArgs(['--functions', '--functions-fetch', bad]), bad).toThrow(/an origin/)
+    }
+  })
 })
 
 describe('edge functions', () => {

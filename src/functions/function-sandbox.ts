@@ -2,9 +2,12 @@ import variant from '@jitl/quickjs-singlefile-mjs-release-sync'
 import { newQuickJSWASMModuleFromVariant, Scope } from 'quickjs-emscripten-core'
 import { FUNCTION_LIMITS } from './defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError } from './errors.ts'
+import { installGrantedFetch } from './granted-fetch.ts'
 import { limitOrThrew, settle, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
 import { WEB_GLOBALS_SOURCE } from './web-globals.ts'
+import type { FunctionGrants, HostFetches } from './granted-fetch.ts'
+import type { HostWork } from './quickjs-values.ts'
 import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core'
@@ -16,6 +19,12 @@ export interface FunctionSandboxInit {
    * @default FUNCTION_LIMITS
    */
   limits?: Partial<FunctionLimits>
+  /**
+   * What functions may reach beyond the sandbox: nothing by default
+   *
+   * @default {}
+   */
+  grants?: FunctionGrants
 }
 
 /** One evaluated module: its own runtime (heap, limits, interrupt deadline) and context */
@@ -28,6 +37,8 @@ interface WarmModule {
   handler: QuickJSHandle
   /** Wall clock time past which the interrupt handler stops the VM */
   deadline: number
+  /** Granted fetches in flight, when the operator granted any */
+  fetches?: HostFetches
 }
 
 /**
@@ -62,12 +73,16 @@ export class FunctionSandbox implements FunctionRunner {
    */
   healthy = true
   private readonly quickjs: QuickJSWASMModule
+  private readonly grants: FunctionGrants
+  /** Calls run one after another: a module's deadline and heap serve one call at a time */
+  private turn: Promise<unknown> = Promise.resolve()
   /** Map order is use order: the first entry is the least recently used */
   private readonly warm = new Map<string, WarmModule>()
 
-  constructor (quickjs: QuickJSWASMModule, { limits = {} }: FunctionSandboxInit = {}) {
+  constructor (quickjs: QuickJSWASMModule, { limits = {}, grants = {} }: FunctionSandboxInit = {}) {
     this.quickjs = quickjs
     this.limits = { ...FUNCTION_LIMITS, ...limits }
+    this.grants = grants
   }
 
   /** CIDs of the modules kept warm, least recently used first */
@@ -76,6 +91,12 @@ export class FunctionSandbox implements FunctionRunner {
   }
 
   async run (cid: string, source: string, request: FunctionRequest, options: AbortOptions = {}): Promise<FunctionResult> {
+    const result = this.turn.then(async () => this.runNow(cid, source, request, options))
+    this.turn = result.catch(() => {})
+    return result
+  }
+
+  private async runNow (cid: string, source: string, request: FunctionRequest, options: AbortOptions): Promise<FunctionResult> {
     options.signal?.throwIfAborted()
     if (request.body.byteLength > this.limits.maxRequestBytes) {
       throw new FunctionInputTooLargeError(`the request body is over the ${this.limits.maxRequestBytes} byte limit for functions`)
@@ -85,7 +106,7 @@ export class FunctionSandbox implements FunctionRunner {
     let module = this.warm.get(cid)
     const warm = module != null
     if (module == null) {
-      module = this.evaluate(cid, source)
+      module = await this.evaluate(cid, source)
       this.keep(cid, module)
     } else {
       this.warm.delete(cid)
@@ -95,7 +116,7 @@ export class FunctionSandbox implements FunctionRunner {
 
     const runStarted = performance.now()
     try {
-      const response = this.call(module, request)
+      const response = await this.call(module, request)
       return { response, timings: { compileMs, runMs: performance.now() - runStarted, warm } }
     } catch (err: any) {
       if (FUNCTION_ERROR_STATUS[err.name] == null) {
@@ -117,7 +138,7 @@ export class FunctionSandbox implements FunctionRunner {
     }
   }
 
-  private evaluate (cid: string, source: string): WarmModule {
+  private async evaluate (cid: string, source: string): Promise<WarmModule> {
     if (source.length > this.limits.maxModuleBytes || new TextEncoder().encode(source).byteLength > this.limits.maxModuleBytes) {
       throw new FunctionInputTooLargeError(`the module ${cid} is over the ${this.limits.maxModuleBytes} byte limit for functions`)
     }
@@ -131,9 +152,13 @@ export class FunctionSandbox implements FunctionRunner {
       module.context = runtime.newContext()
       const { context } = module
       module.invoke = unwrap(context, context.evalCode(WEB_GLOBALS_SOURCE, 'edgeway:web-globals.js', { type: 'global', strict: true }))
-      module.handler = Scope.withScope((scope) => {
+      const origins = this.grants.fetchOrigins ?? []
+      if (origins.length > 0) {
+        module.fetches = installGrantedFetch(context, origins, this.limits, () => module.deadline)
+      }
+      module.handler = await Scope.withScopeAsync(async (scope) => {
         const evaluated = scope.manage(unwrap(context, context.evalCode(source, `ipfs://${cid}`, { type: 'module', strict: true })))
-        const exports = scope.manage(settle(context, evaluated))
+        const exports = scope.manage(await settle(context, evaluated, this.hostWork(module)))
         return context.getProp(exports, 'default')
       })
       if (context.typeof(module.handler) !== 'function') {
@@ -151,11 +176,11 @@ export class FunctionSandbox implements FunctionRunner {
     }
   }
 
-  private call (module: WarmModule, { method, url, headers, body }: FunctionRequest): FunctionResult['response'] {
+  private async call (module: WarmModule, { method, url, headers, body }: FunctionRequest): Promise<FunctionResult['response']> {
     const { context } = module
     module.deadline = performance.now() + this.limits.timeoutMs
     try {
-      return Scope.withScope((scope) => {
+      return await Scope.withScopeAsync(async (scope) => {
         const args = [
           module.handler,
           scope.manage(context.newString(method)),
@@ -164,12 +189,18 @@ export class FunctionSandbox implements FunctionRunner {
           scope.manage(bodyHandle(context, body))
         ]
         const promise = scope.manage(unwrap(context, context.callFunction(module.invoke, context.undefined, args)))
-        const answer = scope.manage(settle(context, promise))
+        const answer = scope.manage(await settle(context, promise, this.hostWork(module)))
         return readResponse(context, answer, this.limits)
       })
     } catch (err: any) {
       throw err instanceof VmThrownError ? limitOrThrew(err.thrown, this.limits) : err
     }
+  }
+
+  /** A granted fetch in flight, waited for within the call's deadline */
+  private hostWork (module: WarmModule): HostWork | undefined {
+    const fetches = module.fetches
+    return fetches == null ? undefined : { next: async () => fetches.next(module.deadline, this.limits.timeoutMs) }
   }
 
   private keep (cid: string, module: WarmModule): void {

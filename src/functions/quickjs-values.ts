@@ -49,13 +49,19 @@ export function unwrap (context: QuickJSContext, result: { value?: QuickJSHandle
   return result.value as QuickJSHandle
 }
 
+/** Host work a VM promise may wait on (a granted fetch in flight) */
+export interface HostWork {
+  /** Waits for one piece to finish; false when there is none */
+  next(): Promise<boolean>
+}
+
 /**
  * Runs the context's jobs until `promise` settles; returns its value (a new
- * handle) or throws `VmThrownError`. Nothing outside can settle a promise in
- * the sandbox (it has no timers or I/O), so one still pending once no job is
- * left never will be.
+ * handle) or throws `VmThrownError`. Only the host can settle a promise in
+ * the sandbox otherwise (a granted fetch), so one still pending once no job
+ * and no host work is left never will be.
  */
-export function settle (context: QuickJSContext, promise: QuickJSHandle): QuickJSHandle {
+export async function settle (context: QuickJSContext, promise: QuickJSHandle, host?: HostWork): Promise<QuickJSHandle> {
   for (;;) {
     const state = context.getPromiseState(promise)
     if (state.type === 'fulfilled') {
@@ -65,7 +71,8 @@ export function settle (context: QuickJSContext, promise: QuickJSHandle): QuickJ
       throw readThrown(context, state.error)
     }
     if (!context.runtime.hasPendingJob()) {
-      throw new FunctionThrewError('the function returned a promise that never settles (a sandbox has no timers or I/O to settle it)')
+      if (host != null && await host.next()) continue
+      throw new FunctionThrewError('the function returned a promise that never settles (a sandbox has no timers, and no I/O but a granted fetch)')
     }
     const jobs = context.runtime.executePendingJobs()
     if (jobs.error != null) {
