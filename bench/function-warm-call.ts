@@ -15,28 +15,15 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { startEdge } from '../edge/node/start-edge.ts'
+import { ORDER_BODY, orderTotal, orderTotalFunction } from './support/function-work.ts'
 import type { AddressInfo } from 'node:net'
 
 const CALLS = Number(process.argv[2] ?? 500)
 const WARM_UP = 50
 
-/** The work, written once: the function's body and the plain handler's are the same code */
-const WORK = `const input = JSON.parse(text)
-  const total = input.items.reduce((sum, item) => sum + item.price * item.quantity, 0)
-  return { id: input.id, total, count: input.items.length }`
-const FUNCTION_SOURCE = `export default async (request) => {
-  const text = await request.text()
-  const answer = (() => { ${WORK} })()
-  return Response.json(answer)
-}`
-// eslint-disable-next-line no-new-func
-const work = new Function('text', WORK) as (text: string) => unknown
-
-const BODY = JSON.stringify({ id: 'order-1', items: Array.from({ length: 20 }, (_, i) => ({ sku: `sku-${i}`, price: i + 0.5, quantity: (i % 3) + 1 })) })
-
 async function timeCall (url: string): Promise<{ ttfb: number, total: number, timing: string | null }> {
   const started = performance.now()
-  const response = await fetch(url, { method: 'POST', body: BODY, headers: { 'content-type': 'application/json' } })
+  const response = await fetch(url, { method: 'POST', body: ORDER_BODY, headers: { 'content-type': 'application/json' } })
   const ttfb = performance.now() - started
   await response.arrayBuffer()
   if (response.status !== 200) throw new Error(`${url} answered ${response.status}`)
@@ -55,13 +42,13 @@ function median (values: number[]): number {
 
 const dir = await mkdtemp(join(tmpdir(), 'edgeway-fn-bench-'))
 const file = join(dir, 'order-total.js')
-await writeFile(file, FUNCTION_SOURCE)
+await writeFile(file, orderTotalFunction())
 const edge = await startEdge({ serve: [file], functions: true })
 const plain = createServer((req, res) => {
   const chunks: Buffer[] = []
   req.on('data', (chunk: Buffer) => chunks.push(chunk))
   req.on('end', () => {
-    const body = JSON.stringify(work(Buffer.concat(chunks).toString('utf8')))
+    const body = orderTotal(Buffer.concat(chunks).toString('utf8'))
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body)
   })
 })
@@ -76,7 +63,7 @@ try {
     await timeCall(plainUrl)
   }
   // cold, once the workers are up: a module the edge holds but has never evaluated
-  const coldSource = `${FUNCTION_SOURCE}\n// cold ${Date.now()}\n`
+  const coldSource = orderTotalFunction(`cold ${Date.now()}`)
   const coldBytes = new TextEncoder().encode(coldSource)
   const coldCid = CID.createV1(raw.code, await sha256.digest(coldBytes))
   await edge.blockstore.put(coldCid, coldBytes)
@@ -96,7 +83,7 @@ try {
   }
 
   process.stdout.write([
-    `calls: ${CALLS} each, after ${WARM_UP} warm-up; body ${BODY.length} bytes`,
+    `calls: ${CALLS} each, after ${WARM_UP} warm-up; body ${ORDER_BODY.length} bytes`,
     `edge function, warm, TTFB: ${summary(fn)} (whole answer ${summary(fnTotal)})`,
     `  of which run in the sandbox (Server-Timing run): ${summary(run)}`,
     `plain node:http handler, TTFB: ${summary(base)}`,
