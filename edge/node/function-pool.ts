@@ -44,7 +44,6 @@ interface Call {
   message: FunctionCallMessage
   resolve(result: FunctionResult): void
   reject(err: Error): void
-  signal?: AbortSignal
 }
 
 interface Slot {
@@ -95,14 +94,14 @@ export class FunctionPool implements FunctionRunner {
     return new Promise<FunctionResult>((resolve, reject) => {
       // a copy the worker can own: the body may be a view into a larger shared buffer
       const body = new Uint8Array(request.body)
-      const call: Call = { message: { id: this.nextId++, cid, source, request: { ...request, body } }, resolve, reject, signal: options.signal }
+      const call: Call = { message: { id: this.nextId++, cid, source, request: { ...request, body } }, resolve, reject }
       options.signal?.addEventListener('abort', () => {
         const queued = this.queue.indexOf(call)
         if (queued >= 0) {
           this.queue.splice(queued, 1)
           reject(options.signal?.reason)
         }
-        // a running call ends by its deadline anyway; its answer is dropped
+        // a running call ends by its deadline anyway; its answer then goes nowhere
       }, { once: true })
       this.queue.push(call)
       this.dispatch()

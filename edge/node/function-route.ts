@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http'
 
 export const FUNCTION_PATH = '/fn/'
 const METHODS = ['GET', 'POST']
+const HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
 
 export interface FunctionRouteComponents {
   modules: FunctionModules
@@ -82,7 +83,8 @@ function functionRequest ({ req, url }: RouteRequest, path: string, body: Uint8A
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     headers.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]])
   }
-  const host = req.headers.host ?? 'edge.invalid'
+  // the function parses its URL: a Host that is not a host name or address (with a port) is not passed on
+  const host = HOST.test(req.headers.host ?? '') ? req.headers.host as string : 'edge.invalid'
   return { method: req.method ?? 'GET', url: `http://${host}${path}${url.search}`, headers, body }
 }
 

@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -85,6 +86,19 @@ describe('edge functions', () => {
     const again = await call('hello.js', '/greet')
     expect(await again.text()).toBe('hello from /greet')
     expect(again.headers.get('server-timing')).toContain('compile;dur=0.00;desc="warm"')
+  })
+
+  it('passes a function no Host that is not a host name, and still runs it', async () => {
+    const { status, text } = await new Promise<{ status: number, text: string }>((resolve, reject) => {
+      const req = request(`${edge.info.http}/fn/${cids['hello.js']}/odd`, { headers: { host: 'not a host/..' } }, (res) => {
+        let text = ''
+        res.on('data', (chunk: Buffer) => { text += chunk.toString() })
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, text }) })
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect({ status, text }).toEqual({ status: 200, text: 'hello from /odd' })
   })
 
   it('echoes the JSON body of a POST', async () => {
