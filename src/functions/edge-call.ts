@@ -39,7 +39,8 @@ class NotHereError extends Error {
  */
 export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<{ response: Response, edge?: string }> {
   let notHere: Response | undefined
-  const candidates = health.rank(edges.filter(edge => edge.http != null), edgeKey)
+  // an edge whose /info says it runs no functions is not asked; one that says nothing is
+  const candidates = health.rank(edges.filter(edge => edge.http != null && edge.functions !== false), edgeKey)
   try {
     const { value, candidate } = await hedge(candidates, async (edge, signal, answered) => {
       const key = edgeKey(edge)

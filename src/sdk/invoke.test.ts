@@ -98,6 +98,12 @@ describe('client.invoke', () => {
     expect(performance.now() - started).toBeLessThan(3_000)
   })
 
+  it('does not ask an edge whose /info says it runs no functions', async () => {
+    // the liar would be asked first (the order given), and recompute would catch it
+    const response = await invokeFunction({ ...components([]), edges: [{ http: liarUrl, multiaddrs: [], functions: false }, { http: edge.info.http, multiaddrs: [] }] }, `ipfs://${cid}/skip`, { verify: 'recompute' })
+    expect(response.headers.get('x-edgeway-verified')).toBe('recompute')
+  })
+
   it('answers 502 when no edge can run it', async () => {
     const response = await invokeFunction(components(['http://127.0.0.1:1']), `ipfs://${cid}/`)
     expect(response.status).toBe(502)
