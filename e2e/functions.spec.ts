@@ -23,7 +23,10 @@ const FUNCTIONS = {
     try { await import('node:fs') } catch (err) { denied.push(err.name) }
     return Response.json({ denied, require: typeof require, process: typeof process })
   }`,
-  'page.html': '<!doctype html><title>not a function</title>\n'
+  'page.html': '<!doctype html><title>not a function</title>\n',
+  // a site with a folder named fn: on its own origin, /fn/ is its content, not a function call
+  'www/index.html': '<!doctype html><title>site</title>\n',
+  'www/fn/note.txt': 'a note in the site\n'
 }
 
 interface Answer { status: number, text: string, fn: string | null, verified: string | null, error?: string }
@@ -37,11 +40,12 @@ describe('edge functions through the SDK, in Chromium', () => {
   let liarUrl: string
   let browser: Browser
   let page: Page
-  const cid = (name: keyof typeof FUNCTIONS): string => edge.info.roots[join(site.dir, name)]
+  const cid = (name: keyof typeof FUNCTIONS | 'www'): string => edge.info.roots[join(site.dir, name)]
 
   beforeAll(async () => {
     site = await makeSite(FUNCTIONS)
-    edge = await spawnEdge(['--functions', ...Object.keys(FUNCTIONS).flatMap(name => ['--serve', join(site.dir, name)])])
+    const served = [...Object.keys(FUNCTIONS).filter(name => !name.startsWith('www/')), 'www']
+    edge = await spawnEdge(['--functions', ...served.flatMap(name => ['--serve', join(site.dir, name)])])
     launcher = await spawnLauncher(['--edge', edge.info.http])
     dapp = await startDappServer(`${launcher.info.gateway}/sdk/edgeway.js`)
     // runs functions through the honest edge, and changes their answers; passes content through untouched
@@ -144,6 +148,17 @@ describe('edge functions through the SDK, in Chromium', () => {
       expect((await fetchInPage(gateway, '/fn/not-a-cid/')).status).toBe(400)
     } finally {
       await gateway.context().close()
+    }
+  })
+
+  it('leaves /fn/ to the site on a root\'s own origin', async () => {
+    const sitePage = await (await browser.newContext()).newPage()
+    try {
+      const origin = `http://${cid('www')}.ipfs.localhost:${new URL(launcher.info.gateway).port}`
+      await openThroughServiceWorker(sitePage, `${origin}/`)
+      expect(await fetchInPage(sitePage, '/fn/note.txt')).toMatchObject({ status: 200, text: 'a note in the site\n' })
+    } finally {
+      await sitePage.context().close()
     }
   })
 

@@ -169,10 +169,13 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       },
       version: options.page?.version
     }),
-    functionsHandler({
-      origin: scope.location.origin,
-      edges: async () => ({ edges: (await nodes.config()).edges, health })
-    }),
+    // on a root's own origin every path is the site's, /fn/ too: functions are called on the gateway's origin only
+    ...(splitSubdomainHost(scope.location.host) != null
+      ? []
+      : [functionsHandler({
+          origin: scope.location.origin,
+          edges: async () => ({ edges: (await nodes.config()).edges, health })
+        })]),
     ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
     loaderHandler({
       origin: scope.location.origin,
