@@ -5,6 +5,8 @@ import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 /** The gateway page. The service worker and the SDK have configs of their own (vite.sw.config.ts, vite.sdk.config.ts). */
 export default defineConfig({
   plugins: [oneCopyPerVersion()],
+  // the function sandbox's Worker (src/functions/worker-runner.ts) is a module worker, as the SDK is ES modules
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

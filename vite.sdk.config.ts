@@ -12,12 +12,18 @@ import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 export default defineConfig({
   plugins: [oneCopyPerVersion()],
   publicDir: false,
+  // the function sandbox's Worker (src/functions/worker-runner.ts) is a module worker, as the SDK is ES modules
+  worker: { format: 'es' },
+  // chunk and worker URLs relative to the module that names them, wherever dist/sdk is served from
+  base: './',
   build: {
     outDir: 'dist/sdk',
     // dist/sdk is the SDK's alone: chunks of an older build must not ship with the package
     emptyOutDir: true,
     target: 'es2022',
     minify: true,
+    // the function sandbox's worker and QuickJS go with the other chunks, which the package ships
+    assetsDir: 'chunks',
     rollupOptions: {
       preserveEntrySignatures: 'allow-extension',
       output: { chunkFileNames: 'chunks/[name]-[hash].js' }

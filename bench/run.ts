@@ -24,6 +24,7 @@ import { p6PeerOffload } from './measures/p6-peer-offload.ts'
 import { p7SwMemory } from './measures/p7-sw-memory.ts'
 import { p8FirstHit } from './measures/p8-first-hit.ts'
 import { p9PeerNoHarm } from './measures/p9-peer-no-harm.ts'
+import { p11FunctionCall } from './measures/p11-function-call.ts'
 import { hashCost } from './measures/hash-cost.ts'
 import { forgedProviders } from './measures/forged.ts'
 import { fuzzCount, fuzzMeasure } from './measures/fuzz.ts'
@@ -31,7 +32,7 @@ import type { BenchResults, MeasureResult } from './types.ts'
 import type { Measure } from './support/environment.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
-const MEASURES: Measure[] = [p1ColdThroughput, p2WarmRead, p3FirstByte, p4SiteLoad, p5PeerThroughput, p6PeerOffload, p7SwMemory, p8FirstHit, p9PeerNoHarm, hashCost, forgedProviders]
+const MEASURES: Measure[] = [p1ColdThroughput, p2WarmRead, p3FirstByte, p4SiteLoad, p5PeerThroughput, p6PeerOffload, p7SwMemory, p8FirstHit, p9PeerNoHarm, p11FunctionCall, hashCost, forgedProviders]
 
 async function main (): Promise<number> {
   const args = parseBenchArgs(process.argv.slice(2))

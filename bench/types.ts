@@ -4,7 +4,7 @@
  * table are both drawn from this and nothing else.
  */
 
-export type MeasureId = 'P1' | 'P2' | 'P3' | 'P4' | 'P5' | 'P6' | 'P7' | 'P8' | 'P9' | 'hash' | 'forged' | 'fuzz'
+export type MeasureId = 'P1' | 'P2' | 'P3' | 'P4' | 'P5' | 'P6' | 'P7' | 'P8' | 'P9' | 'P11' | 'hash' | 'forged' | 'fuzz'
 
 /** Timings (or throughputs) of one path, one value per measured run (warm-up excluded). */
 export interface Series {

@@ -23,7 +23,7 @@ describe('benchmark harness (quick)', () => {
 
     const results = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')) as BenchResults
     expect(results.quick).toBe(true)
-    expect(results.measures.map(m => m.id)).toEqual(['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'hash', 'forged'])
+    expect(results.measures.map(m => m.id)).toEqual(['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P11', 'hash', 'forged'])
     for (const measure of results.measures) {
       expect(measure.status, `${measure.id}: ${measure.note ?? ''}`).toBe('ok')
       expect(measure.series.length).toBeGreaterThan(0)

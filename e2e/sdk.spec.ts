@@ -1,29 +1,17 @@
-import { createServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from './support/browser.ts'
 import { makeSite, randomFile, sha256 } from './support/content.ts'
+import { startDappServer } from './support/dapp-server.ts'
 import { spawnLauncher } from './support/processes.ts'
+import type { DappServer } from './support/dapp-server.ts'
 import type { LauncherInfo, Running } from './support/processes.ts'
 import type { TransferTotals } from '../src/lib/types.ts'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-
-/** A dApp's own origin: a plain page that knows nothing of Edgeway but the SDK URL. */
-async function startDappServer (sdkUrl: string): Promise<{ server: Server, url: string }> {
-  const page = `<!doctype html><title>a dApp</title><p>plain page</p>
-<script type="module">import { createEdgeClient } from '${sdkUrl}'; window.createEdgeClient = createEdgeClient</script>`
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page)
-  })
-  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
-}
 
 describe('SDK in a plain page', () => {
   let launcher: Running<LauncherInfo>
   let browser: Browser
-  let dapp: Awaited<ReturnType<typeof startDappServer>>
+  let dapp: DappServer
   let site: Awaited<ReturnType<typeof makeSite>>
   const file = randomFile(3 * 1024 * 1024 + 17)
 

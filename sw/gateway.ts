@@ -2,6 +2,7 @@ import { logger } from '@libp2p/logger'
 import { mayControl } from './control-sender.ts'
 import { contentHandler } from './handlers/content.ts'
 import { controlHandler } from './handlers/control.ts'
+import { functionsHandler } from './handlers/functions.ts'
 import { loaderHandler } from './handlers/loader.ts'
 import { pageHandler } from './handlers/page.ts'
 import { progressHandler } from './handlers/progress.ts'
@@ -172,6 +173,13 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       },
       version: options.page?.version
     }),
+    // on a root's own origin every path is the site's, /fn/ too: functions are called on the gateway's origin only
+    ...(splitSubdomainHost(scope.location.host) != null
+      ? []
+      : [functionsHandler({
+          origin: scope.location.origin,
+          edges: async () => ({ edges: (await nodes.config()).edges, health })
+        })]),
     ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
     loaderHandler({
       origin: scope.location.origin,

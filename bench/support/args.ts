@@ -17,7 +17,7 @@ export interface BenchArgs {
   help: boolean
 }
 
-const IDS: MeasureId[] = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'hash', 'forged', 'fuzz']
+const IDS: MeasureId[] = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P11', 'hash', 'forged', 'fuzz']
 const ROOT = resolve(import.meta.dirname, '../..')
 
 export const BENCH_USAGE = `Usage: npm run bench -- [options]

@@ -78,6 +78,7 @@ function summary (info: EdgeInfo, options: EdgeCliOptions): string {
   const lines = [
     `Edgeway edge ${info.peerId}`,
     `  http       ${info.http}   (/ipfs/<cid>?format=raw|car, /routing/v1, /dns-query, /info)`,
+    ...(info.functions ? [`  functions  ${info.http}/fn/<cid>/<path>`] : []),
     ...info.multiaddrs.map(addr => `  libp2p     ${addr}`),
     ...Object.entries(info.roots).map(([path, root]) => `  serving    ${path} → /ipfs/${root}`),
     ...Object.entries(info.ipns).map(([path, name]) => `  serving    ${path} → /ipns/${name}`),

@@ -4,6 +4,7 @@ import { UsageError } from '../node/errors.ts'
 import { IMPORT_HASHES, isImportHash } from '../node/import-hash.ts'
 import { parseDnslinkFlags } from './parse-dnslink-flags.ts'
 import type { ImportHash } from '../node/import-hash.ts'
+import type { FunctionPoolInit } from '../node/function-pool.ts'
 import type { EdgeOptions } from '../node/types.ts'
 
 export interface EdgeCliOptions extends EdgeOptions {
@@ -20,7 +21,8 @@ export interface EdgeCliOptions extends EdgeOptions {
 export const EDGE_USAGE = `Usage: npm run edge -- [options]
 
 Runs one Edgeway edge node: libp2p WebSockets + circuit relay v2 + bitswap,
-and an HTTP trustless gateway + delegated routing v1 + DNS-over-HTTPS + /info.
+and an HTTP trustless gateway + delegated routing v1 + DNS-over-HTTPS + /info
+(+ edge functions at /fn/ with --functions).
 
 Options:
   --serve <dir|file.car|file>  content to hold (repeatable); a directory becomes
@@ -44,6 +46,12 @@ Options:
   --http-port <n>              HTTP port (default 0: any free port)
   --repo <dir>                 keep blocks and the peer id on disk in <dir>
                                (default: in memory)
+  --functions                  run edge functions: GET|POST /fn/<cid>/<path> runs
+                               the ES module <cid> (one the edge holds) in a
+                               QuickJS sandbox, with no file system or network
+                               (default off: /fn/ answers 501)
+  --functions-fetch <origin>   let functions fetch this origin (repeatable), e.g.
+                               https://api.example; no other, no redirects
   --json                       print one line of JSON when ready, nothing else
   --exit-with-stdin            stop (as on SIGTERM) when stdin closes: a program
                                that starts the edge with stdin as a pipe takes it
@@ -70,6 +78,8 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
         'ws-port': { type: 'string' },
         'http-port': { type: 'string' },
         repo: { type: 'string' },
+        functions: { type: 'boolean' },
+        'functions-fetch': { type: 'string', multiple: true },
         json: { type: 'boolean' },
         'exit-with-stdin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
@@ -91,10 +101,27 @@ export function parseEdgeArgs (args: string[]): EdgeCliOptions {
     wsPort: parsePort('--ws-port', values['ws-port']),
     httpPort: parsePort('--http-port', values['http-port']),
     repo: values.repo,
+    functions: parseFunctions(values.functions ?? false, values['functions-fetch']),
     json: values.json ?? false,
     exitWithStdin: values['exit-with-stdin'] ?? false,
     help: values.help ?? false
   }
+}
+
+/** `--functions` and its grants: `true`, or the pool's options when functions may fetch */
+function parseFunctions (on: boolean, fetchOrigins: string[] | undefined): boolean | FunctionPoolInit {
+  if (fetchOrigins == null) {
+    return on
+  }
+  if (!on) {
+    throw new UsageError('--functions-fetch grants functions an origin: it needs --functions')
+  }
+  for (const origin of fetchOrigins) {
+    if (!URL.canParse(origin) || !/^https?:$/.test(new URL(origin).protocol) || new URL(origin).origin !== origin.replace(/\/$/, '')) {
+      throw new UsageError(`--functions-fetch takes an origin such as https://api.example, not "${origin}"`)
+    }
+  }
+  return { grants: { fetchOrigins } }
 }
 
 /** A `--hash` name; undefined when the flag is absent (the edge's default applies). */

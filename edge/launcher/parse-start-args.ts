@@ -19,6 +19,8 @@ export interface StartArgs {
   dnslink: Record<string, string>
   /** The hash the embedded edge imports `serve` with (see `EdgeOptions.hash`); undefined: the edge's default */
   hash?: ImportHash
+  /** The embedded edge runs edge functions at `/fn/` (see `EdgeOptions.functions`) */
+  functions: boolean
   port: number
   host: string
   json: boolean
@@ -45,6 +47,8 @@ prints the URL to open. Stops cleanly on Ctrl-C / SIGTERM.
                             /ipns/<name>[/path] or a CID
   --hash <name>             the hash the embedded edge imports --serve with: sha2-256 (default),
                             blake3 or sha2-512
+  --functions               the embedded edge runs edge functions: /fn/<cid>/<path> on the gateway
+                            and the edge runs the ES module <cid> in a sandbox (see docs/functions.md)
   --edge <url|multiaddr>    use this edge instead of an embedded one (repeatable); the first
                             one's DNS-over-HTTPS, if its /info has one, resolves DNSLink
   --router <url>            a delegated routing v1 endpoint (Kubo, someguy, an edge) asked for providers
@@ -77,6 +81,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
         serve: { type: 'string', multiple: true },
         dnslink: { type: 'string', multiple: true },
         hash: { type: 'string' },
+        functions: { type: 'boolean' },
         edge: { type: 'string', multiple: true },
         router: { type: 'string', multiple: true },
         'no-edge': { type: 'boolean' },
@@ -103,9 +108,12 @@ export function parseStartArgs (argv: string[]): StartArgs {
   if (values.hash != null && edges.length > 0) {
     throw new UsageError('--hash is how the embedded edge imports its content and --edge replaces that edge: give one or the other')
   }
+  if (values.functions === true && edges.length > 0) {
+    throw new UsageError('--functions starts the embedded edge with functions and --edge replaces that edge: give one or the other (start those edges with --functions)')
+  }
   const noEdge = values['no-edge'] === true
-  if (noEdge && (serve.length > 0 || edges.length > 0 || values.dnslink != null || values.hash != null)) {
-    throw new UsageError('--no-edge uses no edge at all: --serve, --edge, --dnslink and --hash have nothing to apply to')
+  if (noEdge && (serve.length > 0 || edges.length > 0 || values.dnslink != null || values.hash != null || values.functions === true)) {
+    throw new UsageError('--no-edge uses no edge at all: --serve, --edge, --dnslink, --hash and --functions have nothing to apply to')
   }
   if (noEdge && values.router == null) {
     throw new UsageError('--no-edge needs --router: without an edge, the routers\' providers are the only source')
@@ -126,6 +134,7 @@ export function parseStartArgs (argv: string[]): StartArgs {
     noEdge,
     dnslink: parseDnslinkFlags(values.dnslink),
     hash: parseHash(values.hash),
+    functions: values.functions === true,
     port: parseNumber('--port', values.port, 8080, 0, 65535),
     host: values.host ?? '127.0.0.1',
     json: values.json === true,

@@ -42,7 +42,7 @@ export interface StartEdgesOptions extends AbortOptions {
  * `spawnEdgeProcess`), so whatever exhausts it leaves the gateway's process
  * answering.
  */
-export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dnslink' | 'hash'> & Partial<Pick<StartArgs, 'noEdge'>>, options: StartEdgesOptions): Promise<LauncherEdges> {
+export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dnslink' | 'hash'> & Partial<Pick<StartArgs, 'noEdge' | 'functions'>>, options: StartEdgesOptions): Promise<LauncherEdges> {
   if (args.noEdge === true) {
     return { edges: [], roots: {}, ipns: {}, stop: async () => {} }
   }
@@ -57,7 +57,8 @@ export async function startEdges (args: Pick<StartArgs, 'serve' | 'edges' | 'dns
   const edgeArgs = [
     ...serve.map(path => `--serve=${path}`),
     ...Object.entries(args.dnslink).map(([domain, value]) => `--dnslink=${domain}=${value}`),
-    ...(args.hash == null ? [] : [`--hash=${args.hash}`])
+    ...(args.hash == null ? [] : [`--hash=${args.hash}`]),
+    ...(args.functions === true ? ['--functions'] : [])
   ]
   const edge = await spawnEdgeProcess(edgeArgs, { signal: options.signal })
   let stopped = false

@@ -48,7 +48,8 @@ export const EXPOSED_HEADERS = [
   'X-Ipfs-Path',
   'X-Ipfs-Roots',
   'X-Content-Type-Options',
-  'Server-Timing'
+  'Server-Timing',
+  'X-Edgeway-Function'
 ]
 
 /**
@@ -170,4 +171,20 @@ export const LIBP2P_CONNECTION_LIMITS = {
   maxIncomingPendingConnections: 10,
   /** New connections per second from one host */
   inboundConnectionThreshold: 5
+}
+
+/**
+ * Edge functions (`--functions`): the worker pool that runs them and the
+ * module sources kept in memory. The sandbox's own limits are
+ * `FUNCTION_LIMITS` (src/functions/defaults.ts).
+ */
+export const FUNCTION_POOL = {
+  /** worker threads, each running one call at a time; never more than the machine's cores */
+  workers: 2,
+  /** calls waiting for a free worker; more are refused with 503 rather than held */
+  maxQueued: 256,
+  /** how far past its deadlines a call may run before its worker is terminated */
+  graceMs: 1_000,
+  /** module sources kept decoded, all together: 16 of the largest (1 MiB) modules, far more typical ones */
+  sourceCacheBytes: 16 * 1024 * 1024
 }

@@ -92,3 +92,9 @@ export class PayloadTooLargeError extends Error {
   static name = 'PayloadTooLargeError'
   name = 'PayloadTooLargeError'
 }
+
+/** HTTP 503: the edge cannot take this request now (every function worker busy, or stopping) */
+export class ServiceUnavailableError extends Error {
+  static name = 'ServiceUnavailableError'
+  name = 'ServiceUnavailableError'
+}

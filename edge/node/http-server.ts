@@ -134,7 +134,8 @@ const STATUS_BY_ERROR: Record<string, number> = {
   MethodNotAllowedError: 405,
   NotAcceptableError: 406,
   PayloadTooLargeError: 413,
-  NotImplementedError: 501
+  NotImplementedError: 501,
+  ServiceUnavailableError: 503
 }
 
 function sendError (res: ServerResponse, err: Error): void {

@@ -7,6 +7,7 @@ import { delegatedRouting } from './delegated-routing.ts'
 import { DNS_QUERY_PATH, dnsQuery } from './dns-query.ts'
 import { DnslinkTable } from './dnslink.ts'
 import { httpMultiaddr, httpUrl, withoutPeerId } from './edge-addresses.ts'
+import { startFunctions } from './start-functions.ts'
 import { startHttpServer } from './http-server.ts'
 import { importContent } from './import-content.ts'
 import { DEFAULT_IMPORT_HASH, IMPORT_HASHES } from './import-hash.ts'
@@ -17,6 +18,7 @@ import { ProviderTable } from './provider-table.ts'
 import { trustlessGateway } from './trustless-gateway.ts'
 import type { PeerRecord } from './delegated-routing.ts'
 import type { EdgeHttpServer } from './http-server.ts'
+import type { FunctionRunner } from '../../src/functions/types.ts'
 import type { Edge, EdgeHelia, EdgeInfo, EdgeOptions, EdgeStores, ImportResult } from './types.ts'
 
 const log = logger('edgeway:edge')
@@ -25,11 +27,12 @@ const log = logger('edgeway:edge')
  * Starts one edge node: imports `serve`, starts Helia/libp2p (WebSockets,
  * circuit relay v2 server, bitswap) and the HTTP server (trustless gateway,
  * delegated routing v1 with the IPNS records it holds, DNS-over-HTTPS for its
- * DNSLink table, `/info`). Resolves once everything listens; on any
+ * DNSLink table, `/info`, and with `functions` the function runner in its
+ * worker threads). Resolves once everything listens; on any
  * failure it releases what it had started and rejects.
  */
 export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
-  const { serve = [], dnslink, hash = DEFAULT_IMPORT_HASH, host = DEFAULT_HOST, wsPort = 0, httpPort = 0, repo, signal } = options
+  const { serve = [], dnslink, hash = DEFAULT_IMPORT_HASH, host = DEFAULT_HOST, wsPort = 0, httpPort = 0, repo, functions = false, signal } = options
   signal?.throwIfAborted()
   const started = Date.now()
   const dnslinkTable = new DnslinkTable(dnslink)
@@ -37,6 +40,7 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
   const stores = await createStores(repo)
   let helia: EdgeHelia | undefined
   let http: EdgeHttpServer | undefined
+  let functionRunner: FunctionRunner | undefined
 
   try {
     helia = createEdgeHelia(stores, { host, wsPort })
@@ -67,33 +71,38 @@ export async function startEdge (options: EdgeOptions = {}): Promise<Edge> {
       Protocols: ['transport-bitswap', 'transport-ipfs-gateway-http']
     })
 
+    const fn = startFunctions(functions, stores.blockstore)
+    functionRunner = fn.runner
+
     http = await startHttpServer([
       trustlessGateway({ blockstore: stores.blockstore, getCodec: helia.getCodec, logger: helia.logger }),
       ipnsRecordGateway({ ipnsRecords }),
       delegatedRouting({ blockstore: stores.blockstore, ipnsRecords, self, announced }),
       dnsQuery(dnslinkTable),
-      infoRoute(() => info as EdgeInfo)
+      infoRoute(() => info as EdgeInfo),
+      fn.route
     ], { host, port: httpPort })
 
     const base = httpUrl(host, http.port)
-    info = { peerId, multiaddrs, http: base, roots, ipns, dns: `${base}${DNS_QUERY_PATH}` }
+    info = { peerId, multiaddrs, http: base, roots, ipns, dns: `${base}${DNS_QUERY_PATH}`, functions: functionRunner != null }
     log('edge %s ready in %d ms: %s, %o', peerId, Date.now() - started, info.http, multiaddrs)
 
     return {
       info,
       helia,
       blockstore: stores.blockstore,
-      stop: once(async () => { await stopAll(http, helia, stores) })
+      stop: once(async () => { await stopAll(http, functionRunner, helia, stores) })
     }
   } catch (err) {
-    await stopAll(http, helia, stores).catch((stopErr) => { log.error('cleanup after a failed start failed - %e', stopErr) })
+    await stopAll(http, functionRunner, helia, stores).catch((stopErr) => { log.error('cleanup after a failed start failed - %e', stopErr) })
     throw err
   }
 }
 
-async function stopAll (http: EdgeHttpServer | undefined, helia: EdgeHelia | undefined, stores: EdgeStores): Promise<void> {
+async function stopAll (http: EdgeHttpServer | undefined, functions: FunctionRunner | undefined, helia: EdgeHelia | undefined, stores: EdgeStores): Promise<void> {
   const started = Date.now()
   await http?.close()
+  await functions?.close()
   await helia?.stop()
   await stores.close()
   log('edge stopped in %d ms', Date.now() - started)

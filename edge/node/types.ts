@@ -2,6 +2,7 @@
  * Public types of the edge node: what `startEdge()` takes and returns, and the
  * `EdgeInfo` JSON that `/info`, `npm run edge -- --json` and the launcher share.
  */
+import type { FunctionPoolInit } from './function-pool.ts'
 import type { ImportHash } from './import-hash.ts'
 import type { IpnsRecordTarget } from './ipns-records.ts'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
@@ -61,6 +62,13 @@ export interface EdgeOptions {
    */
   repo?: string
   /**
+   * Run edge functions at `/fn/<cid>/<path>` (`--functions`): `true`, or the
+   * worker count and sandbox limits. Off, `/fn/` answers 501.
+   *
+   * @default false
+   */
+  functions?: boolean | FunctionPoolInit
+  /**
    * Aborts start-up (import included).
    */
   signal?: AbortSignal
@@ -83,6 +91,8 @@ export interface EdgeInfo {
   ipns: Record<string, string>
   /** The DNS-over-HTTPS (JSON API) endpoint that answers the edge's DNSLink records, `<http>/dns-query` */
   dns: string
+  /** Whether it runs edge functions at `<http>/fn/<cid>/<path>` (started with `--functions`) */
+  functions: boolean
 }
 
 export type EdgeServices = {

@@ -13,6 +13,14 @@ describe('npm start flags', () => {
     expect(START_USAGE).toContain('--path-gateway')
   })
 
+  it('takes --functions for the embedded edge, and refuses it with --edge or --no-edge', () => {
+    expect(parseStartArgs([]).functions).toBe(false)
+    expect(parseStartArgs(['--functions']).functions).toBe(true)
+    expect(() => parseStartArgs(['--functions', '--edge', 'http://127.0.0.1:1'])).toThrow(UsageError)
+    expect(() => parseStartArgs(['--functions', '--no-edge', '--router', 'http://127.0.0.1:2'])).toThrow(UsageError)
+    expect(START_USAGE).toContain('--functions')
+  })
+
   it('takes --router, repeatable, and refuses one that is not an http(s) URL', () => {
     expect(parseStartArgs([]).routers).toEqual([])
     expect(parseStartArgs(['--router', 'http://127.0.0.1:8080', '--router', 'https://router.example']).routers).toEqual(['http://127.0.0.1:8080', 'https://router.example'])

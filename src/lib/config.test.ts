@@ -52,6 +52,8 @@ describe('parseConfig', () => {
 
   it('takes the peer id from a multiaddr when the object has none', () => {
     expect(parseEdge({ multiaddrs: [`/ip4/1.2.3.4/tcp/1/ws/p2p/${PEER}`] }).peerId).toBe(PEER)
+    expect(parseEdge({ http: 'http://127.0.0.1:1', functions: true }).functions).toBe(true)
+    expect(parseEdge({ http: 'http://127.0.0.1:1', functions: 'yes' }).functions).toBeUndefined()
   })
 
   it('rejects unusable input with ConfigError', () => {

@@ -235,6 +235,9 @@ export function parseEdge (input: unknown): EdgeEndpoint {
   } else {
     edge.peerId = edge.multiaddrs.map(peerIdOf).find(id => id != null)
   }
+  if (typeof raw.functions === 'boolean') {
+    edge.functions = raw.functions
+  }
   if (edge.http == null && edge.multiaddrs.length === 0) {
     throw new ConfigError('Edge needs an "http" URL or at least one multiaddr')
   }

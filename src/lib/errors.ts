@@ -115,3 +115,14 @@ export class ConfigError extends EdgewayError {
   name = 'ConfigError'
   readonly status = 500
 }
+
+/**
+ * An edge's answer from a function differs from the same function run in
+ * this browser on the same request (`verify: 'recompute'`): one of them did
+ * not run the code the CID names, or the function is not deterministic (502).
+ */
+export class FunctionVerificationError extends EdgewayError {
+  static name = 'FunctionVerificationError'
+  name = 'FunctionVerificationError'
+  readonly status = 502
+}

@@ -18,6 +18,8 @@ export interface EdgeEndpoint {
   multiaddrs: string[]
   /** Base URL of the edge's trustless gateway over HTTP */
   http?: string
+  /** Whether it runs edge functions, as its `/info` says; unknown when absent (then it is asked, and may answer 501) */
+  functions?: boolean
 }
 
 /** Progress events Edgeway itself emits. Undeclared names do not compile. */

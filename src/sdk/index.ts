@@ -9,16 +9,20 @@ import { progressCounter } from './fetch-progress.ts'
 import { TransferStats } from '../lib/transfer-stats.ts'
 import { peerClient } from './peer-client.ts'
 import { asBlockstore } from './user-blockstore.ts'
+import { invokeFunction } from './invoke.ts'
+import { WorkerFunctionRunner } from '../functions/worker-runner.ts'
 import type { CacheControls, CacheOptions, EdgePeerHandle, EdgePeerOptions, UserBlockstore } from './types.ts'
 import type { Engine } from './engine.ts'
 import type { LeanFetch } from '../content/lean/lean-fetch.ts'
 import type { FetchProgressListener } from './fetch-progress.ts'
 import type { BlockSource, EdgeEndpoint, PublishInput, PublishResult, TransferTotals } from '../lib/types.ts'
+import type { InvokeInit } from './invoke.ts'
 import type { EdgewayConfig } from '../lib/config.ts'
 import type { EdgeStatus } from '../lib/edge-status.ts'
 import type { Blockstore } from 'interface-blockstore'
 
-export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError, NotSupportedError } from '../lib/errors.ts'
+export { InvalidRequestError, NotInDagError, VerificationError, SourceTimeoutError, ConfigError, NotSupportedError, FunctionVerificationError } from '../lib/errors.ts'
+export type { InvokeInit } from './invoke.ts'
 export { startEdgeway } from './start-edgeway.ts'
 export { registerGateway } from './register-gateway.ts'
 export type { RegisterGatewayOptions } from './register-gateway.ts'
@@ -108,6 +112,14 @@ export interface EdgeClient extends CacheControls {
    */
   fetch(resource: string | URL, init?: EdgeFetchInit): Promise<Response>
   /**
+   * Runs the edge function `ipfs://<cid>/<path>` (an ES module whose default
+   * export is `async (request) => Response`) on an edge that runs functions,
+   * or in this browser with `where: 'local'`; `verify: 'recompute'` runs it
+   * in both and rejects with `FunctionVerificationError` when the answers
+   * differ. Failures are responses, as with `fetch` (see docs/functions.md)
+   */
+  invoke(resource: string | URL, init?: InvokeInit): Promise<Response>
+  /**
    * What this client has moved so far: blocks and bytes by source (cache,
    * edge, peer), and blocks and bytes it served to other browsers
    */
@@ -172,9 +184,19 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     lean.catch(() => { lean = undefined })
     return lean
   }
+  // QuickJS loads in its Worker with the first function run here, not before
+  let functions: WorkerFunctionRunner | undefined
 
-  return {
+  const client: EdgeClient = {
     ...createCacheControls({ store, node: async () => (await started()).node }, options),
+    async invoke (resource, init = {}) {
+      return invokeFunction({
+        edges: config.edges,
+        health,
+        fetchContent: async (url, { signal }) => client.fetch(url, { signal }),
+        runner: () => (functions ??= new WorkerFunctionRunner())
+      }, resource, init)
+    },
     async fetch (resource, init = {}) {
       init.signal?.throwIfAborted()
       const headers = new Headers(init.headers)
@@ -203,7 +225,8 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     peer: peer.peer,
     edges: () => edgesReport(config.edges, 'user', health).edges,
     async stop () {
-      await Promise.all([engine == null ? undefined : engine.then(async e => { await e.node.stop() }, () => {}), peer.stop()])
+      await Promise.all([engine == null ? undefined : engine.then(async e => { await e.node.stop() }, () => {}), peer.stop(), functions?.close()])
     }
   }
+  return client
 }

@@ -1,0 +1,172 @@
+import { createServer } from 'node:http'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser } from './support/browser.ts'
+import { makeSite } from './support/content.ts'
+import { startDappServer } from './support/dapp-server.ts'
+import { fetchInPage, openThroughServiceWorker } from './support/page-helpers.ts'
+import { spawnEdge, spawnLauncher } from './support/processes.ts'
+import type { DappServer } from './support/dapp-server.ts'
+import type { LauncherInfo, Running } from './support/processes.ts'
+import type { EdgeInfo } from '../edge/node/types.ts'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Browser, Page } from 'playwright-core'
+
+const FUNCTIONS = {
+  'hello.js': 'export default async (request) => new Response(`hello from ${new URL(request.url).pathname}`)',
+  'echo.js': 'export default async (request) => Response.json({ method: request.method, body: await request.json() })',
+  'loop.js': 'export default async () => { for (;;) {} }',
+  'escape.js': `export default async () => {
+    const denied = []
+    try { await fetch('http://127.0.0.1:1/') } catch (err) { denied.push(err.name) }
+    try { await import('node:fs') } catch (err) { denied.push(err.name) }
+    return Response.json({ denied, require: typeof require, process: typeof process })
+  }`,
+  'page.html': '<!doctype html><title>not a function</title>\n',
+  // a site with a folder named fn: on its own origin, /fn/ is its content, not a function call
+  'www/index.html': '<!doctype html><title>site</title>\n',
+  'www/fn/note.txt': 'a note in the site\n'
+}
+
+interface Answer { status: number, text: string, fn: string | null, verified: string | null, error?: string }
+
+describe('edge functions through the SDK, in Chromium', () => {
+  let site: Awaited<ReturnType<typeof makeSite>>
+  let edge: Running<EdgeInfo>
+  let launcher: Running<LauncherInfo>
+  let dapp: DappServer
+  let liar: Server
+  let liarUrl: string
+  let browser: Browser
+  let page: Page
+  const cid = (name: keyof typeof FUNCTIONS | 'www'): string => edge.info.roots[join(site.dir, name)]
+
+  beforeAll(async () => {
+    site = await makeSite(FUNCTIONS)
+    const served = [...Object.keys(FUNCTIONS).filter(name => !name.startsWith('www/')), 'www']
+    edge = await spawnEdge(['--functions', ...served.flatMap(name => ['--serve', join(site.dir, name)])])
+    launcher = await spawnLauncher(['--edge', edge.info.http])
+    dapp = await startDappServer(`${launcher.info.gateway}/sdk/edgeway.js`)
+    // runs functions through the honest edge, and changes their answers; passes content through untouched
+    liar = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        void fetch(`${edge.info.http}${req.url ?? '/'}`, { method: req.method, headers: { accept: req.headers.accept ?? '*/*' }, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined }).then(async (response) => {
+          const body = Buffer.from(await response.arrayBuffer())
+          const altered = req.url?.startsWith('/fn/') === true ? Buffer.from(body.toString().replace('hello', 'howdy')) : body
+          res.writeHead(response.status, { 'access-control-allow-origin': '*', 'access-control-expose-headers': '*', 'content-type': response.headers.get('content-type') ?? 'application/octet-stream', 'x-edgeway-function': response.headers.get('x-edgeway-function') ?? '' }).end(altered)
+        }, () => { res.destroy() })
+      })
+    })
+    await new Promise<void>(resolve => { liar.listen(0, '127.0.0.1', resolve) })
+    liarUrl = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`
+    browser = await launchBrowser()
+    page = await (await browser.newContext()).newPage()
+    await page.goto(dapp.url)
+    await page.waitForFunction(() => 'createEdgeClient' in window)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    liar?.close()
+    dapp?.server.close()
+    await launcher?.stop()
+    await edge?.stop()
+    await site?.remove()
+  })
+
+  /** Creates a client in the page on `edges`, invokes `url` with `init`, and reads the answer */
+  async function invoke (edges: string[], url: string, init: Record<string, unknown> = {}): Promise<Answer> {
+    return page.evaluate(async ({ edges, url, init }) => {
+      type Client = { invoke(url: string, init: object): Promise<Response>, fetch(url: string): Promise<Response>, stop(): Promise<void> }
+      const client = (window as unknown as { createEdgeClient: (options: object) => Client }).createEdgeClient({ edges, allowLocal: true, allowInsecure: true })
+      try {
+        const response = await client.invoke(url, init)
+        return { status: response.status, text: await response.text(), fn: response.headers.get('x-edgeway-function'), verified: response.headers.get('x-edgeway-verified') }
+      } catch (err: any) {
+        return { status: 0, text: '', fn: null, verified: null, error: err.name }
+      } finally {
+        await client.stop()
+      }
+    }, { edges, url, init })
+  }
+
+  it('runs hello world and echoes a POSTed JSON body on the edge', async () => {
+    const hello = await invoke([edge.info.http], `ipfs://${cid('hello.js')}/greet`)
+    expect(hello).toMatchObject({ status: 200, text: 'hello from /greet', fn: cid('hello.js') })
+
+    const echo = await invoke([edge.info.http], `ipfs://${cid('echo.js')}/`, { method: 'POST', body: JSON.stringify({ a: [1, 'ü'] }), headers: { 'content-type': 'application/json' } })
+    expect(echo.status).toBe(200)
+    expect(JSON.parse(echo.text)).toEqual({ method: 'POST', body: { a: [1, 'ü'] } })
+  })
+
+  it('answers 504 for a function that loops forever, while the edge answers another call', async () => {
+    const [loop, hello] = await Promise.all([
+      invoke([edge.info.http], `ipfs://${cid('loop.js')}/`),
+      new Promise(resolve => setTimeout(resolve, 100)).then(async () => invoke([edge.info.http], `ipfs://${cid('hello.js')}/`))
+    ])
+    expect(loop.status).toBe(504)
+    expect(hello.status).toBe(200)
+  })
+
+  it('denies a function the network and the file system', async () => {
+    const escape = await invoke([edge.info.http], `ipfs://${cid('escape.js')}/`)
+    expect(escape.status).toBe(200)
+    expect(JSON.parse(escape.text)).toEqual({ denied: ['ReferenceError', 'ReferenceError'], require: 'undefined', process: 'undefined' })
+  })
+
+  it('answers with a clear error for content that is not a module', async () => {
+    const answer = await invoke([edge.info.http], `ipfs://${cid('page.html')}/`)
+    expect(answer.status).toBe(400)
+    expect(answer.text).toContain('is not a function module')
+  })
+
+  it('with verify: "recompute", passes the honest edge and rejects one that altered the answer', async () => {
+    const honest = await invoke([edge.info.http], `ipfs://${cid('hello.js')}/x`, { verify: 'recompute' })
+    expect(honest).toMatchObject({ status: 200, text: 'hello from /x', verified: 'recompute' })
+
+    const altered = await invoke([liarUrl], `ipfs://${cid('hello.js')}/x`, { verify: 'recompute' })
+    expect(altered.error).toBe('FunctionVerificationError')
+  })
+
+  it('the gateway\'s service worker passes /fn/ on its origin to the edges', async () => {
+    const gateway = await (await browser.newContext()).newPage()
+    try {
+      await openThroughServiceWorker(gateway, `${launcher.info.gateway}/`)
+      const hello = await fetchInPage(gateway, `/fn/${cid('hello.js')}/through/sw?x=1`)
+      expect(hello).toMatchObject({ status: 200, text: 'hello from /through/sw' })
+      expect(hello.headers['x-edgeway-function']).toBe(cid('hello.js'))
+
+      const echo = await gateway.evaluate(async (url) => {
+        const response = await fetch(url, { method: 'POST', body: JSON.stringify({ via: 'sw' }), headers: { 'content-type': 'application/json' } })
+        return { status: response.status, body: await response.json() }
+      }, `/fn/${cid('echo.js')}/`)
+      expect(echo).toEqual({ status: 200, body: { method: 'POST', body: { via: 'sw' } } })
+
+      expect((await fetchInPage(gateway, '/fn/not-a-cid/')).status).toBe(400)
+    } finally {
+      await gateway.context().close()
+    }
+  })
+
+  it('leaves /fn/ to the site on a root\'s own origin', async () => {
+    const sitePage = await (await browser.newContext()).newPage()
+    try {
+      const origin = `http://${cid('www')}.ipfs.localhost:${new URL(launcher.info.gateway).port}`
+      await openThroughServiceWorker(sitePage, `${origin}/`)
+      expect(await fetchInPage(sitePage, '/fn/note.txt')).toMatchObject({ status: 200, text: 'a note in the site\n' })
+    } finally {
+      await sitePage.context().close()
+    }
+  })
+
+  it('with where: "local", runs in the browser with every edge down', async () => {
+    // the module is in the page's verified store once read; then the edge goes away
+    await invoke([edge.info.http], `ipfs://${cid('hello.js')}/warm`, { where: 'local' })
+    await edge.stop()
+    const local = await invoke([edge.info.http], `ipfs://${cid('hello.js')}/offline`, { where: 'local' })
+    expect(local).toMatchObject({ status: 200, text: 'hello from /offline', fn: cid('hello.js') })
+  })
+})

@@ -1,0 +1,95 @@
+import { exporter } from 'ipfs-unixfs-exporter'
+import { identity } from 'multiformats/hashes/identity'
+import { BadRequestError, NotFoundError, PayloadTooLargeError } from './errors.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+
+export interface FunctionModulesInit {
+  /** Bytes of one module's source */
+  maxModuleBytes: number
+  /** Bytes of all sources kept, together */
+  cacheBytes: number
+}
+
+/**
+ * Reads function modules out of the edge's own blocks: a UnixFS file (or a
+ * single raw block) of UTF-8 text, up to `maxModuleBytes`. Every block was
+ * hashed against its CID when the edge took it in, so the source is the code
+ * the CID names. Sources are kept by CID, least recently used out first,
+ * within `cacheBytes`.
+ */
+export class FunctionModules {
+  private readonly blockstore: Blockstore
+  private readonly init: FunctionModulesInit
+  /** Map order is use order */
+  private readonly sources = new Map<string, { source: string, bytes: number }>()
+  private cachedBytes = 0
+
+  constructor (blockstore: Blockstore, init: FunctionModulesInit) {
+    this.blockstore = blockstore
+    this.init = init
+  }
+
+  async load (cid: CID, options: AbortOptions = {}): Promise<string> {
+    options.signal?.throwIfAborted()
+    const key = cid.toString()
+    const cached = this.sources.get(key)
+    if (cached != null) {
+      this.sources.delete(key)
+      this.sources.set(key, cached)
+      return cached.source
+    }
+
+    const bytes = await this.read(cid, options)
+    let source: string
+    try {
+      source = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    } catch {
+      throw new BadRequestError(`${cid} is not a function module: it is not UTF-8 text`)
+    }
+    this.keep(key, source, bytes.byteLength)
+    return source
+  }
+
+  private async read (cid: CID, options: AbortOptions): Promise<Uint8Array> {
+    if (cid.multihash.code !== identity.code && !(await this.blockstore.has(cid, options))) {
+      throw new NotFoundError(`this edge does not hold ${cid}`)
+    }
+    const entry = await exporter(cid, this.blockstore, options)
+    if (entry.type !== 'file' && entry.type !== 'raw' && entry.type !== 'identity') {
+      throw new BadRequestError(`${cid} is not a function module: it is a ${entry.type === 'directory' ? 'directory' : 'structured data node'}, not a file`)
+    }
+    if (entry.size > BigInt(this.init.maxModuleBytes)) {
+      throw new PayloadTooLargeError(`the module ${cid} is ${entry.size} bytes, over the ${this.init.maxModuleBytes} byte limit for functions`)
+    }
+    const chunks: Uint8Array[] = []
+    let size = 0
+    try {
+      for await (const chunk of entry.content(options)) {
+        size += chunk.byteLength
+        if (size > this.init.maxModuleBytes) {
+          throw new PayloadTooLargeError(`the module ${cid} is over the ${this.init.maxModuleBytes} byte limit for functions`)
+        }
+        chunks.push(chunk)
+      }
+    } catch (err: any) {
+      if (err.name === 'NotFoundError') {
+        throw new NotFoundError(`this edge holds only part of ${cid}`)
+      }
+      throw err
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+  }
+
+  private keep (key: string, source: string, bytes: number): void {
+    if (bytes > this.init.cacheBytes) return
+    this.sources.set(key, { source, bytes })
+    this.cachedBytes += bytes
+    for (const [oldest, { bytes: size }] of this.sources) {
+      if (this.cachedBytes <= this.init.cacheBytes) break
+      this.sources.delete(oldest)
+      this.cachedBytes -= size
+    }
+  }
+}

@@ -1,0 +1,193 @@
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { logger } from '@libp2p/logger'
+import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
+import { FunctionTimeoutError } from '../../src/functions/errors.ts'
+import { FUNCTION_POOL } from './defaults.ts'
+import { ServiceUnavailableError } from './errors.ts'
+import { replyError } from '../../src/functions/worker-protocol.ts'
+import type { FunctionGrants } from '../../src/functions/granted-fetch.ts'
+import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from '../../src/functions/types.ts'
+import type { FunctionCallMessage, FunctionReplyMessage } from '../../src/functions/worker-protocol.ts'
+import type { AbortOptions } from '@libp2p/interface'
+
+const log = logger('edgeway:edge:functions')
+
+export interface FunctionPoolInit {
+  /**
+   * Worker threads, each running one call at a time
+   *
+   * @default FUNCTION_POOL.workers, at most the machine's cores
+   */
+  workers?: number
+  /**
+   * Sandbox limits; unset ones take the defaults
+   *
+   * @default FUNCTION_LIMITS
+   */
+  limits?: Partial<FunctionLimits>
+  /**
+   * How far past its deadlines a call may run before its worker is terminated
+   *
+   * @default FUNCTION_POOL.graceMs
+   */
+  graceMs?: number
+  /**
+   * What functions may reach beyond the sandbox (`--functions-fetch`)
+   *
+   * @default {} (nothing)
+   */
+  grants?: FunctionGrants
+}
+
+interface Call {
+  message: FunctionCallMessage
+  resolve(result: FunctionResult): void
+  reject(err: Error): void
+}
+
+interface Slot {
+  worker: Worker
+  /** QuickJS is loaded: calls may be sent */
+  ready: boolean
+  call?: Call
+  watchdog?: ReturnType<typeof setTimeout>
+  /** CIDs this worker has evaluated lately: a call goes where its module is warm, if that worker is free */
+  warm: Set<string>
+}
+
+/**
+ * Function sandboxes in worker threads. A call waits (in a bounded queue)
+ * for a free worker, preferring one where its module is warm. The sandbox's
+ * interrupt handler stops a function at its deadline, but not inside one
+ * long built-in call (a huge allocation near the heap limit can take
+ * seconds), so a watchdog terminates a worker that overruns its deadlines
+ * by `graceMs` and starts a fresh one.
+ */
+export class FunctionPool implements FunctionRunner {
+  private readonly limits: FunctionLimits
+  private readonly graceMs: number
+  private readonly grants: FunctionGrants
+  private readonly slots: Slot[] = []
+  private readonly queue: Call[] = []
+  private nextId = 0
+  private closed = false
+
+  constructor ({ workers = Math.min(FUNCTION_POOL.workers, availableParallelism()), limits = {}, graceMs = FUNCTION_POOL.graceMs, grants = {} }: FunctionPoolInit = {}) {
+    this.limits = { ...FUNCTION_LIMITS, ...limits }
+    this.graceMs = graceMs
+    this.grants = grants
+    for (let i = 0; i < Math.max(1, workers); i++) {
+      this.slots.push(this.startWorker())
+    }
+  }
+
+  async run (cid: string, source: string, request: FunctionRequest, options: AbortOptions = {}): Promise<FunctionResult> {
+    options.signal?.throwIfAborted()
+    if (this.closed) {
+      throw new ServiceUnavailableError('the edge is stopping')
+    }
+    if (this.queue.length >= FUNCTION_POOL.maxQueued) {
+      throw new ServiceUnavailableError(`every function worker is busy and ${FUNCTION_POOL.maxQueued} calls are waiting; try again shortly`)
+    }
+
+    return new Promise<FunctionResult>((resolve, reject) => {
+      // a copy the worker can own: the body may be a view into a larger shared buffer
+      const body = new Uint8Array(request.body)
+      const call: Call = { message: { id: this.nextId++, cid, source, request: { ...request, body } }, resolve, reject }
+      options.signal?.addEventListener('abort', () => {
+        const queued = this.queue.indexOf(call)
+        if (queued >= 0) {
+          this.queue.splice(queued, 1)
+          reject(options.signal?.reason)
+        }
+        // a running call ends by its deadline anyway; its answer then goes nowhere
+      }, { once: true })
+      this.queue.push(call)
+      this.dispatch()
+    })
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    for (const call of this.queue.splice(0)) {
+      call.reject(new ServiceUnavailableError('the edge is stopping'))
+    }
+    await Promise.all(this.slots.map(async slot => {
+      clearTimeout(slot.watchdog)
+      slot.call?.reject(new ServiceUnavailableError('the edge is stopping'))
+      slot.call = undefined
+      await slot.worker.terminate()
+    }))
+  }
+
+  private dispatch (): void {
+    while (this.queue.length > 0) {
+      const call = this.queue[0]
+      const free = this.slots.filter(slot => slot.ready && slot.call == null)
+      const slot = free.find(s => s.warm.has(call.message.cid)) ?? free[0]
+      if (slot == null) return
+      this.queue.shift()
+      this.send(slot, call)
+    }
+  }
+
+  private send (slot: Slot, call: Call): void {
+    slot.call = call
+    slot.warm.delete(call.message.cid)
+    slot.warm.add(call.message.cid)
+    if (slot.warm.size > this.limits.maxWarmModules) {
+      slot.warm.delete(slot.warm.values().next().value as string)
+    }
+    // evaluating a cold module and the call each have a deadline of their own
+    slot.watchdog = setTimeout(() => { this.replace(slot, new FunctionTimeoutError(`the function ran over its ${this.limits.timeoutMs} ms time limit`)) }, 2 * this.limits.timeoutMs + this.graceMs)
+    slot.worker.postMessage(call.message, [call.message.request.body.buffer as ArrayBuffer])
+  }
+
+  private startWorker (): Slot {
+    // a roomier native stack than a worker's default, so QuickJS's own stack check always fires first
+    const worker = new Worker(new URL('./function-worker.ts', import.meta.url), { workerData: { limits: this.limits, grants: this.grants }, resourceLimits: { stackSizeMb: 8 } })
+    const slot: Slot = { worker, ready: false, warm: new Set() }
+    worker.on('message', (reply: FunctionReplyMessage) => {
+      if ('ready' in reply) {
+        slot.ready = true
+        this.dispatch()
+        return
+      }
+      const call = slot.call
+      if (call == null || call.message.id !== reply.id) return
+      clearTimeout(slot.watchdog)
+      slot.call = undefined
+      if (reply.ok) {
+        call.resolve(reply.result)
+      } else {
+        call.reject(replyError(reply))
+      }
+      this.dispatch()
+    })
+    worker.on('error', (err) => { log.error('function worker failed - %e', err) })
+    worker.on('exit', (code) => {
+      if (!this.closed && this.slots.includes(slot)) {
+        log('function worker exited with %d; starting another', code)
+        this.replace(slot, new Error('the function worker stopped'))
+      }
+    })
+    return slot
+  }
+
+  /** Ends a worker that overran or died, fails its call, and puts a fresh worker in its place */
+  private replace (slot: Slot, err: Error): void {
+    const index = this.slots.indexOf(slot)
+    if (index < 0) return
+    clearTimeout(slot.watchdog)
+    const call = slot.call
+    slot.call = undefined
+    this.slots.splice(index, 1)
+    void slot.worker.terminate()
+    call?.reject(err)
+    if (!this.closed) {
+      this.slots.push(this.startWorker())
+      this.dispatch()
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import { CID } from 'multiformats/cid'
+import { FUNCTION_ERROR_STATUS } from '../../src/functions/errors.ts'
+import { EXPOSED_HEADERS } from './defaults.ts'
+import { BadRequestError, NotImplementedError, PayloadTooLargeError } from './errors.ts'
+import type { FunctionModules } from './function-modules.ts'
+import type { HttpRoute, RouteRequest } from './http-server.ts'
+import type { FunctionLimits, FunctionRequest, FunctionRunner, FunctionTimings } from '../../src/functions/types.ts'
+import type { ServerResponse } from 'node:http'
+
+export const FUNCTION_PATH = '/fn/'
+const METHODS = ['GET', 'POST']
+const HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
+
+export interface FunctionRouteComponents {
+  modules: FunctionModules
+  runner: FunctionRunner
+  limits: Pick<FunctionLimits, 'maxRequestBytes'>
+}
+
+/**
+ * `GET|POST /fn/<cid>/<path…>`: runs the function module `<cid>` on the
+ * request. The function sees `http://<host>/<path…>?<query>`: it is mounted
+ * at the root of its own URL space, wherever it is called from. Answers carry
+ * `X-Edgeway-Function: <cid>` and `Server-Timing` (fetch, compile, run),
+ * errors too; a function's error answers with its message, never a stack.
+ */
+export function functionRoute (components: FunctionRouteComponents): HttpRoute {
+  return {
+    id: 'functions',
+    canHandle: isFunctionPath,
+    methods: METHODS,
+    handle: async (request) => {
+      const { cid, path } = parseFunctionPath(request.url)
+      const timing = new Timing()
+      try {
+        const source = await timing.measure('fetch', components.modules.load(cid, { signal: request.signal }))
+        const body = request.req.method === 'POST' ? await readBody(request, components.limits.maxRequestBytes) : new Uint8Array(0)
+        const { response, timings } = await components.runner.run(cid.toString(), source, functionRequest(request, path, body), { signal: request.signal })
+        timing.add(timings)
+        sendFunctionResponse(request.res, cid, timing, response.status, response.headers, response.body)
+      } catch (err: any) {
+        const status = FUNCTION_ERROR_STATUS[err.name]
+        if (status == null) {
+          // the edge's own errors (400, 404, 413, 503) answer through the server's mapper, marked all the same
+          request.res.setHeader('X-Edgeway-Function', cid.toString())
+          request.res.setHeader('Server-Timing', timing.header())
+          throw err
+        }
+        const text = new TextEncoder().encode(`${err.message}\n`)
+        sendFunctionResponse(request.res, cid, timing, status, [['content-type', 'text/plain; charset=utf-8']], text)
+      }
+    }
+  }
+}
+
+/** What `/fn/` answers on an edge started without `--functions` */
+export function functionsOffRoute (): HttpRoute {
+  return {
+    id: 'functions-off',
+    canHandle: isFunctionPath,
+    methods: METHODS,
+    handle: async () => {
+      throw new NotImplementedError('this edge does not run functions; its operator can start it with --functions')
+    }
+  }
+}
+
+function isFunctionPath (url: URL): boolean {
+  return url.pathname === '/fn' || url.pathname.startsWith(FUNCTION_PATH)
+}
+
+export function parseFunctionPath (url: URL): { cid: CID, path: string } {
+  const [cidText = '', ...rest] = url.pathname.slice(FUNCTION_PATH.length).split('/')
+  try {
+    return { cid: CID.parse(cidText), path: `/${rest.join('/')}` }
+  } catch {
+    throw new BadRequestError(`"${cidText}" is not a CID; call a function at /fn/<cid>/<path>`)
+  }
+}
+
+function functionRequest ({ req, url }: RouteRequest, path: string, body: Uint8Array): FunctionRequest {
+  const headers: Array<[string, string]> = []
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    headers.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]])
+  }
+  // the function parses its URL: a Host that is not a host name or address (with a port) is not passed on
+  const host = HOST.test(req.headers.host ?? '') ? req.headers.host as string : 'edge.invalid'
+  return { method: req.method ?? 'GET', url: `http://${host}${path}${url.search}`, headers, body }
+}
+
+async function readBody ({ req }: RouteRequest, limit: number): Promise<Uint8Array> {
+  const tooLarge = (): Error => new PayloadTooLargeError(`the request body is over the ${limit} byte limit for functions`)
+  if (Number(req.headers['content-length'] ?? 0) > limit) {
+    throw tooLarge()
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength
+    if (size > limit) {
+      throw tooLarge()
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+function sendFunctionResponse (res: ServerResponse, cid: CID, timing: Timing, status: number, headers: Array<[string, string]>, body: Uint8Array): void {
+  const names = new Set(headers.map(([name]) => name))
+  // cross-origin pages may read what the function chose to send, as well as the edge's own headers
+  const exposed = new Set(EXPOSED_HEADERS.map(name => name.toLowerCase()))
+  res.setHeader('Access-Control-Expose-Headers', [...EXPOSED_HEADERS, ...[...names].filter(name => !exposed.has(name))].join(', '))
+  for (const [name, value] of headers) {
+    res.appendHeader(name, value)
+  }
+  if (!names.has('cache-control')) {
+    // an answer is made per request, unlike content: nothing stores it unless the function says so
+    res.setHeader('Cache-Control', 'no-store')
+  }
+  res.setHeader('X-Edgeway-Function', cid.toString())
+  res.setHeader('Server-Timing', timing.header())
+  res.setHeader('Content-Length', body.byteLength)
+  res.writeHead(status)
+  res.end(body)
+}
+
+/** `Server-Timing` of one call: fetch (module source), compile (0 when warm), run */
+class Timing {
+  private readonly entries: string[] = []
+
+  async measure <T> (name: string, work: Promise<T>): Promise<T> {
+    const started = performance.now()
+    try {
+      return await work
+    } finally {
+      this.entries.push(`${name};dur=${(performance.now() - started).toFixed(2)}`)
+    }
+  }
+
+  add ({ compileMs, runMs, warm }: FunctionTimings): void {
+    this.entries.push(`compile;dur=${compileMs.toFixed(2)}${warm ? ';desc="warm"' : ''}`, `run;dur=${runMs.toFixed(2)}`)
+  }
+
+  header (): string {
+    return this.entries.join(', ')
+  }
+}

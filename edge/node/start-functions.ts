@@ -1,0 +1,31 @@
+import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
+import { FUNCTION_POOL } from './defaults.ts'
+import { FunctionModules } from './function-modules.ts'
+import { FunctionPool } from './function-pool.ts'
+import { functionRoute, functionsOffRoute } from './function-route.ts'
+import type { FunctionPoolInit } from './function-pool.ts'
+import type { HttpRoute } from './http-server.ts'
+import type { FunctionRunner } from '../../src/functions/types.ts'
+import type { Blockstore } from 'interface-blockstore'
+
+export interface EdgeFunctions {
+  /** `/fn/`: runs functions, or says the edge does not */
+  route: HttpRoute
+  /** The worker pool, when functions are on: the edge closes it when it stops */
+  runner?: FunctionRunner
+}
+
+/**
+ * The edge's functions, as the `functions` option asks: a worker pool and
+ * the module reader over the edge's own blocks, or a route that answers 501.
+ */
+export function startFunctions (functions: boolean | FunctionPoolInit, blockstore: Blockstore): EdgeFunctions {
+  if (functions === false) {
+    return { route: functionsOffRoute() }
+  }
+  const init = functions === true ? {} : functions
+  const limits = { ...FUNCTION_LIMITS, ...init.limits }
+  const runner = new FunctionPool({ ...init, limits })
+  const modules = new FunctionModules(blockstore, { maxModuleBytes: limits.maxModuleBytes, cacheBytes: FUNCTION_POOL.sourceCacheBytes })
+  return { route: functionRoute({ modules, runner, limits }), runner }
+}

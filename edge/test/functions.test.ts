@@ -1,0 +1,175 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EDGE_USAGE, parseEdgeArgs } from '../bin/parse-edge-args.ts'
+import { startEdge } from '../node/start-edge.ts'
+import type { Edge } from '../node/types.ts'
+
+const ABSENT = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+const TIMEOUT_MS = 500
+
+/** Functions published the way an operator would: files handed to `--serve` */
+const FUNCTIONS: Record<string, string> = {
+  'hello.js': 'export default async (request) => new Response(`hello from ${new URL(request.url).pathname}`)',
+  'echo.js': `export default async (request) => {
+    const body = await request.json()
+    return Response.json({ method: request.method, query: new URL(request.url).searchParams.get('q'), body })
+  }`,
+  'loop.js': 'export default async () => { for (;;) {} }',
+  'escape.js': `export default async (request) => {
+    const what = new URL(request.url).pathname
+    if (what === '/fetch') await fetch('http://127.0.0.1:1/')
+    if (what === '/fs') await import('node:fs')
+    return new Response('not reached')
+  }`,
+  'throws.js': 'export default async () => { throw new Error("no such order") }',
+  'page.html': '<!doctype html><title>not a function</title>\n'
+}
+
+describe('--functions', () => {
+  it('is off unless given', () => {
+    expect(parseEdgeArgs([]).functions).toBe(false)
+    expect(parseEdgeArgs(['--functions']).functions).toBe(true)
+    expect(EDGE_USAGE).toContain('--functions')
+  })
+
+  it('takes the origins functions may fetch, only with --functions, only as origins', () => {
+    expect(parseEdgeArgs(['--functions', '--functions-fetch', 'https://api.example']).functions).toEqual({ grants: { fetchOrigins: ['https://api.example'] } })
+    expect(() => parseEdgeArgs(['--functions-fetch', 'https://api.example'])).toThrow(/needs --functions/)
+    for (const bad of ['api.example', 'https://api.example/path', 'ftp://api.example']) {
+      expect(() => parseEdgeArgs(['--functions', '--functions-fetch', bad]), bad).toThrow(/an origin/)
+    }
+  })
+})
+
+describe('edge functions', () => {
+  let dir: string
+  let edge: Edge
+  let off: Edge
+  const cids: Record<string, string> = {}
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'edgeway-functions-test-'))
+    await mkdir(join(dir, 'folder'))
+    await writeFile(join(dir, 'folder', 'a.js'), 'export default async () => new Response("")')
+    for (const [name, source] of Object.entries(FUNCTIONS)) {
+      await writeFile(join(dir, name), source)
+    }
+    const serve = [...Object.keys(FUNCTIONS), 'folder'].map(name => join(dir, name))
+    edge = await startEdge({ serve, functions: { workers: 2, limits: { timeoutMs: TIMEOUT_MS, maxRequestBytes: 1024 } } })
+    off = await startEdge({ serve: [join(dir, 'hello.js')] })
+    for (const name of [...Object.keys(FUNCTIONS), 'folder']) {
+      cids[name] = edge.info.roots[join(dir, name)]
+    }
+  })
+
+  afterAll(async () => {
+    await edge?.stop()
+    await off?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const call = async (name: string, path = '/', init?: RequestInit): Promise<Response> => fetch(`${edge.info.http}/fn/${cids[name] ?? name}${path}`, init)
+
+  it('runs hello world, marked with its CID and timed', async () => {
+    const response = await call('hello.js', '/greet')
+
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('hello from /greet')
+    expect(response.headers.get('x-edgeway-function')).toBe(cids['hello.js'])
+    expect(response.headers.get('content-type')).toBe('text/plain;charset=UTF-8')
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(response.headers.get('server-timing')).toMatch(/^fetch;dur=[\d.]+, compile;dur=[\d.]+(;desc="warm")?, run;dur=[\d.]+$/)
+
+    const again = await call('hello.js', '/greet')
+    expect(await again.text()).toBe('hello from /greet')
+    expect(again.headers.get('server-timing')).toContain('compile;dur=0.00;desc="warm"')
+  })
+
+  it('passes a function no Host that is not a host name, and still runs it', async () => {
+    const { status, text } = await new Promise<{ status: number, text: string }>((resolve, reject) => {
+      const req = request(`${edge.info.http}/fn/${cids['hello.js']}/odd`, { headers: { host: 'not a host/..' } }, (res) => {
+        let text = ''
+        res.on('data', (chunk: Buffer) => { text += chunk.toString() })
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, text }) })
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect({ status, text }).toEqual({ status: 200, text: 'hello from /odd' })
+  })
+
+  it('echoes the JSON body of a POST', async () => {
+    const response = await call('echo.js', '/?q=x', { method: 'POST', body: JSON.stringify({ n: 1, s: 'ü' }), headers: { 'content-type': 'application/json' } })
+
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(await response.json()).toEqual({ method: 'POST', query: 'x', body: { n: 1, s: 'ü' } })
+  })
+
+  it('answers 504 for a function that loops forever, and answers others meanwhile', async () => {
+    const started = performance.now()
+    const looping = call('loop.js').then(async response => ({ status: response.status, text: await response.text(), at: performance.now() - started }))
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const hello = await call('hello.js')
+    const helloAt = performance.now() - started
+
+    expect(hello.status).toBe(200)
+    const loop = await looping
+    expect(loop.status).toBe(504)
+    expect(loop.text).toContain(`${TIMEOUT_MS} ms time limit`)
+    expect(helloAt).toBeLessThan(loop.at)
+  })
+
+  it('denies the network and the file system', async () => {
+    const fetched = await call('escape.js', '/fetch')
+    expect(fetched.status).toBe(500)
+    expect(await fetched.text()).toBe("ReferenceError: 'fetch' is not defined\n")
+
+    const fs = await call('escape.js', '/fs')
+    expect(fs.status).toBe(500)
+    expect(await fs.text()).toContain("could not load module 'node:fs'")
+  })
+
+  it('answers 500 with only the message when a function throws', async () => {
+    const response = await call('throws.js')
+    expect(response.status).toBe(500)
+    expect(await response.text()).toBe('Error: no such order\n')
+  })
+
+  it('answers 400 for content that is not a function module, and for a bad CID', async () => {
+    const page = await call('page.html')
+    expect(page.status).toBe(400)
+    expect(await page.text()).toContain(`${cids['page.html']} is not a function module`)
+
+    const folder = await call('folder')
+    expect(folder.status).toBe(400)
+    expect(await folder.text()).toContain('directory')
+
+    const bad = await call('not-a-cid')
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('not a CID')
+  })
+
+  it('answers 404 for a module the edge does not hold', async () => {
+    const response = await call(ABSENT)
+    expect(response.status).toBe(404)
+    expect(response.headers.get('x-edgeway-function')).toBe(ABSENT)
+  })
+
+  it('answers 413 for a request body over the limit', async () => {
+    const response = await call('echo.js', '/', { method: 'POST', body: 'x'.repeat(2048) })
+    expect(response.status).toBe(413)
+  })
+
+  it('says in /info whether it runs functions, and answers 501 at /fn/ when it does not', async () => {
+    expect((await (await fetch(`${edge.info.http}/info`)).json()).functions).toBe(true)
+    expect((await (await fetch(`${off.info.http}/info`)).json()).functions).toBe(false)
+
+    const response = await fetch(`${off.info.http}/fn/${off.info.roots[join(dir, 'hello.js')]}/`)
+    expect(response.status).toBe(501)
+    expect(await response.text()).toContain('--functions')
+  })
+})

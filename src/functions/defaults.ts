@@ -1,0 +1,25 @@
+import type { FunctionLimits } from './types.ts'
+
+/**
+ * Limits of the function sandbox, in one place. Small on purpose: a function
+ * is request glue (check a signature, shape some JSON), not a batch job, and
+ * an edge runs many of them for strangers.
+ */
+export const FUNCTION_LIMITS: FunctionLimits = {
+  /** a warm hello world takes well under 1 ms; a second is a lot of interpreted JS */
+  timeoutMs: 1_000,
+  /** per module; with `maxWarmModules` warm, at most 512 MiB if every one filled its heap */
+  memoryBytes: 32 * 1024 * 1024,
+  /**
+   * QuickJS's own stack check must fire before the host's: at 512 KiB, deep
+   * recursion overflowed Node's main-thread stack inside the wasm call (a host
+   * RangeError mid-interpreter) before QuickJS noticed; 256 KiB stops it cleanly
+   */
+  stackBytes: 256 * 1024,
+  /** a bundled function with its libraries fits; a whole app does not belong here */
+  maxModuleBytes: 1024 * 1024,
+  maxRequestBytes: 1024 * 1024,
+  /** a response is built whole inside the heap before it leaves, so it stays well under `memoryBytes` */
+  maxResponseBytes: 4 * 1024 * 1024,
+  maxWarmModules: 16
+}

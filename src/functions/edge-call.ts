@@ -1,0 +1,86 @@
+import { edgeKey } from '../lib/edge-health.ts'
+import { HedgeFailedError, OutpacedError, hedge } from '../lib/hedge.ts'
+import type { EdgeEndpoint } from '../lib/types.ts'
+import type { EdgeHealth } from '../node/edge-health-tracker.ts'
+import type { CID } from 'multiformats/cid'
+
+export interface EdgeCallComponents {
+  /** The configured edges; those with an HTTP URL are asked, best first by `health` */
+  edges: readonly EdgeEndpoint[]
+  health: EdgeHealth
+}
+
+export interface EdgeCall {
+  method: string
+  headers: Headers
+  /** Empty for GET and HEAD */
+  body: Uint8Array<ArrayBuffer>
+  signal?: AbortSignal
+}
+
+/** Statuses that say "not here", not "the function answered": the next edge is asked */
+const NOT_HERE = new Set([404, 501, 503])
+
+/** An edge that cannot run this call: it is not its answer, the next edge is asked */
+class NotHereError extends Error {
+  static name = 'NotHereError'
+  name = 'NotHereError'
+}
+
+/**
+ * Calls `/fn/<cid><pathAndQuery>` on the edges, best first by health, hedged
+ * as content is: the next edge is asked too when one is slow to answer
+ * (its hedge delay), and at once when one is down, does not run functions
+ * (501), lacks the module (404) or is busy (503). The first answer of a
+ * function, an error too, wins; the others are aborted. Hedging runs a call
+ * twice at most per slow edge, which a function may allow: it has no
+ * network or storage to act on twice. Resolves with the answer and the edge
+ * that gave it; when none did, with the last "not here" answer, or a 502.
+ */
+export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<{ response: Response, edge?: string }> {
+  let notHere: Response | undefined
+  // an edge whose /info says it runs no functions is not asked; one that says nothing is
+  const candidates = health.rank(edges.filter(edge => edge.http != null && edge.functions !== false), edgeKey)
+  try {
+    const { value, candidate } = await hedge(candidates, async (edge, signal, answered) => {
+      const key = edgeKey(edge)
+      const started = performance.now()
+      let response: Response
+      try {
+        response = await fetch(`${edge.http as string}/fn/${cid}${pathAndQuery}`, {
+          method: call.method,
+          headers: call.headers,
+          body: call.body.byteLength > 0 ? call.body : undefined,
+          signal
+        })
+      } catch (err) {
+        if ((signal.reason as Error | undefined)?.name === OutpacedError.name) {
+          health.outpaced(key, performance.now() - started)
+        } else if (call.signal?.aborted !== true) {
+          health.failed(key)
+        }
+        throw err
+      }
+      answered()
+      if (NOT_HERE.has(response.status)) {
+        // the last of these is the answer if no edge runs the function: its body is kept
+        await notHere?.body?.cancel().catch(() => {})
+        notHere = response
+        throw new NotHereError(`${edge.http} answered ${response.status}`)
+      }
+      health.answered(key, performance.now() - started)
+      return response
+    }, { delayMs: edge => health.hedgeDelayMs(edgeKey(edge)), signal: call.signal })
+    await notHere?.body?.cancel().catch(() => {})
+    return { response: value, edge: candidate.http }
+  } catch (err) {
+    call.signal?.throwIfAborted()
+    if ((err as Error).name !== HedgeFailedError.name) throw err
+    return { response: notHere ?? functionTextResponse(502, `no edge answered for the function ${cid}`, cid) }
+  }
+}
+
+/** A plain-text answer about a function, marked with its CID */
+export function functionTextResponse (status: number, message: string, cid: CID): Response {
+  return new Response(`${message}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Edgeway-Function': cid.toString(), 'Cache-Control': 'no-store' } })
+}

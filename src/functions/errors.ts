@@ -1,0 +1,51 @@
+/**
+ * Typed errors of the function sandbox. Hosts map them to HTTP statuses by
+ * `.name` (see `FUNCTION_ERROR_STATUS`); the message is safe to show: it never
+ * carries a stack.
+ */
+
+/** The source is not an ES module with a default export that is a function (a syntax error too) */
+export class InvalidFunctionModuleError extends Error {
+  static name = 'InvalidFunctionModuleError'
+  name = 'InvalidFunctionModuleError'
+}
+
+/** The function ran past its time limit, while evaluating or answering */
+export class FunctionTimeoutError extends Error {
+  static name = 'FunctionTimeoutError'
+  name = 'FunctionTimeoutError'
+}
+
+/** The function's heap passed its memory limit */
+export class FunctionMemoryError extends Error {
+  static name = 'FunctionMemoryError'
+  name = 'FunctionMemoryError'
+}
+
+/** The function threw, or its promise rejected (or never settled) */
+export class FunctionThrewError extends Error {
+  static name = 'FunctionThrewError'
+  name = 'FunctionThrewError'
+}
+
+/** The function answered with something that is not a usable Response (not one, a bad status or header, too large) */
+export class InvalidFunctionResponseError extends Error {
+  static name = 'InvalidFunctionResponseError'
+  name = 'InvalidFunctionResponseError'
+}
+
+/** The module source or the request body is over its limit */
+export class FunctionInputTooLargeError extends Error {
+  static name = 'FunctionInputTooLargeError'
+  name = 'FunctionInputTooLargeError'
+}
+
+/** The HTTP status each error answers with, wherever a function runs */
+export const FUNCTION_ERROR_STATUS: Record<string, number> = {
+  InvalidFunctionModuleError: 400,
+  FunctionTimeoutError: 504,
+  FunctionMemoryError: 500,
+  FunctionThrewError: 500,
+  InvalidFunctionResponseError: 502,
+  FunctionInputTooLargeError: 413
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createFunctionSandbox } from './function-sandbox.ts'
+import type { FunctionSandbox } from './function-sandbox.ts'
+import type { FunctionRequest } from './types.ts'
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+function get (path = '/'): FunctionRequest {
+  return { method: 'GET', url: `http://edge.test${path}`, headers: [['accept', '*/*']], body: new Uint8Array(0) }
+}
+
+function post (body: string, path = '/'): FunctionRequest {
+  return { method: 'POST', url: `http://edge.test${path}`, headers: [['content-type', 'application/json']], body: encoder.encode(body) }
+}
+
+let next = 0
+/** A fresh CID-like name per module, so tests do not share warm modules unless they mean to */
+function name (): string {
+  return `bafytest${next++}`
+}
+
+describe('function sandbox', () => {
+  let sandbox: FunctionSandbox
+
+  beforeAll(async () => {
+    sandbox = await createFunctionSandbox({ limits: { timeoutMs: 1_000, memoryBytes: 8 * 1024 * 1024, maxResponseBytes: 64 * 1024, maxWarmModules: 3 } })
+  })
+
+  afterAll(async () => {
+    await sandbox?.close()
+  })
+
+  it('runs hello world, and keeps the module warm for the next call', async () => {
+    const cid = name()
+    const source = 'export default async () => new Response("hello, world")'
+
+    const first = await sandbox.run(cid, source, get())
+    expect(first.response.status).toBe(200)
+    expect(decoder.decode(first.response.body)).toBe('hello, world')
+    expect(first.response.headers).toEqual([['content-type', 'text/plain;charset=UTF-8']])
+    expect(first.timings.warm).toBe(false)
+
+    const second = await sandbox.run(cid, source, get())
+    expect(decoder.decode(second.response.body)).toBe('hello, world')
+    expect(second.timings).toMatchObject({ warm: true, compileMs: 0 })
+  })
+
+  it('echoes a POST body as JSON, with the request seen through web-standard APIs', async () => {
+    const source = `export default async (request) => {
+      const url = new URL(request.url)
+      const body = await request.json()
+      return Response.json({ method: request.method, path: url.pathname, q: url.searchParams.get('q'), type: request.headers.get('Content-Type'), body }, { status: 201, headers: { 'x-echo': 'yes' } })
+    }`
+    const { response } = await sandbox.run(name(), source, post('{"a":[1,2],"é":"ü"}', '/echo/x?q=1+2'))
+
+    expect(response.status).toBe(201)
+    expect(new Map(response.headers)).toEqual(new Map([['content-type', 'application/json'], ['x-echo', 'yes']]))
+    expect(JSON.parse(decoder.decode(response.body))).toEqual({ method: 'POST', path: '/echo/x', q: '1 2', type: 'application/json', body: { a: [1, 2], é: 'ü' } })
+  })
+
+  it('answers with bytes, and round-trips UTF-8 through TextEncoder and TextDecoder', async () => {
+    const source = `export default async (request) => {
+      const text = new TextDecoder().decode(await request.arrayBuffer())
+      return new Response(new TextEncoder().encode(text.toUpperCase() + ' ✓ 𝄞'), { headers: { 'content-type': 'application/octet-stream' } })
+    }`
+    const { response } = await sandbox.run(name(), source, post('grüße'))
+    expect(decoder.decode(response.body)).toBe('GRÜSSE ✓ 𝄞')
+  })
+
+  it('stops an endless loop at the time limit, and still serves the next call', async () => {
+    const cid = name()
+    const source = 'export default async (request) => { if (request.url.endsWith("/loop")) { for (;;) { try { for (;;) {} } catch {} } } return new Response("alive") }'
+    const started = performance.now()
+
+    await expect(sandbox.run(cid, source, get('/loop'))).rejects.toMatchObject({ name: 'FunctionTimeoutError' })
+    expect(performance.now() - started).toBeLessThan(3_000)
+
+    const { response } = await sandbox.run(cid, source, get('/'))
+    expect(decoder.decode(response.body)).toBe('alive')
+  })
+
+  it('stops a loop in the module body too', async () => {
+    await expect(sandbox.run(name(), 'while (true) {}\nexport default async () => new Response("")', get())).rejects.toMatchObject({ name: 'FunctionTimeoutError' })
+  })
+
+  it('stops a memory bomb at the memory limit, and still serves the next call', async () => {
+    const cid = name()
+    const source = `export default async (request) => {
+      if (request.url.endsWith('/one')) return new Response(new Uint8Array(64 << 20))
+      if (request.url.endsWith('/many')) { const a = []; for (;;) a.push({ n: a.length, s: 'v' + a.length }) }
+      return new Response('fine')
+    }`
+
+    await expect(sandbox.run(cid, source, get('/one'))).rejects.toMatchObject({ name: 'FunctionMemoryError', message: expect.stringContaining('8 MiB') })
+    expect(decoder.decode((await sandbox.run(cid, source, get())).response.body)).toBe('fine')
+    await expect(sandbox.run(cid, source, get('/many'))).rejects.toMatchObject({ name: 'FunctionMemoryError' })
+    expect(decoder.decode((await sandbox.run(cid, source, get())).response.body)).toBe('fine')
+  })
+
+  it('stops deep recursion with QuickJS\'s own stack check, and stays healthy', async () => {
+    const source = 'const f = (n) => f(n + 1) + 1\nexport default async () => new Response(String(f(0)))'
+    await expect(sandbox.run(name(), source, get())).rejects.toMatchObject({ name: 'FunctionThrewError', message: 'InternalError: stack overflow' })
+    expect(sandbox.healthy).toBe(true)
+  })
+
+  it('gives a function no require, process, fetch, timers, WebAssembly or module loading', async () => {
+    const source = `export default async () => {
+      const names = ['require', 'process', 'fetch', 'XMLHttpRequest', 'WebSocket', 'setTimeout', 'WebAssembly', 'std', 'os', 'Deno', 'Bun', 'importScripts']
+      const present = names.filter(n => typeof globalThis[n] !== 'undefined')
+      let imported
+      try { await import('node:fs'); imported = 'loaded' } catch (err) { imported = err.name }
+      return Response.json({ present, imported })
+    }`
+    const { response } = await sandbox.run(name(), source, get())
+    expect(JSON.parse(decoder.decode(response.body))).toEqual({ present: [], imported: 'ReferenceError' })
+  })
+
+  it('refuses a module that imports another', async () => {
+    await expect(sandbox.run(name(), 'import fs from "node:fs"\nexport default async () => new Response(fs)', get())).rejects.toMatchObject({ name: 'InvalidFunctionModuleError' })
+  })
+
+  it('says clearly when the content is not a JS module', async () => {
+    await expect(sandbox.run(name(), '<!doctype html><title>not code</title>', get())).rejects.toMatchObject({
+      name: 'InvalidFunctionModuleError',
+      message: expect.stringContaining('is not a function module')
+    })
+    await expect(sandbox.run(name(), 'export const x = 1', get())).rejects.toMatchObject({ name: 'InvalidFunctionModuleError' })
+  })
+
+  it('reports what a function threw, without its stack', async () => {
+    const err = await sandbox.run(name(), 'export default async () => { throw new TypeError("no such user") }', get()).catch(err => err)
+    expect(err).toMatchObject({ name: 'FunctionThrewError', message: 'TypeError: no such user' })
+    expect(err.message).not.toContain('ipfs://')
+  })
+
+  it('rejects an answer that is not a Response, and one over the size limit', async () => {
+    await expect(sandbox.run(name(), 'export default async () => "text"', get())).rejects.toMatchObject({ name: 'InvalidFunctionResponseError' })
+    await expect(sandbox.run(name(), 'export default async () => new Response("x".repeat(65 * 1024))', get())).rejects.toMatchObject({ name: 'InvalidFunctionResponseError' })
+  })
+
+  it('says so when a function awaits something that can never settle', async () => {
+    await expect(sandbox.run(name(), 'export default () => new Promise(() => {})', get())).rejects.toMatchObject({ name: 'FunctionThrewError', message: expect.stringContaining('never settles') })
+  })
+
+  it('refuses a request body over its limit', async () => {
+    const big: FunctionRequest = { ...post(''), body: new Uint8Array(sandbox.limits.maxRequestBytes + 1) }
+    await expect(sandbox.run(name(), 'export default async () => new Response("")', big)).rejects.toMatchObject({ name: 'FunctionInputTooLargeError' })
+  })
+
+  it('drops a function\'s own framing headers', async () => {
+    const { response } = await sandbox.run(name(), 'export default async () => new Response("ok", { headers: { "content-length": "99", "x-edgeway-function": "forged", "x-kept": "1" } })', get())
+    expect(response.headers.map(([n]) => n).sort()).toEqual(['content-type', 'x-kept'])
+  })
+
+  it('keeps at most maxWarmModules warm, least recently used out first', async () => {
+    const source = 'export default async () => new Response("")'
+    const cids = [name(), name(), name(), name()]
+    for (const cid of cids) await sandbox.run(cid, source, get())
+    expect(sandbox.warmModules()).toEqual(cids.slice(1))
+  })
+})

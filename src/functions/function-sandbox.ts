@@ -1,0 +1,249 @@
+import variant from '@jitl/quickjs-singlefile-mjs-release-sync'
+import { newQuickJSWASMModuleFromVariant, Scope } from 'quickjs-emscripten-core'
+import { FUNCTION_LIMITS } from './defaults.ts'
+import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError } from './errors.ts'
+import { installGrantedFetch } from './granted-fetch.ts'
+import { limitOrThrew, settle, unwrap, VmThrownError } from './quickjs-values.ts'
+import { readResponse } from './read-response.ts'
+import { WEB_GLOBALS_SOURCE } from './web-globals.ts'
+import type { FunctionGrants, HostFetches } from './granted-fetch.ts'
+import type { HostWork } from './quickjs-values.ts'
+import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core'
+
+export interface FunctionSandboxInit {
+  /**
+   * Limits for every module and call; unset ones take the defaults
+   *
+   * @default FUNCTION_LIMITS
+   */
+  limits?: Partial<FunctionLimits>
+  /**
+   * What functions may reach beyond the sandbox: nothing by default
+   *
+   * @default {}
+   */
+  grants?: FunctionGrants
+}
+
+/** One evaluated module: its own runtime (heap, limits, interrupt deadline) and context */
+interface WarmModule {
+  runtime: QuickJSRuntime
+  context: QuickJSContext
+  /** The web globals' entry point */
+  invoke: QuickJSHandle
+  /** The module's default export */
+  handler: QuickJSHandle
+  /** Wall clock time past which the interrupt handler stops the VM */
+  deadline: number
+  /** Granted fetches in flight, when the operator granted any */
+  fetches?: HostFetches
+}
+
+/**
+ * Loads QuickJS (WebAssembly, inlined: no file to fetch) and returns a
+ * sandbox. Runs in Node and in a browser Worker alike.
+ */
+export async function createFunctionSandbox (init: FunctionSandboxInit = {}): Promise<FunctionSandbox> {
+  return new FunctionSandbox(await newQuickJSWASMModuleFromVariant(variant), init)
+}
+
+/**
+ * Runs function modules in QuickJS compiled to WebAssembly: a module sees
+ * only the ECMAScript built-ins and the web globals of `web-globals.ts` (no
+ * `fetch`, no file system, no `import` of anything), within a heap limit and
+ * a time limit enforced by an interrupt handler. Each module gets its own
+ * runtime, kept warm by CID (at most `maxWarmModules`, least recently used
+ * first out); one that hit its time or memory limit is thrown away, since
+ * its heap may be in any state, and evaluated afresh on its next call.
+ *
+ * A warm module keeps its globals between calls, as on any serverless
+ * platform: a function must not rely on that, nor on it being cleared.
+ * Calls run synchronously on the caller's thread (QuickJS is not
+ * re-entrant): a host that must stay responsive runs sandboxes in workers.
+ */
+export class FunctionSandbox implements FunctionRunner {
+  readonly limits: FunctionLimits
+  /**
+   * False once the WebAssembly instance may be broken: freeing a module
+   * failed (QuickJS aborts on a leaked handle), or the host failed in the
+   * middle of a call. The host should replace the sandbox (a worker exits and
+   * is started afresh)
+   */
+  healthy = true
+  private readonly quickjs: QuickJSWASMModule
+  private readonly grants: FunctionGrants
+  /** Calls run one after another: a module's deadline and heap serve one call at a time */
+  private turn: Promise<unknown> = Promise.resolve()
+  /** Map order is use order: the first entry is the least recently used */
+  private readonly warm = new Map<string, WarmModule>()
+
+  constructor (quickjs: QuickJSWASMModule, { limits = {}, grants = {} }: FunctionSandboxInit = {}) {
+    this.quickjs = quickjs
+    this.limits = { ...FUNCTION_LIMITS, ...limits }
+    this.grants = grants
+  }
+
+  /** CIDs of the modules kept warm, least recently used first */
+  warmModules (): string[] {
+    return [...this.warm.keys()]
+  }
+
+  async run (cid: string, source: string, request: FunctionRequest, options: AbortOptions = {}): Promise<FunctionResult> {
+    const result = this.turn.then(async () => this.runNow(cid, source, request, options))
+    this.turn = result.catch(() => {})
+    return result
+  }
+
+  private async runNow (cid: string, source: string, request: FunctionRequest, options: AbortOptions): Promise<FunctionResult> {
+    options.signal?.throwIfAborted()
+    if (request.body.byteLength > this.limits.maxRequestBytes) {
+      throw new FunctionInputTooLargeError(`the request body is over the ${this.limits.maxRequestBytes} byte limit for functions`)
+    }
+
+    const compileStarted = performance.now()
+    let module = this.warm.get(cid)
+    const warm = module != null
+    if (module == null) {
+      module = await this.evaluate(cid, source)
+      this.keep(cid, module)
+    } else {
+      this.warm.delete(cid)
+      this.warm.set(cid, module)
+    }
+    const compileMs = warm ? 0 : performance.now() - compileStarted
+
+    const runStarted = performance.now()
+    try {
+      const response = await this.call(module, request)
+      return { response, timings: { compileMs, runMs: performance.now() - runStarted, warm } }
+    } catch (err: any) {
+      if (FUNCTION_ERROR_STATUS[err.name] == null) {
+        // the host failed mid-interpreter (its own stack, a wasm trap): nothing in this instance can be trusted now
+        this.healthy = false
+        this.drop(cid)
+        throw new FunctionThrewError(`the sandbox failed while running the function (${String(err.message)})`)
+      }
+      if (err.name === FunctionTimeoutError.name || err.name === FunctionMemoryError.name) {
+        this.drop(cid)
+      }
+      throw err
+    }
+  }
+
+  async close (): Promise<void> {
+    for (const cid of [...this.warm.keys()]) {
+      this.drop(cid)
+    }
+  }
+
+  private async evaluate (cid: string, source: string): Promise<WarmModule> {
+    if (source.length > this.limits.maxModuleBytes || new TextEncoder().encode(source).byteLength > this.limits.maxModuleBytes) {
+      throw new FunctionInputTooLargeError(`the module ${cid} is over the ${this.limits.maxModuleBytes} byte limit for functions`)
+    }
+    const runtime = this.quickjs.newRuntime()
+    runtime.setMemoryLimit(this.limits.memoryBytes)
+    runtime.setMaxStackSize(this.limits.stackBytes)
+    const module = { runtime, deadline: performance.now() + this.limits.timeoutMs } as WarmModule
+    runtime.setInterruptHandler(() => performance.now() > module.deadline)
+
+    try {
+      module.context = runtime.newContext()
+      const { context } = module
+      module.invoke = unwrap(context, context.evalCode(WEB_GLOBALS_SOURCE, 'edgeway:web-globals.js', { type: 'global', strict: true }))
+      const origins = this.grants.fetchOrigins ?? []
+      if (origins.length > 0) {
+        module.fetches = installGrantedFetch(context, origins, this.limits, () => module.deadline)
+      }
+      module.handler = await Scope.withScopeAsync(async (scope) => {
+        const evaluated = scope.manage(unwrap(context, context.evalCode(source, `ipfs://${cid}`, { type: 'module', strict: true })))
+        const exports = scope.manage(await settle(context, evaluated, this.hostWork(module)))
+        return context.getProp(exports, 'default')
+      })
+      if (context.typeof(module.handler) !== 'function') {
+        throw new InvalidFunctionModuleError(`${cid} is not a function module: its default export is ${context.typeof(module.handler)}, not an async (request) => Response`)
+      }
+      return module
+    } catch (err: any) {
+      this.dispose(module)
+      if (!(err instanceof VmThrownError)) throw err
+      const { name, message } = err.thrown
+      if (name === 'SyntaxError' || (name === 'ReferenceError' && message.startsWith('could not load module'))) {
+        throw new InvalidFunctionModuleError(`${cid} is not a function module (${name}: ${message}); a function is one ES module with no imports`)
+      }
+      throw limitOrThrew(err.thrown, this.limits, 'evaluating the module threw ')
+    }
+  }
+
+  private async call (module: WarmModule, { method, url, headers, body }: FunctionRequest): Promise<FunctionResult['response']> {
+    const { context } = module
+    module.deadline = performance.now() + this.limits.timeoutMs
+    try {
+      return await Scope.withScopeAsync(async (scope) => {
+        const args = [
+          module.handler,
+          scope.manage(context.newString(method)),
+          scope.manage(context.newString(url)),
+          scope.manage(context.newString(JSON.stringify(headers))),
+          scope.manage(bodyHandle(context, body))
+        ]
+        const promise = scope.manage(unwrap(context, context.callFunction(module.invoke, context.undefined, args)))
+        const answer = scope.manage(await settle(context, promise, this.hostWork(module)))
+        return readResponse(context, answer, this.limits)
+      })
+    } catch (err: any) {
+      throw err instanceof VmThrownError ? limitOrThrew(err.thrown, this.limits) : err
+    }
+  }
+
+  /** A granted fetch in flight, waited for within the call's deadline */
+  private hostWork (module: WarmModule): HostWork | undefined {
+    const fetches = module.fetches
+    return fetches == null ? undefined : { next: async () => fetches.next(module.deadline, this.limits.timeoutMs) }
+  }
+
+  private keep (cid: string, module: WarmModule): void {
+    this.warm.set(cid, module)
+    for (const oldest of this.warm.keys()) {
+      if (this.warm.size <= this.limits.maxWarmModules) break
+      this.drop(oldest)
+    }
+  }
+
+  private drop (cid: string): void {
+    const module = this.warm.get(cid)
+    this.warm.delete(cid)
+    if (module != null) this.dispose(module)
+  }
+
+  private dispose ({ runtime, context, invoke, handler }: Partial<WarmModule>): void {
+    try {
+      for (const handle of [handler, invoke]) {
+        if (handle?.alive === true) handle.dispose()
+      }
+      if (context?.alive === true) context.dispose()
+      if (runtime?.alive === true) runtime.dispose()
+    } catch {
+      this.healthy = false
+    }
+  }
+}
+
+/**
+ * A UTF-8 body goes in as a string, decoded here by the host: decoding in
+ * the VM's JavaScript costs ~0.4 ms per KiB, most of a warm call. Other
+ * bodies go in as bytes.
+ */
+function bodyHandle (context: QuickJSContext, body: Uint8Array): QuickJSHandle {
+  let text: string | undefined
+  try {
+    text = FATAL_UTF8.decode(body)
+  } catch {}
+  if (text != null) {
+    return context.newString(text)
+  }
+  return context.newArrayBuffer(body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.slice().buffer)
+}
+
+const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })

@@ -1,0 +1,82 @@
+import { createServer } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createFunctionSandbox } from './function-sandbox.ts'
+import type { FunctionSandbox } from './function-sandbox.ts'
+import type { FunctionRequest } from './types.ts'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+const get = (path: string): FunctionRequest => ({ method: 'GET', url: `http://edge.test${path}`, headers: [], body: new Uint8Array(0) })
+
+async function listen (server: Server): Promise<string> {
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/** Fetches `?url=` and answers what came back, or the error's name and message */
+const PROXY = `export default async (request) => {
+  const target = new URL(request.url).searchParams.get('url')
+  try {
+    const response = await fetch(target, { headers: { 'x-from': 'function' } })
+    return new Response((await response.text()).toUpperCase(), { status: response.status })
+  } catch (err) {
+    return new Response(err.name + ': ' + err.message, { status: 599 })
+  }
+}`
+
+describe('fetch granted by the operator', () => {
+  let granted: Server
+  let other: Server
+  let grantedUrl: string
+  let otherUrl: string
+  let sandbox: FunctionSandbox
+  let plain: FunctionSandbox
+
+  beforeAll(async () => {
+    granted = createServer((req, res) => {
+      if (req.url === '/redirect') { res.writeHead(302, { location: `${otherUrl}/` }).end(); return }
+      if (req.url === '/hang') return
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`data for ${req.headers['x-from'] ?? 'nobody'}`)
+    })
+    other = createServer((_req, res) => { res.writeHead(200).end('other') })
+    grantedUrl = await listen(granted)
+    otherUrl = await listen(other)
+    sandbox = await createFunctionSandbox({ limits: { timeoutMs: 500 }, grants: { fetchOrigins: [grantedUrl] } })
+    plain = await createFunctionSandbox()
+  })
+
+  afterAll(async () => {
+    await sandbox?.close()
+    await plain?.close()
+    granted?.closeAllConnections()
+    granted?.close()
+    other?.close()
+  })
+
+  const body = async (sandbox: FunctionSandbox, url: string): Promise<{ status: number, text: string }> => {
+    const { response } = await sandbox.run('bafyproxy', PROXY, get(`/?url=${encodeURIComponent(url)}`))
+    return { status: response.status, text: new TextDecoder().decode(response.body) }
+  }
+
+  it('lets a function fetch a granted origin', async () => {
+    expect(await body(sandbox, `${grantedUrl}/data`)).toEqual({ status: 200, text: 'DATA FOR FUNCTION' })
+  })
+
+  it('refuses any other origin, and a redirect out of the granted one', async () => {
+    expect(await body(sandbox, `${otherUrl}/`)).toEqual({ status: 599, text: `TypeError: fetch to ${otherUrl} is not granted to functions here` })
+    const redirected = await body(sandbox, `${grantedUrl}/redirect`)
+    expect(redirected.status).toBe(599)
+    expect(redirected.text).toMatch(/^TypeError: /)
+  })
+
+  it('holds a fetch that hangs to the call\'s time limit, and serves the next call', async () => {
+    const started = performance.now()
+    await expect(sandbox.run('bafyproxy', PROXY, get(`/?url=${encodeURIComponent(`${grantedUrl}/hang`)}`))).rejects.toMatchObject({ name: 'FunctionTimeoutError' })
+    expect(performance.now() - started).toBeLessThan(2_000)
+    expect(await body(sandbox, `${grantedUrl}/data`)).toEqual({ status: 200, text: 'DATA FOR FUNCTION' })
+  })
+
+  it('gives a sandbox without grants no fetch at all', async () => {
+    expect(await body(plain, `${grantedUrl}/data`)).toEqual({ status: 599, text: "ReferenceError: 'fetch' is not defined" })
+  })
+})

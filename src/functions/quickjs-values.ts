@@ -1,0 +1,101 @@
+/**
+ * Small helpers over quickjs-emscripten handles: settle a promise made inside
+ * a context, and turn what the VM threw into one of the sandbox's errors.
+ * Every handle made here is disposed here, or handed to the caller to dispose.
+ */
+import { FunctionMemoryError, FunctionThrewError, FunctionTimeoutError } from './errors.ts'
+import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten-core'
+
+/** What the VM threw, read out as text (the stack stays inside) */
+export interface VmThrown {
+  name: string
+  message: string
+}
+
+/** A value thrown inside the VM, carried out as plain data */
+export class VmThrownError extends Error {
+  static name = 'VmThrownError'
+  name = 'VmThrownError'
+  readonly thrown: VmThrown
+
+  constructor (thrown: VmThrown) {
+    super(`${thrown.name}: ${thrown.message}`)
+    this.thrown = thrown
+  }
+}
+
+/** Reads and disposes a thrown value's name and message */
+export function readThrown (context: QuickJSContext, error: QuickJSHandle): VmThrownError {
+  try {
+    if (context.typeof(error) !== 'object') {
+      return new VmThrownError({ name: 'Error', message: String(context.dump(error)) })
+    }
+    const name = context.getProp(error, 'name').consume(handle => context.typeof(handle) === 'string' ? context.getString(handle) : 'Error')
+    const message = context.getProp(error, 'message').consume(handle => context.typeof(handle) === 'string' ? context.getString(handle) : '')
+    return new VmThrownError({ name, message })
+  } catch {
+    // a heap too full to read the error from: say so rather than guess
+    return new VmThrownError({ name: 'InternalError', message: 'out of memory' })
+  } finally {
+    if (error.alive) error.dispose()
+  }
+}
+
+/** The value of `result`, or its error thrown as `VmThrownError` */
+export function unwrap (context: QuickJSContext, result: { value?: QuickJSHandle, error?: QuickJSHandle }): QuickJSHandle {
+  if (result.error != null) {
+    throw readThrown(context, result.error)
+  }
+  return result.value as QuickJSHandle
+}
+
+/** Host work a VM promise may wait on (a granted fetch in flight) */
+export interface HostWork {
+  /** Waits for one piece to finish; false when there is none */
+  next(): Promise<boolean>
+}
+
+/**
+ * Runs the context's jobs until `promise` settles; returns its value (a new
+ * handle) or throws `VmThrownError`. Only the host can settle a promise in
+ * the sandbox otherwise (a granted fetch), so one still pending once no job
+ * and no host work is left never will be.
+ */
+export async function settle (context: QuickJSContext, promise: QuickJSHandle, host?: HostWork): Promise<QuickJSHandle> {
+  for (;;) {
+    const state = context.getPromiseState(promise)
+    if (state.type === 'fulfilled') {
+      return state.notAPromise === true ? promise.dup() : state.value
+    }
+    if (state.type === 'rejected') {
+      throw readThrown(context, state.error)
+    }
+    if (!context.runtime.hasPendingJob()) {
+      if (host != null && await host.next()) continue
+      throw new FunctionThrewError('the function returned a promise that never settles (a sandbox has no timers, and no I/O but a granted fetch)')
+    }
+    const jobs = context.runtime.executePendingJobs()
+    if (jobs.error != null) {
+      throw readThrown(jobs.error.context, jobs.error)
+    }
+  }
+}
+
+export interface ThrownLimits {
+  timeoutMs: number
+  memoryBytes: number
+}
+
+/**
+ * The sandbox's own error for a limit the VM hit (interrupted: time; out of
+ * memory), else `FunctionThrewError` with the thrown name and message.
+ */
+export function limitOrThrew (thrown: VmThrown, limits: ThrownLimits, prefix = ''): Error {
+  if (thrown.name === 'InternalError' && thrown.message === 'interrupted') {
+    return new FunctionTimeoutError(`the function ran over its ${limits.timeoutMs} ms time limit`)
+  }
+  if (thrown.name === 'InternalError' && thrown.message === 'out of memory') {
+    return new FunctionMemoryError(`the function used more than its ${Math.round(limits.memoryBytes / 1024 / 1024)} MiB memory limit`)
+  }
+  return new FunctionThrewError(`${prefix}${thrown.name}: ${thrown.message}`)
+}

@@ -1,0 +1,26 @@
+/**
+ * A browser Worker holding one function sandbox, for the SDK's local and
+ * recomputed runs (`worker-runner.ts`): a function that computes blocks this
+ * worker, never the page.
+ */
+import { createFunctionSandbox } from './function-sandbox.ts'
+import { answerCall, replyTransfer } from './worker-protocol.ts'
+import type { FunctionCallMessage, FunctionReplyMessage } from './worker-protocol.ts'
+
+const scope = globalThis as unknown as {
+  postMessage(message: FunctionReplyMessage, transfer: Transferable[]): void
+  addEventListener(type: 'message', listener: (event: MessageEvent<FunctionCallMessage>) => void): void
+  close(): void
+}
+const sandbox = await createFunctionSandbox()
+
+scope.addEventListener('message', (event) => {
+  void answerCall(sandbox, event.data).then((reply) => {
+    scope.postMessage(reply, replyTransfer(reply))
+    if (!sandbox.healthy) {
+      // the host sees the worker go quiet past its deadline and starts another
+      scope.close()
+    }
+  })
+})
+scope.postMessage({ ready: true }, [])

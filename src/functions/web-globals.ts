@@ -1,0 +1,297 @@
+/**
+ * The web-standard globals a function may use, written in plain JS and
+ * evaluated inside each QuickJS context (which has none of them): a small,
+ * honest subset of Request, Response, Headers, URL, URLSearchParams,
+ * TextEncoder, TextDecoder, and a console that discards. Whatever is absent
+ * (fetch, timers, streams, crypto) is absent on purpose, not stubbed.
+ *
+ * The script's value is the host's entry point, `invoke(handler, method, url,
+ * headersJson, body)`: it is never put on `globalThis`, so a function cannot
+ * reach it.
+ */
+export const WEB_GLOBALS_SOURCE = String.raw`(() => {
+'use strict'
+
+function encodeUtf8 (text) {
+  const out = []
+  for (const ch of text) {
+    let c = ch.codePointAt(0)
+    if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd
+    if (c < 0x80) out.push(c)
+    else if (c < 0x800) out.push(0xc0 | c >> 6, 0x80 | c & 63)
+    else if (c < 0x10000) out.push(0xe0 | c >> 12, 0x80 | c >> 6 & 63, 0x80 | c & 63)
+    else out.push(0xf0 | c >> 18, 0x80 | c >> 12 & 63, 0x80 | c >> 6 & 63, 0x80 | c & 63)
+  }
+  return new Uint8Array(out)
+}
+
+function decodeUtf8 (bytes) {
+  const codes = []
+  let text = ''
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i]
+    const size = lead < 0x80 ? 0 : lead >= 0xc2 && lead < 0xe0 ? 1 : lead >= 0xe0 && lead < 0xf0 ? 2 : lead >= 0xf0 && lead < 0xf5 ? 3 : -1
+    let c = size === 0 ? lead : lead & (0x3f >> size)
+    let j = 1
+    for (; j <= size; j++) {
+      const next = bytes[i + j]
+      if (next === undefined || (next & 0xc0) !== 0x80) break
+      c = c << 6 | next & 63
+    }
+    const bad = size < 0 || j <= size || (size === 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (size === 3 && (c < 0x10000 || c > 0x10ffff))
+    codes.push(bad ? 0xfffd : c)
+    i += bad ? Math.max(1, j) : size + 1
+    if (codes.length >= 4096) { text += String.fromCodePoint(...codes); codes.length = 0 }
+  }
+  return text + String.fromCodePoint(...codes)
+}
+
+function toBytes (data) {
+  if (data instanceof Uint8Array) return data
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  return null
+}
+
+class TextEncoder {
+  get encoding () { return 'utf-8' }
+  encode (text = '') { return encodeUtf8(String(text)) }
+}
+
+class TextDecoder {
+  get encoding () { return 'utf-8' }
+  decode (data) { return data == null ? '' : decodeUtf8(toBytes(data) ?? new Uint8Array(0)) }
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_` + '`' + String.raw`|~0-9A-Za-z]+$/
+
+function headerName (name) {
+  name = String(name)
+  if (!TOKEN.test(name)) throw new TypeError('invalid header name: ' + name)
+  return name.toLowerCase()
+}
+
+function headerValue (value) {
+  value = String(value).replace(/^[ \t]+|[ \t]+$/g, '')
+  if (/[\r\n\0]/.test(value)) throw new TypeError('invalid header value')
+  return value
+}
+
+class Headers {
+  #map = new Map()
+  constructor (init) {
+    if (init == null) return
+    const pairs = init instanceof Headers || typeof init[Symbol.iterator] === 'function' ? init : Object.entries(init)
+    for (const [name, value] of pairs) this.append(name, value)
+  }
+  append (name, value) {
+    name = headerName(name)
+    value = headerValue(value)
+    const old = this.#map.get(name)
+    this.#map.set(name, old === undefined ? value : old + ', ' + value)
+  }
+  set (name, value) { this.#map.set(headerName(name), headerValue(value)) }
+  get (name) { return this.#map.get(headerName(name)) ?? null }
+  has (name) { return this.#map.has(headerName(name)) }
+  delete (name) { this.#map.delete(headerName(name)) }
+  forEach (fn, self) { for (const [name, value] of this) fn.call(self, value, name, this) }
+  * entries () { yield * [...this.#map].sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0) }
+  * keys () { for (const [name] of this) yield name }
+  * values () { for (const [, value] of this) yield value }
+  [Symbol.iterator] () { return this.entries() }
+}
+
+class URLSearchParams {
+  #pairs = []
+  constructor (init = '') {
+    if (typeof init === 'string') {
+      for (const part of init.replace(/^\?/, '').split('&')) {
+        if (part === '') continue
+        const at = part.indexOf('=')
+        const [name, value] = at < 0 ? [part, ''] : [part.slice(0, at), part.slice(at + 1)]
+        this.#pairs.push([formDecode(name), formDecode(value)])
+      }
+    } else {
+      const pairs = typeof init[Symbol.iterator] === 'function' ? init : Object.entries(init)
+      for (const [name, value] of pairs) this.append(name, value)
+    }
+  }
+  get size () { return this.#pairs.length }
+  append (name, value) { this.#pairs.push([String(name), String(value)]) }
+  get (name) { return this.#pairs.find(p => p[0] === name)?.[1] ?? null }
+  getAll (name) { return this.#pairs.filter(p => p[0] === name).map(p => p[1]) }
+  has (name) { return this.#pairs.some(p => p[0] === name) }
+  set (name, value) { this.delete(name); this.append(name, value) }
+  delete (name) { this.#pairs = this.#pairs.filter(p => p[0] !== name) }
+  forEach (fn, self) { for (const [name, value] of this.#pairs) fn.call(self, value, name, this) }
+  entries () { return this.#pairs.map(p => [p[0], p[1]])[Symbol.iterator]() }
+  keys () { return this.#pairs.map(p => p[0])[Symbol.iterator]() }
+  values () { return this.#pairs.map(p => p[1])[Symbol.iterator]() }
+  [Symbol.iterator] () { return this.entries() }
+  toString () { return this.#pairs.map(([n, v]) => formEncode(n) + '=' + formEncode(v)).join('&') }
+}
+
+function formDecode (text) {
+  try { return decodeURIComponent(text.replace(/\+/g, ' ')) } catch { return text }
+}
+
+function formEncode (text) {
+  return encodeURIComponent(text).replace(/%20/g, '+')
+}
+
+// absolute http(s) URLs only: the ones a function is called with and builds for its answers
+const URL_PARTS = /^(https?:)\/\/([^/?#:]*)(?::(\d*))?([^?#]*)(\?[^#]*)?(#.*)?$/i
+
+class URL {
+  #protocol; #hostname; #port; #pathname; #search; #hash
+  constructor (input, base) {
+    input = String(input)
+    if (base !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(input)) {
+      const b = new URL(base)
+      input = input.startsWith('//')
+        ? b.protocol + input
+        : input.startsWith('/')
+          ? b.origin + input
+          : input.startsWith('?')
+            ? b.origin + b.pathname + input
+            : input.startsWith('#')
+              ? b.origin + b.pathname + b.search + input
+              : b.origin + b.pathname.replace(/[^/]*$/, '') + input
+    }
+    const parts = URL_PARTS.exec(input.trim())
+    if (parts === null || parts[2] === '') throw new TypeError('Invalid URL: ' + input + ' (this URL handles absolute http: and https: URLs only)')
+    this.#protocol = parts[1].toLowerCase()
+    this.#hostname = parts[2].toLowerCase()
+    const defaultPort = this.#protocol === 'http:' ? '80' : '443'
+    this.#port = parts[3] === undefined || parts[3] === defaultPort ? '' : parts[3]
+    this.#pathname = normalizePath(parts[4] || '/')
+    this.#search = parts[5] === '?' ? '' : parts[5] ?? ''
+    this.#hash = parts[6] === '#' ? '' : parts[6] ?? ''
+  }
+  get protocol () { return this.#protocol }
+  get hostname () { return this.#hostname }
+  get port () { return this.#port }
+  get host () { return this.#hostname + (this.#port === '' ? '' : ':' + this.#port) }
+  get origin () { return this.#protocol + '//' + this.host }
+  get pathname () { return this.#pathname }
+  get search () { return this.#search }
+  get hash () { return this.#hash }
+  get searchParams () { return new URLSearchParams(this.#search) }
+  get href () { return this.origin + this.#pathname + this.#search + this.#hash }
+  toString () { return this.href }
+  toJSON () { return this.href }
+}
+
+function normalizePath (path) {
+  const out = []
+  for (const segment of path.split('/').slice(1)) {
+    if (segment === '..') out.pop()
+    else if (segment !== '.') out.push(segment)
+  }
+  if (/\/\.{1,2}$/.test(path)) out.push('')
+  return '/' + out.join('/')
+}
+
+const RAW = new WeakMap()
+
+class Body {
+  #used = false
+  constructor (raw) { RAW.set(this, raw) }
+  get bodyUsed () { return this.#used }
+  #use () {
+    if (this.#used) throw new TypeError('body already used')
+    this.#used = true
+    return RAW.get(this)
+  }
+  async arrayBuffer () {
+    const raw = this.#use()
+    const b = raw == null ? new Uint8Array(0) : typeof raw === 'string' ? encodeUtf8(raw) : raw
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)
+  }
+  async bytes () { return new Uint8Array(await this.arrayBuffer()) }
+  async text () {
+    const raw = this.#use()
+    return raw == null ? '' : typeof raw === 'string' ? raw : decodeUtf8(raw)
+  }
+  async json () { return JSON.parse(await this.text()) }
+}
+
+function bodyInit (body) {
+  if (body == null) return null
+  if (typeof body === 'string') return body
+  if (body instanceof URLSearchParams) return body.toString()
+  const bytes = toBytes(body)
+  if (bytes === null) throw new TypeError('a body is a string, an ArrayBuffer, a typed array or URLSearchParams here')
+  return bytes.slice()
+}
+
+class Request extends Body {
+  #method; #url; #headers
+  constructor (input, init = {}) {
+    const from = input instanceof Request ? input : null
+    const method = String(init.method ?? from?.method ?? 'GET').toUpperCase()
+    const body = bodyInit(init.body)
+    if (body !== null && (method === 'GET' || method === 'HEAD')) throw new TypeError('a GET or HEAD request has no body')
+    super(body)
+    this.#url = new URL(from === null ? input : from.url).href
+    this.#method = method
+    this.#headers = new Headers(init.headers ?? from?.headers)
+  }
+  get method () { return this.#method }
+  get url () { return this.#url }
+  get headers () { return this.#headers }
+}
+
+class Response extends Body {
+  #status; #statusText; #headers
+  constructor (body = null, init = {}) {
+    const raw = bodyInit(body)
+    super(raw)
+    const status = init.status ?? 200
+    if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError('a Response status is from 200 to 599')
+    this.#status = status
+    this.#statusText = String(init.statusText ?? '')
+    this.#headers = new Headers(init.headers)
+    if (typeof raw === 'string' && !this.#headers.has('content-type')) {
+      this.#headers.set('content-type', body instanceof URLSearchParams ? 'application/x-www-form-urlencoded;charset=UTF-8' : 'text/plain;charset=UTF-8')
+    }
+  }
+  get status () { return this.#status }
+  get statusText () { return this.#statusText }
+  get ok () { return this.#status >= 200 && this.#status < 300 }
+  get headers () { return this.#headers }
+  static json (data, init = {}) {
+    const headers = new Headers(init.headers)
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+    return new Response(JSON.stringify(data), { ...init, headers })
+  }
+  static redirect (url, status = 302) {
+    if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError('not a redirect status: ' + status)
+    return new Response(null, { status, headers: { location: new URL(url).href } })
+  }
+}
+
+const quiet = () => {}
+const console = { log: quiet, info: quiet, warn: quiet, error: quiet, debug: quiet }
+
+for (const [name, value] of Object.entries({ TextEncoder, TextDecoder, Headers, URLSearchParams, URL, Request, Response, console })) {
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false })
+}
+
+// body: the request's text when it is UTF-8, else an ArrayBuffer
+return async (handler, method, url, headersJson, body) => {
+  const request = new Request(url, { method, headers: JSON.parse(headersJson), body: method === 'GET' || method === 'HEAD' ? null : body })
+  const response = await handler(request)
+  if (!(response instanceof Response)) {
+    return { invalid: 'the default export must resolve to a Response, not ' + (response === null ? 'null' : typeof response) }
+  }
+  const raw = RAW.get(response)
+  return {
+    status: response.status,
+    headers: JSON.stringify([...response.headers]),
+    text: typeof raw === 'string' ? raw : undefined,
+    bytes: raw instanceof Uint8Array ? raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) : undefined
+  }
+}
+})()
+`

@@ -1,0 +1,130 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEdge } from '../../edge/node/start-edge.ts'
+import { createFunctionSandbox } from '../functions/function-sandbox.ts'
+import { EdgeHealth } from '../node/edge-health-tracker.ts'
+import { invokeFunction } from './invoke.ts'
+import type { Edge } from '../../edge/node/types.ts'
+import type { FunctionSandbox } from '../functions/function-sandbox.ts'
+import type { InvokeComponents } from './invoke.ts'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+const SOURCE = `export default async (request) => {
+  const url = new URL(request.url)
+  const body = request.method === 'POST' ? await request.json() : null
+  return Response.json({ path: url.pathname, q: url.searchParams.get('q'), body })
+}`
+
+describe('client.invoke', () => {
+  let dir: string
+  let edge: Edge
+  let off: Edge
+  let liar: Server
+  let liarUrl: string
+  let slow: Server
+  let slowUrl: string
+  let sandbox: FunctionSandbox
+  let cid: string
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'edgeway-invoke-test-'))
+    await writeFile(join(dir, 'fn.js'), SOURCE)
+    edge = await startEdge({ serve: [join(dir, 'fn.js')], functions: { workers: 1 } })
+    off = await startEdge()
+    cid = edge.info.roots[join(dir, 'fn.js')]
+    sandbox = await createFunctionSandbox()
+    // an edge that runs the function honestly, then changes its answer
+    liar = createServer((req, res) => {
+      void fetch(`${edge.info.http}${req.url ?? '/'}`).then(async (response) => {
+        const text = (await response.text()).replace('"path"', '"PATH"')
+        res.writeHead(response.status, { 'content-type': 'application/json', 'x-edgeway-function': cid }).end(text)
+      })
+    })
+    await new Promise<void>(resolve => { liar.listen(0, '127.0.0.1', resolve) })
+    liarUrl = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`
+    // an edge that takes 5 s to answer anything
+    slow = createServer((_req, res) => { setTimeout(() => { res.writeHead(200).end('late') }, 5_000) })
+    await new Promise<void>(resolve => { slow.listen(0, '127.0.0.1', resolve) })
+    slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`
+  })
+
+  afterAll(async () => {
+    liar?.close()
+    slow?.closeAllConnections()
+    slow?.close()
+    await sandbox?.close()
+    await edge?.stop()
+    await off?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  function components (edges: string[]): InvokeComponents {
+    return {
+      edges: edges.map(http => ({ http, multiaddrs: [] })),
+      health: new EdgeHealth(),
+      // the test reads the module's single raw block; the SDK reads it through its verifying fetch
+      fetchContent: async (url, { signal }) => fetch(`${edge.info.http}/ipfs/${url.slice('ipfs://'.length)}?format=raw`, { signal }),
+      runner: () => sandbox
+    }
+  }
+
+  it('runs the function on an edge, with the path and query after the CID', async () => {
+    const response = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/orders/7?q=x`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-edgeway-function')).toBe(cid)
+    expect(await response.json()).toEqual({ path: '/orders/7', q: 'x', body: null })
+  })
+
+  it('passes over edges that are down or do not run functions', async () => {
+    const response = await invokeFunction(components(['http://127.0.0.1:1', off.info.http, edge.info.http]), `ipfs://${cid}/`, {
+      method: 'POST',
+      body: JSON.stringify({ n: 1 }),
+      headers: { 'content-type': 'application/json' }
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ path: '/', q: null, body: { n: 1 } })
+  })
+
+  it('hedges past an edge that is slow to answer', async () => {
+    const started = performance.now()
+    const response = await invokeFunction(components([slowUrl, edge.info.http]), `ipfs://${cid}/hedged`)
+    expect(response.status).toBe(200)
+    expect((await response.json()).path).toBe('/hedged')
+    // an unmeasured edge is given 500 ms alone
+    expect(performance.now() - started).toBeLessThan(3_000)
+  })
+
+  it('does not ask an edge whose /info says it runs no functions', async () => {
+    // the liar would be asked first (the order given), and recompute would catch it
+    const response = await invokeFunction({ ...components([]), edges: [{ http: liarUrl, multiaddrs: [], functions: false }, { http: edge.info.http, multiaddrs: [] }] }, `ipfs://${cid}/skip`, { verify: 'recompute' })
+    expect(response.headers.get('x-edgeway-verified')).toBe('recompute')
+  })
+
+  it('answers 502 when no edge can run it', async () => {
+    const response = await invokeFunction(components(['http://127.0.0.1:1']), `ipfs://${cid}/`)
+    expect(response.status).toBe(502)
+  })
+
+  it('runs it here only with where: "local", edges down', async () => {
+    const response = await invokeFunction(components(['http://127.0.0.1:1']), `ipfs://${cid}/here`, { where: 'local' })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-edgeway-function')).toBe(cid)
+    expect((await response.json()).path).toBe('/here')
+  })
+
+  it('with verify: "recompute", passes an honest edge and rejects one that altered the answer', async () => {
+    const honest = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/v`, { verify: 'recompute' })
+    expect(honest.headers.get('x-edgeway-verified')).toBe('recompute')
+    expect((await honest.json()).path).toBe('/v')
+
+    await expect(invokeFunction(components([liarUrl]), `ipfs://${cid}/v`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'FunctionVerificationError' })
+  })
+
+  it('refuses an address that names no function', async () => {
+    await expect(invokeFunction(components([edge.info.http]), 'ipfs://not-a-cid/')).rejects.toMatchObject({ name: 'InvalidRequestError' })
+  })
+})

@@ -1,0 +1,102 @@
+import { CID } from 'multiformats/cid'
+import { equals } from 'uint8arrays/equals'
+import { FUNCTION_ERROR_STATUS } from '../functions/errors.ts'
+import { callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
+import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
+import type { EdgeCallComponents } from '../functions/edge-call.ts'
+import type { FunctionRequest, FunctionRunner } from '../functions/types.ts'
+
+export interface InvokeInit extends RequestInit {
+  /**
+   * Where the function runs: on an edge that runs functions (best first by
+   * health, the next one when an edge cannot), or only in this browser, in a
+   * Worker with the same sandbox (offline too, once the module is cached)
+   *
+   * @default 'edge'
+   */
+  where?: 'edge' | 'local'
+  /**
+   * `'recompute'`: also run the function in this browser on the same request
+   * and reject with `FunctionVerificationError` when the edge's status or body
+   * differs. Meaningful for deterministic functions only
+   *
+   * @default 'none'
+   */
+  verify?: 'none' | 'recompute'
+}
+
+export interface InvokeComponents extends EdgeCallComponents {
+  /** Verified content, for the module's source when it runs here */
+  fetchContent(resource: string, init: { signal?: AbortSignal }): Promise<Response>
+  /** The browser's sandbox, started on first use */
+  runner(): FunctionRunner
+}
+
+const NULL_BODY = new Set([101, 204, 205, 304])
+const ADDRESS = /^(?:ipfs:\/\/|\/ipfs\/)([^/?#]+)([^?#]*)(\?[^#]*)?/
+
+/**
+ * `client.invoke('ipfs://<cid>/<path>', init)`: runs the function module
+ * `<cid>` on `<path>` and resolves to its `Response`. Like `client.fetch`,
+ * failures are responses (a 502 when no edge answered), except a failed
+ * `recompute`, which rejects.
+ */
+export async function invokeFunction (components: InvokeComponents, resource: string | URL, init: InvokeInit = {}): Promise<Response> {
+  init.signal?.throwIfAborted()
+  const match = ADDRESS.exec(String(resource))
+  let cid: CID
+  try {
+    cid = CID.parse(match?.[1] ?? '')
+  } catch {
+    throw new InvalidRequestError(`${String(resource)} does not name a function: use ipfs://<cid>/<path>`)
+  }
+  const path = `${match?.[2] === '' || match?.[2] == null ? '/' : match[2]}${match?.[3] ?? ''}`
+  const method = (init.method ?? 'GET').toUpperCase()
+  const headers = new Headers(init.headers)
+  const body: Uint8Array<ArrayBuffer> = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : new Uint8Array(await new Response(init.body ?? null).arrayBuffer())
+  const signal = init.signal ?? undefined
+
+  const runHere = async (host: string): Promise<Response> => {
+    const request: FunctionRequest = { method, url: `http://${host}${path}`, headers: [...headers].map(([n, v]) => [n.toLowerCase(), v]), body }
+    return runLocally(components, cid, request, signal)
+  }
+
+  if (init.where === 'local') {
+    return runHere(globalThis.location?.host ?? 'localhost')
+  }
+
+  const answered = await callOnEdges(components, cid, path, { method, headers, body, signal })
+  if (init.verify !== 'recompute' || answered.edge == null) {
+    return answered.response
+  }
+
+  // the same request, seen at the same host, run here: a deterministic function gives the same answer
+  const edgeBody = new Uint8Array(await answered.response.arrayBuffer())
+  const local = await runHere(new URL(answered.edge).host)
+  const localBody = new Uint8Array(await local.arrayBuffer())
+  if (local.status !== answered.response.status || !equals(edgeBody, localBody)) {
+    throw new FunctionVerificationError(`${answered.edge} answered ${answered.response.status} with ${edgeBody.byteLength} bytes for ${cid}, but the function run here answers ${local.status} with ${localBody.byteLength} bytes`)
+  }
+  const verified = new Response(NULL_BODY.has(answered.response.status) ? null : edgeBody, answered.response)
+  verified.headers.set('X-Edgeway-Verified', 'recompute')
+  return verified
+}
+
+async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID, request: FunctionRequest, signal?: AbortSignal): Promise<Response> {
+  const module = await fetchContent(`ipfs://${cid}`, { signal })
+  if (!module.ok) {
+    return functionTextResponse(module.status, `the module ${cid} could not be read here: ${(await module.text()).trim()}`, cid)
+  }
+  const source = await module.text()
+  try {
+    const { response, timings } = await runner().run(cid.toString(), source, request, { signal })
+    const headers = new Headers(response.headers)
+    headers.set('X-Edgeway-Function', cid.toString())
+    headers.set('Server-Timing', `compile;dur=${timings.compileMs.toFixed(2)}, run;dur=${timings.runMs.toFixed(2)}`)
+    return new Response(NULL_BODY.has(response.status) ? null : response.body as Uint8Array<ArrayBuffer>, { status: response.status, headers })
+  } catch (err: any) {
+    const status = FUNCTION_ERROR_STATUS[err.name]
+    if (status == null) throw err
+    return functionTextResponse(status, err.message, cid)
+  }
+}
