@@ -111,8 +111,9 @@ describe('resolveEntityBytes', () => {
 
 describe('parseEdgeArgs', () => {
   it('reads every flag', () => {
-    expect(parseEdgeArgs(['--serve', 'a', '--serve', 'b.car', '--dnslink', `example.org=${CID_V1}`, '--host', '0.0.0.0', '--ws-port', '4001', '--http-port', '0', '--repo', 'r', '--json', '--exit-with-stdin'])).toEqual({
+    expect(parseEdgeArgs(['--serve', 'a', '--serve', 'b.car', '--dnslink', `example.org=${CID_V1}`, '--host', '0.0.0.0', '--ws-port', '4001', '--http-port', '0', '--repo', 'r', '--json', '--exit-with-stdin', '--functions'])).toEqual({
       serve: ['a', 'b.car'],
+      functions: true,
       dnslink: { 'example.org': `/ipfs/${CID_V1}` },
       host: '0.0.0.0',
       wsPort: 4001,
