@@ -24,6 +24,7 @@ const FUNCTIONS = {
     return Response.json({ denied, require: typeof require, process: typeof process })
   }`,
   'page.html': '<!doctype html><title>not a function</title>\n',
+  'html.js': 'export default async (request) => new Response(`<!doctype html><title>from a function</title><p data-testid="fn">${new URL(request.url).pathname}</p><script>document.title = "script ran"</script>`, { headers: { "content-type": "text/html; charset=utf-8" } })',
   // a site with a folder named fn: on its own origin, /fn/ is its content, not a function call
   'www/index.html': '<!doctype html><title>site</title>\n',
   'www/fn/note.txt': 'a note in the site\n'
@@ -148,6 +149,25 @@ describe('edge functions through the SDK, in Chromium', () => {
       expect((await fetchInPage(gateway, '/fn/not-a-cid/')).status).toBe(400)
     } finally {
       await gateway.context().close()
+    }
+  })
+
+  it('a link to /fn/<cid>/… opens in a fresh browser, sandboxed: the function\'s page shows and its script does not run', async () => {
+    const context = await browser.newContext()
+    try {
+      const tab = await context.newPage()
+      // the first request has no SW yet: the server's bootstrap page installs it, and the link is loaded again
+      await tab.goto(`${launcher.info.gateway}/fn/${cid('html.js')}/hello/there`)
+      await tab.waitForFunction(() => navigator.serviceWorker?.controller != null && document.querySelector('[data-testid="fn"]') != null, null, { timeout: 60_000 })
+      expect(await tab.getByTestId('fn').textContent()).toBe('/hello/there')
+      expect(await tab.title()).toBe('from a function')
+      const answer = await fetchInPage(tab, tab.url())
+      expect(answer.headers['content-security-policy']).toMatch(/^sandbox /)
+      // a body over the functions' limit is refused by the SW before any edge sees it
+      const big = await tab.evaluate(async url => (await fetch(url, { method: 'POST', body: new Uint8Array(1024 * 1024 + 1) })).status, `/fn/${cid('echo.js')}/`)
+      expect(big).toBe(413)
+    } finally {
+      await context.close()
     }
   })
 

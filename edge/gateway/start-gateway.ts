@@ -77,7 +77,7 @@ export interface Gateway {
 
 /**
  * The gateway server: the page, `/sw.js`, the SDK and `/edgeway.json`. Any
- * /ipfs/ or /ipns/ URL gets the bootstrap page, which installs the SW (or, in
+ * /ipfs/, /ipns/ or /fn/ URL gets the bootstrap page, which installs the SW (or, in
  * subdomain mode, a redirect to its root's own origin); so does any path on a
  * `<root>.ipfs.` / `<root>.ipns.` subdomain of the Host, whose SW and
  * configuration live under `/_edgeway/`. Content bytes only ever come from
@@ -132,6 +132,11 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       } else {
         sendBootstrapPage(res, '/sw.js')
       }
+      return
+    }
+    if (url.pathname.startsWith('/fn/')) {
+      // a function call on the gateway's origin goes through its SW to the edges; a first visit installs it
+      sendBootstrapPage(res, '/sw.js')
       return
     }
     if (await servePageAsset(res, url)) {

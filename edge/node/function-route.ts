@@ -119,6 +119,8 @@ function sendFunctionResponse (res: ServerResponse, cid: CID, timing: Timing, st
   }
   res.setHeader('X-Edgeway-Function', cid.toString())
   res.setHeader('Server-Timing', timing.header())
+  // a function's HTML opened in a browser runs no script on the edge's origin (a CSP of its own only narrows this)
+  res.appendHeader('Content-Security-Policy', 'sandbox')
   res.setHeader('Content-Length', body.byteLength)
   res.writeHead(status)
   res.end(body)

@@ -81,6 +81,8 @@ describe('edge functions', () => {
     expect(response.headers.get('x-edgeway-function')).toBe(cids['hello.js'])
     expect(response.headers.get('content-type')).toBe('text/plain;charset=UTF-8')
     expect(response.headers.get('cache-control')).toBe('no-store')
+    // opened in a browser, a function's page runs no script on the edge's origin
+    expect(response.headers.get('content-security-policy')).toBe('sandbox')
     expect(response.headers.get('server-timing')).toMatch(/^fetch;dur=[\d.]+, compile;dur=[\d.]+(;desc="warm")?, run;dur=[\d.]+$/)
 
     const again = await call('hello.js', '/greet')

@@ -1,11 +1,17 @@
 import { CID } from 'multiformats/cid'
-import { InvalidRequestError } from '../../src/lib/errors.ts'
+import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
 import { callOnEdges } from '../../src/functions/edge-call.ts'
+import { sandboxed } from '../../src/lib/content-sandbox.ts'
+import { ContentError, InvalidRequestError } from '../../src/lib/errors.ts'
+import { readCapped } from '../../src/lib/read-capped.ts'
 import type { Handler } from '../pipeline.ts'
 import type { EdgeCallComponents } from '../../src/functions/edge-call.ts'
 
 export const FUNCTION_PATH = '/fn/'
 const METHODS = new Set(['GET', 'POST'])
+
+/** The page's own credentials for the gateway's origin: an edge has no business with them */
+const NOT_FORWARDED = ['cookie', 'authorization']
 
 export interface FunctionsHandlerComponents {
   /** This SW's origin: only its own `/fn/` paths are claimed */
@@ -17,9 +23,14 @@ export interface FunctionsHandlerComponents {
 /**
  * `GET|POST /fn/<cid>/<path…>` on the gateway's origin: the function `<cid>`,
  * run on the edges that run functions, best first, the next when one cannot
- * (see `callOnEdges`), its answer passed on as the edge gave it. A SW cannot
- * start a Worker, so it never runs a function itself: running one in the
- * browser is the SDK's `where: 'local'`.
+ * (see `callOnEdges`). A SW cannot start a Worker, so it never runs a
+ * function itself: running one in the browser is the SDK's `where: 'local'`.
+ *
+ * The answer shares the gateway's origin, so it is sandboxed like content in
+ * path form (`sandboxed`): a function's HTML is shown and runs no script
+ * there, and cannot reach the origin's stores or its SW. A body is read up to
+ * the functions' request limit (413 past it), so a page cannot make the SW
+ * hold more, and the page's cookies and credentials stay here.
  */
 export function functionsHandler (components: FunctionsHandlerComponents): Handler {
   return {
@@ -35,14 +46,19 @@ export function functionsHandler (components: FunctionsHandlerComponents): Handl
       } catch {
         throw new InvalidRequestError(`"${cidText}" is not a CID; call a function at /fn/<cid>/<path>`)
       }
-      const body = request.method === 'POST' ? new Uint8Array(await request.arrayBuffer()) : new Uint8Array(0)
+      const body = request.method === 'POST'
+        ? await readCapped(new Response(request.body, { headers: request.headers }), FUNCTION_LIMITS.maxRequestBytes,
+          () => new ContentError(`the request body is over the ${FUNCTION_LIMITS.maxRequestBytes} byte limit for functions`, 413), { signal: request.signal })
+        : new Uint8Array(0)
+      const headers = new Headers(request.headers)
+      NOT_FORWARDED.forEach(name => { headers.delete(name) })
       const { response } = await callOnEdges(await components.edges(), cid, `/${rest.join('/')}${url.search}`, {
         method: request.method,
-        headers: new Headers(request.headers),
-        body,
+        headers,
+        body: body as Uint8Array<ArrayBuffer>,
         signal: request.signal
       })
-      return response
+      return sandboxed(response)
     }
   }
 }
