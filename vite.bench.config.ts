@@ -7,6 +7,8 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   plugins: [oneCopyPerVersion()],
+  // the SDK page's function sandbox Worker is a module worker, as in the SDK's own build
+  worker: { format: 'es' },
   build: {
     outDir: 'bench/.build',
     emptyOutDir: true,

@@ -25,8 +25,8 @@ const MODES = [
 ]
 
 /** An edge as edgeway.json and the SW name it (the launcher's line adds what the edge told about itself) */
-function endpoint ({ peerId, multiaddrs, http }: LauncherInfo['edges'][number]): LauncherInfo['edges'][number] {
-  return { peerId, multiaddrs, http }
+function endpoint ({ peerId, multiaddrs, http, functions }: LauncherInfo['edges'][number]): LauncherInfo['edges'][number] {
+  return { peerId, multiaddrs, http, functions }
 }
 
 /** The CID a file answer names in its Etag: a one-block file is that one block. */

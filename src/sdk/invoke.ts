@@ -5,25 +5,7 @@ import { callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
 import type { EdgeCallComponents } from '../functions/edge-call.ts'
 import type { FunctionRequest, FunctionRunner } from '../functions/types.ts'
-
-export interface InvokeInit extends RequestInit {
-  /**
-   * Where the function runs: on an edge that runs functions (best first by
-   * health, the next one when an edge cannot), or only in this browser, in a
-   * Worker with the same sandbox (offline too, once the module is cached)
-   *
-   * @default 'edge'
-   */
-  where?: 'edge' | 'local'
-  /**
-   * `'recompute'`: also run the function in this browser on the same request
-   * and reject with `FunctionVerificationError` when the edge's status or body
-   * differs. Meaningful for deterministic functions only
-   *
-   * @default 'none'
-   */
-  verify?: 'none' | 'recompute'
-}
+import type { InvokeInit } from './types.ts'
 
 export interface InvokeComponents extends EdgeCallComponents {
   /** Verified content, for the module's source when it runs here */

@@ -100,3 +100,23 @@ export interface EdgePeerHandle {
    */
   setShareViewed(on: boolean): Promise<void>
 }
+
+/** `client.invoke`'s options: `fetch`'s, and where the function runs and whether its answer is checked */
+export interface InvokeInit extends RequestInit {
+  /**
+   * Where the function runs: on an edge that runs functions (best first by
+   * health, the next one when an edge cannot), or only in this browser, in a
+   * Worker with the same sandbox (offline too, once the module is cached)
+   *
+   * @default 'edge'
+   */
+  where?: 'edge' | 'local'
+  /**
+   * `'recompute'`: also run the function in this browser on the same request
+   * and reject with `FunctionVerificationError` when the edge's status or body
+   * differs. Meaningful for deterministic functions only
+   *
+   * @default 'none'
+   */
+  verify?: 'none' | 'recompute'
+}
