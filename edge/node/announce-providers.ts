@@ -3,6 +3,7 @@ import { REFUSAL_STATUS } from './announcement-refusals.ts'
 import { clientKey } from './client-key.ts'
 import { ANNOUNCEMENT_LIMITS } from './defaults.ts'
 import { BadRequestError, PayloadTooLargeError } from './errors.ts'
+import { readRequestBody } from './read-request-body.ts'
 import type { RouteRequest } from './http-server.ts'
 import type { ProviderTable } from './provider-table.ts'
 import type { VerifiedAnnouncement } from '../../src/lib/provider-announcement.ts'
@@ -28,7 +29,8 @@ const RECORD_LIMITS = {
  * answer names the reason in JSON.
  */
 export async function announceProviders (table: ProviderTable, request: RouteRequest): Promise<void> {
-  const body = await readBody(request, ANNOUNCEMENT_LIMITS.maxBodyBytes)
+  const limit = ANNOUNCEMENT_LIMITS.maxBodyBytes
+  const body = (await readRequestBody(request, limit, () => new PayloadTooLargeError(`the body is over ${limit} bytes`))).toString('utf8')
   let parsed: unknown
   try {
     parsed = JSON.parse(body)
@@ -82,21 +84,4 @@ function sendJson (res: ServerResponse, status: number, value: unknown): void {
     'Cache-Control': 'no-store'
   })
   res.end(body)
-}
-
-async function readBody ({ req }: RouteRequest, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > limit) {
-    throw new PayloadTooLargeError(`the body is over ${limit} bytes`)
-  }
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).byteLength
-    if (size > limit) {
-      throw new PayloadTooLargeError(`the body is over ${limit} bytes`)
-    }
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
