@@ -148,6 +148,38 @@ describe('function sandbox', () => {
     await expect(sandbox.run(name(), 'export default async () => new Response("")', big)).rejects.toMatchObject({ name: 'FunctionInputTooLargeError' })
   })
 
+  it('sees the request as the host read it, and checks the headers a function makes', async () => {
+    const source = `export default async (request) => {
+      const made = new Headers({ 'X-Padded': ' \\t kept \\t ' })
+      const refused = []
+      for (const [n, v] of [['x-a', 'a\\r\\nb'], ['x-b', 'a\\nb'], ['x-c', 'a\\u0000b'], ['bad name', 'v'], ['x-é', 'v']]) {
+        try { new Headers([[n, v]]); refused.push(false) } catch (err) { refused.push(err instanceof TypeError) }
+      }
+      const copy = new Request(request)
+      return Response.json({
+        url: request.url,
+        copied: copy.url,
+        accept: request.headers.get('Accept'),
+        both: request.headers.get('x-twice'),
+        names: [...request.headers.keys()],
+        padded: made.get('x-padded'),
+        refused
+      })
+    }`
+    const request: FunctionRequest = { method: 'GET', url: 'http://Edge.Test:80/a/./b/../c?x=1', headers: [['accept', '*/*'], ['x-twice', '1'], ['x-twice', '2']], body: new Uint8Array(0) }
+    const { response } = await sandbox.run(name(), source, request)
+    expect(response.status).toBe(200)
+    expect(JSON.parse(decoder.decode(response.body))).toEqual({
+      url: 'http://edge.test/a/c?x=1',
+      copied: 'http://edge.test/a/c?x=1',
+      accept: '*/*',
+      both: '1, 2',
+      names: ['accept', 'x-twice'],
+      padded: 'kept',
+      refused: [true, true, true, true, true]
+    })
+  })
+
   it('drops a function\'s own framing headers', async () => {
     const { response } = await sandbox.run(name(), 'export default async () => new Response("ok", { headers: { "content-length": "99", "x-edgeway-function": "forged", "x-kept": "1" } })', get())
     expect(response.headers.map(([n]) => n).sort()).toEqual(['content-type', 'x-kept'])

@@ -15,32 +15,33 @@ const HOST_HEADERS = new Set([
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
- * Copies the web globals' answer (`{ status, headers, text | bytes }` or
- * `{ invalid }`) out of the VM. Throws `InvalidFunctionResponseError` for a
- * value that is not a Response, and for a body over `maxResponseBytes`.
+ * Copies the web globals' answer out of the VM: the JSON string
+ * `{ status, headers, text }` (or `{ invalid }`), or `{ answer, bytes }` when
+ * the body is bytes. Throws `InvalidFunctionResponseError` for a value that
+ * is not a Response, and for a body over `maxResponseBytes`.
  */
-export function readResponse (context: QuickJSContext, answer: QuickJSHandle, { maxResponseBytes }: Pick<FunctionLimits, 'maxResponseBytes'>): FunctionResponse {
-  const invalid = context.getProp(answer, 'invalid').consume(handle => context.typeof(handle) === 'string' ? context.getString(handle) : undefined)
-  if (invalid != null) {
-    throw new InvalidFunctionResponseError(invalid)
+export function readResponse (context: QuickJSContext, result: QuickJSHandle, { maxResponseBytes }: Pick<FunctionLimits, 'maxResponseBytes'>): FunctionResponse {
+  const bytesBody = context.typeof(result) === 'object'
+  const json = bytesBody ? context.getProp(result, 'answer').consume(handle => context.getString(handle)) : context.getString(result)
+  const answer = JSON.parse(json) as { invalid?: string, status?: unknown, headers?: unknown, text?: string }
+  if (answer.invalid != null) {
+    throw new InvalidFunctionResponseError(answer.invalid)
   }
 
-  const status = context.getProp(answer, 'status').consume(handle => context.getNumber(handle))
-  const headers = parseHeaders(context.getProp(answer, 'headers').consume(handle => context.getString(handle)))
-  if (!Number.isInteger(status) || status < 200 || status > 599) {
-    throw new InvalidFunctionResponseError(`the function answered with status ${status}; a Response status is from 200 to 599`)
+  const { status } = answer
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+    throw new InvalidFunctionResponseError(`the function answered with status ${String(status)}; a Response status is from 200 to 599`)
   }
+  const headers = parseHeaders(answer.headers)
 
-  const text = context.getProp(answer, 'text').consume(handle => context.typeof(handle) === 'string' ? context.getString(handle) : undefined)
   let body: Uint8Array
-  if (text != null) {
-    body = new TextEncoder().encode(text)
-  } else {
-    body = context.getProp(answer, 'bytes').consume((handle) => {
-      if (context.typeof(handle) !== 'object') return new Uint8Array(0)
+  if (bytesBody) {
+    body = context.getProp(result, 'bytes').consume((handle) => {
       // the VM's memory is a view: copy out before it is freed, and only what the cap allows
       return context.getArrayBuffer(handle).consume(({ value: view }) => view.byteLength > maxResponseBytes ? view.subarray(0, maxResponseBytes + 1).slice() : view.slice())
     })
+  } else {
+    body = typeof answer.text === 'string' ? new TextEncoder().encode(answer.text) : new Uint8Array(0)
   }
   if (body.byteLength > maxResponseBytes) {
     throw new InvalidFunctionResponseError(`the function's response body is over the ${maxResponseBytes} byte limit`)
@@ -49,8 +50,7 @@ export function readResponse (context: QuickJSContext, answer: QuickJSHandle, { 
   return { status, headers, body }
 }
 
-function parseHeaders (json: string): Array<[string, string]> {
-  const pairs: unknown = JSON.parse(json)
+function parseHeaders (pairs: unknown): Array<[string, string]> {
   if (!Array.isArray(pairs)) {
     throw new InvalidFunctionResponseError('the function\'s response headers are not a list')
   }

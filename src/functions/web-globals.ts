@@ -65,24 +65,59 @@ class TextDecoder {
 
 const TOKEN = /^[!#$%&'*+\-.^_` + '`' + String.raw`|~0-9A-Za-z]+$/
 
+// names checked lately, and their lower case: a function uses the same few,
+// and in QuickJS a regular expression costs far more than a lookup
+const NAMES = new Map()
+
 function headerName (name) {
   name = String(name)
-  if (!TOKEN.test(name)) throw new TypeError('invalid header name: ' + name)
-  return name.toLowerCase()
+  let lower = NAMES.get(name)
+  if (lower === undefined) {
+    if (!TOKEN.test(name)) throw new TypeError('invalid header name: ' + name)
+    lower = name.toLowerCase()
+    if (NAMES.size < 256) NAMES.set(name, lower)
+  }
+  return lower
 }
 
+// trims spaces and tabs, and refuses CR, LF and NUL, without a regular expression (see NAMES)
 function headerValue (value) {
-  value = String(value).replace(/^[ \t]+|[ \t]+$/g, '')
-  if (/[\r\n\0]/.test(value)) throw new TypeError('invalid header value')
+  value = String(value)
+  let start = 0
+  let end = value.length
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--
+  if (start > 0 || end < value.length) value = value.slice(start, end)
+  if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) throw new TypeError('invalid header value')
   return value
 }
+
+// set in Headers' static block: the host's own ways in, which a function cannot reach
+let headersFromHost
+let headerPairs
 
 class Headers {
   #map = new Map()
   constructor (init) {
     if (init == null) return
-    const pairs = init instanceof Headers || typeof init[Symbol.iterator] === 'function' ? init : Object.entries(init)
+    if (init instanceof Headers) {
+      for (const [name, value] of init.#map) this.#map.set(name, value)
+      return
+    }
+    const pairs = typeof init[Symbol.iterator] === 'function' ? init : Object.entries(init)
     for (const [name, value] of pairs) this.append(name, value)
+  }
+  static {
+    // pairs the host's HTTP parser read: lower-case names and valid values already, so not checked again
+    headersFromHost = (pairs) => {
+      const headers = new Headers()
+      for (const [name, value] of pairs) {
+        const old = headers.#map.get(name)
+        headers.#map.set(name, old === undefined ? value : old + ', ' + value)
+      }
+      return headers
+    }
+    headerPairs = (headers) => [...headers.#map]
   }
   append (name, value) {
     name = headerName(name)
@@ -225,9 +260,21 @@ function bodyInit (body) {
   return bytes.slice()
 }
 
+// the host's call: a request it read off the wire, taken without checking it again
+const FROM_HOST = Symbol('from the host')
+
 class Request extends Body {
-  #method; #url; #headers
+  #method; #url; #hostUrl; #headers
   constructor (input, init = {}) {
+    if (input === FROM_HOST) {
+      super(init.body)
+      // a valid http: URL the host made, normalized on first use like the headers
+      this.#hostUrl = init.url
+      this.#method = init.method
+      // the JSON of the host's header pairs, read on first use: most functions never look at most headers
+      this.#headers = init.headersJson
+      return
+    }
     const from = input instanceof Request ? input : null
     const method = String(init.method ?? from?.method ?? 'GET').toUpperCase()
     const body = bodyInit(init.body)
@@ -238,8 +285,14 @@ class Request extends Body {
     this.#headers = new Headers(init.headers ?? from?.headers)
   }
   get method () { return this.#method }
-  get url () { return this.#url }
-  get headers () { return this.#headers }
+  get url () {
+    if (this.#url === undefined) this.#url = new URL(this.#hostUrl).href
+    return this.#url
+  }
+  get headers () {
+    if (typeof this.#headers === 'string') this.#headers = headersFromHost(JSON.parse(this.#headers))
+    return this.#headers
+  }
 }
 
 class Response extends Body {
@@ -263,7 +316,7 @@ class Response extends Body {
   static json (data, init = {}) {
     const headers = new Headers(init.headers)
     if (!headers.has('content-type')) headers.set('content-type', 'application/json')
-    return new Response(JSON.stringify(data), { ...init, headers })
+    return new Response(JSON.stringify(data), { status: init.status, statusText: init.statusText, headers })
   }
   static redirect (url, status = 302) {
     if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError('not a redirect status: ' + status)
@@ -278,20 +331,19 @@ for (const [name, value] of Object.entries({ TextEncoder, TextDecoder, Headers, 
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false })
 }
 
-// body: the request's text when it is UTF-8, else an ArrayBuffer
+// body: the request's text when it is UTF-8, else an ArrayBuffer. The answer
+// crosses back in one string when its body is text (one read for the host),
+// else as that string and the bytes
 return async (handler, method, url, headersJson, body) => {
-  const request = new Request(url, { method, headers: JSON.parse(headersJson), body: method === 'GET' || method === 'HEAD' ? null : body })
+  const request = new Request(FROM_HOST, { method, url, headersJson, body: method === 'GET' || method === 'HEAD' ? null : body })
   const response = await handler(request)
   if (!(response instanceof Response)) {
-    return { invalid: 'the default export must resolve to a Response, not ' + (response === null ? 'null' : typeof response) }
+    return JSON.stringify({ invalid: 'the default export must resolve to a Response, not ' + (response === null ? 'null' : typeof response) })
   }
   const raw = RAW.get(response)
-  return {
-    status: response.status,
-    headers: JSON.stringify([...response.headers]),
-    text: typeof raw === 'string' ? raw : undefined,
-    bytes: raw instanceof Uint8Array ? raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) : undefined
-  }
+  const text = typeof raw === 'string' ? raw : undefined
+  const answer = JSON.stringify({ status: response.status, headers: headerPairs(response.headers), text })
+  return raw instanceof Uint8Array ? { answer, bytes: raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) } : answer
 }
 })()
 `
