@@ -31,14 +31,23 @@ export class FunctionModules {
     this.init = init
   }
 
-  async load (cid: CID, options: AbortOptions = {}): Promise<string> {
-    options.signal?.throwIfAborted()
+  /** A source read before and kept, at once; else undefined (then `load` it) */
+  cached (cid: CID): string | undefined {
     const key = cid.toString()
     const cached = this.sources.get(key)
     if (cached != null) {
       this.sources.delete(key)
       this.sources.set(key, cached)
-      return cached.source
+    }
+    return cached?.source
+  }
+
+  async load (cid: CID, options: AbortOptions = {}): Promise<string> {
+    options.signal?.throwIfAborted()
+    const key = cid.toString()
+    const cached = this.cached(cid)
+    if (cached != null) {
+      return cached
     }
 
     const bytes = await this.read(cid, options)

@@ -1,10 +1,12 @@
-import { CID } from 'multiformats/cid'
 import { FUNCTION_ERROR_STATUS } from '../../src/functions/errors.ts'
+import { FunctionCids } from '../../src/functions/function-cids.ts'
 import { EXPOSED_HEADERS } from './defaults.ts'
 import { BadRequestError, NotImplementedError, PayloadTooLargeError } from './errors.ts'
+import { readRequestBody } from './read-request-body.ts'
 import type { FunctionModules } from './function-modules.ts'
 import type { HttpRoute, RouteRequest } from './http-server.ts'
 import type { FunctionLimits, FunctionRequest, FunctionRunner, FunctionTimings } from '../../src/functions/types.ts'
+import type { CID } from 'multiformats/cid'
 import type { ServerResponse } from 'node:http'
 
 export const FUNCTION_PATH = '/fn/'
@@ -25,16 +27,23 @@ export interface FunctionRouteComponents {
  * errors too; a function's error answers with its message, never a stack.
  */
 export function functionRoute (components: FunctionRouteComponents): HttpRoute {
+  const cids = new FunctionCids()
   return {
     id: 'functions',
     canHandle: isFunctionPath,
     methods: METHODS,
     handle: async (request) => {
-      const { cid, path } = parseFunctionPath(request.url)
+      const { cid, path } = parseFunctionPath(request.url, cids)
       const timing = new Timing()
       try {
-        const source = await timing.measure('fetch', components.modules.load(cid, { signal: request.signal }))
-        const body = request.req.method === 'POST' ? await readBody(request, components.limits.maxRequestBytes) : new Uint8Array(0)
+        // a module read before is at hand: no promise to wait on for it
+        let source = components.modules.cached(cid)
+        if (source == null) {
+          source = await timing.measure('fetch', components.modules.load(cid, { signal: request.signal }))
+        } else {
+          timing.entry('fetch', 0)
+        }
+        const body = request.req.method === 'POST' ? await readRequestBody(request, components.limits.maxRequestBytes, () => new PayloadTooLargeError(`the request body is over the ${components.limits.maxRequestBytes} byte limit for functions`)) : new Uint8Array(0)
         const { response, timings } = await components.runner.run(cid.toString(), source, functionRequest(request, path, body), { signal: request.signal })
         timing.add(timings)
         sendFunctionResponse(request.res, cid, timing, response.status, response.headers, response.body)
@@ -69,10 +78,10 @@ function isFunctionPath (url: URL): boolean {
   return url.pathname === '/fn' || url.pathname.startsWith(FUNCTION_PATH)
 }
 
-export function parseFunctionPath (url: URL): { cid: CID, path: string } {
+export function parseFunctionPath (url: URL, cids: FunctionCids): { cid: CID, path: string } {
   const [cidText = '', ...rest] = url.pathname.slice(FUNCTION_PATH.length).split('/')
   try {
-    return { cid: CID.parse(cidText), path: `/${rest.join('/')}` }
+    return { cid: cids.parse(cidText), path: `/${rest.join('/')}` }
   } catch {
     throw new BadRequestError(`"${cidText}" is not a CID; call a function at /fn/<cid>/<path>`)
   }
@@ -86,23 +95,6 @@ function functionRequest ({ req, url }: RouteRequest, path: string, body: Uint8A
   // the function parses its URL: a Host that is not a host name or address (with a port) is not passed on
   const host = HOST.test(req.headers.host ?? '') ? req.headers.host as string : 'edge.invalid'
   return { method: req.method ?? 'GET', url: `http://${host}${path}${url.search}`, headers, body }
-}
-
-async function readBody ({ req }: RouteRequest, limit: number): Promise<Uint8Array> {
-  const tooLarge = (): Error => new PayloadTooLargeError(`the request body is over the ${limit} byte limit for functions`)
-  if (Number(req.headers['content-length'] ?? 0) > limit) {
-    throw tooLarge()
-  }
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).byteLength
-    if (size > limit) {
-      throw tooLarge()
-    }
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
 }
 
 function sendFunctionResponse (res: ServerResponse, cid: CID, timing: Timing, status: number, headers: Array<[string, string]>, body: Uint8Array): void {
@@ -135,8 +127,12 @@ class Timing {
     try {
       return await work
     } finally {
-      this.entries.push(`${name};dur=${(performance.now() - started).toFixed(2)}`)
+      this.entry(name, performance.now() - started)
     }
+  }
+
+  entry (name: string, ms: number): void {
+    this.entries.push(`${name};dur=${ms.toFixed(2)}`)
   }
 
   add ({ compileMs, runMs, warm }: FunctionTimings): void {

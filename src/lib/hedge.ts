@@ -70,7 +70,9 @@ export async function hedge<C, T> (candidates: readonly C[], attempt: (candidate
       controllers[index] = controller
       const candidate = candidates[index]
       const signal = options.signal == null ? controller.signal : AbortSignal.any([controller.signal, options.signal])
-      timer = setTimeout(() => { start(index + 1) }, options.delayMs(candidate))
+      if (index + 1 < candidates.length) {
+        timer = setTimeout(() => { start(index + 1) }, options.delayMs(candidate))
+      }
       const answered = (): void => {
         // only the newest attempt's timer is pending; an older one answering late changes nothing
         if (index === controllers.length - 1) clearTimeout(timer)

@@ -9,6 +9,7 @@ import { progressCounter } from './fetch-progress.ts'
 import { TransferStats } from '../lib/transfer-stats.ts'
 import { peerClient } from './peer-client.ts'
 import { asBlockstore } from './user-blockstore.ts'
+import { FunctionCids } from '../functions/function-cids.ts'
 import { invokeFunction } from './invoke.ts'
 import { WorkerFunctionRunner } from '../functions/worker-runner.ts'
 import type { CacheControls, CacheOptions, EdgePeerHandle, EdgePeerOptions, InvokeInit, UserBlockstore } from './types.ts'
@@ -185,6 +186,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   }
   // QuickJS loads in its Worker with the first function run here, not before
   let functions: WorkerFunctionRunner | undefined
+  const functionCids = new FunctionCids()
 
   const client: EdgeClient = {
     ...createCacheControls({ store, node: async () => (await started()).node }, options),
@@ -193,7 +195,8 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
         edges: config.edges,
         health,
         fetchContent: async (url, { signal }) => client.fetch(url, { signal }),
-        runner: () => (functions ??= new WorkerFunctionRunner())
+        runner: () => (functions ??= new WorkerFunctionRunner()),
+        cids: functionCids
       }, resource, init)
     },
     async fetch (resource, init = {}) {

@@ -19,6 +19,8 @@ const SOURCE = `export default async (request) => {
   return Response.json({ path: url.pathname, q: url.searchParams.get('q'), body })
 }`
 
+const ECHO = 'export default async (request) => Response.json({ type: request.headers.get("content-type"), text: await request.text() })'
+
 describe('client.invoke', () => {
   let dir: string
   let edge: Edge
@@ -29,13 +31,16 @@ describe('client.invoke', () => {
   let slowUrl: string
   let sandbox: FunctionSandbox
   let cid: string
+  let echo: string
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeway-invoke-test-'))
     await writeFile(join(dir, 'fn.js'), SOURCE)
-    edge = await startEdge({ serve: [join(dir, 'fn.js')], functions: { workers: 1 } })
+    await writeFile(join(dir, 'echo.js'), ECHO)
+    edge = await startEdge({ serve: [join(dir, 'fn.js'), join(dir, 'echo.js')], functions: { workers: 1 } })
     off = await startEdge()
     cid = edge.info.roots[join(dir, 'fn.js')]
+    echo = edge.info.roots[join(dir, 'echo.js')]
     sandbox = await createFunctionSandbox()
     // an edge that runs the function honestly, then changes its answer
     liar = createServer((req, res) => {
@@ -87,6 +92,25 @@ describe('client.invoke', () => {
     })
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ path: '/', q: null, body: { n: 1 } })
+  })
+
+  it('sends a body with the Content-Type fetch() gives it', async () => {
+    const call = async (body: BodyInit, headers?: HeadersInit): Promise<{ type: string | null, text: string }> => {
+      const response = await invokeFunction(components([edge.info.http]), `ipfs://${echo}/`, { method: 'POST', body, headers })
+      expect(response.status).toBe(200)
+      return response.json()
+    }
+    expect(await call('plain')).toEqual({ type: 'text/plain;charset=UTF-8', text: 'plain' })
+    expect(await call('{}', { 'Content-Type': 'application/json' })).toEqual({ type: 'application/json', text: '{}' })
+    expect(await call(new URLSearchParams({ a: '1 2' }))).toEqual({ type: 'application/x-www-form-urlencoded;charset=UTF-8', text: 'a=1+2' })
+    expect(await call(new TextEncoder().encode('bytes'))).toEqual({ type: null, text: 'bytes' })
+    expect(await call(new Blob(['blob'], { type: 'text/csv' }))).toEqual({ type: 'text/csv', text: 'blob' })
+    const form = new FormData()
+    form.set('field', 'value')
+    const multipart = await call(form)
+    const boundary = /^multipart\/form-data; boundary=(.+)$/.exec(multipart.type ?? '')?.[1]
+    expect(boundary).toBeDefined()
+    expect(multipart.text).toContain(`--${boundary}\r\nContent-Disposition: form-data; name="field"\r\n\r\nvalue\r\n--${boundary}--`)
   })
 
   it('hedges past an edge that is slow to answer', async () => {

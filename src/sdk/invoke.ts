@@ -2,6 +2,7 @@ import { CID } from 'multiformats/cid'
 import { equals } from 'uint8arrays/equals'
 import { FUNCTION_ERROR_STATUS } from '../functions/errors.ts'
 import { callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
+import type { FunctionCids } from '../functions/function-cids.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
 import type { EdgeCallComponents } from '../functions/edge-call.ts'
 import type { FunctionRequest, FunctionRunner } from '../functions/types.ts'
@@ -12,6 +13,8 @@ export interface InvokeComponents extends EdgeCallComponents {
   fetchContent(resource: string, init: { signal?: AbortSignal }): Promise<Response>
   /** The browser's sandbox, started on first use */
   runner(): FunctionRunner
+  /** Function CIDs parsed lately, by their text (`FunctionCids`) */
+  cids?: FunctionCids
 }
 
 const NULL_BODY = new Set([101, 204, 205, 304])
@@ -28,14 +31,14 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   const match = ADDRESS.exec(String(resource))
   let cid: CID
   try {
-    cid = CID.parse(match?.[1] ?? '')
+    cid = components.cids?.parse(match?.[1] ?? '') ?? CID.parse(match?.[1] ?? '')
   } catch {
     throw new InvalidRequestError(`${String(resource)} does not name a function: use ipfs://<cid>/<path>`)
   }
   const path = `${match?.[2] === '' || match?.[2] == null ? '/' : match[2]}${match?.[3] ?? ''}`
   const method = (init.method ?? 'GET').toUpperCase()
   const headers = new Headers(init.headers)
-  const body: Uint8Array<ArrayBuffer> = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : new Uint8Array(await new Response(init.body ?? null).arrayBuffer())
+  const body = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : await requestBody(init.body, headers)
   const signal = init.signal ?? undefined
 
   const runHere = async (host: string): Promise<Response> => {
@@ -62,6 +65,32 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   const verified = new Response(NULL_BODY.has(answered.response.status) ? null : edgeBody, answered.response)
   verified.headers.set('X-Edgeway-Verified', 'recompute')
   return verified
+}
+
+/**
+ * The bytes of a request body, copied (a hedged call may send them twice),
+ * and the Content-Type `fetch()` would give it when the caller set none.
+ * Text and bytes are read here at once; anything else (a Blob, FormData,
+ * URLSearchParams, a stream) is read as `fetch()` reads it.
+ */
+async function requestBody (body: BodyInit | null | undefined, headers: Headers): Promise<Uint8Array<ArrayBuffer>> {
+  if (body == null) {
+    return new Uint8Array(0)
+  }
+  if (typeof body === 'string') {
+    if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8')
+    return new TextEncoder().encode(body)
+  }
+  if (body instanceof ArrayBuffer) {
+    return new Uint8Array(body.slice(0))
+  }
+  if (ArrayBuffer.isView(body)) {
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength).slice()
+  }
+  const read = new Response(body)
+  const type = read.headers.get('content-type')
+  if (type != null && !headers.has('content-type')) headers.set('content-type', type)
+  return new Uint8Array(await read.arrayBuffer())
 }
 
 async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID, request: FunctionRequest, signal?: AbortSignal): Promise<Response> {
