@@ -33,6 +33,12 @@ export interface FunctionPoolInit {
    */
   graceMs?: number
   /**
+   * Calls that may wait for a free worker; more are refused (503)
+   *
+   * @default FUNCTION_POOL.maxQueued
+   */
+  maxQueued?: number
+  /**
    * What functions may reach beyond the sandbox (`--functions-fetch`)
    *
    * @default {} (nothing)
@@ -68,13 +74,15 @@ export class FunctionPool implements FunctionRunner {
   private readonly limits: FunctionLimits
   private readonly graceMs: number
   private readonly grants: FunctionGrants
+  private readonly maxQueued: number
   private readonly slots: Slot[] = []
   private readonly queue: Call[] = []
   private nextId = 0
   private closed = false
 
-  constructor ({ workers = Math.min(FUNCTION_POOL.workers, availableParallelism()), limits = {}, graceMs = FUNCTION_POOL.graceMs, grants = {} }: FunctionPoolInit = {}) {
+  constructor ({ workers = Math.min(FUNCTION_POOL.workers, availableParallelism()), limits = {}, graceMs = FUNCTION_POOL.graceMs, maxQueued = FUNCTION_POOL.maxQueued, grants = {} }: FunctionPoolInit = {}) {
     this.limits = { ...FUNCTION_LIMITS, ...limits }
+    this.maxQueued = maxQueued
     this.graceMs = graceMs
     this.grants = grants
     for (let i = 0; i < Math.max(1, workers); i++) {
@@ -87,24 +95,26 @@ export class FunctionPool implements FunctionRunner {
     if (this.closed) {
       throw new ServiceUnavailableError('the edge is stopping')
     }
-    if (this.queue.length >= FUNCTION_POOL.maxQueued) {
-      throw new ServiceUnavailableError(`every function worker is busy and ${FUNCTION_POOL.maxQueued} calls are waiting; try again shortly`)
+    if (this.queue.length >= this.maxQueued) {
+      throw new ServiceUnavailableError(`every function worker is busy and ${this.maxQueued} calls are waiting; try again shortly`)
     }
 
     return new Promise<FunctionResult>((resolve, reject) => {
       // a copy the worker can own: the body may be a view into a larger shared buffer
       const body = new Uint8Array(request.body)
       const call: Call = { message: { id: this.nextId++, cid, source, request: { ...request, body } }, resolve, reject }
-      options.signal?.addEventListener('abort', () => {
-        const queued = this.queue.indexOf(call)
-        if (queued >= 0) {
-          this.queue.splice(queued, 1)
-          reject(options.signal?.reason)
-        }
-        // a running call ends by its deadline anyway; its answer then goes nowhere
-      }, { once: true })
       this.queue.push(call)
       this.dispatch()
+      if (this.queue.includes(call)) {
+        // a call that waits can be given up; a running one ends by its deadline anyway, its answer then going nowhere
+        options.signal?.addEventListener('abort', () => {
+          const queued = this.queue.indexOf(call)
+          if (queued >= 0) {
+            this.queue.splice(queued, 1)
+            reject(options.signal?.reason)
+          }
+        }, { once: true })
+      }
     })
   }
 

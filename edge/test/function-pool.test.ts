@@ -53,6 +53,33 @@ describe('function pool', () => {
     }
   })
 
+  it('holds a bounded queue while its workers are busy, and lets a waiting call be given up', async () => {
+    const busy = new FunctionPool({ workers: 1, maxQueued: 2, limits: { timeoutMs: 300 } })
+    try {
+      const loop = 'export default async () => { for (;;) {} }'
+      const hello = 'export default async () => new Response("hi")'
+      // once its worker is up, the loop runs and the rest wait
+      await busy.run('bafyhello', hello, request())
+      const running = busy.run('bafyloop', loop, request()).catch(err => err)
+      const waiting = busy.run('bafyhello', hello, request())
+      const leaving = new AbortController()
+      const givenUp = busy.run('bafyhello', hello, request(), { signal: leaving.signal }).catch(err => err)
+      // two wait: a third is refused at once rather than held
+      await expect(busy.run('bafyhello', hello, request())).rejects.toMatchObject({ name: 'ServiceUnavailableError', message: expect.stringContaining('2 calls are waiting') })
+
+      leaving.abort(new Error('the client left'))
+      expect((await givenUp).message).toBe('the client left')
+      // its place in the queue is free again
+      const next = busy.run('bafyhello', hello, request())
+
+      expect((await running).name).toBe('FunctionTimeoutError')
+      expect((await waiting).response.status).toBe(200)
+      expect((await next).response.status).toBe(200)
+    } finally {
+      await busy.close()
+    }
+  })
+
   it('refuses calls once closed', async () => {
     const closed = new FunctionPool({ workers: 1 })
     await closed.close()

@@ -175,3 +175,39 @@ describe('edge functions', () => {
     expect(await response.text()).toContain('--functions')
   })
 })
+
+describe('edge functions, all workers busy', () => {
+  let dir: string
+  let edge: Edge
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'edgeway-functions-busy-'))
+    await writeFile(join(dir, 'loop.js'), FUNCTIONS['loop.js'])
+    await writeFile(join(dir, 'hello.js'), FUNCTIONS['hello.js'])
+    edge = await startEdge({ serve: [join(dir, 'loop.js'), join(dir, 'hello.js')], functions: { workers: 1, maxQueued: 1, limits: { timeoutMs: 1_000 } } })
+  })
+
+  afterAll(async () => {
+    await edge?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('answers 503 once its queue is full, and the calls it took still get their answers', async () => {
+    // once the worker is up (its first answer), the loop runs and the next call waits
+    expect((await fetch(`${edge.info.http}/fn/${edge.info.roots[join(dir, 'hello.js')]}/`)).status).toBe(200)
+    const url = `${edge.info.http}/fn/${edge.info.roots[join(dir, 'loop.js')]}/`
+    const running = fetch(url)
+    // the first call is in the worker before the next one comes
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const waiting = fetch(url)
+    await new Promise(resolve => setTimeout(resolve, 100))
+
+    const refused = await fetch(url)
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('x-edgeway-function')).toBe(edge.info.roots[join(dir, 'loop.js')])
+    expect(await refused.text()).toContain('1 calls are waiting')
+
+    expect((await running).status).toBe(504)
+    expect((await waiting).status).toBe(504)
+  })
+})
