@@ -40,6 +40,12 @@ export class FunctionInputTooLargeError extends Error {
   name = 'FunctionInputTooLargeError'
 }
 
+/** Too many calls wait for the sandbox already */
+export class FunctionBusyError extends Error {
+  static name = 'FunctionBusyError'
+  name = 'FunctionBusyError'
+}
+
 /** The HTTP status each error answers with, wherever a function runs */
 export const FUNCTION_ERROR_STATUS: Record<string, number> = {
   InvalidFunctionModuleError: 400,
@@ -47,5 +53,6 @@ export const FUNCTION_ERROR_STATUS: Record<string, number> = {
   FunctionMemoryError: 500,
   FunctionThrewError: 500,
   InvalidFunctionResponseError: 502,
-  FunctionInputTooLargeError: 413
+  FunctionInputTooLargeError: 413,
+  FunctionBusyError: 503
 }

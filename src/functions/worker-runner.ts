@@ -1,6 +1,7 @@
 /// <reference path="./worker-url.d.ts" />
 import { FUNCTION_LIMITS } from './defaults.ts'
 import { FunctionTimeoutError } from './errors.ts'
+import { TakeTurns } from './take-turns.ts'
 import { replyError } from './worker-protocol.ts'
 import sandboxWorkerUrl from './sandbox-worker.ts?worker&url'
 import type { FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
@@ -9,23 +10,25 @@ import type { AbortOptions } from '@libp2p/interface'
 
 /** How far past its deadlines a call may run before its worker is ended */
 const GRACE_MS = 1_000
+/** Calls a page may have waiting for its sandbox; more are answered 503 */
+const MAX_WAITING = 64
 
 /**
  * Runs functions in one dedicated browser Worker (QuickJS loads there, not in
- * the page), one call at a time, the others waiting their turn. A call that
+ * the page), one call at a time, the others (at most `MAX_WAITING`) waiting
+ * their turn. A call that
  * overruns its deadlines (the interrupt handler cannot stop one long
  * built-in) ends the worker; the next call starts a fresh one.
  */
 export class WorkerFunctionRunner implements FunctionRunner {
   private worker?: { worker: Worker, ready: Promise<void> }
-  private turn: Promise<unknown> = Promise.resolve()
+  private readonly turns = new TakeTurns(MAX_WAITING)
   private nextId = 0
 
   async run (cid: string, source: string, request: FunctionRequest, options: AbortOptions = {}): Promise<FunctionResult> {
     options.signal?.throwIfAborted()
-    const result = this.turn.then(async () => this.call({ id: this.nextId++, cid, source, request: { ...request, body: new Uint8Array(request.body) } }, options))
-    this.turn = result.catch(() => {})
-    return result
+    const message: FunctionCallMessage = { id: this.nextId++, cid, source, request: { ...request, body: new Uint8Array(request.body) } }
+    return this.turns.run(async () => this.call(message, options))
   }
 
   async close (): Promise<void> {
