@@ -166,7 +166,7 @@ describe('function sandbox', () => {
         refused
       })
     }`
-    const request: FunctionRequest = { method: 'GET', url: 'http://Edge.Test:80/a/./b/../c?x=1', headers: [['accept', '*/*'], ['x-twice', '1'], ['x-twice', '2']], body: new Uint8Array(0) }
+    const request: FunctionRequest = { method: 'GET', url: 'http://Edge.Test:80/a/./b/../c?x=\n1', headers: [['accept', '*/*'], ['x-twice', '1'], ['x-twice', '2']], body: new Uint8Array(0) }
     const { response } = await sandbox.run(name(), source, request)
     expect(response.status).toBe(200)
     expect(JSON.parse(decoder.decode(response.body))).toEqual({

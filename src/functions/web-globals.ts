@@ -5,8 +5,7 @@
  * TextEncoder, TextDecoder, and a console that discards. Whatever is absent
  * (fetch, timers, streams, crypto) is absent on purpose, not stubbed.
  *
- * The script's value is the host's entry point, `invoke(handler, method, url,
- * headersJson, body)`: it is never put on `globalThis`, so a function cannot
+ * The script's value is the host's entry point, `invoke(handler, head, body)`: it is never put on `globalThis`, so a function cannot
  * reach it.
  */
 export const WEB_GLOBALS_SOURCE = String.raw`(() => {
@@ -334,7 +333,13 @@ for (const [name, value] of Object.entries({ TextEncoder, TextDecoder, Headers, 
 // body: the request's text when it is UTF-8, else an ArrayBuffer. The answer
 // crosses back in one string when its body is text (one read for the host),
 // else as that string and the bytes
-return async (handler, method, url, headersJson, body) => {
+return async (handler, head, body) => {
+  // head: the method, the URL and the headers' JSON, a line each (neither of the first two can hold a line break)
+  const afterMethod = head.indexOf('\n')
+  const afterUrl = head.indexOf('\n', afterMethod + 1)
+  const method = head.slice(0, afterMethod)
+  const url = head.slice(afterMethod + 1, afterUrl)
+  const headersJson = head.slice(afterUrl + 1)
   const request = new Request(FROM_HOST, { method, url, headersJson, body: method === 'GET' || method === 'HEAD' ? null : body })
   const response = await handler(request)
   if (!(response instanceof Response)) {
