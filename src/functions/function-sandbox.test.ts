@@ -180,6 +180,18 @@ describe('function sandbox', () => {
     })
   })
 
+  it('hands a body that is not UTF-8 to the function as its bytes', async () => {
+    const source = `export default async (request) => {
+      const bytes = new Uint8Array(await request.arrayBuffer())
+      return new Response(bytes.map(b => 255 - b), { headers: { 'content-type': 'application/octet-stream', 'x-length': String(bytes.length) } })
+    }`
+    const body = Uint8Array.from([0xff, 0x00, 0xc3, 0x28, 0x80])
+    const { response } = await sandbox.run(name(), source, { method: 'POST', url: 'http://edge.test/', headers: [['content-type', 'application/octet-stream']], body })
+    expect(response.status).toBe(200)
+    expect(new Map(response.headers).get('x-length')).toBe('5')
+    expect([...response.body]).toEqual([0x00, 0xff, 0x3c, 0xd7, 0x7f])
+  })
+
   it('drops a function\'s own framing headers', async () => {
     const { response } = await sandbox.run(name(), 'export default async () => new Response("ok", { headers: { "content-length": "99", "x-edgeway-function": "forged", "x-kept": "1" } })', get())
     expect(response.headers.map(([n]) => n).sort()).toEqual(['content-type', 'x-kept'])

@@ -266,7 +266,8 @@ class Request extends Body {
   #method; #url; #hostUrl; #headers
   constructor (input, init = {}) {
     if (input === FROM_HOST) {
-      super(init.body)
+      // text, or the bytes of a body that is not UTF-8 (an ArrayBuffer)
+      super(init.body == null || typeof init.body === 'string' ? init.body : new Uint8Array(init.body))
       // a valid http: URL the host made, normalized on first use like the headers
       this.#hostUrl = init.url
       this.#method = init.method
