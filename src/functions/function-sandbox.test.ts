@@ -192,6 +192,23 @@ describe('function sandbox', () => {
     expect([...response.body]).toEqual([0x00, 0xff, 0x3c, 0xd7, 0x7f])
   })
 
+  it('answers 502 for a function that tampers with the globals its answer is built with, and stays healthy', async () => {
+    const tamperers = [
+      'export default async () => { JSON.stringify = () => "null"; return new Response("x") }',
+      'export default async () => { JSON.stringify = () => "{\\"status\\": 200, \\"headers\\": 7}"; return new Response("x") }',
+      'export default async () => { Object.prototype.toJSON = function () { return 5 }; return new Response("x") }',
+      'export default async () => { ArrayBuffer.prototype.slice = function () { return {} }; return new Response(new Uint8Array([1, 2])) }',
+      'export default async () => { Map.prototype[Symbol.iterator] = function * () { yield ["x-a\\r\\nx-b", "v"] }; return new Response("x") }'
+    ]
+    for (const source of tamperers) {
+      const answer = await sandbox.run(name(), source, get()).then(({ response }) => response.status, (err: Error) => err.name)
+      expect(answer, source).toBeOneOf([200, 'InvalidFunctionResponseError'])
+      expect(sandbox.healthy, source).toBe(true)
+    }
+    const { response } = await sandbox.run(name(), 'export default async () => new Response("still here")', get())
+    expect(decoder.decode(response.body)).toBe('still here')
+  })
+
   it('drops a function\'s own framing headers', async () => {
     const { response } = await sandbox.run(name(), 'export default async () => new Response("ok", { headers: { "content-length": "99", "x-edgeway-function": "forged", "x-kept": "1" } })', get())
     expect(response.headers.map(([n]) => n).sort()).toEqual(['content-type', 'x-kept'])

@@ -14,17 +14,24 @@ const HOST_HEADERS = new Set([
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
+/** The web globals' answer, as JSON */
+interface Answer {
+  invalid?: string
+  status?: unknown
+  headers?: unknown
+  text?: unknown
+}
+
 /**
  * Copies the web globals' answer out of the VM: the JSON string
  * `{ status, headers, text }` (or `{ invalid }`), or `{ answer, bytes }` when
  * the body is bytes. Throws `InvalidFunctionResponseError` for a value that
- * is not a Response, and for a body over `maxResponseBytes`.
+ * is not a Response, one that cannot be read, and a body over
+ * `maxResponseBytes`.
  */
 export function readResponse (context: QuickJSContext, result: QuickJSHandle, { maxResponseBytes }: Pick<FunctionLimits, 'maxResponseBytes'>): FunctionResponse {
-  const bytesBody = context.typeof(result) === 'object'
-  const json = bytesBody ? context.getProp(result, 'answer').consume(handle => context.getString(handle)) : context.getString(result)
-  const answer = JSON.parse(json) as { invalid?: string, status?: unknown, headers?: unknown, text?: string }
-  if (answer.invalid != null) {
+  const { answer, bytes } = readAnswer(context, result, maxResponseBytes)
+  if (typeof answer.invalid === 'string') {
     throw new InvalidFunctionResponseError(answer.invalid)
   }
 
@@ -33,21 +40,41 @@ export function readResponse (context: QuickJSContext, result: QuickJSHandle, { 
     throw new InvalidFunctionResponseError(`the function answered with status ${String(status)}; a Response status is from 200 to 599`)
   }
   const headers = parseHeaders(answer.headers)
-
-  let body: Uint8Array
-  if (bytesBody) {
-    body = context.getProp(result, 'bytes').consume((handle) => {
-      // the VM's memory is a view: copy out before it is freed, and only what the cap allows
-      return context.getArrayBuffer(handle).consume(({ value: view }) => view.byteLength > maxResponseBytes ? view.subarray(0, maxResponseBytes + 1).slice() : view.slice())
-    })
-  } else {
-    body = typeof answer.text === 'string' ? new TextEncoder().encode(answer.text) : new Uint8Array(0)
-  }
+  const body = bytes ?? (typeof answer.text === 'string' ? new TextEncoder().encode(answer.text) : new Uint8Array(0))
   if (body.byteLength > maxResponseBytes) {
     throw new InvalidFunctionResponseError(`the function's response body is over the ${maxResponseBytes} byte limit`)
   }
 
   return { status, headers, body }
+}
+
+/**
+ * The answer's JSON and bytes, read as untrusted: the function ran in the
+ * same context and may have changed the globals they were made with
+ * (`JSON.stringify`, prototypes). Whatever it did, the result is an answer
+ * or `InvalidFunctionResponseError`, never a host error (which would mark
+ * the whole sandbox broken).
+ */
+function readAnswer (context: QuickJSContext, result: QuickJSHandle, maxResponseBytes: number): { answer: Answer, bytes?: Uint8Array } {
+  try {
+    let json: string | undefined
+    let bytes: Uint8Array | undefined
+    const type = context.typeof(result)
+    if (type === 'string') {
+      json = context.getString(result)
+    } else if (type === 'object') {
+      json = context.getProp(result, 'answer').consume(handle => context.typeof(handle) === 'string' ? context.getString(handle) : undefined)
+      bytes = context.getProp(result, 'bytes').consume((handle) => {
+        // the VM's memory is a view: copy out before it is freed, and only what the cap allows
+        return context.getArrayBuffer(handle).consume(({ value: view }) => view.byteLength > maxResponseBytes ? view.subarray(0, maxResponseBytes + 1).slice() : view.slice())
+      })
+    }
+    const answer: unknown = json == null ? undefined : JSON.parse(json)
+    if (answer != null && typeof answer === 'object' && !Array.isArray(answer)) {
+      return { answer, bytes }
+    }
+  } catch {}
+  throw new InvalidFunctionResponseError('the function\'s answer could not be read: did it change the globals a Response is made with?')
 }
 
 function parseHeaders (pairs: unknown): Array<[string, string]> {

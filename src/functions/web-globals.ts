@@ -11,6 +11,11 @@
 export const WEB_GLOBALS_SOURCE = String.raw`(() => {
 'use strict'
 
+// the web's own JSON, as a function found it: what it assigns to JSON later changes neither its Response.json
+// nor the answer the host reads
+const parseJson = JSON.parse
+const stringifyJson = JSON.stringify
+
 function encodeUtf8 (text) {
   const out = []
   for (const ch of text) {
@@ -247,7 +252,7 @@ class Body {
     const raw = this.#use()
     return raw == null ? '' : typeof raw === 'string' ? raw : decodeUtf8(raw)
   }
-  async json () { return JSON.parse(await this.text()) }
+  async json () { return parseJson(await this.text()) }
 }
 
 function bodyInit (body) {
@@ -290,7 +295,7 @@ class Request extends Body {
     return this.#url
   }
   get headers () {
-    if (typeof this.#headers === 'string') this.#headers = headersFromHost(JSON.parse(this.#headers))
+    if (typeof this.#headers === 'string') this.#headers = headersFromHost(parseJson(this.#headers))
     return this.#headers
   }
 }
@@ -316,7 +321,7 @@ class Response extends Body {
   static json (data, init = {}) {
     const headers = new Headers(init.headers)
     if (!headers.has('content-type')) headers.set('content-type', 'application/json')
-    return new Response(JSON.stringify(data), { status: init.status, statusText: init.statusText, headers })
+    return new Response(stringifyJson(data), { status: init.status, statusText: init.statusText, headers })
   }
   static redirect (url, status = 302) {
     if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError('not a redirect status: ' + status)
@@ -344,11 +349,11 @@ return async (handler, head, body) => {
   const request = new Request(FROM_HOST, { method, url, headersJson, body: method === 'GET' || method === 'HEAD' ? null : body })
   const response = await handler(request)
   if (!(response instanceof Response)) {
-    return JSON.stringify({ invalid: 'the default export must resolve to a Response, not ' + (response === null ? 'null' : typeof response) })
+    return stringifyJson({ invalid: 'the default export must resolve to a Response, not ' + (response === null ? 'null' : typeof response) })
   }
   const raw = RAW.get(response)
   const text = typeof raw === 'string' ? raw : undefined
-  const answer = JSON.stringify({ status: response.status, headers: headerPairs(response.headers), text })
+  const answer = stringifyJson({ status: response.status, headers: headerPairs(response.headers), text })
   return raw instanceof Uint8Array ? { answer, bytes: raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) } : answer
 }
 })()
