@@ -13,6 +13,10 @@ export async function readRequestBody ({ req, res }: Pick<RouteRequest, 'req' | 
     res.shouldKeepAlive = false
     throw tooLarge()
   }
+  if (req.destroyed) {
+    // gone before its body was asked for (the route waited on something first): no event would come
+    throw new Error('the request ended before its body was read')
+  }
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
