@@ -4,8 +4,9 @@
  * built-in the interrupt handler cannot reach) blocks this thread only,
  * never the edge's event loop.
  */
-import { setFlagsFromString } from 'node:v8'
 import { parentPort, workerData } from 'node:worker_threads'
+import { logger } from '@libp2p/logger'
+import { createFunctionSandbox } from '../../src/functions/function-sandbox.ts'
 import { answerCall, replyTransfer } from '../../src/functions/worker-protocol.ts'
 import type { FunctionGrants } from '../../src/functions/granted-fetch.ts'
 import type { FunctionLimits } from '../../src/functions/types.ts'
@@ -18,26 +19,20 @@ const WARM_UP = `export default async (request) => Response.json({
   items: (await request.json()).items.map(item => item.n)
 })`
 
+const log = logger('edgeway:edge:functions')
+
 if (parentPort == null) {
   throw new Error('function-worker.ts runs as a worker thread of the edge')
 }
 const port = parentPort
 const { limits, grants } = workerData as { limits: FunctionLimits, grants: FunctionGrants }
-// QuickJS is an interpreter compiled to WebAssembly. V8 first compiles wasm with its baseline compiler and
-// optimizes a function only once it has run a while, re-compiling in the background meanwhile: a fresh edge
-// answered its first few hundred calls slower, and spent CPU on it during them (bench P11, warm call vs a plain
-// Node handler: 1.51-1.57x, 1.40-1.45x with this; a cold call 7.8-9.9 ms, 5.5-6.8 ms). With dynamic tiering
-// off, each function is optimized (in the background) as soon as it is first used: ~0.3 s of CPU once per
-// worker. Set before QuickJS compiles (hence the import below); V8's flags are the process's, so later wasm on
-// the edge is compiled this way too.
-setFlagsFromString('--no-wasm-dynamic-tiering')
-const { createFunctionSandbox } = await import('../../src/functions/function-sandbox.ts')
 const sandbox = await createFunctionSandbox({ limits, grants })
 // one call through the web globals and JSON before any caller's, so the first caller does not wait for the
 // interpreter's hot paths to be compiled (~30 ms); its module is dropped after. One that failed would only leave
 // the first call slower: it never stops the worker from starting
 const body = new TextEncoder().encode('{"items":[{"n":1}]}')
-await sandbox.run('edgeway:warm-up', WARM_UP, { method: 'POST', url: 'http://edge.invalid/', headers: [['content-type', 'application/json']], body }).catch(() => {})
+await sandbox.run('edgeway:warm-up', WARM_UP, { method: 'POST', url: 'http://edge.invalid/', headers: [['content-type', 'application/json']], body })
+  .catch((err: Error) => { log.error('the function worker\'s warm-up call failed - %e', err) })
 await sandbox.close()
 
 port.on('message', (call: FunctionCallMessage) => {
