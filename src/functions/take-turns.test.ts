@@ -32,4 +32,22 @@ describe('TakeTurns', () => {
     await expect(turns.run(async () => { throw new Error('broken') })).rejects.toThrow('broken')
     expect(await turns.run(async () => 'next')).toBe('next')
   })
+
+  it('lets a waiting piece be given up, freeing its place at once; a running one runs on', async () => {
+    const turns = new TakeTurns(1)
+    const a = gate()
+    const running = turns.run(a.work, { signal: new AbortController().signal })
+    const leaving = new AbortController()
+    let skippedRan = false
+    const waiting = turns.run(async () => { skippedRan = true; return 'never' }, { signal: leaving.signal })
+    await expect(turns.run(async () => 'refused')).rejects.toMatchObject({ name: 'FunctionBusyError' })
+
+    leaving.abort(new Error('the page gave up'))
+    await expect(waiting).rejects.toThrow('the page gave up')
+    // its place is free while the first still runs
+    const next = turns.run(async () => 'next')
+    a.open('a')
+    expect(await Promise.all([running, next])).toEqual(['a', 'next'])
+    expect(skippedRan).toBe(false)
+  })
 })

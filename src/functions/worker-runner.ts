@@ -28,7 +28,7 @@ export class WorkerFunctionRunner implements FunctionRunner {
   async run (cid: string, source: string, request: FunctionRequest, options: AbortOptions = {}): Promise<FunctionResult> {
     options.signal?.throwIfAborted()
     const message: FunctionCallMessage = { id: this.nextId++, cid, source, request: { ...request, body: new Uint8Array(request.body) } }
-    return this.turns.run(async () => this.call(message, options))
+    return this.turns.run(async () => this.call(message, options), options)
   }
 
   async close (): Promise<void> {
