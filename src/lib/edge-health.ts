@@ -173,6 +173,10 @@ export function scoreMs (record: EdgeRecord | undefined): number | undefined {
  * bad one), and equal scores keep the configured order.
  */
 export function rankEdges<T> (edges: readonly T[], recordOf: (edge: T) => EdgeRecord | undefined, now: number): T[] {
+  if (edges.length < 2) {
+    // nothing to order: a single edge (a dApp's usual case) is not scored on every request
+    return [...edges]
+  }
   const records = edges.map(recordOf)
   const measured = records.flatMap(record => isDemoted(record, now) ? [] : [scoreMs(record)]).filter((s): s is number => s != null)
   const prior = percentile(measured, 0.5) ?? 0
