@@ -1,6 +1,5 @@
 import { FUNCTION_ERROR_STATUS } from '../../src/functions/errors.ts'
 import { FunctionCids } from '../../src/functions/function-cids.ts'
-import { EXPOSED_HEADERS } from './defaults.ts'
 import { BadRequestError, NotImplementedError, PayloadTooLargeError } from './errors.ts'
 import { readRequestBody } from './read-request-body.ts'
 import type { FunctionModules } from './function-modules.ts'
@@ -10,6 +9,10 @@ import type { CID } from 'multiformats/cid'
 import type { ServerResponse } from 'node:http'
 
 export const FUNCTION_PATH = '/fn/'
+/** What a page may read of a call's answer besides the function's own headers */
+const FUNCTION_EXPOSED = ['Server-Timing', 'X-Edgeway-Function']
+/** Response headers any page may read anyway (CORS-safelisted) */
+const SAFELISTED = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma'])
 const METHODS = ['GET', 'POST']
 const HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
 
@@ -99,9 +102,9 @@ function functionRequest ({ req, url }: RouteRequest, path: string, body: Uint8A
 
 function sendFunctionResponse (res: ServerResponse, cid: CID, timing: Timing, status: number, headers: Array<[string, string]>, body: Uint8Array): void {
   const names = new Set(headers.map(([name]) => name))
-  // cross-origin pages may read what the function chose to send, as well as the edge's own headers
-  const exposed = new Set(EXPOSED_HEADERS.map(name => name.toLowerCase()))
-  res.setHeader('Access-Control-Expose-Headers', [...EXPOSED_HEADERS, ...[...names].filter(name => !exposed.has(name))].join(', '))
+  // cross-origin pages may read what the function chose to send, and the edge's own headers of a call (not
+  // those of content, which the edge exposes on every other answer)
+  res.setHeader('Access-Control-Expose-Headers', [...FUNCTION_EXPOSED, ...[...names].filter(name => !SAFELISTED.has(name))].join(', '))
   for (const [name, value] of headers) {
     res.appendHeader(name, value)
   }

@@ -25,6 +25,7 @@ const FUNCTIONS: Record<string, string> = {
     return new Response('not reached')
   }`,
   'throws.js': 'export default async () => { throw new Error("no such order") }',
+  'headers.js': 'export default async () => new Response("{}", { headers: { "content-type": "application/json", "x-order": "7", "etag": "\\"v1\\"" } })',
   'page.html': '<!doctype html><title>not a function</title>\n'
 }
 
@@ -84,10 +85,18 @@ describe('edge functions', () => {
     // opened in a browser, a function's page runs no script on the edge's origin
     expect(response.headers.get('content-security-policy')).toBe('sandbox')
     expect(response.headers.get('server-timing')).toMatch(/^fetch;dur=[\d.]+, compile;dur=[\d.]+(;desc="warm")?, run;dur=[\d.]+$/)
+    // a page elsewhere may read the call's own headers (and the safelisted ones), not those of content
+    expect(response.headers.get('access-control-expose-headers')).toBe('Server-Timing, X-Edgeway-Function')
 
     const again = await call('hello.js', '/greet')
     expect(await again.text()).toBe('hello from /greet')
     expect(again.headers.get('server-timing')).toContain('compile;dur=0.00;desc="warm"')
+  })
+
+  it('lets a page elsewhere read the headers a function chose to send', async () => {
+    const response = await call('headers.js')
+    expect(response.headers.get('x-order')).toBe('7')
+    expect(response.headers.get('access-control-expose-headers')).toBe('Server-Timing, X-Edgeway-Function, x-order, etag')
   })
 
   it('passes a function no Host that is not a host name, and still runs it', async () => {
