@@ -212,8 +212,8 @@ describe('gateway through the service worker', () => {
     const home = await fresh.newPage()
     await home.goto(`${launcher.info.gateway}/`)
     await expect.poll(async () => home.getByTestId('sw-status').textContent(), { timeout: 30_000 }).toBe('active')
-    const edgeList = await home.getByTestId('edge-list').textContent()
-    expect(edgeList).toContain(launcher.info.edges[0].http)
+    // the list is read from the SW (or edgeway.json) after the page is up: it says "loading…" until then
+    await expect.poll(async () => home.getByTestId('edge-list').textContent(), { timeout: 10_000 }).toContain(launcher.info.edges[0].http)
     await home.getByTestId('cid-input').fill(siteRoot)
     await home.getByTestId('open-button').click()
     // the site opens on its own origin
