@@ -41,46 +41,41 @@ export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: C
   let notHere: Response | undefined
   // an edge whose /info says it runs no functions is not asked; one that says nothing is
   const candidates = health.rank(edges.filter(edge => edge.http != null && edge.functions !== false), edgeKey)
-  const ask = async (edge: EdgeEndpoint, signal: AbortSignal | undefined, answered?: () => void): Promise<Response> => {
-    const key = edgeKey(edge)
-    const started = performance.now()
-    let response: Response
-    try {
-      response = await fetch(`${edge.http as string}/fn/${cid}${pathAndQuery}`, {
-        method: call.method,
-        headers: call.headers,
-        body: call.body.byteLength > 0 ? call.body : undefined,
-        signal
-      })
-    } catch (err) {
-      if ((signal?.reason as Error | undefined)?.name === OutpacedError.name) {
-        health.outpaced(key, performance.now() - started)
-      } else if (call.signal?.aborted !== true) {
-        health.failed(key)
-      }
-      throw err
-    }
-    answered?.()
-    if (NOT_HERE.has(response.status)) {
-      // the last of these is the answer if no edge runs the function: its body is kept
-      await notHere?.body?.cancel().catch(() => {})
-      notHere = response
-      throw new NotHereError(`${edge.http} answered ${response.status}`)
-    }
-    health.answered(key, performance.now() - started)
-    return response
-  }
   try {
-    if (candidates.length === 1) {
-      // no other edge to hedge with: asked directly, without a race to set up on every call
-      return { response: await ask(candidates[0], call.signal), edge: candidates[0].http }
-    }
-    const { value, candidate } = await hedge(candidates, ask, { delayMs: edge => health.hedgeDelayMs(edgeKey(edge)), signal: call.signal })
+    const { value, candidate } = await hedge(candidates, async (edge, signal, answered) => {
+      const key = edgeKey(edge)
+      const started = performance.now()
+      let response: Response
+      try {
+        response = await fetch(`${edge.http as string}/fn/${cid}${pathAndQuery}`, {
+          method: call.method,
+          headers: call.headers,
+          body: call.body.byteLength > 0 ? call.body : undefined,
+          signal
+        })
+      } catch (err) {
+        if ((signal.reason as Error | undefined)?.name === OutpacedError.name) {
+          health.outpaced(key, performance.now() - started)
+        } else if (call.signal?.aborted !== true) {
+          health.failed(key)
+        }
+        throw err
+      }
+      answered()
+      if (NOT_HERE.has(response.status)) {
+        // the last of these is the answer if no edge runs the function: its body is kept
+        await notHere?.body?.cancel().catch(() => {})
+        notHere = response
+        throw new NotHereError(`${edge.http} answered ${response.status}`)
+      }
+      health.answered(key, performance.now() - started)
+      return response
+    }, { delayMs: edge => health.hedgeDelayMs(edgeKey(edge)), signal: call.signal })
     await notHere?.body?.cancel().catch(() => {})
     return { response: value, edge: candidate.http }
   } catch (err) {
     call.signal?.throwIfAborted()
-    if ((err as Error).name !== HedgeFailedError.name && candidates.length !== 1) throw err
+    if ((err as Error).name !== HedgeFailedError.name) throw err
     return { response: notHere ?? functionTextResponse(502, `no edge answered for the function ${cid}`, cid) }
   }
 }
