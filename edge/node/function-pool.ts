@@ -88,10 +88,10 @@ export class FunctionPool implements FunctionRunner {
     // optimizes a function only once it has run a while, re-compiling in the background meanwhile: a fresh
     // edge answered its first few hundred calls slower, and spent CPU on it during them (bench P11, warm call
     // vs a plain Node handler, alternating runs: 1.51x and 1.57x, 1.45x and 1.40x with this; a cold call
-    // 7.8-9.9 ms, 5.5-6.8 ms). With
-    // dynamic tiering off, each function is optimized (in the background) as soon as it is first used: ~0.3 s
-    // of CPU once per worker. V8's flags are the process's: set here, on the edge's own thread, before any
-    // worker compiles QuickJS (wasm compiled later anywhere in the edge is compiled this way too)
+    // 7.8-9.9 ms, 5.5-6.8 ms). With dynamic tiering off, each function is optimized (in the background) as
+    // soon as it is first used: ~0.3 s of CPU once per worker. V8's flags are the process's: set here, on the
+    // edge's own thread, before any worker compiles QuickJS (wasm compiled later anywhere in the edge is
+    // compiled this way too)
     setFlagsFromString('--no-wasm-dynamic-tiering')
     this.graceMs = graceMs
     this.grants = grants
