@@ -3,13 +3,15 @@ import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { logger } from '@libp2p/logger'
 import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
-import { FunctionTimeoutError } from '../../src/functions/errors.ts'
+import { FunctionTimeoutError, ModuleNotWarmError } from '../../src/functions/errors.ts'
+import { sandboxCall } from '../../src/functions/sandbox-call.ts'
 import { FUNCTION_POOL } from './defaults.ts'
 import { ServiceUnavailableError } from './errors.ts'
-import { replyError } from '../../src/functions/worker-protocol.ts'
+import { callMessage, replyError, replyResult } from '../../src/functions/worker-protocol.ts'
 import type { FunctionGrants } from '../../src/functions/granted-fetch.ts'
 import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from '../../src/functions/types.ts'
-import type { FunctionCallMessage, FunctionReplyMessage } from '../../src/functions/worker-protocol.ts'
+import type { SandboxCall } from '../../src/functions/sandbox-call.ts'
+import type { FunctionReplyMessage } from '../../src/functions/worker-protocol.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 const log = logger('edgeway:edge:functions')
@@ -48,7 +50,10 @@ export interface FunctionPoolInit {
 }
 
 interface Call {
-  message: FunctionCallMessage
+  id: number
+  cid: string
+  source: string
+  call: SandboxCall
   resolve(result: FunctionResult): void
   reject(err: Error): void
 }
@@ -59,7 +64,10 @@ interface Slot {
   ready: boolean
   call?: Call
   watchdog?: ReturnType<typeof setTimeout>
-  /** CIDs this worker has evaluated lately: a call goes where its module is warm, if that worker is free */
+  /**
+   * CIDs this worker has evaluated lately, in the order its sandbox keeps them: a call goes where its module is
+   * warm, if that worker is free, and without the module's source
+   */
   warm: Set<string>
 }
 
@@ -109,10 +117,9 @@ export class FunctionPool implements FunctionRunner {
       throw new ServiceUnavailableError(`every function worker is busy and ${this.maxQueued} calls are waiting; try again shortly`)
     }
 
+    const prepared = sandboxCall(request, this.limits)
     return new Promise<FunctionResult>((resolve, reject) => {
-      // a copy the worker can own: the body may be a view into a larger shared buffer
-      const body = new Uint8Array(request.body)
-      const call: Call = { message: { id: this.nextId++, cid, source, request: { ...request, body } }, resolve, reject }
+      const call: Call = { id: this.nextId++, cid, source, call: prepared, resolve, reject }
       this.queue.push(call)
       this.dispatch()
       if (this.queue.includes(call)) {
@@ -145,23 +152,26 @@ export class FunctionPool implements FunctionRunner {
     while (this.queue.length > 0) {
       const call = this.queue[0]
       const free = this.slots.filter(slot => slot.ready && slot.call == null)
-      const slot = free.find(s => s.warm.has(call.message.cid)) ?? free[0]
+      const slot = free.find(s => s.warm.has(call.cid)) ?? free[0]
       if (slot == null) return
       this.queue.shift()
       this.send(slot, call)
     }
   }
 
-  private send (slot: Slot, call: Call): void {
+  private send (slot: Slot, call: Call, withSource = !slot.warm.has(call.cid)): void {
     slot.call = call
-    slot.warm.delete(call.message.cid)
-    slot.warm.add(call.message.cid)
+    slot.warm.delete(call.cid)
+    slot.warm.add(call.cid)
     if (slot.warm.size > this.limits.maxWarmModules) {
       slot.warm.delete(slot.warm.values().next().value as string)
     }
     // evaluating a cold module and the call each have a deadline of their own
+    clearTimeout(slot.watchdog)
     slot.watchdog = setTimeout(() => { this.replace(slot, new FunctionTimeoutError(`the function ran over its ${this.limits.timeoutMs} ms time limit`)) }, 2 * this.limits.timeoutMs + this.graceMs)
-    slot.worker.postMessage(call.message, [call.message.request.body.buffer as ArrayBuffer])
+    // a module's source goes once to each worker, not with every call: a bundled function is up to 1 MiB
+    const { message, transfer } = callMessage(call.id, call.cid, withSource ? call.source : undefined, call.call)
+    slot.worker.postMessage(message, transfer)
   }
 
   private startWorker (): Slot {
@@ -175,12 +185,19 @@ export class FunctionPool implements FunctionRunner {
         return
       }
       const call = slot.call
-      if (call == null || call.message.id !== reply.id) return
+      if (call == null || call.id !== reply.id) return
+      if (!reply.ok && reply.name === ModuleNotWarmError.name) {
+        // the worker no longer holds the module (it was dropped there): the same call, with the source
+        this.send(slot, call, true)
+        return
+      }
       clearTimeout(slot.watchdog)
       slot.call = undefined
       if (reply.ok) {
-        call.resolve(reply.result)
+        call.resolve(replyResult(reply))
       } else {
+        // a module that failed is not kept (or was thrown away): its next call brings the source
+        slot.warm.delete(call.cid)
         call.reject(replyError(reply))
       }
       this.dispatch()

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { logger } from '@libp2p/logger'
 import { createFunctionSandbox } from '../../src/functions/function-sandbox.ts'
-import { answerCall, replyTransfer } from '../../src/functions/worker-protocol.ts'
+import { answerCall } from '../../src/functions/worker-protocol.ts'
 import type { FunctionGrants } from '../../src/functions/granted-fetch.ts'
 import type { FunctionLimits } from '../../src/functions/types.ts'
 import type { FunctionCallMessage, FunctionReplyMessage } from '../../src/functions/worker-protocol.ts'
@@ -36,8 +36,8 @@ await sandbox.run('edgeway:warm-up', WARM_UP, { method: 'POST', url: 'http://edg
 await sandbox.close()
 
 port.on('message', (call: FunctionCallMessage) => {
-  void answerCall(sandbox, call).then((reply) => {
-    port.postMessage(reply, replyTransfer(reply))
+  void answerCall(sandbox, call).then(({ reply, transfer }) => {
+    port.postMessage(reply, transfer)
     if (!sandbox.healthy) {
       // the sandbox's WebAssembly instance may be broken: the pool starts a fresh worker
       process.exit(1)

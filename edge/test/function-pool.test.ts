@@ -23,6 +23,41 @@ describe('function pool', () => {
     expect(new TextDecoder().decode(response.body)).toBe('hi')
   })
 
+  it('carries bodies that are not text both ways, small and large', async () => {
+    const source = `export default async (request) => {
+      const bytes = new Uint8Array(await request.arrayBuffer())
+      return new Response(bytes.map(b => 255 - b), { headers: { 'content-type': 'application/octet-stream' } })
+    }`
+    // 100 KiB is handed between threads rather than copied; 5 bytes are copied. Neither is UTF-8
+    for (const size of [5, 100 * 1024]) {
+      const body = Uint8Array.from({ length: size }, (_, i) => i % 2 === 0 ? 0xff : i % 251)
+      const { response } = await pool.run('bafybytes', source, { method: 'POST', url: 'http://edge.test/', headers: [], body })
+      expect(response.body.byteLength).toBe(size)
+      expect(response.body.every((b, i) => b === 255 - body[i])).toBe(true)
+      // the caller's bytes are its own still
+      expect(body[0]).toBe(0xff)
+    }
+  })
+
+  it('sends a module\'s source again to a worker that dropped it', async () => {
+    // warm in a worker, then over its memory limit there (the worker throws that module away): the next call
+    // must bring the source, or there is nothing to run
+    const source = `export default async (request) => {
+      if (request.url.endsWith('/bomb')) return new Response(new Uint8Array(64 << 20))
+      return new Response('still here')
+    }`
+    const one = new FunctionPool({ workers: 1, limits: { memoryBytes: 8 * 1024 * 1024 } })
+    try {
+      expect(new TextDecoder().decode((await one.run('bafydropped', source, request())).response.body)).toBe('still here')
+      await expect(one.run('bafydropped', source, request('/bomb'))).rejects.toMatchObject({ name: 'FunctionMemoryError' })
+      const again = await one.run('bafydropped', source, request())
+      expect(new TextDecoder().decode(again.response.body)).toBe('still here')
+      expect(again.timings.warm).toBe(false)
+    } finally {
+      await one.close()
+    }
+  })
+
   it('ends a call stuck in a built-in the interrupt handler cannot reach, and replaces its worker', async () => {
     // measured: near an 8 MiB heap limit, these allocations take ~2.6 s with one interrupt check
     const bomb = 'export default async () => { const a = []; for (;;) a.push(new Uint8Array(1 << 20)) }'

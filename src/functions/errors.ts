@@ -46,6 +46,16 @@ export class FunctionBusyError extends Error {
   name = 'FunctionBusyError'
 }
 
+/**
+ * A call came without its module's source, and the module is not warm in
+ * this sandbox: between a host and its worker only, which sends the call
+ * again with the source
+ */
+export class ModuleNotWarmError extends Error {
+  static name = 'ModuleNotWarmError'
+  name = 'ModuleNotWarmError'
+}
+
 /** The HTTP status each error answers with, wherever a function runs */
 export const FUNCTION_ERROR_STATUS: Record<string, number> = {
   InvalidFunctionModuleError: 400,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFunctionSandbox } from './function-sandbox.ts'
+import { sandboxCall } from './sandbox-call.ts'
 import type { FunctionSandbox } from './function-sandbox.ts'
 import type { FunctionRequest } from './types.ts'
 
@@ -212,6 +213,17 @@ describe('function sandbox', () => {
   it('drops a function\'s own framing headers', async () => {
     const { response } = await sandbox.run(name(), 'export default async () => new Response("ok", { headers: { "content-length": "99", "x-edgeway-function": "forged", "x-kept": "1" } })', get())
     expect(response.headers.map(([n]) => n).sort()).toEqual(['content-type', 'x-kept'])
+  })
+
+  it('runs a prepared call without the source only when the module is warm', async () => {
+    const cid = name()
+    const source = 'export default async (request) => new Response(request.method + " " + await request.text())'
+    const call = sandboxCall(post('{"a":1}'), sandbox.limits)
+    await expect(sandbox.runCall(cid, undefined, call)).rejects.toMatchObject({ name: 'ModuleNotWarmError' })
+    expect(decoder.decode((await sandbox.runCall(cid, source, call)).response.body)).toBe('POST {"a":1}')
+    const warm = await sandbox.runCall(cid, undefined, call)
+    expect(decoder.decode(warm.response.body)).toBe('POST {"a":1}')
+    expect(warm.timings.warm).toBe(true)
   })
 
   it('keeps at most maxWarmModules warm, least recently used out first', async () => {

@@ -1,13 +1,15 @@
 import variant from '@jitl/quickjs-singlefile-mjs-release-sync'
 import { newQuickJSWASMModuleFromVariant, Scope } from 'quickjs-emscripten-core'
 import { FUNCTION_LIMITS } from './defaults.ts'
-import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError } from './errors.ts'
+import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, ModuleNotWarmError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError } from './errors.ts'
 import { installGrantedFetch } from './granted-fetch.ts'
 import { limitOrThrew, settle, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
+import { sandboxCall } from './sandbox-call.ts'
 import { WEB_GLOBALS_SOURCE } from './web-globals.ts'
 import type { FunctionGrants, HostFetches } from './granted-fetch.ts'
 import type { HostWork } from './quickjs-values.ts'
+import type { SandboxCall } from './sandbox-call.ts'
 import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core'
@@ -91,21 +93,29 @@ export class FunctionSandbox implements FunctionRunner {
   }
 
   async run (cid: string, source: string, request: FunctionRequest, options: AbortOptions = {}): Promise<FunctionResult> {
-    const result = this.turn.then(async () => this.runNow(cid, source, request, options))
+    return this.runCall(cid, source, sandboxCall(request, this.limits), options)
+  }
+
+  /**
+   * Runs a call the host prepared (`sandboxCall`). Without `source`, only a
+   * module kept warm can answer: otherwise `ModuleNotWarmError`, and the host
+   * sends the call again with it.
+   */
+  async runCall (cid: string, source: string | undefined, call: SandboxCall, options: AbortOptions = {}): Promise<FunctionResult> {
+    const result = this.turn.then(async () => this.runNow(cid, source, call, options))
     this.turn = result.catch(() => {})
     return result
   }
 
-  private async runNow (cid: string, source: string, request: FunctionRequest, options: AbortOptions): Promise<FunctionResult> {
+  private async runNow (cid: string, source: string | undefined, call: SandboxCall, options: AbortOptions): Promise<FunctionResult> {
     options.signal?.throwIfAborted()
-    if (request.body.byteLength > this.limits.maxRequestBytes) {
-      throw new FunctionInputTooLargeError(`the request body is over the ${this.limits.maxRequestBytes} byte limit for functions`)
-    }
-
     const compileStarted = performance.now()
     let module = this.warm.get(cid)
     const warm = module != null
     if (module == null) {
+      if (source == null) {
+        throw new ModuleNotWarmError(`${cid} is not warm here; send its source`)
+      }
       module = await this.evaluate(cid, source)
       this.keep(cid, module)
     } else {
@@ -116,7 +126,7 @@ export class FunctionSandbox implements FunctionRunner {
 
     const runStarted = performance.now()
     try {
-      const response = await this.call(module, request)
+      const response = await this.call(module, call)
       return { response, timings: { compileMs, runMs: performance.now() - runStarted, warm } }
     } catch (err: any) {
       if (FUNCTION_ERROR_STATUS[err.name] == null) {
@@ -176,18 +186,15 @@ export class FunctionSandbox implements FunctionRunner {
     }
   }
 
-  private async call (module: WarmModule, { method, url, headers, body }: FunctionRequest): Promise<FunctionResult['response']> {
+  private async call (module: WarmModule, { head, body }: SandboxCall): Promise<FunctionResult['response']> {
     const { context } = module
     module.deadline = performance.now() + this.limits.timeoutMs
     try {
       return await Scope.withScopeAsync(async (scope) => {
-        // one string for the request's head, a line each: every value crossing into the VM costs a copy and a
-        // handle. A URL's parser drops tabs and line breaks (a method has none), so they cannot break the lines
-        const head = `${method.replace(LINE_BREAKS, '')}\n${url.replace(LINE_BREAKS, '')}\n${JSON.stringify(headers)}`
         const args = [
           module.handler,
           scope.manage(context.newString(head)),
-          scope.manage(bodyHandle(context, body))
+          scope.manage(typeof body === 'string' ? context.newString(body) : context.newArrayBuffer(exactBuffer(body)))
         ]
         const promise = scope.manage(unwrap(context, context.callFunction(module.invoke, context.undefined, args)))
         const answer = scope.manage(await settle(context, promise, this.hostWork(module)))
@@ -231,22 +238,7 @@ export class FunctionSandbox implements FunctionRunner {
   }
 }
 
-/**
- * A UTF-8 body goes in as a string, decoded here by the host: decoding in
- * the VM's JavaScript costs ~0.4 ms per KiB, most of a warm call. Other
- * bodies go in as bytes.
- */
-function bodyHandle (context: QuickJSContext, body: Uint8Array): QuickJSHandle {
-  let text: string | undefined
-  try {
-    text = FATAL_UTF8.decode(body)
-  } catch {}
-  if (text != null) {
-    return context.newString(text)
-  }
-  return context.newArrayBuffer(body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.slice().buffer)
+/** The bytes' own buffer when they fill it, else a copy that does */
+function exactBuffer (bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer
 }
-
-const LINE_BREAKS = /[\t\n\r]/g
-
-const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })

@@ -4,7 +4,7 @@
  * worker, never the page.
  */
 import { createFunctionSandbox } from './function-sandbox.ts'
-import { answerCall, replyTransfer } from './worker-protocol.ts'
+import { answerCall } from './worker-protocol.ts'
 import type { FunctionCallMessage, FunctionReplyMessage } from './worker-protocol.ts'
 
 const scope = globalThis as unknown as {
@@ -15,8 +15,8 @@ const scope = globalThis as unknown as {
 const sandbox = await createFunctionSandbox()
 
 scope.addEventListener('message', (event) => {
-  void answerCall(sandbox, event.data).then((reply) => {
-    scope.postMessage(reply, replyTransfer(reply))
+  void answerCall(sandbox, event.data).then(({ reply, transfer }) => {
+    scope.postMessage(reply, transfer)
     if (!sandbox.healthy) {
       // the host sees the worker go quiet past its deadline and starts another
       scope.close()

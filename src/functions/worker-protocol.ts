@@ -1,37 +1,73 @@
 /**
  * What a host and a sandbox worker say to each other, in Node's
  * worker_threads and in a browser Worker alike: the worker says `ready` once
- * QuickJS is loaded, then answers one call at a time.
+ * QuickJS is loaded, then answers one call at a time. Messages are flat and
+ * small, bodies copied unless large (see `postable`): each level of nesting
+ * and each handed-over buffer costs the structured clone time on both sides.
  */
 import type { FunctionSandbox } from './function-sandbox.ts'
-import type { FunctionRequest, FunctionResult } from './types.ts'
+import type { SandboxCall } from './sandbox-call.ts'
+import type { FunctionResult } from './types.ts'
 
 /** host → worker */
-export interface FunctionCallMessage {
+export interface FunctionCallMessage extends SandboxCall {
   id: number
   cid: string
-  source: string
-  request: FunctionRequest
+  /** Left out when the host knows the worker holds the module warm */
+  source?: string
 }
 
 /** worker → host */
 export type FunctionReplyMessage =
   | { ready: true }
-  | { id: number, ok: true, result: FunctionResult }
+  | { id: number, ok: true, status: number, headers: Array<[string, string]>, body: Uint8Array, compileMs: number, runMs: number, warm: boolean }
   | { id: number, ok: false, name: string, message: string }
 
+/**
+ * Bytes at or over this size are handed over to the other thread rather than
+ * copied: handing over costs more than copying a small body
+ */
+const HAND_OVER_BYTES = 64 * 1024
+
+/**
+ * What to post with `bytes`: small ones are copied by the clone (made exact
+ * first: the clone of a view copies its whole buffer), large ones handed
+ * over. Bytes that are not `owned` (the caller keeps them) are handed over
+ * as a copy, never their own buffer.
+ */
+export function postable (bytes: Uint8Array, owned = false): { bytes: Uint8Array, transfer: ArrayBuffer[] } {
+  const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+  if (bytes.byteLength < HAND_OVER_BYTES) {
+    return { bytes: exact ? bytes : bytes.slice(), transfer: [] }
+  }
+  const own = owned && exact ? bytes : bytes.slice()
+  return { bytes: own, transfer: [own.buffer as ArrayBuffer] }
+}
+
+/** A call as the host posts it: the message and what it hands over */
+export function callMessage (id: number, cid: string, source: string | undefined, { head, body }: SandboxCall): { message: FunctionCallMessage, transfer: ArrayBuffer[] } {
+  if (typeof body === 'string') {
+    return { message: { id, cid, source, head, body }, transfer: [] }
+  }
+  const { bytes, transfer } = postable(body)
+  return { message: { id, cid, source, head, body: bytes }, transfer }
+}
+
 /** Runs one call in the worker's sandbox; never rejects: a failure is a reply too */
-export async function answerCall (sandbox: FunctionSandbox, { id, cid, source, request }: FunctionCallMessage): Promise<FunctionReplyMessage> {
+export async function answerCall (sandbox: FunctionSandbox, { id, cid, source, head, body }: FunctionCallMessage): Promise<{ reply: FunctionReplyMessage, transfer: ArrayBuffer[] }> {
   try {
-    return { id, ok: true, result: await sandbox.run(cid, source, request) }
+    const { response, timings } = await sandbox.runCall(cid, source, { head, body })
+    // the answer's bytes were made for this reply
+    const { bytes, transfer } = postable(response.body, true)
+    return { reply: { id, ok: true, status: response.status, headers: response.headers, body: bytes, ...timings }, transfer }
   } catch (err: any) {
-    return { id, ok: false, name: err.name ?? 'Error', message: err.message ?? String(err) }
+    return { reply: { id, ok: false, name: err.name ?? 'Error', message: err.message ?? String(err) }, transfer: [] }
   }
 }
 
-/** The buffers a reply can hand over instead of copying */
-export function replyTransfer (reply: FunctionReplyMessage): ArrayBuffer[] {
-  return 'ok' in reply && reply.ok ? [reply.result.response.body.buffer as ArrayBuffer] : []
+/** A successful reply as the runner's result */
+export function replyResult ({ status, headers, body, compileMs, runMs, warm }: Extract<FunctionReplyMessage, { ok: true }>): FunctionResult {
+  return { response: { status, headers, body }, timings: { compileMs, runMs, warm } }
 }
 
 /** A failed reply as an error with the sandbox's `.name`, for hosts that branch on it */

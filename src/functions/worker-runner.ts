@@ -2,7 +2,8 @@
 import { FUNCTION_LIMITS } from './defaults.ts'
 import { FunctionTimeoutError } from './errors.ts'
 import { TakeTurns } from './take-turns.ts'
-import { replyError } from './worker-protocol.ts'
+import { sandboxCall } from './sandbox-call.ts'
+import { callMessage, replyError, replyResult } from './worker-protocol.ts'
 import sandboxWorkerUrl from './sandbox-worker.ts?worker&url'
 import type { FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
 import type { FunctionCallMessage, FunctionReplyMessage } from './worker-protocol.ts'
@@ -27,8 +28,8 @@ export class WorkerFunctionRunner implements FunctionRunner {
 
   async run (cid: string, source: string, request: FunctionRequest, options: AbortOptions = {}): Promise<FunctionResult> {
     options.signal?.throwIfAborted()
-    const message: FunctionCallMessage = { id: this.nextId++, cid, source, request: { ...request, body: new Uint8Array(request.body) } }
-    return this.turns.run(async () => this.call(message, options), options)
+    const call = callMessage(this.nextId++, cid, source, sandboxCall(request, FUNCTION_LIMITS))
+    return this.turns.run(async () => this.call(call, options), options)
   }
 
   async close (): Promise<void> {
@@ -36,7 +37,7 @@ export class WorkerFunctionRunner implements FunctionRunner {
     this.worker = undefined
   }
 
-  private async call (message: FunctionCallMessage, options: AbortOptions): Promise<FunctionResult> {
+  private async call ({ message, transfer }: { message: FunctionCallMessage, transfer: ArrayBuffer[] }, options: AbortOptions): Promise<FunctionResult> {
     options.signal?.throwIfAborted()
     const { worker, ready } = this.start()
     await ready.catch(async (err) => {
@@ -53,11 +54,11 @@ export class WorkerFunctionRunner implements FunctionRunner {
         if (!('id' in reply) || reply.id !== message.id) return
         clearTimeout(timer)
         worker.removeEventListener('message', onMessage)
-        if (reply.ok) resolve(reply.result)
+        if (reply.ok) resolve(replyResult(reply))
         else reject(replyError(reply))
       }
       worker.addEventListener('message', onMessage)
-      worker.postMessage(message, [message.request.body.buffer as ArrayBuffer])
+      worker.postMessage(message, transfer)
     })
   }
 
