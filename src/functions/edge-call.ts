@@ -13,8 +13,8 @@ export interface EdgeCallComponents {
 export interface EdgeCall {
   method: string
   headers: Headers
-  /** Empty for GET and HEAD */
-  body: Uint8Array<ArrayBuffer>
+  /** Text, or bytes; empty for GET and HEAD */
+  body: string | Uint8Array<ArrayBuffer>
   signal?: AbortSignal
 }
 
@@ -50,7 +50,7 @@ export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: C
         response = await fetch(`${edge.http as string}/fn/${cid}${pathAndQuery}`, {
           method: call.method,
           headers: call.headers,
-          body: call.body.byteLength > 0 ? call.body : undefined,
+          body: call.body.length > 0 ? call.body : undefined,
           signal
         })
       } catch (err) {

@@ -14,6 +14,7 @@ import { invokeFunction } from './invoke.ts'
 import { WorkerFunctionRunner } from '../functions/worker-runner.ts'
 import type { CacheControls, CacheOptions, EdgePeerHandle, EdgePeerOptions, InvokeInit, UserBlockstore } from './types.ts'
 import type { Engine } from './engine.ts'
+import type { InvokeComponents } from './invoke.ts'
 import type { LeanFetch } from '../content/lean/lean-fetch.ts'
 import type { FetchProgressListener } from './fetch-progress.ts'
 import type { BlockSource, EdgeEndpoint, PublishInput, PublishResult, TransferTotals } from '../lib/types.ts'
@@ -186,19 +187,18 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   }
   // QuickJS loads in its Worker with the first function run here, not before
   let functions: WorkerFunctionRunner | undefined
-  const functionCids = new FunctionCids()
+  const invoking: InvokeComponents = {
+    edges: config.edges,
+    health,
+    fetchContent: async (url, { signal }) => client.fetch(url, { signal }),
+    runner: () => (functions ??= new WorkerFunctionRunner()),
+    cids: new FunctionCids()
+  }
 
   const client: EdgeClient = {
     ...createCacheControls({ store, node: async () => (await started()).node }, options),
-    async invoke (resource, init = {}) {
-      return invokeFunction({
-        edges: config.edges,
-        health,
-        fetchContent: async (url, { signal }) => client.fetch(url, { signal }),
-        runner: () => (functions ??= new WorkerFunctionRunner()),
-        cids: functionCids
-      }, resource, init)
-    },
+    // not async itself: the call's own promise is the answer, with no step added
+    invoke: (resource, init = {}) => invokeFunction(invoking, resource, init),
     async fetch (resource, init = {}) {
       init.signal?.throwIfAborted()
       const headers = new Headers(init.headers)

@@ -138,6 +138,10 @@ describe('client.invoke', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('x-edgeway-function')).toBe(cid)
     expect((await response.json()).path).toBe('/here')
+
+    // a text body, with the Content-Type fetch() would give it, and the same bytes as an edge gets
+    const text = await invokeFunction(components(['http://127.0.0.1:1']), `ipfs://${echo}/`, { where: 'local', method: 'POST', body: 'naïve ✓' })
+    expect(await text.json()).toEqual({ type: 'text/plain;charset=UTF-8', text: 'naïve ✓' })
   })
 
   it('with verify: "recompute", passes an honest edge and rejects one that altered the answer', async () => {
