@@ -20,6 +20,7 @@ export const TYPES: Record<string, string> = {
  * - `/files/…` the benchmark content, unverified, never cached by the browser;
  * - `/cached/…` the same files under a service worker that answers from the
  *   Cache API (the browser-cache anchor), with `/cached/sw.js` and a page;
+ * - `/blank.html`, and `/isolated.html` (cross-origin isolated, for finer timers);
  * - `/pages/<name>.html` bench pages that load `/pages/<name>.js` (bench/.build).
  */
 export async function startStaticServer (contentDir: string, pagesDir: string): Promise<{ url: string, stop(): Promise<void> }> {
@@ -31,6 +32,13 @@ export async function startStaticServer (contentDir: string, pagesDir: string): 
       }
       if (path === '/blank.html' || path === '/cached/page.html') {
         return send(res, 200, '.html', '<!doctype html><meta charset="utf-8"><title>bench</title><body></body>')
+      }
+      if (path === '/isolated.html') {
+        // cross-origin isolated: the page's performance.now() counts in 5 µs steps, not 100 µs (what it fetches
+        // must allow it with CORS, as the edges, the gateway's SDK and the anchors' handlers do)
+        res.setHeader('Cross-Origin-Opener-Policy', 'same-origin')
+        res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp')
+        return send(res, 200, '.html', '<!doctype html><meta charset="utf-8"><title>bench, isolated</title><body></body>')
       }
       const page = /^\/pages\/([a-z-]+)\.html$/.exec(path)
       if (page != null) {
