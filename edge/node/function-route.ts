@@ -47,9 +47,12 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
           timing.entry('fetch', 0)
         }
         const body = request.req.method === 'POST' ? await readRequestBody(request, components.limits.maxRequestBytes, () => new PayloadTooLargeError(`the request body is over the ${components.limits.maxRequestBytes} byte limit for functions`)) : new Uint8Array(0)
-        const { response, timings } = await components.runner.run(cid.toString(), source, functionRequest(request, path, body), { signal: request.signal })
+        const running = components.runner.run(cid.toString(), source, functionRequest(request, path, body), { signal: request.signal })
+        // while the function runs in its worker: the headers every answer of a call has
+        setCallHeaders(request.res, cid)
+        const { response, timings } = await running
         timing.add(timings)
-        sendFunctionResponse(request.res, cid, timing, response.status, response.headers, response.body)
+        sendFunctionResponse(request.res, timing, response.status, response.headers, response.body)
       } catch (err: any) {
         const status = FUNCTION_ERROR_STATUS[err.name]
         if (status == null) {
@@ -59,7 +62,8 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
           throw err
         }
         const text = new TextEncoder().encode(`${err.message}\n`)
-        sendFunctionResponse(request.res, cid, timing, status, [['content-type', 'text/plain; charset=utf-8']], text)
+        setCallHeaders(request.res, cid)
+        sendFunctionResponse(request.res, timing, status, [['content-type', 'text/plain; charset=utf-8']], text)
       }
     }
   }
@@ -100,22 +104,39 @@ function functionRequest ({ req, url }: RouteRequest, path: string, body: Uint8A
   return { method: req.method ?? 'GET', url: `http://${host}${path}${url.search}`, headers, body }
 }
 
-function sendFunctionResponse (res: ServerResponse, cid: CID, timing: Timing, status: number, headers: Array<[string, string]>, body: Uint8Array): void {
-  const names = new Set(headers.map(([name]) => name))
-  // cross-origin pages may read what the function chose to send, and the edge's own headers of a call (not
-  // those of content, which the edge exposes on every other answer)
-  res.setHeader('Access-Control-Expose-Headers', [...FUNCTION_EXPOSED, ...[...names].filter(name => !SAFELISTED.has(name))].join(', '))
-  for (const [name, value] of headers) {
-    res.appendHeader(name, value)
-  }
-  if (!names.has('cache-control')) {
-    // an answer is made per request, unlike content: nothing stores it unless the function says so
-    res.setHeader('Cache-Control', 'no-store')
-  }
+/**
+ * What every answer of a call carries, set while the function runs: its CID;
+ * no script on the edge's origin for a function's HTML opened in a browser (a
+ * CSP of the function's own only narrows this); the edge's headers of a call
+ * readable cross-origin (not those of content, which the edge exposes on every
+ * other answer); and no storing, since an answer is made per request, unless
+ * the function says otherwise
+ */
+function setCallHeaders (res: ServerResponse, cid: CID): void {
   res.setHeader('X-Edgeway-Function', cid.toString())
+  res.setHeader('Content-Security-Policy', 'sandbox')
+  res.setHeader('Access-Control-Expose-Headers', FUNCTION_EXPOSED.join(', '))
+  res.setHeader('Cache-Control', 'no-store')
+}
+
+function sendFunctionResponse (res: ServerResponse, timing: Timing, status: number, headers: Array<[string, string]>, body: Uint8Array): void {
+  let exposed: string[] | undefined
+  let cacheControl = false
+  for (const [name, value] of headers) {
+    if (name === 'cache-control' && !cacheControl) {
+      res.removeHeader('Cache-Control')
+      cacheControl = true
+    }
+    res.appendHeader(name, value)
+    // a cross-origin page may read what the function chose to send
+    if (!SAFELISTED.has(name) && exposed?.includes(name) !== true) {
+      (exposed ??= [...FUNCTION_EXPOSED]).push(name)
+    }
+  }
+  if (exposed != null) {
+    res.setHeader('Access-Control-Expose-Headers', exposed.join(', '))
+  }
   res.setHeader('Server-Timing', timing.header())
-  // a function's HTML opened in a browser runs no script on the edge's origin (a CSP of its own only narrows this)
-  res.appendHeader('Content-Security-Policy', 'sandbox')
   res.setHeader('Content-Length', body.byteLength)
   res.writeHead(status)
   res.end(body)

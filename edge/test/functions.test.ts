@@ -25,7 +25,7 @@ const FUNCTIONS: Record<string, string> = {
     return new Response('not reached')
   }`,
   'throws.js': 'export default async () => { throw new Error("no such order") }',
-  'headers.js': 'export default async () => new Response("{}", { headers: { "content-type": "application/json", "x-order": "7", "etag": "\\"v1\\"" } })',
+  'headers.js': 'export default async () => new Response("{}", { headers: { "content-type": "application/json", "x-order": "7", "etag": "\\"v1\\"", "cache-control": "max-age=60", "content-security-policy": "default-src \'none\'" } })',
   'page.html': '<!doctype html><title>not a function</title>\n'
 }
 
@@ -96,7 +96,10 @@ describe('edge functions', () => {
   it('lets a page elsewhere read the headers a function chose to send', async () => {
     const response = await call('headers.js')
     expect(response.headers.get('x-order')).toBe('7')
-    expect(response.headers.get('access-control-expose-headers')).toBe('Server-Timing, X-Edgeway-Function, x-order, etag')
+    expect(response.headers.get('access-control-expose-headers')).toBe('Server-Timing, X-Edgeway-Function, x-order, etag, content-security-policy')
+    // its own storing rules replace the edge's no-store; its own CSP joins the edge's sandbox
+    expect(response.headers.get('cache-control')).toBe('max-age=60')
+    expect(response.headers.get('content-security-policy')).toBe("sandbox, default-src 'none'")
   })
 
   it('passes a function no Host that is not a host name, and still runs it', async () => {
