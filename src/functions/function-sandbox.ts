@@ -186,16 +186,15 @@ export class FunctionSandbox implements FunctionRunner {
     }
   }
 
-  private async call (module: WarmModule, { head, body }: SandboxCall): Promise<FunctionResult['response']> {
+  private async call (module: WarmModule, { request, bytes }: SandboxCall): Promise<FunctionResult['response']> {
     const { context } = module
     module.deadline = performance.now() + this.limits.timeoutMs
     try {
       return await Scope.withScopeAsync(async (scope) => {
-        const args = [
-          module.handler,
-          scope.manage(context.newString(head)),
-          scope.manage(typeof body === 'string' ? context.newString(body) : context.newArrayBuffer(exactBuffer(body)))
-        ]
+        const args = [module.handler, scope.manage(context.newString(request))]
+        if (bytes != null) {
+          args.push(scope.manage(context.newArrayBuffer(exactBuffer(bytes))))
+        }
         const promise = scope.manage(unwrap(context, context.callFunction(module.invoke, context.undefined, args)))
         const answer = scope.manage(await settle(context, promise, this.hostWork(module)))
         return readResponse(context, answer, this.limits)

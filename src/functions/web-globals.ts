@@ -5,8 +5,8 @@
  * TextEncoder, TextDecoder, and a console that discards. Whatever is absent
  * (fetch, timers, streams, crypto) is absent on purpose, not stubbed.
  *
- * The script's value is the host's entry point, `invoke(handler, head, body)`: it is never put on `globalThis`, so a function cannot
- * reach it.
+ * The script's value is the host's entry point, `invoke(handler, request, bytes)`: it is never put on
+ * `globalThis`, so a function cannot reach it.
  */
 export const WEB_GLOBALS_SOURCE = String.raw`(() => {
 'use strict'
@@ -336,17 +336,18 @@ for (const [name, value] of Object.entries({ TextEncoder, TextDecoder, Headers, 
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false })
 }
 
-// body: the request's text when it is UTF-8, else an ArrayBuffer. The answer
-// crosses back in one string when its body is text (one read for the host),
-// else as that string and the bytes
-return async (handler, head, body) => {
-  // head: the method, the URL and the headers' JSON, a line each (neither of the first two can hold a line break)
+// request: the method, the URL and the headers' JSON, a line each (none of them can hold a line break), then the
+// body's text when it is UTF-8; bytes: else the body, an ArrayBuffer. The answer crosses back in one string when
+// its body is text (one read for the host), else as that string and the bytes
+return async (handler, head, bytes) => {
   const afterMethod = head.indexOf('\n')
   const afterUrl = head.indexOf('\n', afterMethod + 1)
+  const afterHeaders = head.indexOf('\n', afterUrl + 1)
   const method = head.slice(0, afterMethod)
   const url = head.slice(afterMethod + 1, afterUrl)
-  const headersJson = head.slice(afterUrl + 1)
-  const request = new Request(FROM_HOST, { method, url, headersJson, body: method === 'GET' || method === 'HEAD' ? null : body })
+  const headersJson = head.slice(afterUrl + 1, afterHeaders)
+  const body = method === 'GET' || method === 'HEAD' ? null : bytes ?? head.slice(afterHeaders + 1)
+  const request = new Request(FROM_HOST, { method, url, headersJson, body })
   const response = await handler(request)
   if (!(response instanceof Response)) {
     return stringifyJson({ invalid: 'the default export must resolve to a Response, not ' + (response === null ? 'null' : typeof response) })

@@ -45,21 +45,21 @@ export function postable (bytes: Uint8Array, owned = false): { bytes: Uint8Array
 }
 
 /** A call as the host posts it: the message and what it hands over */
-export function callMessage (id: number, cid: string, source: string | undefined, { head, body }: SandboxCall): { message: FunctionCallMessage, transfer: ArrayBuffer[] } {
-  if (typeof body === 'string') {
-    return { message: { id, cid, source, head, body }, transfer: [] }
+export function callMessage (id: number, cid: string, source: string | undefined, { request, bytes }: SandboxCall): { message: FunctionCallMessage, transfer: ArrayBuffer[] } {
+  if (bytes == null) {
+    return { message: { id, cid, source, request }, transfer: [] }
   }
-  const { bytes, transfer } = postable(body)
-  return { message: { id, cid, source, head, body: bytes }, transfer }
+  const posted = postable(bytes)
+  return { message: { id, cid, source, request, bytes: posted.bytes }, transfer: posted.transfer }
 }
 
 /** Runs one call in the worker's sandbox; never rejects: a failure is a reply too */
-export async function answerCall (sandbox: FunctionSandbox, { id, cid, source, head, body }: FunctionCallMessage): Promise<{ reply: FunctionReplyMessage, transfer: ArrayBuffer[] }> {
+export async function answerCall (sandbox: FunctionSandbox, { id, cid, source, request, bytes }: FunctionCallMessage): Promise<{ reply: FunctionReplyMessage, transfer: ArrayBuffer[] }> {
   try {
-    const { response, timings } = await sandbox.runCall(cid, source, { head, body })
+    const { response, timings } = await sandbox.runCall(cid, source, { request, bytes })
     // the answer's bytes were made for this reply
-    const { bytes, transfer } = postable(response.body, true)
-    return { reply: { id, ok: true, status: response.status, headers: response.headers, body: bytes, ...timings }, transfer }
+    const answer = postable(response.body, true)
+    return { reply: { id, ok: true, status: response.status, headers: response.headers, body: answer.bytes, ...timings }, transfer: answer.transfer }
   } catch (err: any) {
     return { reply: { id, ok: false, name: err.name ?? 'Error', message: err.message ?? String(err) }, transfer: [] }
   }
