@@ -53,7 +53,7 @@ interface Call {
   id: number
   cid: string
   source: string
-  call: SandboxCall
+  prepared: SandboxCall
   resolve(result: FunctionResult): void
   reject(err: Error): void
 }
@@ -119,7 +119,7 @@ export class FunctionPool implements FunctionRunner {
 
     const prepared = sandboxCall(request, this.limits)
     return new Promise<FunctionResult>((resolve, reject) => {
-      const call: Call = { id: this.nextId++, cid, source, call: prepared, resolve, reject }
+      const call: Call = { id: this.nextId++, cid, source, prepared, resolve, reject }
       this.queue.push(call)
       this.dispatch()
       if (this.queue.includes(call)) {
@@ -170,8 +170,16 @@ export class FunctionPool implements FunctionRunner {
     clearTimeout(slot.watchdog)
     slot.watchdog = setTimeout(() => { this.replace(slot, new FunctionTimeoutError(`the function ran over its ${this.limits.timeoutMs} ms time limit`)) }, 2 * this.limits.timeoutMs + this.graceMs)
     // a module's source goes once to each worker, not with every call: a bundled function is up to 1 MiB
-    const { message, transfer } = callMessage(call.id, call.cid, withSource ? call.source : undefined, call.call)
-    slot.worker.postMessage(message, transfer)
+    const { message, transfer } = callMessage(call.id, call.cid, withSource ? call.source : undefined, call.prepared)
+    try {
+      slot.worker.postMessage(message, transfer)
+    } catch (err: any) {
+      // a call that cannot be posted fails alone: the worker is untouched, and nothing escapes an event handler
+      clearTimeout(slot.watchdog)
+      slot.call = undefined
+      call.reject(err)
+      this.dispatch()
+    }
   }
 
   private startWorker (): Slot {
@@ -196,8 +204,10 @@ export class FunctionPool implements FunctionRunner {
       if (reply.ok) {
         call.resolve(replyResult(reply))
       } else {
-        // a module that failed is not kept (or was thrown away): its next call brings the source
-        slot.warm.delete(call.cid)
+        if (!reply.kept) {
+          // a module that failed to evaluate is not kept, one that hit a limit was thrown away
+          slot.warm.delete(call.cid)
+        }
         call.reject(replyError(reply))
       }
       this.dispatch()

@@ -1,7 +1,7 @@
 import variant from '@jitl/quickjs-singlefile-mjs-release-sync'
 import { newQuickJSWASMModuleFromVariant, Scope } from 'quickjs-emscripten-core'
 import { FUNCTION_LIMITS } from './defaults.ts'
-import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, ModuleNotWarmError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError } from './errors.ts'
+import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
 import { installGrantedFetch } from './granted-fetch.ts'
 import { limitOrThrew, settle, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
@@ -85,6 +85,11 @@ export class FunctionSandbox implements FunctionRunner {
     this.quickjs = quickjs
     this.limits = { ...FUNCTION_LIMITS, ...limits }
     this.grants = grants
+  }
+
+  /** Whether the module `cid` is kept warm */
+  holds (cid: string): boolean {
+    return this.warm.has(cid)
   }
 
   /** CIDs of the modules kept warm, least recently used first */
@@ -237,7 +242,7 @@ export class FunctionSandbox implements FunctionRunner {
   }
 }
 
-/** The bytes' own buffer when they fill it, else a copy that does */
+/** The bytes' own buffer when they fill it, else a copy that does (made with the constructor: a Buffer's slice() is a view) */
 function exactBuffer (bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : new Uint8Array(bytes).buffer
 }

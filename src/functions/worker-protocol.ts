@@ -7,7 +7,7 @@
  */
 import type { FunctionSandbox } from './function-sandbox.ts'
 import type { SandboxCall } from './sandbox-call.ts'
-import type { FunctionResult } from './types.ts'
+import type { FunctionResponse, FunctionResult, FunctionTimings } from './types.ts'
 
 /** host → worker */
 export interface FunctionCallMessage extends SandboxCall {
@@ -20,8 +20,8 @@ export interface FunctionCallMessage extends SandboxCall {
 /** worker → host */
 export type FunctionReplyMessage =
   | { ready: true }
-  | { id: number, ok: true, status: number, headers: Array<[string, string]>, body: Uint8Array, compileMs: number, runMs: number, warm: boolean }
-  | { id: number, ok: false, name: string, message: string }
+  | ({ id: number, ok: true } & FunctionResponse & FunctionTimings)
+  | { id: number, ok: false, name: string, message: string, kept: boolean }
 
 /**
  * Bytes at or over this size are handed over to the other thread rather than
@@ -31,16 +31,18 @@ const HAND_OVER_BYTES = 64 * 1024
 
 /**
  * What to post with `bytes`: small ones are copied by the clone (made exact
- * first: the clone of a view copies its whole buffer), large ones handed
- * over. Bytes that are not `owned` (the caller keeps them) are handed over
- * as a copy, never their own buffer.
+ * first: the clone of a view copies its whole buffer, such as the shared
+ * pool a small Node Buffer lives in), large ones handed over. Bytes that are
+ * not `owned` (the caller keeps them, and may post them again) are handed
+ * over as a copy, never their own buffer. Copies are made with the
+ * constructor: a Buffer's slice() is a view, not a copy.
  */
 export function postable (bytes: Uint8Array, owned = false): { bytes: Uint8Array, transfer: ArrayBuffer[] } {
   const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
   if (bytes.byteLength < HAND_OVER_BYTES) {
-    return { bytes: exact ? bytes : bytes.slice(), transfer: [] }
+    return { bytes: exact ? bytes : new Uint8Array(bytes), transfer: [] }
   }
-  const own = owned && exact ? bytes : bytes.slice()
+  const own = owned && exact ? bytes : new Uint8Array(bytes)
   return { bytes: own, transfer: [own.buffer as ArrayBuffer] }
 }
 
@@ -61,7 +63,8 @@ export async function answerCall (sandbox: FunctionSandbox, { id, cid, source, r
     const answer = postable(response.body, true)
     return { reply: { id, ok: true, status: response.status, headers: response.headers, body: answer.bytes, ...timings }, transfer: answer.transfer }
   } catch (err: any) {
-    return { reply: { id, ok: false, name: err.name ?? 'Error', message: err.message ?? String(err) }, transfer: [] }
+    // a module that threw stays warm; one that failed to evaluate, or hit a limit, is gone
+    return { reply: { id, ok: false, name: err.name ?? 'Error', message: err.message ?? String(err), kept: sandbox.holds(cid) }, transfer: [] }
   }
 }
 

@@ -1,8 +1,8 @@
 /// <reference path="./worker-url.d.ts" />
 import { FUNCTION_LIMITS } from './defaults.ts'
 import { FunctionTimeoutError } from './errors.ts'
-import { TakeTurns } from './take-turns.ts'
 import { sandboxCall } from './sandbox-call.ts'
+import { TakeTurns } from './take-turns.ts'
 import { callMessage, replyError, replyResult } from './worker-protocol.ts'
 import sandboxWorkerUrl from './sandbox-worker.ts?worker&url'
 import type { FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
