@@ -210,6 +210,19 @@ describe('function sandbox', () => {
     expect(decoder.decode(response.body)).toBe('still here')
   })
 
+  it('answers 502 for a header value HTTP cannot carry', async () => {
+    for (const value of ['\\u0001', '\\u2713']) {
+      const source = `export default async () => new Response('x', { headers: { 'x-a': '${value}' } })`
+      await expect(sandbox.run(name(), source, get())).rejects.toMatchObject({ name: 'InvalidFunctionResponseError', message: expect.stringContaining('not valid HTTP') })
+    }
+  })
+
+  it('hands a text body with a NUL in it to the function whole', async () => {
+    const source = 'export default async (request) => Response.json({ text: await request.text() })'
+    const { response } = await sandbox.run(name(), source, post('a\u0000bcd'))
+    expect(JSON.parse(decoder.decode(response.body))).toEqual({ text: 'a\u0000bcd' })
+  })
+
   it('drops a function\'s own framing headers', async () => {
     const { response } = await sandbox.run(name(), 'export default async () => new Response("ok", { headers: { "content-length": "99", "x-edgeway-function": "forged", "x-kept": "1" } })', get())
     expect(response.headers.map(([n]) => n).sort()).toEqual(['content-type', 'x-kept'])

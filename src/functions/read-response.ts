@@ -13,6 +13,8 @@ const HOST_HEADERS = new Set([
 ])
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** What HTTP (and Node, which would refuse to send it) does not allow in a header value: controls but tab, and past one byte */
+const NOT_IN_A_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 
 /** The web globals' answer, as JSON */
 interface Answer {
@@ -84,7 +86,7 @@ function parseHeaders (pairs: unknown): Array<[string, string]> {
   const headers: Array<[string, string]> = []
   for (const pair of pairs) {
     const [name, value] = Array.isArray(pair) ? pair : []
-    if (typeof name !== 'string' || typeof value !== 'string' || !TOKEN.test(name) || /[\r\n\0]/.test(value)) {
+    if (typeof name !== 'string' || typeof value !== 'string' || !TOKEN.test(name) || NOT_IN_A_VALUE.test(value)) {
       throw new InvalidFunctionResponseError('the function\'s response has a header that is not valid HTTP')
     }
     if (!HOST_HEADERS.has(name.toLowerCase())) {

@@ -17,7 +17,7 @@ export interface SandboxCall {
    * VM's JavaScript costs ~0.4 ms per KiB, most of a warm call)
    */
   request: string
-  /** The body when it is not UTF-8 (the text after the headers is then empty) */
+  /** The body when it is not UTF-8, or holds a NUL (the text after the headers is then empty) */
   bytes?: Uint8Array
 }
 
@@ -29,7 +29,8 @@ export function sandboxCall ({ method, url, headers, body }: FunctionRequest, { 
   // a URL's parser drops tabs and line breaks (a method has none), and JSON has none: they cannot break the lines
   const head = `${method.replace(LINE_BREAKS, '')}\n${url.replace(LINE_BREAKS, '')}\n${JSON.stringify(headers)}\n`
   const text = bodyText(body)
-  return text == null ? { request: head, bytes: body } : { request: head + text }
+  // a string enters the VM as C text, which ends at its first NUL: a body with one goes in as bytes
+  return text == null || text.includes('\0') ? { request: head, bytes: body } : { request: head + text }
 }
 
 function bodyText (body: Uint8Array): string | undefined {

@@ -5,7 +5,7 @@
  * TextEncoder, TextDecoder, and a console that discards. Whatever is absent
  * (fetch, timers, streams, crypto) is absent on purpose, not stubbed.
  *
- * The script's value is the host's entry point, `invoke(handler, request, bytes)`: it is never put on
+ * The script's value is the host's entry point, `invoke(handler, head, bytes)`: it is never put on
  * `globalThis`, so a function cannot reach it.
  */
 export const WEB_GLOBALS_SOURCE = String.raw`(() => {
@@ -336,8 +336,8 @@ for (const [name, value] of Object.entries({ TextEncoder, TextDecoder, Headers, 
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false })
 }
 
-// request: the method, the URL and the headers' JSON, a line each (none of them can hold a line break), then the
-// body's text when it is UTF-8; bytes: else the body, an ArrayBuffer. The answer crosses back in one string when
+// head: the method, the URL and the headers' JSON, a line each (none of them can hold a line break), then the
+// body's text; bytes: else the body, an ArrayBuffer (one that is not UTF-8, or holds a NUL). The answer crosses back in one string when
 // its body is text (one read for the host), else as that string and the bytes
 return async (handler, head, bytes) => {
   const afterMethod = head.indexOf('\n')
