@@ -124,16 +124,22 @@ export function badRequests (seed: number, count: number, target: FuzzTarget): B
       () => `${word()}, ${word()}/${word()};q=0.${int(1, 9)}`
     ])() } }),
     'bad-query': () => {
-      const invalid = (): string => random() < 0.5 ? word() : text(int(1, 30), HEADER_CHARS)
+      // a random value that is not one the parameter allows (a one-letter word can be "n", a valid car-dups)
+      const invalid = (valid: RegExp): string => {
+        for (;;) {
+          const value = random() < 0.5 ? word() : text(int(1, 30), HEADER_CHARS)
+          if (!valid.test(value)) return value
+        }
+      }
       let format = word()
       while (KNOWN_FORMATS.has(format)) format = word()
       const query = pick<() => string>([
         () => `format=${encodeURIComponent(format)}`,
-        () => `format=car&dag-scope=${encodeURIComponent(pick(['blocks', 'entities', 'any', invalid()]))}`,
-        () => `format=car&entity-bytes=${encodeURIComponent(pick([`${int(0, 99)}`, `${int(0, 9)}-${int(0, 9)}`, `:${int(0, 9)}`, invalid()]))}`,
-        () => `format=car&car-version=${encodeURIComponent(pick(['0', '2', '3', '-1', '1.0', invalid()]))}`,
-        () => `format=car&car-order=${encodeURIComponent(pick(['bfs', 'random', invalid()]))}`,
-        () => `format=car&car-dups=${encodeURIComponent(pick(['yes', 'no', 'Y', invalid()]))}`
+        () => `format=car&dag-scope=${encodeURIComponent(pick(['blocks', 'entities', 'any', invalid(/^(block|entity|all)$/)]))}`,
+        () => `format=car&entity-bytes=${encodeURIComponent(pick([`${int(0, 99)}`, `${int(0, 9)}-${int(0, 9)}`, `:${int(0, 9)}`, invalid(/^-?\d+:(-?\d+|\*)$/)]))}`,
+        () => `format=car&car-version=${encodeURIComponent(pick(['0', '2', '3', '-1', '1.0', invalid(/^1$/)]))}`,
+        () => `format=car&car-order=${encodeURIComponent(pick(['bfs', 'random', invalid(/^(dfs|unk)$/)]))}`,
+        () => `format=car&car-dups=${encodeURIComponent(pick(['yes', 'no', 'Y', invalid(/^(y|n)$/)]))}`
       ])()
       return { kind: 'bad-query', url: `${fileUrl}?${query}${random() < 0.3 ? `&${word()}=${word()}` : ''}` }
     },
