@@ -5,7 +5,7 @@ import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError,
 import { installGrantedFetch } from './granted-fetch.ts'
 import { limitOrThrew, settle, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
-import { sandboxCall } from './sandbox-call.ts'
+import { exactBytes, sandboxCall } from './sandbox-call.ts'
 import { WEB_GLOBALS_SOURCE } from './web-globals.ts'
 import type { FunctionGrants, HostFetches } from './granted-fetch.ts'
 import type { HostWork } from './quickjs-values.ts'
@@ -198,7 +198,7 @@ export class FunctionSandbox implements FunctionRunner {
       return await Scope.withScopeAsync(async (scope) => {
         const args = [module.handler, scope.manage(context.newString(request))]
         if (bytes != null) {
-          args.push(scope.manage(context.newArrayBuffer(exactBuffer(bytes))))
+          args.push(scope.manage(context.newArrayBuffer(exactBytes(bytes).buffer)))
         }
         const promise = scope.manage(unwrap(context, context.callFunction(module.invoke, context.undefined, args)))
         const answer = scope.manage(await settle(context, promise, this.hostWork(module)))
@@ -240,9 +240,4 @@ export class FunctionSandbox implements FunctionRunner {
       this.healthy = false
     }
   }
-}
-
-/** The bytes' own buffer when they fill it, else a copy that does (made with the constructor: a Buffer's slice() is a view) */
-function exactBuffer (bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : new Uint8Array(bytes).buffer
 }

@@ -33,6 +33,14 @@ export function sandboxCall ({ method, url, headers, body }: FunctionRequest, { 
   return text == null || text.includes('\0') ? { request: head, bytes: body } : { request: head + text }
 }
 
+/**
+ * The bytes alone in a buffer of their own size: them, when they fill theirs, else a copy (made with the
+ * constructor: a Node Buffer's slice() is a view, and a small one lives in a shared pool)
+ */
+export function exactBytes (bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes)) as Uint8Array<ArrayBuffer>
+}
+
 function bodyText (body: Uint8Array): string | undefined {
   try {
     return FATAL_UTF8.decode(body)

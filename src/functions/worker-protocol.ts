@@ -5,6 +5,7 @@
  * small, bodies copied unless large (see `postable`): each level of nesting
  * and each handed-over buffer costs the structured clone time on both sides.
  */
+import { exactBytes } from './sandbox-call.ts'
 import type { FunctionSandbox } from './function-sandbox.ts'
 import type { SandboxCall } from './sandbox-call.ts'
 import type { FunctionResponse, FunctionResult, FunctionTimings } from './types.ts'
@@ -38,12 +39,11 @@ const HAND_OVER_BYTES = 64 * 1024
  * constructor: a Buffer's slice() is a view, not a copy.
  */
 export function postable (bytes: Uint8Array, owned = false): { bytes: Uint8Array, transfer: ArrayBuffer[] } {
-  const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
   if (bytes.byteLength < HAND_OVER_BYTES) {
-    return { bytes: exact ? bytes : new Uint8Array(bytes), transfer: [] }
+    return { bytes: exactBytes(bytes), transfer: [] }
   }
-  const own = owned && exact ? bytes : new Uint8Array(bytes)
-  return { bytes: own, transfer: [own.buffer as ArrayBuffer] }
+  const own = owned ? exactBytes(bytes) : new Uint8Array(bytes)
+  return { bytes: own, transfer: [own.buffer] }
 }
 
 /** A call as the host posts it: the message and what it hands over */
