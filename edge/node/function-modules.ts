@@ -1,5 +1,4 @@
 import { exporter } from 'ipfs-unixfs-exporter'
-import { identity } from 'multiformats/hashes/identity'
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from './errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -62,11 +61,21 @@ export class FunctionModules {
   }
 
   private async read (cid: CID, options: AbortOptions): Promise<Uint8Array> {
-    if (cid.multihash.code !== identity.code && !(await this.blockstore.has(cid, options))) {
+    // a CID the route took: a hash of the code (never an identity CID), raw or dag-pb (`parseFunctionCid`)
+    if (!(await this.blockstore.has(cid, options))) {
       throw new NotFoundError(`this edge does not hold ${cid}`)
     }
-    const entry = await exporter(cid, this.blockstore, options)
-    if (entry.type !== 'file' && entry.type !== 'raw' && entry.type !== 'identity') {
+    let entry: Awaited<ReturnType<typeof exporter>>
+    try {
+      entry = await exporter(cid, this.blockstore, options)
+    } catch (err: any) {
+      // blocks are kept by their hash: one held as raw bytes, asked for as dag-pb, is not a UnixFS node
+      if (err.name === 'NotUnixFSError') {
+        throw new BadRequestError(`${cid} is not a function module: its block is not a UnixFS node`)
+      }
+      throw err
+    }
+    if (entry.type !== 'file' && entry.type !== 'raw') {
       throw new BadRequestError(`${cid} is not a function module: it is a ${entry.type === 'directory' ? 'directory' : 'structured data node'}, not a file`)
     }
     if (entry.size > BigInt(this.init.maxModuleBytes)) {

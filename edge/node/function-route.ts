@@ -89,8 +89,8 @@ export function parseFunctionPath (url: URL, cids: FunctionCids): { cid: CID, pa
   const [cidText = '', ...rest] = url.pathname.slice(FUNCTION_PATH.length).split('/')
   try {
     return { cid: cids.parse(cidText), path: `/${rest.join('/')}` }
-  } catch {
-    throw new BadRequestError(`"${cidText}" is not a CID; call a function at /fn/<cid>/<path>`)
+  } catch (err: any) {
+    throw new BadRequestError(`${String(err.message)}; call a function at /fn/<cid>/<path>`)
   }
 }
 

@@ -2,6 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { identity } from 'multiformats/hashes/identity'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EDGE_USAGE, parseEdgeArgs } from '../bin/parse-edge-args.ts'
 import { startEdge } from '../node/start-edge.ts'
@@ -25,7 +28,13 @@ const FUNCTIONS: Record<string, string> = {
     return new Response('not reached')
   }`,
   'throws.js': 'export default async () => { throw new Error("no such order") }',
-  'headers.js': 'export default async () => new Response("{}", { headers: { "content-type": "application/json", "x-order": "7", "etag": "\\"v1\\"", "cache-control": "max-age=60", "content-security-policy": "default-src \'none\'" } })',
+  'headers.js': 'export default async () => new Response("{}", { headers: { "content-type": "application/json", "x-order": "7", "etag": "\\"v1\\"", "cache-control": "max-age=60", "content-security-policy": "default-src \'none\'", "set-cookie": "session=theirs; Domain=127.0.0.1; Path=/", "clear-site-data": "\\"cookies\\"", "x-edgeway-verified": "recompute" } })',
+  'many-headers.js': `export default async (request) => {
+    const count = Number(new URL(request.url).searchParams.get('n'))
+    const headers = new Headers()
+    for (let i = 0; i < count; i++) headers.set('x-' + i, 'v')
+    return new Response('', { headers })
+  }`,
   'page.html': '<!doctype html><title>not a function</title>\n'
 }
 
@@ -100,6 +109,21 @@ describe('edge functions', () => {
     // its own storing rules replace the edge's no-store; its own CSP joins the edge's sandbox
     expect(response.headers.get('cache-control')).toBe('max-age=60')
     expect(response.headers.get('content-security-policy')).toBe("sandbox, default-src 'none'")
+    // what would act on the caller's browser beyond the answer, or claim a check the caller did not make, is dropped
+    expect(response.headers.get('set-cookie')).toBeNull()
+    expect(response.headers.get('clear-site-data')).toBeNull()
+    expect(response.headers.get('x-edgeway-verified')).toBeNull()
+  })
+
+  it('answers 502 for more headers than a response may carry, and sends up to that many', async () => {
+    const most = await call('many-headers.js', '/?n=99')
+    expect(most.status).toBe(200)
+    expect(most.headers.get('x-98')).toBe('v')
+
+    // each name would cost the edge's thread work to send: a function cannot hand it thousands
+    const over = await call('many-headers.js', '/?n=20000')
+    expect(over.status).toBe(502)
+    expect(await over.text()).toContain('over the 100 header limit')
   })
 
   it('passes a function no Host that is not a host name, and still runs it', async () => {
@@ -165,6 +189,22 @@ describe('edge functions', () => {
     const bad = await call('not-a-cid')
     expect(bad.status).toBe(400)
     expect(await bad.text()).toContain('not a CID')
+  })
+
+  it('answers 400 for a CID that cannot name a module: code carried in the CID itself, or a codec a module is not', async () => {
+    // an identity CID holds its bytes: the caller's own code, named by no hash, which no operator chose to serve
+    const inline = CID.createV1(raw.code, identity.digest(new TextEncoder().encode('export default async () => new Response("anyone\'s code")'))).toString()
+    const carried = await call(inline)
+    expect(carried.status).toBe(400)
+    expect(await carried.text()).toContain('identity')
+
+    // a module the edge holds, asked for under another codec: the same hash, bytes that are not that codec
+    const held = CID.parse(cids['hello.js'])
+    for (const code of [0x70, 0x71, 0x0129, 0x72]) {
+      const response = await call(CID.createV1(code, held.multihash).toString())
+      expect(response.status, `codec 0x${code.toString(16)}`).toBe(400)
+      expect(await response.text()).toContain('not a function module')
+    }
   })
 
   it('answers 404 for a module the edge does not hold', async () => {

@@ -10,6 +10,12 @@ export class InvalidFunctionModuleError extends Error {
   name = 'InvalidFunctionModuleError'
 }
 
+/** The CID cannot name a function module (not a CID, an identity CID, a codec a module is not) */
+export class InvalidFunctionCidError extends Error {
+  static name = 'InvalidFunctionCidError'
+  name = 'InvalidFunctionCidError'
+}
+
 /** The function ran past its time limit, while evaluating or answering */
 export class FunctionTimeoutError extends Error {
   static name = 'FunctionTimeoutError'
@@ -59,6 +65,7 @@ export class ModuleNotWarmError extends Error {
 /** The HTTP status each error answers with, wherever a function runs */
 export const FUNCTION_ERROR_STATUS: Record<string, number> = {
   InvalidFunctionModuleError: 400,
+  InvalidFunctionCidError: 400,
   FunctionTimeoutError: 504,
   FunctionMemoryError: 500,
   FunctionThrewError: 500,

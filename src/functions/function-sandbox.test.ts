@@ -217,6 +217,11 @@ describe('function sandbox', () => {
     }
   })
 
+  it('answers 502 for headers over their byte limit, however few', async () => {
+    const source = 'export default async () => new Response("x", { headers: { "x-a": "a".repeat(40 * 1024) } })'
+    await expect(sandbox.run(name(), source, get())).rejects.toMatchObject({ name: 'InvalidFunctionResponseError', message: expect.stringContaining('byte limit') })
+  })
+
   it('hands a text body with a NUL in it to the function whole', async () => {
     const source = 'export default async (request) => Response.json({ text: await request.text() })'
     const { response } = await sandbox.run(name(), source, post('a\u0000bcd'))

@@ -3,14 +3,26 @@ import type { FunctionLimits, FunctionResponse } from './types.ts'
 import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten-core'
 
 /**
- * Headers the host sets itself, or that describe one connection rather than
- * the answer: a function's own are dropped, so it cannot frame the body or
- * speak for the host.
+ * Headers a function's answer does not carry: those the host sets itself,
+ * those that describe one connection rather than the answer (so it cannot
+ * frame the body or speak for the host), those that would act on the
+ * caller's browser beyond the answer (a function is stateless, and an edge's
+ * origin is shared by every function it runs), and the SDK's mark of an
+ * answer it checked.
  */
-const HOST_HEADERS = new Set([
+const DROPPED_HEADERS = new Set([
   'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'te', 'trailer',
-  'proxy-authenticate', 'proxy-connection', 'server-timing', 'x-edgeway-function'
+  'proxy-authenticate', 'proxy-connection', 'server-timing', 'x-edgeway-function',
+  'set-cookie', 'clear-site-data', 'x-edgeway-verified'
 ])
+
+/**
+ * Headers a function's answer may have, and their bytes together: each costs
+ * the host's thread work to check and send, and a browser refuses an answer
+ * whose headers pass a few hundred KiB anyway
+ */
+export const MAX_RESPONSE_HEADERS = 100
+export const MAX_RESPONSE_HEADER_BYTES = 32 * 1024
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** What HTTP (and Node, which would refuse to send it) does not allow in a header value: controls but tab, and past one byte */
@@ -83,13 +95,25 @@ function parseHeaders (pairs: unknown): Array<[string, string]> {
   if (!Array.isArray(pairs)) {
     throw new InvalidFunctionResponseError('the function\'s response headers are not a list')
   }
+  if (pairs.length > MAX_RESPONSE_HEADERS) {
+    throw new InvalidFunctionResponseError(`the function's response has ${pairs.length} headers, over the ${MAX_RESPONSE_HEADERS} header limit`)
+  }
   const headers: Array<[string, string]> = []
+  let bytes = 0
   for (const pair of pairs) {
     const [name, value] = Array.isArray(pair) ? pair : []
-    if (typeof name !== 'string' || typeof value !== 'string' || !TOKEN.test(name) || NOT_IN_A_VALUE.test(value)) {
+    if (typeof name !== 'string' || typeof value !== 'string') {
       throw new InvalidFunctionResponseError('the function\'s response has a header that is not valid HTTP')
     }
-    if (!HOST_HEADERS.has(name.toLowerCase())) {
+    // counted before they are checked: a check reads every character
+    bytes += name.length + value.length
+    if (bytes > MAX_RESPONSE_HEADER_BYTES) {
+      throw new InvalidFunctionResponseError(`the function's response headers are over the ${MAX_RESPONSE_HEADER_BYTES} byte limit`)
+    }
+    if (!TOKEN.test(name) || NOT_IN_A_VALUE.test(value)) {
+      throw new InvalidFunctionResponseError('the function\'s response has a header that is not valid HTTP')
+    }
+    if (!DROPPED_HEADERS.has(name.toLowerCase())) {
       headers.push([name.toLowerCase(), value])
     }
   }

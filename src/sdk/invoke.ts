@@ -1,10 +1,11 @@
-import { CID } from 'multiformats/cid'
 import { equals } from 'uint8arrays/equals'
 import { FUNCTION_ERROR_STATUS } from '../functions/errors.ts'
 import { callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
+import { parseFunctionCid } from '../functions/function-cids.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
 import type { EdgeCallComponents } from '../functions/edge-call.ts'
 import type { FunctionCids } from '../functions/function-cids.ts'
+import type { CID } from 'multiformats/cid'
 import type { FunctionRequest, FunctionRunner } from '../functions/types.ts'
 import type { InvokeInit } from './types.ts'
 
@@ -31,9 +32,9 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   const match = ADDRESS.exec(String(resource))
   let cid: CID
   try {
-    cid = components.cids?.parse(match?.[1] ?? '') ?? CID.parse(match?.[1] ?? '')
-  } catch {
-    throw new InvalidRequestError(`${String(resource)} does not name a function: use ipfs://<cid>/<path>`)
+    cid = components.cids?.parse(match?.[1] ?? '') ?? parseFunctionCid(match?.[1] ?? '')
+  } catch (err: any) {
+    throw new InvalidRequestError(`${String(resource)} does not name a function (${String(err.message)}): use ipfs://<cid>/<path>`)
   }
   const path = `${match?.[2] === '' || match?.[2] == null ? '/' : match[2]}${match?.[3] ?? ''}`
   const method = (init.method ?? 'GET').toUpperCase()

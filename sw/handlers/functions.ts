@@ -1,11 +1,12 @@
-import { CID } from 'multiformats/cid'
 import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
 import { callOnEdges } from '../../src/functions/edge-call.ts'
+import { parseFunctionCid } from '../../src/functions/function-cids.ts'
 import { sandboxed } from '../../src/lib/content-sandbox.ts'
 import { ContentError, InvalidRequestError } from '../../src/lib/errors.ts'
 import { readCapped } from '../../src/lib/read-capped.ts'
 import type { Handler } from '../pipeline.ts'
 import type { EdgeCallComponents } from '../../src/functions/edge-call.ts'
+import type { CID } from 'multiformats/cid'
 
 export const FUNCTION_PATH = '/fn/'
 const METHODS = new Set(['GET', 'POST'])
@@ -42,9 +43,9 @@ export function functionsHandler (components: FunctionsHandlerComponents): Handl
       const [cidText = '', ...rest] = url.pathname.slice(FUNCTION_PATH.length).split('/')
       let cid: CID
       try {
-        cid = CID.parse(cidText)
-      } catch {
-        throw new InvalidRequestError(`"${cidText}" is not a CID; call a function at /fn/<cid>/<path>`)
+        cid = parseFunctionCid(cidText)
+      } catch (err: any) {
+        throw new InvalidRequestError(`${String(err.message)}; call a function at /fn/<cid>/<path>`)
       }
       const body = request.method === 'POST'
         ? await readCapped(new Response(request.body, { headers: request.headers }), FUNCTION_LIMITS.maxRequestBytes,
