@@ -35,10 +35,13 @@ class NotHereError extends Error {
  * function, an error too, wins; the others are aborted. Hedging runs a call
  * twice at most per slow edge, which a function may allow: it has no
  * network or storage to act on twice. Resolves with the answer and the edge
- * that gave it; when none did, with the last "not here" answer, or a 502.
+ * that gave it; when none did, with the last "not here" answer and its edge
+ * (an edge's answer all the same: a function may answer 404 itself), or a
+ * 502 of its own, with no edge.
  */
 export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<{ response: Response, edge?: string }> {
   let notHere: Response | undefined
+  let notHereEdge: string | undefined
   // an edge whose /info says it runs no functions is not asked; one that says nothing is
   const candidates = health.rank(edges.filter(edge => edge.http != null && edge.functions !== false), edgeKey)
   try {
@@ -66,6 +69,7 @@ export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: C
         // the last of these is the answer if no edge runs the function: its body is kept
         await notHere?.body?.cancel().catch(() => {})
         notHere = response
+        notHereEdge = edge.http
         throw new NotHereError(`${edge.http} answered ${response.status}`)
       }
       health.answered(key, performance.now() - started)
@@ -76,7 +80,7 @@ export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: C
   } catch (err) {
     call.signal?.throwIfAborted()
     if ((err as Error).name !== HedgeFailedError.name) throw err
-    return { response: notHere ?? functionTextResponse(502, `no edge answered for the function ${cid}`, cid) }
+    return notHere == null ? { response: functionTextResponse(502, `no edge answered for the function ${cid}`, cid) } : { response: notHere, edge: notHereEdge }
   }
 }
 

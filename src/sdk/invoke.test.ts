@@ -29,6 +29,8 @@ describe('client.invoke', () => {
   let liarUrl: string
   let slow: Server
   let slowUrl: string
+  let forger: Server
+  let forgerUrl: string
   let sandbox: FunctionSandbox
   let cid: string
   let echo: string
@@ -51,6 +53,25 @@ describe('client.invoke', () => {
     })
     await new Promise<void>(resolve => { liar.listen(0, '127.0.0.1', resolve) })
     liarUrl = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`
+    // an edge that runs the function honestly, then forges what its path names
+    forger = createServer((req, res) => {
+      const what = (req.url ?? '').split('/')[3]
+      if (what === 'gone') {
+        // a forged answer dressed as "not here": a status the SDK passes over to ask the next edge
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"path":"/gone","forged":true}')
+        return
+      }
+      if (what === 'big') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.alloc(5 * 1024 * 1024, 0x20))
+        return
+      }
+      void fetch(`${edge.info.http}${req.url ?? '/'}`).then(async (response) => {
+        const headers: Record<string, string> = { 'content-type': what === 'headers' ? 'text/html' : 'application/json', 'x-edgeway-function': cid, 'x-edgeway-verified': 'recompute' }
+        res.writeHead(response.status, headers).end(await response.text())
+      })
+    })
+    await new Promise<void>(resolve => { forger.listen(0, '127.0.0.1', resolve) })
+    forgerUrl = `http://127.0.0.1:${(forger.address() as AddressInfo).port}`
     // an edge that takes 5 s to answer anything
     slow = createServer((_req, res) => { setTimeout(() => { res.writeHead(200).end('late') }, 5_000) })
     await new Promise<void>(resolve => { slow.listen(0, '127.0.0.1', resolve) })
@@ -59,6 +80,7 @@ describe('client.invoke', () => {
 
   afterAll(async () => {
     liar?.close()
+    forger?.close()
     slow?.closeAllConnections()
     slow?.close()
     await sandbox?.close()
@@ -150,6 +172,27 @@ describe('client.invoke', () => {
     expect((await honest.json()).path).toBe('/v')
 
     await expect(invokeFunction(components([liarUrl]), `ipfs://${cid}/v`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'FunctionVerificationError' })
+  })
+
+  it('with verify: "recompute", checks an answer dressed as "not here" too, and a body it would not read whole', async () => {
+    // every edge "lacks" the module: the answer is still an edge's, and is checked like any other
+    await expect(invokeFunction(components([forgerUrl]), `ipfs://${cid}/gone`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'FunctionVerificationError' })
+    // a body past what a function may answer cannot be the function's: refused without reading it all
+    await expect(invokeFunction(components([forgerUrl]), `ipfs://${cid}/big`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'FunctionVerificationError' })
+  })
+
+  it('with verify: "recompute", answers with the function\'s own headers, not the edge\'s', async () => {
+    const response = await invokeFunction(components([forgerUrl]), `ipfs://${cid}/headers`, { verify: 'recompute' })
+    expect(response.headers.get('x-edgeway-verified')).toBe('recompute')
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect((await response.json()).path).toBe('/headers')
+  })
+
+  it('passes on no X-Edgeway-Verified of an edge\'s: only the SDK says it checked an answer', async () => {
+    const response = await invokeFunction(components([forgerUrl]), `ipfs://${cid}/mark`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-edgeway-verified')).toBeNull()
+    expect((await response.json()).path).toBe('/mark')
   })
 
   it('refuses an address that names no function', async () => {

@@ -1,8 +1,10 @@
 import { equals } from 'uint8arrays/equals'
+import { FUNCTION_LIMITS } from '../functions/defaults.ts'
 import { FUNCTION_ERROR_STATUS } from '../functions/errors.ts'
 import { callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
+import { readCapped } from '../lib/read-capped.ts'
 import type { EdgeCallComponents } from '../functions/edge-call.ts'
 import type { FunctionCids } from '../functions/function-cids.ts'
 import type { CID } from 'multiformats/cid'
@@ -54,20 +56,38 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   }
 
   const answered = await callOnEdges(components, cid, path, { method, headers, body, signal })
-  if (init.verify !== 'recompute' || answered.edge == null) {
+  if (answered.edge == null) {
+    // no edge answered: the SDK's own 502
     return answered.response
   }
+  if (init.verify !== 'recompute') {
+    // only the SDK says it checked an answer
+    return answered.response.headers.has(VERIFIED) ? withoutHeader(answered.response, VERIFIED) : answered.response
+  }
 
-  // the same request, seen at the same host, run here: a deterministic function gives the same answer
-  const edgeBody = new Uint8Array(await answered.response.arrayBuffer())
-  const local = await runHere(new URL(answered.edge).host)
+  // the same request, seen at the same host, run here: a deterministic function gives the same answer. An edge's
+  // "not here" (404, 501, 503) is checked too: a function may answer so itself, and a forger may claim it did
+  const { edge } = answered
+  const { maxResponseBytes } = FUNCTION_LIMITS
+  const edgeBody = await readCapped(answered.response, maxResponseBytes, () => new FunctionVerificationError(`${edge} answered ${cid} with more than the ${maxResponseBytes} bytes a function may answer`), { signal })
+  const local = await runHere(new URL(edge).host)
   const localBody = new Uint8Array(await local.arrayBuffer())
   if (local.status !== answered.response.status || !equals(edgeBody, localBody)) {
-    throw new FunctionVerificationError(`${answered.edge} answered ${answered.response.status} with ${edgeBody.byteLength} bytes for ${cid}, but the function run here answers ${local.status} with ${localBody.byteLength} bytes`)
+    throw new FunctionVerificationError(`${edge} answered ${answered.response.status} with ${edgeBody.byteLength} bytes for ${cid}, but the function run here answers ${local.status} with ${localBody.byteLength} bytes`)
   }
-  const verified = new Response(NULL_BODY.has(answered.response.status) ? null : edgeBody, answered.response)
-  verified.headers.set('X-Edgeway-Verified', 'recompute')
+  // the function's answer as it ran here, its headers too (an edge's are not checked): the bytes are the edge's
+  const verified = new Response(NULL_BODY.has(local.status) ? null : localBody, local)
+  verified.headers.set(VERIFIED, 'recompute')
   return verified
+}
+
+const VERIFIED = 'X-Edgeway-Verified'
+
+/** The same answer without `name`: a copy of its head, its body handed on */
+function withoutHeader (response: Response, name: string): Response {
+  const headers = new Headers(response.headers)
+  headers.delete(name)
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }
 
 const EMPTY = new Uint8Array(0)
