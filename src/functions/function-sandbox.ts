@@ -229,8 +229,9 @@ export class FunctionSandbox implements FunctionRunner {
     if (module != null) this.dispose(module)
   }
 
-  private dispose ({ runtime, context, invoke, handler }: Partial<WarmModule>): void {
+  private dispose ({ runtime, context, invoke, handler, fetches }: Partial<WarmModule>): void {
     try {
+      fetches?.dispose()
       for (const handle of [handler, invoke]) {
         if (handle?.alive === true) handle.dispose()
       }

@@ -1,5 +1,5 @@
 import { FunctionTimeoutError } from './errors.ts'
-import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten-core'
+import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle } from 'quickjs-emscripten-core'
 
 /**
  * What an operator lets functions reach over the network. None by default:
@@ -33,6 +33,12 @@ const FETCH_GLOBAL_SOURCE = `(hostFetch) => {
 export interface HostFetches {
   /** Waits for one fetch in flight to settle, or the deadline; false when none is in flight */
   next(deadline: number, timeoutMs: number): Promise<boolean>
+  /**
+   * Lets go of the VM's promises of fetches still in flight, before the
+   * context is freed (QuickJS aborts on freeing a runtime that still holds
+   * them); their answers then go nowhere
+   */
+  dispose(): void
 }
 
 export interface GrantedFetchLimits {
@@ -49,10 +55,14 @@ export interface GrantedFetchLimits {
 export function installGrantedFetch (context: QuickJSContext, origins: readonly string[], limits: GrantedFetchLimits, deadline: () => number): HostFetches {
   const allowed = new Set(origins.map(origin => new URL(origin).origin))
   const inFlight = new Set<Promise<void>>()
+  /** The VM's promises of those fetches, until each is settled or let go */
+  const promised = new Set<QuickJSDeferredPromise>()
 
   const hostFetch = context.newFunction('hostFetch', (methodHandle, urlHandle, headersHandle, bodyHandle) => {
     const deferred = context.newPromise()
+    promised.add(deferred)
     const settle = (work: () => void): void => {
+      promised.delete(deferred)
       // the module may have been thrown away (its time ran out) while the fetch was in flight
       if (!context.alive || !deferred.alive) return
       try { work() } catch {}
@@ -90,6 +100,12 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
   }
 
   return {
+    dispose () {
+      for (const deferred of promised) {
+        if (deferred.alive) deferred.dispose()
+      }
+      promised.clear()
+    },
     async next (deadlineAt, timeoutMs) {
       if (inFlight.size === 0) return false
       let timer: ReturnType<typeof setTimeout> | undefined

@@ -54,6 +54,8 @@ export class WorkerFunctionRunner implements FunctionRunner {
         if (!('id' in reply) || reply.id !== message.id) return
         clearTimeout(timer)
         worker.removeEventListener('message', onMessage)
+        // a worker whose sandbox may be broken ends after this reply: the next call starts a fresh one
+        if (!reply.healthy) void this.close()
         if (reply.ok) resolve(replyResult(reply))
         else reject(replyError(reply))
       }
@@ -64,7 +66,8 @@ export class WorkerFunctionRunner implements FunctionRunner {
 
   private start (): { worker: Worker, ready: Promise<void> } {
     if (this.worker != null) return this.worker
-    const worker = new Worker(workerScript(), { type: 'module', name: 'edgeway-functions' })
+    const script = workerScript()
+    const worker = new Worker(script, { type: 'module', name: 'edgeway-functions' })
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (event: MessageEvent<FunctionReplyMessage>): void => {
         if ('ready' in event.data) {
@@ -75,6 +78,8 @@ export class WorkerFunctionRunner implements FunctionRunner {
       worker.addEventListener('message', onMessage)
       worker.addEventListener('error', (event) => { reject(new Error(`the function worker failed to start: ${event.message}`)) }, { once: true })
     })
+    // a blob made to start the worker from another origin's script is not needed once the worker has loaded
+    if (script.startsWith('blob:')) void ready.finally(() => { URL.revokeObjectURL(script) }).catch(() => {})
     this.worker = { worker, ready }
     return this.worker
   }
