@@ -36,10 +36,11 @@ class NotHereError extends Error {
  * twice at most per slow edge, which a function may allow: it has no
  * network or storage to act on twice. Resolves with the answer and the edge
  * that gave it; when none did, with the last "not here" answer and its edge
- * (an edge's answer all the same: a function may answer 404 itself), or a
- * 502 of its own, with no edge.
+ * (`notHere`: a function may answer so itself), or a 502 of its own, with no
+ * edge. An edge's `X-Edgeway-Verified` is never passed on: only the SDK says
+ * it checked an answer.
  */
-export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<{ response: Response, edge?: string }> {
+export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<EdgeAnswer> {
   let notHere: Response | undefined
   let notHereEdge: string | undefined
   // an edge whose /info says it runs no functions is not asked; one that says nothing is
@@ -76,12 +77,34 @@ export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: C
       return response
     }, { delayMs: edge => health.hedgeDelayMs(edgeKey(edge)), signal: call.signal })
     await notHere?.body?.cancel().catch(() => {})
-    return { response: value, edge: candidate.http }
+    return { response: unmarked(value), edge: candidate.http, notHere: false }
   } catch (err) {
     call.signal?.throwIfAborted()
     if ((err as Error).name !== HedgeFailedError.name) throw err
-    return notHere == null ? { response: functionTextResponse(502, `no edge answered for the function ${cid}`, cid) } : { response: notHere, edge: notHereEdge }
+    if (notHere == null) {
+      return { response: functionTextResponse(502, `no edge answered for the function ${cid}`, cid), notHere: false }
+    }
+    return { response: unmarked(notHere), edge: notHereEdge, notHere: true }
   }
+}
+
+export interface EdgeAnswer {
+  response: Response
+  /** The edge that answered; none for the 502 of no answer at all */
+  edge?: string
+  /** The answer is a 404, 501 or 503 (an edge that could not run the call, or the function's own), no other was had */
+  notHere: boolean
+}
+
+/** The header with which the SDK marks an answer it checked (`invoke`'s `verify: 'recompute'`) */
+export const VERIFIED_HEADER = 'X-Edgeway-Verified'
+
+/** `response` without an edge's own `X-Edgeway-Verified`: a copy of its head, its body handed on */
+function unmarked (response: Response): Response {
+  if (!response.headers.has(VERIFIED_HEADER)) return response
+  const headers = new Headers(response.headers)
+  headers.delete(VERIFIED_HEADER)
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }
 
 /** A plain-text answer about a function, marked with its CID */

@@ -18,7 +18,7 @@ scope.addEventListener('message', (event) => {
   void answerCall(sandbox, event.data).then(({ reply, transfer }) => {
     scope.postMessage(reply, transfer)
     if (!sandbox.healthy) {
-      // the host sees the worker go quiet past its deadline and starts another
+      // the reply said so (`healthy: false`): the host starts another worker for its next call
       scope.close()
     }
   })

@@ -34,15 +34,18 @@ describe('client.invoke', () => {
   let sandbox: FunctionSandbox
   let cid: string
   let echo: string
+  let missing: string
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeway-invoke-test-'))
     await writeFile(join(dir, 'fn.js'), SOURCE)
     await writeFile(join(dir, 'echo.js'), ECHO)
-    edge = await startEdge({ serve: [join(dir, 'fn.js'), join(dir, 'echo.js')], functions: { workers: 1 } })
+    await writeFile(join(dir, 'missing.js'), 'export default async () => new Response("no such order", { status: 404 })')
+    edge = await startEdge({ serve: [join(dir, 'fn.js'), join(dir, 'echo.js'), join(dir, 'missing.js')], functions: { workers: 1 } })
     off = await startEdge()
     cid = edge.info.roots[join(dir, 'fn.js')]
     echo = edge.info.roots[join(dir, 'echo.js')]
+    missing = edge.info.roots[join(dir, 'missing.js')]
     sandbox = await createFunctionSandbox()
     // an edge that runs the function honestly, then changes its answer
     liar = createServer((req, res) => {
@@ -63,6 +66,13 @@ describe('client.invoke', () => {
       }
       if (what === 'big') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.alloc(5 * 1024 * 1024, 0x20))
+        return
+      }
+      if (what === 'streamed') {
+        // no length said: the cap is found while reading
+        res.writeHead(200, { 'content-type': 'application/json' })
+        for (let i = 0; i < 5; i++) res.write(Buffer.alloc(1024 * 1024, 0x20))
+        res.end()
         return
       }
       void fetch(`${edge.info.http}${req.url ?? '/'}`).then(async (response) => {
@@ -174,11 +184,34 @@ describe('client.invoke', () => {
     await expect(invokeFunction(components([liarUrl]), `ipfs://${cid}/v`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'FunctionVerificationError' })
   })
 
-  it('with verify: "recompute", checks an answer dressed as "not here" too, and a body it would not read whole', async () => {
-    // every edge "lacks" the module: the answer is still an edge's, and is checked like any other
-    await expect(invokeFunction(components([forgerUrl]), `ipfs://${cid}/gone`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'FunctionVerificationError' })
-    // a body past what a function may answer cannot be the function's: refused without reading it all
-    await expect(invokeFunction(components([forgerUrl]), `ipfs://${cid}/big`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'FunctionVerificationError' })
+  it('with verify: "recompute", answers what the function answers here when no edge could run it', async () => {
+    // an edge that "lacks" the module, forging what it says: its word is not passed on
+    const forged = await invokeFunction(components([forgerUrl]), `ipfs://${cid}/gone`, { verify: 'recompute' })
+    expect(forged.headers.get('x-edgeway-verified')).toBe('local')
+    expect(await forged.json()).toEqual({ path: '/gone', q: null, body: null })
+
+    // an edge without functions (501) and one that is down: no edge ran it
+    const unrun = await invokeFunction(components([off.info.http, liarUrl.replace(/:\d+$/, ':1')]), `ipfs://${cid}/unrun`, { verify: 'recompute' })
+    expect(unrun.headers.get('x-edgeway-verified')).toBe('local')
+    expect((await unrun.json()).path).toBe('/unrun')
+  })
+
+  it('with verify: "recompute", passes a function\'s own 404 that an edge gave, and after an edge that lacked the module', async () => {
+    const own = await invokeFunction(components([edge.info.http]), `ipfs://${missing}/x`, { verify: 'recompute' })
+    expect(own.status).toBe(404)
+    expect(own.headers.get('x-edgeway-verified')).toBe('recompute')
+    expect(await own.text()).toBe('no such order')
+
+    // the function's 404 counts as "not here" and the next edge is asked, which lacks the module: the answer is the function's
+    const after = await invokeFunction(components([edge.info.http, off.info.http]), `ipfs://${missing}/x`, { verify: 'recompute' })
+    expect(after.status).toBe(404)
+    expect(await after.text()).toBe('no such order')
+  })
+
+  it('with verify: "recompute", refuses a body past what a function may answer without reading it all', async () => {
+    for (const path of ['big', 'streamed']) {
+      await expect(invokeFunction(components([forgerUrl]), `ipfs://${cid}/${path}`, { verify: 'recompute' }), path).rejects.toMatchObject({ name: 'FunctionVerificationError', message: expect.stringContaining('more than the 4194304 bytes') })
+    }
   })
 
   it('with verify: "recompute", answers with the function\'s own headers, not the edge\'s', async () => {

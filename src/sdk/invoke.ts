@@ -1,7 +1,7 @@
 import { equals } from 'uint8arrays/equals'
 import { FUNCTION_LIMITS } from '../functions/defaults.ts'
 import { FUNCTION_ERROR_STATUS } from '../functions/errors.ts'
-import { callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
+import { VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
 import { readCapped } from '../lib/read-capped.ts'
@@ -56,38 +56,27 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   }
 
   const answered = await callOnEdges(components, cid, path, { method, headers, body, signal })
-  if (answered.edge == null) {
-    // no edge answered: the SDK's own 502
+  if (init.verify !== 'recompute' || answered.edge == null) {
+    // an edge's answer, or the SDK's own 502 when no edge answered
     return answered.response
   }
-  if (init.verify !== 'recompute') {
-    // only the SDK says it checked an answer
-    return answered.response.headers.has(VERIFIED) ? withoutHeader(answered.response, VERIFIED) : answered.response
-  }
 
-  // the same request, seen at the same host, run here: a deterministic function gives the same answer. An edge's
-  // "not here" (404, 501, 503) is checked too: a function may answer so itself, and a forger may claim it did
+  // the same request, seen at the same host, run here: a deterministic function gives the same answer
   const { edge } = answered
   const { maxResponseBytes } = FUNCTION_LIMITS
   const edgeBody = await readCapped(answered.response, maxResponseBytes, () => new FunctionVerificationError(`${edge} answered ${cid} with more than the ${maxResponseBytes} bytes a function may answer`), { signal })
   const local = await runHere(new URL(edge).host)
   const localBody = new Uint8Array(await local.arrayBuffer())
-  if (local.status !== answered.response.status || !equals(edgeBody, localBody)) {
+  const same = local.status === answered.response.status && equals(edgeBody, localBody)
+  if (!same && !answered.notHere) {
     throw new FunctionVerificationError(`${edge} answered ${answered.response.status} with ${edgeBody.byteLength} bytes for ${cid}, but the function run here answers ${local.status} with ${localBody.byteLength} bytes`)
   }
-  // the function's answer as it ran here, its headers too (an edge's are not checked): the bytes are the edge's
+  // the function's answer as it ran here, its headers too (an edge's are not checked). When no edge could run it
+  // (each answered 404, 501 or 503, which the function here does not), that answer is the only one there is:
+  // marked `local`, no edge's word is in it
   const verified = new Response(NULL_BODY.has(local.status) ? null : localBody, local)
-  verified.headers.set(VERIFIED, 'recompute')
+  verified.headers.set(VERIFIED_HEADER, same ? 'recompute' : 'local')
   return verified
-}
-
-const VERIFIED = 'X-Edgeway-Verified'
-
-/** The same answer without `name`: a copy of its head, its body handed on */
-function withoutHeader (response: Response, name: string): Response {
-  const headers = new Headers(response.headers)
-  headers.delete(name)
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }
 
 const EMPTY = new Uint8Array(0)
