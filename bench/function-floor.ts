@@ -13,8 +13,9 @@
  * - `edge`: an edge process started with `--functions`, its `/fn/` URL (the
  *   whole edge path, as P11's "plain fetch()" series calls it).
  *
- * The four are called in a random order each round, from one cross-origin
- * isolated page (5 µs timer steps), and timed to their response headers.
+ * The five are called in a random order each round, from one cross-origin
+ * isolated page of an origin of its own (so every call is a cross-origin
+ * one, as the edge's are), and timed to their response headers.
  * The differences between neighbours are what each layer adds: `hop` is the
  * floor of any design that runs functions off the edge's event loop, and
  * `edge` over `here` what it costs the edge to be a process of its own that
@@ -51,14 +52,13 @@ const pool = new FunctionPool()
 const here = await startEdge({ serve: [file], functions: true })
 
 const answer = (res: import('node:http').ServerResponse, body: string | Uint8Array): void => {
-  res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' }).end(body)
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'access-control-allow-origin': '*' }).end(body)
 }
+// the page: cross-origin isolated, for performance.now() in 5 µs steps
+const pageServer = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/html', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }).end('<!doctype html><title>function floor</title>')
+})
 const server = createServer((req, res) => {
-  if (req.method !== 'POST') {
-    // the page: cross-origin isolated, for performance.now() in 5 µs steps
-    res.writeHead(200, { 'content-type': 'text/html', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }).end('<!doctype html><title>function floor</title>')
-    return
-  }
   const chunks: Buffer[] = []
   req.on('data', (chunk: Buffer) => chunks.push(chunk))
   req.on('end', () => {
@@ -79,12 +79,13 @@ const server = createServer((req, res) => {
   })
 })
 await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+await new Promise<void>(resolve => pageServer.listen(0, '127.0.0.1', resolve))
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 const browser = await launchBrowser()
 
 try {
   const page = await browser.newPage()
-  await page.goto(`${base}/`)
+  await page.goto(`http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`)
   if (!await page.evaluate(() => globalThis.crossOriginIsolated)) throw new Error('the page is not cross-origin isolated')
   const urls: Record<typeof PATHS[number], string> = {
     plain: `${base}/plain`,
@@ -117,6 +118,7 @@ try {
 } finally {
   await browser.close()
   server.close()
+  pageServer.close()
   await pool.close()
   await echo.terminate()
   await here.stop()
