@@ -47,12 +47,13 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
           timing.entry('fetch', 0)
         }
         const body = request.req.method === 'POST' ? await readRequestBody(request, components.limits.maxRequestBytes, () => new PayloadTooLargeError(`the request body is over the ${components.limits.maxRequestBytes} byte limit for functions`)) : new Uint8Array(0)
-        const running = components.runner.run(cid.toString(), source, functionRequest(request, path, body), { signal: request.signal })
+        const called = functionRequest(request, path, body)
+        const running = components.runner.run(cid.toString(), source, called, { signal: request.signal })
         // while the function runs in its worker: the headers every answer of a call has
         setCallHeaders(request.res, cid)
         const { response, timings } = await running
         timing.add(timings)
-        sendFunctionResponse(request.res, timing, response.status, response.headers, response.body)
+        sendFunctionResponse(request.res, timing, response.status, mountRedirect(response.headers, called.url, cid), response.body)
       } catch (err: any) {
         const status = FUNCTION_ERROR_STATUS[err.name]
         if (status == null) {
@@ -102,6 +103,28 @@ function functionRequest ({ req, url }: RouteRequest, path: string, body: Uint8A
   // the function parses its URL: a Host that is not a host name or address (with a port) is not passed on
   const host = HOST.test(req.headers.host ?? '') ? req.headers.host as string : 'edge.invalid'
   return { method: req.method ?? 'GET', url: `http://${host}${path}${url.search}`, headers, body }
+}
+
+/**
+ * The answer's headers with a `Location` into the function's own URL space
+ * (the origin it saw, `seenAt`'s) pointed at the same place under the
+ * function's `/fn/<cid>/` URL: a function is mounted at the root of its own
+ * space, so `Response.redirect(new URL('/next', request.url))` would send
+ * the caller to the edge's `/next`. A `Location` elsewhere is left as it is.
+ */
+function mountRedirect (headers: Array<[string, string]>, seenAt: string, cid: CID): Array<[string, string]> {
+  const at = headers.findIndex(([name]) => name === 'location')
+  if (at < 0) return headers
+  let target: URL
+  try {
+    target = new URL(headers[at][1], seenAt)
+  } catch {
+    return headers
+  }
+  if (target.origin !== new URL(seenAt).origin) return headers
+  const mounted = headers.slice()
+  mounted[at] = ['location', `${FUNCTION_PATH}${cid.toString()}${target.pathname}${target.search}${target.hash}`]
+  return mounted
 }
 
 /**

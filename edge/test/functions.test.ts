@@ -35,6 +35,13 @@ const FUNCTIONS: Record<string, string> = {
     for (let i = 0; i < count; i++) headers.set('x-' + i, 'v')
     return new Response('', { headers })
   }`,
+  'redirect.js': `export default async (request) => {
+    const url = new URL(request.url)
+    if (url.pathname === '/away') return Response.redirect('https://example.com/elsewhere', 302)
+    if (url.pathname.endsWith('/relative')) return new Response(null, { status: 303, headers: { location: 'moved?to=relative' } })
+    if (url.pathname === '/moved') return new Response('moved here')
+    return Response.redirect(new URL('/moved?x=1#top', request.url), 301)
+  }`,
   'page.html': '<!doctype html><title>not a function</title>\n'
 }
 
@@ -124,6 +131,20 @@ describe('edge functions', () => {
     const over = await call('many-headers.js', '/?n=20000')
     expect(over.status).toBe(502)
     expect(await over.text()).toContain('over the 100 header limit')
+  })
+
+  it('points a redirect within the function\'s own URL space at its /fn/ URL, and leaves one elsewhere as it is', async () => {
+    const within = await call('redirect.js', '/old', { redirect: 'manual' })
+    expect(within.status).toBe(301)
+    expect(within.headers.get('location')).toBe(`/fn/${cids['redirect.js']}/moved?x=1#top`)
+    const relative = await call('redirect.js', '/sub/relative', { redirect: 'manual' })
+    expect(relative.headers.get('location')).toBe(`/fn/${cids['redirect.js']}/sub/moved?to=relative`)
+    expect((await call('redirect.js', '/away', { redirect: 'manual' })).headers.get('location')).toBe('https://example.com/elsewhere')
+
+    // followed, as fetch() follows it, the call lands on the function again
+    const followed = await call('redirect.js', '/old')
+    expect(followed.status).toBe(200)
+    expect(await followed.text()).toBe('moved here')
   })
 
   it('passes a function no Host that is not a host name, and still runs it', async () => {
