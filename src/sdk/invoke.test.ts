@@ -2,6 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../../edge/node/start-edge.ts'
 import { createFunctionSandbox } from '../functions/function-sandbox.ts'
@@ -194,6 +197,14 @@ describe('client.invoke', () => {
     const unrun = await invokeFunction(components([off.info.http, liarUrl.replace(/:\d+$/, ':1')]), `ipfs://${cid}/unrun`, { verify: 'recompute' })
     expect(unrun.headers.get('x-edgeway-verified')).toBe('local')
     expect((await unrun.json()).path).toBe('/unrun')
+  })
+
+  it('with verify: "recompute", says so when no edge ran it and it cannot be read here either', async () => {
+    const absent = CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode('held nowhere'))).toString()
+    const response = await invokeFunction(components([off.info.http]), `ipfs://${absent}/x`, { verify: 'recompute' })
+    expect(response.status).toBe(404)
+    expect(response.headers.get('x-edgeway-verified')).toBeNull()
+    expect(await response.text()).toContain('could not be read here')
   })
 
   it('with verify: "recompute", passes a function\'s own 404 that an edge gave, and after an edge that lacked the module', async () => {

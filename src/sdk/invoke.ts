@@ -1,15 +1,15 @@
 import { equals } from 'uint8arrays/equals'
 import { FUNCTION_LIMITS } from '../functions/defaults.ts'
-import { FUNCTION_ERROR_STATUS } from '../functions/errors.ts'
+import { FUNCTION_ERROR_STATUS, FunctionBusyError } from '../functions/errors.ts'
 import { VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
 import { readCapped } from '../lib/read-capped.ts'
 import type { EdgeCallComponents } from '../functions/edge-call.ts'
 import type { FunctionCids } from '../functions/function-cids.ts'
-import type { CID } from 'multiformats/cid'
 import type { FunctionRequest, FunctionRunner } from '../functions/types.ts'
 import type { InvokeInit } from './types.ts'
+import type { CID } from 'multiformats/cid'
 
 export interface InvokeComponents extends EdgeCallComponents {
   /** Verified content, for the module's source when it runs here */
@@ -46,13 +46,13 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   const body = taken instanceof Promise ? await taken : taken
   const signal = init.signal ?? undefined
 
-  const runHere = async (host: string): Promise<Response> => {
+  const runHere = async (host: string): Promise<LocalRun> => {
     const request: FunctionRequest = { method, url: `http://${host}${path}`, headers: [...headers].map(([n, v]) => [n.toLowerCase(), v]), body: typeof body === 'string' ? new TextEncoder().encode(body) : body }
     return runLocally(components, cid, request, signal)
   }
 
   if (init.where === 'local') {
-    return runHere(globalThis.location?.host ?? 'localhost')
+    return (await runHere(globalThis.location?.host ?? 'localhost')).response
   }
 
   const answered = await callOnEdges(components, cid, path, { method, headers, body, signal })
@@ -65,11 +65,16 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   const { edge } = answered
   const { maxResponseBytes } = FUNCTION_LIMITS
   const edgeBody = await readCapped(answered.response, maxResponseBytes, () => new FunctionVerificationError(`${edge} answered ${cid} with more than the ${maxResponseBytes} bytes a function may answer`), { signal })
-  const local = await runHere(new URL(edge).host)
+  const { response: local, ran } = await runHere(new URL(edge).host)
   const localBody = new Uint8Array(await local.arrayBuffer())
   const same = local.status === answered.response.status && equals(edgeBody, localBody)
   if (!same && !answered.notHere) {
+    // an edge's answer the browser does not give (or cannot check: the module could not be read here)
     throw new FunctionVerificationError(`${edge} answered ${answered.response.status} with ${edgeBody.byteLength} bytes for ${cid}, but the function run here answers ${local.status} with ${localBody.byteLength} bytes`)
+  }
+  if (!ran) {
+    // no edge ran it, and it could not be run here either: the reason, as the SDK's own answer
+    return new Response(localBody, local)
   }
   // the function's answer as it ran here, its headers too (an edge's are not checked). When no edge could run it
   // (each answered 404, 501 or 503, which the function here does not), that answer is the only one there is:
@@ -108,10 +113,16 @@ function requestBody (body: BodyInit | null | undefined, headers: Headers): stri
   return read.arrayBuffer().then(buffer => new Uint8Array(buffer))
 }
 
-async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID, request: FunctionRequest, signal?: AbortSignal): Promise<Response> {
+/** An answer from the browser's sandbox; `ran`: false when the module could not be read, so the function did not run */
+interface LocalRun {
+  response: Response
+  ran: boolean
+}
+
+async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID, request: FunctionRequest, signal?: AbortSignal): Promise<LocalRun> {
   const module = await fetchContent(`ipfs://${cid}`, { signal })
   if (!module.ok) {
-    return functionTextResponse(module.status, `the module ${cid} could not be read here: ${(await module.text()).trim()}`, cid)
+    return { response: functionTextResponse(module.status, `the module ${cid} could not be read here: ${(await module.text()).trim()}`, cid), ran: false }
   }
   const source = await module.text()
   try {
@@ -119,10 +130,11 @@ async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID,
     const headers = new Headers(response.headers)
     headers.set('X-Edgeway-Function', cid.toString())
     headers.set('Server-Timing', `compile;dur=${timings.compileMs.toFixed(2)}, run;dur=${timings.runMs.toFixed(2)}`)
-    return new Response(NULL_BODY.has(response.status) ? null : response.body as Uint8Array<ArrayBuffer>, { status: response.status, headers })
+    return { response: new Response(NULL_BODY.has(response.status) ? null : response.body as Uint8Array<ArrayBuffer>, { status: response.status, headers }), ran: true }
   } catch (err: any) {
     const status = FUNCTION_ERROR_STATUS[err.name]
     if (status == null) throw err
-    return functionTextResponse(status, err.message, cid)
+    // the sandbox's own answers about the function (it threw, ran out of time); only a full queue kept it from running
+    return { response: functionTextResponse(status, err.message, cid), ran: err.name !== FunctionBusyError.name }
   }
 }
