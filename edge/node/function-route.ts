@@ -13,7 +13,8 @@ export const FUNCTION_PATH = '/fn/'
 const FUNCTION_EXPOSED = ['Server-Timing', 'X-Edgeway-Function']
 /** Response headers any page may read anyway (CORS-safelisted) */
 const SAFELISTED = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma'])
-const METHODS = ['GET', 'POST']
+/** HEAD runs the function as the method it is, and answers its headers alone (node sends no body for a HEAD) */
+const METHODS = ['GET', 'HEAD', 'POST']
 const HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
 
 export interface FunctionRouteComponents {
@@ -23,7 +24,7 @@ export interface FunctionRouteComponents {
 }
 
 /**
- * `GET|POST /fn/<cid>/<path…>`: runs the function module `<cid>` on the
+ * `GET|HEAD|POST /fn/<cid>/<path…>`: runs the function module `<cid>` on the
  * request. The function sees `http://<host>/<path…>?<query>`: it is mounted
  * at the root of its own URL space, wherever it is called from. Answers carry
  * `X-Edgeway-Function: <cid>` and `Server-Timing` (fetch, compile, run),

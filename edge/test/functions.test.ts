@@ -160,6 +160,15 @@ describe('edge functions', () => {
     expect({ status, text }).toEqual({ status: 200, text: 'hello from /odd' })
   })
 
+  it('answers HEAD with the headers a GET gets, and no body', async () => {
+    const head = await call('hello.js', '/greet', { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-type')).toBe('text/plain;charset=UTF-8')
+    expect(head.headers.get('content-length')).toBe(String('hello from /greet'.length))
+    expect(head.headers.get('x-edgeway-function')).toBe(cids['hello.js'])
+    expect(await head.text()).toBe('')
+  })
+
   it('echoes the JSON body of a POST', async () => {
     const response = await call('echo.js', '/?q=x', { method: 'POST', body: JSON.stringify({ n: 1, s: 'ü' }), headers: { 'content-type': 'application/json' } })
 

@@ -219,6 +219,18 @@ describe('client.invoke', () => {
     expect(await after.text()).toBe('no such order')
   })
 
+  it('with verify: "recompute", checks a HEAD by its status, and answers it without a body', async () => {
+    const response = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/h`, { method: 'HEAD', verify: 'recompute' })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-edgeway-verified')).toBe('recompute')
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(await response.text()).toBe('')
+
+    const local = await invokeFunction(components(['http://127.0.0.1:1']), `ipfs://${cid}/h`, { method: 'HEAD', where: 'local' })
+    expect(local.status).toBe(200)
+    expect(await local.text()).toBe('')
+  })
+
   it('with verify: "recompute", refuses a body past what a function may answer without reading it all', async () => {
     for (const path of ['big', 'streamed']) {
       await expect(invokeFunction(components([forgerUrl]), `ipfs://${cid}/${path}`, { verify: 'recompute' }), path).rejects.toMatchObject({ name: 'FunctionVerificationError', message: expect.stringContaining('more than the 4194304 bytes') })

@@ -48,7 +48,9 @@ export async function invokeFunction (components: InvokeComponents, resource: st
 
   const runHere = async (host: string): Promise<LocalRun> => {
     const request: FunctionRequest = { method, url: `http://${host}${path}`, headers: [...headers].map(([n, v]) => [n.toLowerCase(), v]), body: typeof body === 'string' ? new TextEncoder().encode(body) : body }
-    return runLocally(components, cid, request, signal)
+    const run = await runLocally(components, cid, request, signal)
+    // a HEAD is answered with the headers alone, as HTTP answers it
+    return method === 'HEAD' ? { ...run, response: new Response(null, run.response) } : run
   }
 
   if (init.where === 'local') {
@@ -67,7 +69,8 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   const edgeBody = await readCapped(answered.response, maxResponseBytes, () => new FunctionVerificationError(`${edge} answered ${cid} with more than the ${maxResponseBytes} bytes a function may answer`), { signal })
   const { response: local, ran } = await runHere(new URL(edge).host)
   const localBody = new Uint8Array(await local.arrayBuffer())
-  const same = local.status === answered.response.status && equals(edgeBody, localBody)
+  // a HEAD's answer has no body to compare: its status is what the edge says of it
+  const same = local.status === answered.response.status && (method === 'HEAD' || equals(edgeBody, localBody))
   if (!same && !answered.notHere) {
     // an edge's answer the browser does not give (or cannot check: the module could not be read here)
     throw new FunctionVerificationError(`${edge} answered ${answered.response.status} with ${edgeBody.byteLength} bytes for ${cid}, but the function run here answers ${local.status} with ${localBody.byteLength} bytes`)
@@ -79,7 +82,7 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   // the function's answer as it ran here, its headers too (an edge's are not checked). When no edge could run it
   // (each answered 404, 501 or 503, which the function here does not), that answer is the only one there is:
   // marked `local`, no edge's word is in it
-  const verified = new Response(NULL_BODY.has(local.status) ? null : localBody, local)
+  const verified = new Response(NULL_BODY.has(local.status) || method === 'HEAD' ? null : localBody, local)
   verified.headers.set(VERIFIED_HEADER, same ? 'recompute' : 'local')
   return verified
 }

@@ -9,7 +9,7 @@ import type { EdgeCallComponents } from '../../src/functions/edge-call.ts'
 import type { CID } from 'multiformats/cid'
 
 export const FUNCTION_PATH = '/fn/'
-const METHODS = new Set(['GET', 'POST'])
+const METHODS = new Set(['GET', 'HEAD', 'POST'])
 
 /** The page's own credentials for the gateway's origin: an edge has no business with them */
 const NOT_FORWARDED = ['cookie', 'authorization']
@@ -22,7 +22,7 @@ export interface FunctionsHandlerComponents {
 }
 
 /**
- * `GET|POST /fn/<cid>/<path…>` on the gateway's origin: the function `<cid>`,
+ * `GET|HEAD|POST /fn/<cid>/<path…>` on the gateway's origin: the function `<cid>`,
  * run on the edges that run functions, best first, the next when one cannot
  * (see `callOnEdges`). A SW cannot start a Worker, so it never runs a
  * function itself: running one in the browser is the SDK's `where: 'local'`.
