@@ -1,5 +1,6 @@
 import { edgeKey } from '../lib/edge-health.ts'
 import { HedgeFailedError, OutpacedError, hedge } from '../lib/hedge.ts'
+import { withoutHeader } from '../lib/response-headers.ts'
 import type { EdgeEndpoint } from '../lib/types.ts'
 import type { EdgeHealth } from '../node/edge-health-tracker.ts'
 import type { CID } from 'multiformats/cid'
@@ -99,12 +100,9 @@ export interface EdgeAnswer {
 /** The header with which the SDK marks an answer it checked (`invoke`'s `verify: 'recompute'`) */
 export const VERIFIED_HEADER = 'X-Edgeway-Verified'
 
-/** `response` without an edge's own `X-Edgeway-Verified`: a copy of its head, its body handed on */
+/** `response` without an edge's own `X-Edgeway-Verified` */
 function unmarked (response: Response): Response {
-  if (!response.headers.has(VERIFIED_HEADER)) return response
-  const headers = new Headers(response.headers)
-  headers.delete(VERIFIED_HEADER)
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  return withoutHeader(response, VERIFIED_HEADER)
 }
 
 /** A plain-text answer about a function, marked with its CID */

@@ -1,10 +1,10 @@
 import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { identity } from 'multiformats/hashes/identity'
 import { InvalidFunctionCidError } from './errors.ts'
 
-/** Codecs a module's CID may have: a raw block of its source, or a UnixFS file (dag-pb) */
-const MODULE_CODECS = new Set([0x55, 0x70])
-/** The identity multihash: the bytes themselves, not their hash */
-const IDENTITY = 0x00
+/** Codecs a module's CID may have: a raw block of its source, or a UnixFS file (dag-pb, 0x70) */
+const MODULE_CODECS = new Set([raw.code, 0x70])
 
 /**
  * The CID in `text`, if it can name a function module: a hash of the code
@@ -18,7 +18,7 @@ export function parseFunctionCid (text: string): CID {
   } catch {
     throw new InvalidFunctionCidError(`"${text}" is not a CID`)
   }
-  if (cid.multihash.code === IDENTITY) {
+  if (cid.multihash.code === identity.code) {
     throw new InvalidFunctionCidError(`${text} is an identity CID: it carries its bytes instead of their hash, and a function is named by the hash of its code`)
   }
   if (!MODULE_CODECS.has(cid.code)) {

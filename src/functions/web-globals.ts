@@ -337,8 +337,8 @@ for (const [name, value] of Object.entries({ TextEncoder, TextDecoder, Headers, 
 }
 
 // head: the method, the URL and the headers' JSON, a line each (none of them can hold a line break), then the
-// body's text; bytes: else the body, an ArrayBuffer (one that is not UTF-8, or holds a NUL). The answer crosses back in one string when
-// its body is text (one read for the host), else as that string and the bytes
+// body's text; bytes: else the body, an ArrayBuffer (one that is not UTF-8, or holds a NUL). The answer crosses
+// back in one string when its body is text (one read for the host), else as that string and the bytes
 return async (handler, head, bytes) => {
   const afterMethod = head.indexOf('\n')
   const afterUrl = head.indexOf('\n', afterMethod + 1)

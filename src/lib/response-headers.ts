@@ -5,11 +5,20 @@
  * body stream handed on as it is: no byte is read or copied either way.
  */
 export function withHeader (response: Response, name: string, value: string): Response {
+  return edited(response, headers => { headers.set(name, value) })
+}
+
+/** `response` without header `name`, in place or copied as `withHeader` does */
+export function withoutHeader (response: Response, name: string): Response {
+  return response.headers.has(name) ? edited(response, headers => { headers.delete(name) }) : response
+}
+
+function edited (response: Response, edit: (headers: Headers) => void): Response {
   try {
-    response.headers.set(name, value)
+    edit(response.headers)
     return response
   } catch {}
   const headers = new Headers(response.headers)
-  headers.set(name, value)
+  edit(headers)
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }
