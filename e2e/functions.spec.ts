@@ -182,6 +182,53 @@ describe('edge functions through the SDK, in Chromium', () => {
     }
   })
 
+  it('with where: "local", answers 503 when the browser\'s sandbox cannot start, and a call with a signal leaves a sandbox that never starts', async () => {
+    // a page of its own, whose requests for the sandbox's worker script fail, then pass, then hang
+    const context = await browser.newContext()
+    let worker: 'fail' | 'hang' | 'pass' = 'fail'
+    let hung = 0
+    await context.route('**/sandbox-worker-*.js', async (route) => {
+      if (worker === 'hang') hung++
+      if (worker === 'fail') await route.abort('connectionrefused')
+      else if (worker === 'pass') await route.continue()
+      // 'hang': never answered
+    })
+    try {
+      const own = await context.newPage()
+      await own.goto(dapp.url)
+      await own.waitForFunction(() => 'createEdgeClient' in window)
+      const call = async (url: string, timeoutMs?: number): Promise<Answer> => own.evaluate(async ({ edges, url, timeoutMs }) => {
+        // one client while the worker script fails, then passes; a new one when it hangs
+        const page = window as unknown as { client?: { invoke(url: string, init: object): Promise<Response> }, createEdgeClient: (options: object) => unknown }
+        if (timeoutMs != null || page.client == null) page.client = page.createEdgeClient({ edges, allowLocal: true, allowInsecure: true }) as typeof page.client
+        try {
+          const response = await page.client!.invoke(url, { where: 'local', signal: timeoutMs == null ? undefined : AbortSignal.timeout(timeoutMs) })
+          return { status: response.status, text: await response.text(), fn: response.headers.get('x-edgeway-function'), verified: null }
+        } catch (err: any) {
+          return { status: 0, text: '', fn: null, verified: null, error: err.name }
+        }
+      }, { edges: [edge.info.http], url, timeoutMs })
+      const url = `ipfs://${cid('hello.js')}/local`
+
+      const failed = await call(url)
+      expect(failed).toMatchObject({ status: 503, fn: cid('hello.js') })
+      expect(failed.text).toContain('could not start')
+
+      // the next call starts the sandbox afresh
+      worker = 'pass'
+      expect(await call(url)).toMatchObject({ status: 200, text: 'hello from /local' })
+
+      worker = 'hang'
+      const started = Date.now()
+      expect(await call(url, 1_500)).toMatchObject({ status: 0, error: 'TimeoutError' })
+      expect(Date.now() - started).toBeLessThan(5_000)
+      // it waited for the Worker, not for the module
+      expect(hung).toBe(1)
+    } finally {
+      await context.close()
+    }
+  })
+
   it('with where: "local", runs in the browser with every edge down', async () => {
     // the module is in the page's verified store once read; then the edge goes away
     await invoke([edge.info.http], `ipfs://${cid('hello.js')}/warm`, { where: 'local' })

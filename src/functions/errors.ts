@@ -52,6 +52,12 @@ export class FunctionBusyError extends Error {
   name = 'FunctionBusyError'
 }
 
+/** The sandbox could not be started (a browser's Worker failed to load, or did not load in time) */
+export class FunctionSandboxUnavailableError extends Error {
+  static name = 'FunctionSandboxUnavailableError'
+  name = 'FunctionSandboxUnavailableError'
+}
+
 /**
  * A call came without its module's source, and the module is not warm in
  * this sandbox: between a host and its worker only, which sends the call
@@ -71,5 +77,6 @@ export const FUNCTION_ERROR_STATUS: Record<string, number> = {
   FunctionThrewError: 500,
   InvalidFunctionResponseError: 502,
   FunctionInputTooLargeError: 413,
-  FunctionBusyError: 503
+  FunctionBusyError: 503,
+  FunctionSandboxUnavailableError: 503
 }

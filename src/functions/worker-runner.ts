@@ -1,6 +1,7 @@
 /// <reference path="./worker-url.d.ts" />
+import { raceSignal } from 'race-signal'
 import { FUNCTION_LIMITS } from './defaults.ts'
-import { FunctionTimeoutError } from './errors.ts'
+import { FunctionSandboxUnavailableError, FunctionTimeoutError } from './errors.ts'
 import { sandboxCall } from './sandbox-call.ts'
 import { TakeTurns } from './take-turns.ts'
 import { callMessage, replyError, replyResult } from './worker-protocol.ts'
@@ -13,6 +14,21 @@ import type { AbortOptions } from '@libp2p/interface'
 const GRACE_MS = 1_000
 /** Calls a page may have waiting for its sandbox; more are answered 503 */
 const MAX_WAITING = 64
+/**
+ * How long the Worker may take to load QuickJS (its script is ~690 kB, fetched
+ * with the first local run: several seconds on a slow link) before the call
+ * is answered 503 and the next one tries a fresh Worker
+ */
+export const WORKER_START_MS = 30_000
+
+export interface WorkerFunctionRunnerInit {
+  /**
+   * How long the Worker may take to say it is ready
+   *
+   * @default WORKER_START_MS
+   */
+  startMs?: number
+}
 
 /**
  * Runs functions in one dedicated browser Worker (QuickJS loads there, not in
@@ -24,7 +40,12 @@ const MAX_WAITING = 64
 export class WorkerFunctionRunner implements FunctionRunner {
   private worker?: { worker: Worker, ready: Promise<void> }
   private readonly turns = new TakeTurns(MAX_WAITING)
+  private readonly startMs: number
   private nextId = 0
+
+  constructor ({ startMs = WORKER_START_MS }: WorkerFunctionRunnerInit = {}) {
+    this.startMs = startMs
+  }
 
   async run (cid: string, source: string, request: FunctionRequest, options: AbortOptions = {}): Promise<FunctionResult> {
     options.signal?.throwIfAborted()
@@ -40,10 +61,11 @@ export class WorkerFunctionRunner implements FunctionRunner {
   private async call ({ message, transfer }: { message: FunctionCallMessage, transfer: ArrayBuffer[] }, options: AbortOptions): Promise<FunctionResult> {
     options.signal?.throwIfAborted()
     const { worker, ready } = this.start()
-    await ready.catch(async (err) => {
-      await this.close()
+    // a caller that gives up leaves a Worker still loading to the next call
+    await raceSignal(ready.catch(async (err) => {
+      if (this.worker?.worker === worker) await this.close()
       throw err
-    })
+    }), options.signal)
     return new Promise<FunctionResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         void this.close()
@@ -69,15 +91,25 @@ export class WorkerFunctionRunner implements FunctionRunner {
     const script = workerScript()
     const worker = new Worker(script, { type: 'module', name: 'edgeway-functions' })
     const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new FunctionSandboxUnavailableError(`the browser's function sandbox could not start: its Worker did not load in ${this.startMs} ms`))
+      }, this.startMs)
       const onMessage = (event: MessageEvent<FunctionReplyMessage>): void => {
         if ('ready' in event.data) {
+          clearTimeout(timer)
           worker.removeEventListener('message', onMessage)
           resolve()
         }
       }
       worker.addEventListener('message', onMessage)
-      worker.addEventListener('error', (event) => { reject(new Error(`the function worker failed to start: ${event.message}`)) }, { once: true })
+      worker.addEventListener('error', (event) => {
+        clearTimeout(timer)
+        // a script that failed to load has no message to give
+        reject(new FunctionSandboxUnavailableError(`the browser's function sandbox could not start: its Worker failed to load${event.message == null || event.message === '' ? '' : ` (${event.message})`}`))
+      }, { once: true })
     })
+    // a failure is the waiting call's to answer; one no call waits for any more is not unhandled
+    ready.catch(() => {})
     // a blob made to start the worker from another origin's script is not needed once the worker has loaded
     if (script.startsWith('blob:')) void ready.finally(() => { URL.revokeObjectURL(script) }).catch(() => {})
     this.worker = { worker, ready }

@@ -1,6 +1,6 @@
 import { equals } from 'uint8arrays/equals'
 import { FUNCTION_LIMITS } from '../functions/defaults.ts'
-import { FUNCTION_ERROR_STATUS, FunctionBusyError } from '../functions/errors.ts'
+import { FUNCTION_ERROR_STATUS, FunctionBusyError, FunctionSandboxUnavailableError } from '../functions/errors.ts'
 import { VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
@@ -137,7 +137,8 @@ async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID,
   } catch (err: any) {
     const status = FUNCTION_ERROR_STATUS[err.name]
     if (status == null) throw err
-    // the sandbox's own answers about the function (it threw, ran out of time); only a full queue kept it from running
-    return { response: functionTextResponse(status, err.message, cid), ran: err.name !== FunctionBusyError.name }
+    // the sandbox's own answers about the function (it threw, ran out of time); only a full queue, or a sandbox
+    // that could not start, kept it from running
+    return { response: functionTextResponse(status, err.message, cid), ran: err.name !== FunctionBusyError.name && err.name !== FunctionSandboxUnavailableError.name }
   }
 }
