@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
 import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
+import { quickjsWasmOnce } from './build/quickjs-wasm-once.ts'
 
 /**
  * The SDK's page entries as ES modules in dist/sdk/: `edgeway.js` (the core,
@@ -12,8 +13,9 @@ import { oneCopyPerVersion } from './build/one-copy-per-version.ts'
 export default defineConfig({
   plugins: [oneCopyPerVersion()],
   publicDir: false,
-  // the function sandbox's Worker (src/functions/worker-runner.ts) is a module worker, as the SDK is ES modules
-  worker: { format: 'es' },
+  // the function sandbox's Worker (src/functions/worker-runner.ts) is a module worker, as the SDK is ES modules;
+  // it is bundled on its own, with these plugins
+  worker: { format: 'es', plugins: () => [quickjsWasmOnce()] },
   // chunk and worker URLs relative to the module that names them, wherever dist/sdk is served from
   base: './',
   build: {

@@ -12,7 +12,8 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
-  '.map': 'application/json'
+  '.map': 'application/json',
+  '.wasm': 'application/wasm'
 }
 
 /**

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { logger } from '@libp2p/logger'
 import { createFunctionSandbox } from '../../src/functions/function-sandbox.ts'
+import { loadQuickJSWasm } from '../../src/functions/quickjs-wasm-node.ts'
 import { answerCall } from '../../src/functions/worker-protocol.ts'
 import type { FunctionGrants } from '../../src/functions/granted-fetch.ts'
 import type { FunctionLimits } from '../../src/functions/types.ts'
@@ -26,7 +27,7 @@ if (parentPort == null) {
 }
 const port = parentPort
 const { limits, grants } = workerData as { limits: FunctionLimits, grants: FunctionGrants }
-const sandbox = await createFunctionSandbox({ limits, grants })
+const sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm(), limits, grants })
 // one call through the web globals and JSON before any caller's, so the first caller does not wait for the
 // interpreter's hot paths to be compiled (~30 ms); its module is dropped after. One that failed would only leave
 // the first call slower: it never stops the worker from starting

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFunctionSandbox } from './function-sandbox.ts'
+import { loadQuickJSWasm } from './quickjs-wasm-node.ts'
 import { sandboxCall } from './sandbox-call.ts'
 import type { FunctionSandbox } from './function-sandbox.ts'
 import type { FunctionRequest } from './types.ts'
@@ -25,7 +26,7 @@ describe('function sandbox', () => {
   let sandbox: FunctionSandbox
 
   beforeAll(async () => {
-    sandbox = await createFunctionSandbox({ limits: { timeoutMs: 1_000, memoryBytes: 8 * 1024 * 1024, maxResponseBytes: 64 * 1024, maxWarmModules: 3 } })
+    sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm(), limits: { timeoutMs: 1_000, memoryBytes: 8 * 1024 * 1024, maxResponseBytes: 64 * 1024, maxWarmModules: 3 } })
   })
 
   afterAll(async () => {
@@ -97,6 +98,22 @@ describe('function sandbox', () => {
     expect(decoder.decode((await sandbox.run(cid, source, get())).response.body)).toBe('fine')
     await expect(sandbox.run(cid, source, get('/many'))).rejects.toMatchObject({ name: 'FunctionMemoryError' })
     expect(decoder.decode((await sandbox.run(cid, source, get())).response.body)).toBe('fine')
+  })
+
+  it('counts every byte a function holds against its limit, and one module\'s memory is not another\'s', async () => {
+    // many buffers each well under the limit, as strings, arrays and typed arrays: together 64 MiB, over 8 MiB
+    const hogs = ['new Uint8Array(1 << 20)', '"x".repeat(1 << 20) + keep.length', 'new Array(1 << 17).fill(keep.length)']
+    for (const make of hogs) {
+      const source = `const keep = []
+        export default async () => { for (let i = 0; i < 64; i++) keep.push(${make}); return new Response('kept ' + keep.length) }`
+      await expect(sandbox.run(name(), source, get())).rejects.toMatchObject({ name: 'FunctionMemoryError', message: expect.stringContaining('8 MiB') })
+    }
+    // a module that holds 6 MiB between calls leaves the next module its own 8 MiB
+    const holder = name()
+    const holding = 'const keep = []\nexport default async () => { for (let i = 0; i < 6; i++) keep.push(new Uint8Array(1 << 20)); return new Response("holding " + keep.length) }'
+    expect(decoder.decode((await sandbox.run(holder, holding, get())).response.body)).toBe('holding 6')
+    const other = 'export default async () => { const b = []; for (let i = 0; i < 6; i++) b.push(new Uint8Array(1 << 20)); return new Response("used " + b.length) }'
+    expect(decoder.decode((await sandbox.run(name(), other, get())).response.body)).toBe('used 6')
   })
 
   it('stops deep recursion with QuickJS\'s own stack check, and stays healthy', async () => {

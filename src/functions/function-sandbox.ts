@@ -1,5 +1,5 @@
-import variant from '@jitl/quickjs-singlefile-mjs-release-sync'
-import { newQuickJSWASMModuleFromVariant, Scope } from 'quickjs-emscripten-core'
+import quickjsWasmfile from '@jitl/quickjs-wasmfile-release-sync'
+import { newQuickJSWASMModuleFromVariant, newVariant, Scope } from 'quickjs-emscripten-core'
 import { FUNCTION_LIMITS } from './defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
 import { installGrantedFetch } from './granted-fetch.ts'
@@ -12,9 +12,30 @@ import type { HostWork } from './quickjs-values.ts'
 import type { SandboxCall } from './sandbox-call.ts'
 import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
 import type { AbortOptions } from '@libp2p/interface'
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core'
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSSyncVariant } from 'quickjs-emscripten-core'
+
+/**
+ * The variant whose wasm hosts load (`wasm`). Its types are CommonJS, which
+ * make the default import the whole module in TypeScript's eyes; it is the
+ * variant itself in ESM, wherever this runs
+ */
+const QUICKJS = quickjsWasmfile as unknown as QuickJSSyncVariant
+
+/** A WebAssembly page */
+const PAGE_BYTES = 64 * 1024
+/**
+ * The memory QuickJS's build starts with (its static data and stack, and the
+ * first of its heap), which an instance's own memory must have at least
+ */
+const INITIAL_BYTES = 16 * 1024 * 1024
 
 export interface FunctionSandboxInit {
+  /**
+   * QuickJS compiled (`@jitl/quickjs-wasmfile-release-sync`'s wasm): each
+   * module gets an instance of its own. Hosts load it their own way
+   * (`quickjs-wasm-node.ts`, the browser's `sandbox-worker.ts`)
+   */
+  wasm: WebAssembly.Module
   /**
    * Limits for every module and call; unset ones take the defaults
    *
@@ -29,7 +50,10 @@ export interface FunctionSandboxInit {
   grants?: FunctionGrants
 }
 
-/** One evaluated module: its own runtime (heap, limits, interrupt deadline) and context */
+/**
+ * One evaluated module: its own QuickJS instance (a WebAssembly memory of its
+ * own), runtime (heap, limits, interrupt deadline) and context
+ */
 interface WarmModule {
   runtime: QuickJSRuntime
   context: QuickJSContext
@@ -43,22 +67,28 @@ interface WarmModule {
   fetches?: HostFetches
 }
 
-/**
- * Loads QuickJS (WebAssembly, inlined: no file to fetch) and returns a
- * sandbox. Runs in Node and in a browser Worker alike.
- */
-export async function createFunctionSandbox (init: FunctionSandboxInit = {}): Promise<FunctionSandbox> {
-  return new FunctionSandbox(await newQuickJSWASMModuleFromVariant(variant), init)
+/** A sandbox over QuickJS compiled to WebAssembly. Runs in Node and in a browser Worker alike. */
+export async function createFunctionSandbox (init: FunctionSandboxInit): Promise<FunctionSandbox> {
+  return new FunctionSandbox(init)
 }
 
 /**
  * Runs function modules in QuickJS compiled to WebAssembly: a module sees
  * only the ECMAScript built-ins and the web globals of `web-globals.ts` (no
- * `fetch`, no file system, no `import` of anything), within a heap limit and
- * a time limit enforced by an interrupt handler. Each module gets its own
- * runtime, kept warm by CID (at most `maxWarmModules`, least recently used
- * first out); one that hit its time or memory limit is thrown away, since
- * its heap may be in any state, and evaluated afresh on its next call.
+ * `fetch`, no file system, no `import` of anything), within a memory limit
+ * and a time limit enforced by an interrupt handler. Each module gets a
+ * QuickJS instance of its own, kept warm by CID (at most `maxWarmModules`,
+ * least recently used first out); one that hit its time or memory limit is
+ * thrown away, since its heap may be in any state, and evaluated afresh on
+ * its next call.
+ *
+ * The memory limit is the instance's WebAssembly memory, which cannot grow
+ * past it: QuickJS's own count (`setMemoryLimit`) sees only each allocation's
+ * size as asked, not what the allocator holds for it (its build for
+ * WebAssembly has no usable-size call), so it stops one large allocation but
+ * not many small ones (a function held 2 GiB in 1 MiB buffers under a 32 MiB
+ * limit). An instance of its own per module also keeps one function's heap
+ * out of another's reach.
  *
  * A warm module keeps its globals between calls, as on any serverless
  * platform: a function must not rely on that, nor on it being cleared.
@@ -74,15 +104,15 @@ export class FunctionSandbox implements FunctionRunner {
    * is started afresh)
    */
   healthy = true
-  private readonly quickjs: QuickJSWASMModule
+  private readonly wasm: WebAssembly.Module
   private readonly grants: FunctionGrants
   /** Calls run one after another: a module's deadline and heap serve one call at a time */
   private turn: Promise<unknown> = Promise.resolve()
   /** Map order is use order: the first entry is the least recently used */
   private readonly warm = new Map<string, WarmModule>()
 
-  constructor (quickjs: QuickJSWASMModule, { limits = {}, grants = {} }: FunctionSandboxInit = {}) {
-    this.quickjs = quickjs
+  constructor ({ wasm, limits = {}, grants = {} }: FunctionSandboxInit) {
+    this.wasm = wasm
     this.limits = { ...FUNCTION_LIMITS, ...limits }
     this.grants = grants
   }
@@ -157,7 +187,11 @@ export class FunctionSandbox implements FunctionRunner {
     if (source.length > this.limits.maxModuleBytes || new TextEncoder().encode(source).byteLength > this.limits.maxModuleBytes) {
       throw new FunctionInputTooLargeError(`the module ${cid} is over the ${this.limits.maxModuleBytes} byte limit for functions`)
     }
-    const runtime = this.quickjs.newRuntime()
+    // the heap can grow by the limit past what the build starts with, and no further
+    const memory = new WebAssembly.Memory({ initial: INITIAL_BYTES / PAGE_BYTES, maximum: Math.ceil((INITIAL_BYTES + this.limits.memoryBytes) / PAGE_BYTES) })
+    const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(QUICKJS, { wasmModule: this.wasm, wasmMemory: memory }))
+    const runtime = quickjs.newRuntime()
+    // still stops one allocation over the limit before it is tried
     runtime.setMemoryLimit(this.limits.memoryBytes)
     runtime.setMaxStackSize(this.limits.stackBytes)
     const module = { runtime, deadline: performance.now() + this.limits.timeoutMs } as WarmModule

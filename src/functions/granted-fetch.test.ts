@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFunctionSandbox } from './function-sandbox.ts'
+import { loadQuickJSWasm } from './quickjs-wasm-node.ts'
 import type { FunctionSandbox } from './function-sandbox.ts'
 import type { FunctionRequest } from './types.ts'
 import type { Server } from 'node:http'
@@ -41,8 +42,9 @@ describe('fetch granted by the operator', () => {
     other = createServer((_req, res) => { res.writeHead(200).end('other') })
     grantedUrl = await listen(granted)
     otherUrl = await listen(other)
-    sandbox = await createFunctionSandbox({ limits: { timeoutMs: 500 }, grants: { fetchOrigins: [grantedUrl] } })
-    plain = await createFunctionSandbox()
+    const wasm = await loadQuickJSWasm()
+    sandbox = await createFunctionSandbox({ wasm, limits: { timeoutMs: 500 }, grants: { fetchOrigins: [grantedUrl] } })
+    plain = await createFunctionSandbox({ wasm })
   })
 
   afterAll(async () => {

@@ -15,7 +15,7 @@ const GRACE_MS = 1_000
 /** Calls a page may have waiting for its sandbox; more are answered 503 */
 const MAX_WAITING = 64
 /**
- * How long the Worker may take to load QuickJS (its script is ~690 kB, fetched
+ * How long the Worker may take to load QuickJS (its script is ~700 kB, fetched
  * with the first local run: several seconds on a slow link) before the call
  * is answered 503 and the next one tries a fresh Worker
  */

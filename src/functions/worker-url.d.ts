@@ -3,3 +3,9 @@ declare module '*?worker&url' {
   const url: string
   export default url
 }
+
+/** Vite's `?url` import: the URL of a file emitted with the bundle */
+declare module '*?url' {
+  const url: string
+  export default url
+}

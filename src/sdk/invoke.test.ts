@@ -8,6 +8,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../../edge/node/start-edge.ts'
 import { createFunctionSandbox } from '../functions/function-sandbox.ts'
+import { loadQuickJSWasm } from '../functions/quickjs-wasm-node.ts'
 import { EdgeHealth } from '../node/edge-health-tracker.ts'
 import { invokeFunction } from './invoke.ts'
 import type { Edge } from '../../edge/node/types.ts'
@@ -49,7 +50,7 @@ describe('client.invoke', () => {
     cid = edge.info.roots[join(dir, 'fn.js')]
     echo = edge.info.roots[join(dir, 'echo.js')]
     missing = edge.info.roots[join(dir, 'missing.js')]
-    sandbox = await createFunctionSandbox()
+    sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm() })
     // an edge that runs the function honestly, then changes its answer
     liar = createServer((req, res) => {
       void fetch(`${edge.info.http}${req.url ?? '/'}`).then(async (response) => {
