@@ -228,6 +228,7 @@ export class FunctionSandbox implements FunctionRunner {
   private async call (module: WarmModule, { request, bytes }: SandboxCall): Promise<FunctionResult['response']> {
     const { context } = module
     module.deadline = performance.now() + this.limits.timeoutMs
+    module.fetches?.startCall()
     try {
       return await Scope.withScopeAsync(async (scope) => {
         const args = [module.handler, scope.manage(context.newString(request))]

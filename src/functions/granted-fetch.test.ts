@@ -32,9 +32,20 @@ describe('fetch granted by the operator', () => {
   let otherUrl: string
   let sandbox: FunctionSandbox
   let plain: FunctionSandbox
+  // requests to /slow: in flight now, the most at once, and in all
+  let concurrent = 0
+  let most = 0
+  let reached = 0
 
   beforeAll(async () => {
     granted = createServer((req, res) => {
+      if (req.url === '/slow') {
+        concurrent++
+        reached++
+        most = Math.max(most, concurrent)
+        setTimeout(() => { concurrent--; res.writeHead(200).end('slow') }, 100)
+        return
+      }
       if (req.url === '/redirect') { res.writeHead(302, { location: `${otherUrl}/` }).end(); return }
       if (req.url === '/hang') return
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`data for ${req.headers['x-from'] ?? 'nobody'}`)
@@ -82,5 +93,28 @@ describe('fetch granted by the operator', () => {
 
   it('gives a sandbox without grants no fetch at all', async () => {
     expect(await body(plain, `${grantedUrl}/data`)).toEqual({ status: 599, text: "ReferenceError: 'fetch' is not defined" })
+  })
+
+  it('holds a function to 8 fetches in flight and 64 a call: more fail at once, and no body is held past them', async () => {
+    // a body for each of 50 fetches started together (small: the VM's own memory limit is not what this is about), then 100 one after another
+    const source = `export default async (request) => {
+      const url = new URL(request.url).searchParams.get('url')
+      const body = new Uint8Array(64 << 10)
+      const together = await Promise.allSettled(Array.from({ length: 50 }, () => fetch(url, { method: 'POST', body })))
+      const refused = together.filter(r => r.status === 'rejected').map(r => r.reason.name + ': ' + r.reason.message)
+      let sequential = 0
+      let stopped = ''
+      try { for (; sequential < 100; sequential++) await fetch(url.replace('/slow', '/data')) } catch (err) { stopped = err.name + ': ' + err.message }
+      return Response.json({ fulfilled: together.length - refused.length, refused: refused.length, first: refused[0], sequential, stopped })
+    }`
+    most = 0
+    reached = 0
+    const { response } = await sandbox.run('bafyflood', source, get(`/?url=${encodeURIComponent(`${grantedUrl}/slow`)}`))
+    const answer = JSON.parse(new TextDecoder().decode(response.body))
+    expect(answer).toMatchObject({ fulfilled: 8, refused: 42, first: expect.stringMatching(/^TypeError: .*8 fetches/) })
+    expect(most).toBe(8)
+    expect(reached).toBe(8)
+    // the call's other 56, one after another
+    expect(answer).toMatchObject({ sequential: 56, stopped: expect.stringMatching(/^TypeError: .*64 fetches/) })
   })
 })

@@ -31,6 +31,8 @@ const FETCH_GLOBAL_SOURCE = `(hostFetch) => {
 }`
 
 export interface HostFetches {
+  /** A call begins: its count of fetches starts afresh */
+  startCall(): void
   /** Waits for one fetch in flight to settle, or the deadline; false when none is in flight */
   next(deadline: number, timeoutMs: number): Promise<boolean>
   /**
@@ -47,6 +49,15 @@ export interface GrantedFetchLimits {
 }
 
 /**
+ * Fetches a module may have in flight at once: each holds up to a request and
+ * a response body on the host, so more fail at once (a function that started
+ * thousands without awaiting them held 14 GiB)
+ */
+export const MAX_FETCHES_IN_FLIGHT = 8
+/** Fetches one call may make: a call is not a way to flood a granted origin */
+export const MAX_FETCHES_PER_CALL = 64
+
+/**
  * Puts `fetch` on the context's global, limited to `origins`. Each call runs
  * on the host's own `fetch` with the call's deadline as its timeout; its
  * answer (at most `maxResponseBytes`) settles a promise inside the VM, which
@@ -57,9 +68,21 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
   const inFlight = new Set<Promise<void>>()
   /** The VM's promises of those fetches, until each is settled or let go */
   const promised = new Set<QuickJSDeferredPromise>()
+  let thisCall = 0
 
   const hostFetch = context.newFunction('hostFetch', (methodHandle, urlHandle, headersHandle, bodyHandle) => {
     const deferred = context.newPromise()
+    const refused = inFlight.size >= MAX_FETCHES_IN_FLIGHT
+      ? `a function may have ${MAX_FETCHES_IN_FLIGHT} fetches in flight at once`
+      : thisCall >= MAX_FETCHES_PER_CALL ? `a call may make ${MAX_FETCHES_PER_CALL} fetches` : undefined
+    if (refused != null) {
+      // before the body is copied out: nothing is held for it
+      context.newError({ name: 'TypeError', message: refused }).consume(handle => { deferred.reject(handle) })
+      const handle = deferred.handle.dup()
+      deferred.dispose()
+      return handle
+    }
+    thisCall++
     promised.add(deferred)
     const settle = (work: () => void): void => {
       promised.delete(deferred)
@@ -100,6 +123,9 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
   }
 
   return {
+    startCall () {
+      thisCall = 0
+    },
     dispose () {
       for (const deferred of promised) {
         if (deferred.alive) deferred.dispose()
