@@ -178,7 +178,10 @@ export function createGateway (scope: ServiceWorkerGlobalScope, options: Gateway
       ? []
       : [functionsHandler({
           origin: scope.location.origin,
-          edges: async () => ({ edges: (await nodes.config()).edges, health })
+          edges: async () => {
+            const config = await nodes.config()
+            return { edges: config.edges, health, timeoutMs: config.timeoutMs }
+          }
         })]),
     ...(page == null ? [] : [pageHandler({ origin: scope.location.origin, page, cachedConfig: async () => cachedConfig(configUrl), fetch: scope.fetch.bind(scope) })]),
     loaderHandler({

@@ -9,7 +9,17 @@ export interface EdgeCallComponents {
   /** The configured edges; those with an HTTP URL are asked, best first by `health` */
   edges: readonly EdgeEndpoint[]
   health: EdgeHealth
+  /**
+   * How long the edges have to answer (response headers) before the call is
+   * answered 504; the client's `timeoutMs`
+   *
+   * @default EDGE_CALL_TIMEOUT_MS
+   */
+  timeoutMs?: number
 }
+
+/** The client configuration's default `timeoutMs` */
+export const EDGE_CALL_TIMEOUT_MS = 30_000
 
 export interface EdgeCall {
   method: string
@@ -38,12 +48,17 @@ class NotHereError extends Error {
  * network or storage to act on twice. Resolves with the answer and the edge
  * that gave it; when none did, with the last "not here" answer and its edge
  * (`notHere`: a function may answer so itself), or a 502 of its own, with no
- * edge. An edge's `X-Edgeway-Verified` is never passed on: only the SDK says
+ * edge (a 504 when none answered within `timeoutMs`: the attempts are given
+ * up; an answer's body is not bound by it). An edge's `X-Edgeway-Verified` is never passed on: only the SDK says
  * it checked an answer.
  */
-export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<EdgeAnswer> {
+export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOUT_MS }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<EdgeAnswer> {
   let notHere: Response | undefined
   let notHereEdge: string | undefined
+  // a timer, not AbortSignal.timeout: it is cleared once an edge answers, so the answer's body is the caller's to read
+  const late = new AbortController()
+  const timer = setTimeout(() => { late.abort(new DOMException(`no edge answered within ${timeoutMs} ms`, 'TimeoutError')) }, timeoutMs)
+  const signal = call.signal == null ? late.signal : AbortSignal.any([late.signal, call.signal])
   // an edge whose /info says it runs no functions is not asked; one that says nothing is
   const candidates = health.rank(edges.filter(edge => edge.http != null && edge.functions !== false), edgeKey)
   try {
@@ -61,7 +76,7 @@ export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: C
       } catch (err) {
         if ((signal.reason as Error | undefined)?.name === OutpacedError.name) {
           health.outpaced(key, performance.now() - started)
-        } else if (call.signal?.aborted !== true) {
+        } else if (call.signal?.aborted !== true && !late.signal.aborted) {
           health.failed(key)
         }
         throw err
@@ -76,16 +91,22 @@ export async function callOnEdges ({ edges, health }: EdgeCallComponents, cid: C
       }
       health.answered(key, performance.now() - started)
       return response
-    }, { delayMs: edge => health.hedgeDelayMs(edgeKey(edge)), signal: call.signal })
+    }, { delayMs: edge => health.hedgeDelayMs(edgeKey(edge)), signal })
     await notHere?.body?.cancel().catch(() => {})
     return { response: unmarked(value), edge: candidate.http, notHere: false }
   } catch (err) {
     call.signal?.throwIfAborted()
+    if (late.signal.aborted) {
+      await notHere?.body?.cancel().catch(() => {})
+      return { response: functionTextResponse(504, `no edge answered for the function ${cid} within ${timeoutMs} ms`, cid), notHere: false }
+    }
     if ((err as Error).name !== HedgeFailedError.name) throw err
     if (notHere == null) {
       return { response: functionTextResponse(502, `no edge answered for the function ${cid}`, cid), notHere: false }
     }
     return { response: unmarked(notHere), edge: notHereEdge, notHere: true }
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -1,3 +1,4 @@
+import { raceSignal } from 'race-signal'
 import { concat } from 'uint8arrays/concat'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -5,6 +6,7 @@ import type { AbortOptions } from '@libp2p/interface'
  * Reads a body whole, up to `limit` bytes. A body that declares or sends
  * more is cancelled at once (the sender stops) and `tooLarge()` is thrown:
  * whoever sends it can make this hold at most `limit` bytes and one chunk.
+ * The signal ends the read between chunks and while one is awaited.
  */
 export async function readCapped (body: Response, limit: number, tooLarge: () => Error, options: AbortOptions = {}): Promise<Uint8Array> {
   options.signal?.throwIfAborted()
@@ -20,7 +22,7 @@ export async function readCapped (body: Response, limit: number, tooLarge: () =>
   const chunks: Uint8Array[] = []
   let size = 0
   try {
-    for (let read = await reader.read(); read.done !== true; read = await reader.read()) {
+    for (let read = await raceSignal(reader.read(), options.signal); read.done !== true; read = await raceSignal(reader.read(), options.signal)) {
       size += read.value.byteLength
       if (size > limit) {
         throw tooLarge()

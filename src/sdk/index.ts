@@ -190,6 +190,7 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
   const invoking: InvokeComponents = {
     edges: config.edges,
     health,
+    timeoutMs: config.timeoutMs,
     fetchContent: async (url, { signal }) => client.fetch(url, { signal }),
     runner: () => (functions ??= new WorkerFunctionRunner()),
     cids: new FunctionCids()

@@ -72,6 +72,13 @@ describe('client.invoke', () => {
         res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.alloc(5 * 1024 * 1024, 0x20))
         return
       }
+      if (what === 'trickle') {
+        // the headers at once, then a byte every 100 ms, never ending
+        res.writeHead(200, { 'content-type': 'application/json' })
+        const timer = setInterval(() => { res.write(' ') }, 100)
+        res.once('close', () => { clearInterval(timer) })
+        return
+      }
       if (what === 'streamed') {
         // no length said: the cap is found while reading
         res.writeHead(200, { 'content-type': 'application/json' })
@@ -103,15 +110,32 @@ describe('client.invoke', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  function components (edges: string[]): InvokeComponents {
+  function components (edges: string[], timeoutMs?: number): InvokeComponents {
     return {
       edges: edges.map(http => ({ http, multiaddrs: [] })),
       health: new EdgeHealth(),
+      timeoutMs,
       // the test reads the module's single raw block; the SDK reads it through its verifying fetch
       fetchContent: async (url, { signal }) => fetch(`${edge.info.http}/ipfs/${url.slice('ipfs://'.length)}?format=raw`, { signal }),
       runner: () => sandbox
     }
   }
+
+  it('answers 504 when no edge answers within the client\'s timeout, and recompute gives up on a body that never ends', async () => {
+    const silent = createServer(() => {})
+    await new Promise<void>(resolve => { silent.listen(0, '127.0.0.1', resolve) })
+    try {
+      const started = performance.now()
+      const response = await invokeFunction(components([`http://127.0.0.1:${(silent.address() as AddressInfo).port}`], 300), `ipfs://${cid}/`)
+      expect(response.status).toBe(504)
+      expect(await response.text()).toContain('300 ms')
+      await expect(invokeFunction(components([forgerUrl], 300), `ipfs://${cid}/trickle`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'TimeoutError' })
+      expect(performance.now() - started).toBeLessThan(3_000)
+    } finally {
+      silent.closeAllConnections()
+      silent.close()
+    }
+  })
 
   it('runs the function on an edge, with the path and query after the CID', async () => {
     const response = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/orders/7?q=x`)

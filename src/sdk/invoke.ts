@@ -1,7 +1,7 @@
 import { equals } from 'uint8arrays/equals'
 import { FUNCTION_LIMITS } from '../functions/defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionBusyError, FunctionSandboxUnavailableError } from '../functions/errors.ts'
-import { VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
+import { EDGE_CALL_TIMEOUT_MS, VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
 import { readCapped } from '../lib/read-capped.ts'
@@ -66,7 +66,9 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   // the same request, seen at the same host, run here: a deterministic function gives the same answer
   const { edge } = answered
   const { maxResponseBytes } = FUNCTION_LIMITS
-  const edgeBody = await readCapped(answered.response, maxResponseBytes, () => new FunctionVerificationError(`${edge} answered ${cid} with more than the ${maxResponseBytes} bytes a function may answer`), { signal })
+  // an edge that sends its headers and then trickles its body has the call's time for the rest
+  const reading = AbortSignal.any([AbortSignal.timeout(components.timeoutMs ?? EDGE_CALL_TIMEOUT_MS), ...(signal == null ? [] : [signal])])
+  const edgeBody = await readCapped(answered.response, maxResponseBytes, () => new FunctionVerificationError(`${edge} answered ${cid} with more than the ${maxResponseBytes} bytes a function may answer`), { signal: reading })
   const { response: local, ran } = await runHere(new URL(edge).host)
   const localBody = new Uint8Array(await local.arrayBuffer())
   // a HEAD's answer has no body to compare: its status is what the edge says of it
