@@ -210,11 +210,6 @@ export class FunctionPool implements FunctionRunner {
         }
         call.reject(replyError(reply))
       }
-      if (!reply.healthy) {
-        // the worker ends after this reply: a fresh one takes the next call, which would otherwise be lost with it
-        this.replace(slot, new Error('the function worker stopped'))
-        return
-      }
       this.dispatch()
     })
     worker.on('error', (err) => { log.error('function worker failed - %e', err) })

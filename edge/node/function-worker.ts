@@ -39,10 +39,6 @@ await sandbox.close()
 port.on('message', (call: FunctionCallMessage) => {
   void answerCall(sandbox, call).then(({ reply, transfer }) => {
     port.postMessage(reply, transfer)
-    if (!sandbox.healthy) {
-      // the sandbox's WebAssembly instance may be broken: the pool starts a fresh worker
-      process.exit(1)
-    }
   })
 })
 // calls are sent only from now on, so loading QuickJS never counts against a call's deadline

@@ -97,13 +97,6 @@ export async function createFunctionSandbox (init: FunctionSandboxInit): Promise
  */
 export class FunctionSandbox implements FunctionRunner {
   readonly limits: FunctionLimits
-  /**
-   * False once the WebAssembly instance may be broken: freeing a module
-   * failed (QuickJS aborts on a leaked handle), or the host failed in the
-   * middle of a call. The host should replace the sandbox (a worker exits and
-   * is started afresh)
-   */
-  healthy = true
   private readonly wasm: WebAssembly.Module
   private readonly grants: FunctionGrants
   /** Calls run one after another: a module's deadline and heap serve one call at a time */
@@ -165,9 +158,9 @@ export class FunctionSandbox implements FunctionRunner {
       return { response, timings: { compileMs, runMs: performance.now() - runStarted, warm } }
     } catch (err: any) {
       if (FUNCTION_ERROR_STATUS[err.name] == null) {
-        // the host failed mid-interpreter (its own stack, a wasm trap): nothing in this instance can be trusted now
-        this.healthy = false
-        this.drop(cid)
+        // the host failed mid-interpreter (its own stack ran out, a wasm trap): nothing in this module's instance can be
+        // trusted now, not even freeing it; it goes, and every other module's instance is untouched
+        this.warm.delete(cid)
         throw new FunctionThrewError(`the sandbox failed while running the function (${String(err.message)})`)
       }
       if (err.name === FunctionTimeoutError.name || err.name === FunctionMemoryError.name) {
@@ -215,6 +208,10 @@ export class FunctionSandbox implements FunctionRunner {
       }
       return module
     } catch (err: any) {
+      if (!(err instanceof VmThrownError) && FUNCTION_ERROR_STATUS[err.name] == null) {
+        // the host failed mid-interpreter, as a call can (a module nested past the host's stack): the instance is left
+        throw new FunctionThrewError(`the sandbox failed while evaluating the module (${String(err.message)})`)
+      }
       this.dispose(module)
       if (!(err instanceof VmThrownError)) throw err
       const { name, message } = err.thrown
@@ -273,7 +270,7 @@ export class FunctionSandbox implements FunctionRunner {
       if (context?.alive === true) context.dispose()
       if (runtime?.alive === true) runtime.dispose()
     } catch {
-      this.healthy = false
+      // QuickJS aborts on freeing a runtime that still holds a handle: the instance goes with the module all the same
     }
   }
 }

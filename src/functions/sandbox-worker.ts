@@ -12,7 +12,6 @@ import type { FunctionCallMessage, FunctionReplyMessage } from './worker-protoco
 const scope = globalThis as unknown as {
   postMessage(message: FunctionReplyMessage, transfer: Transferable[]): void
   addEventListener(type: 'message', listener: (event: MessageEvent<FunctionCallMessage>) => void): void
-  close(): void
 }
 // QuickJS's wasm sits beside this script (the gateway serves both with CORS, for a worker started from another
 // origin); compiled once here, an instance of it per module. A failed fetch leaves the worker unready: the page's
@@ -27,10 +26,6 @@ const sandbox = await createFunctionSandbox({ wasm })
 scope.addEventListener('message', (event) => {
   void answerCall(sandbox, event.data).then(({ reply, transfer }) => {
     scope.postMessage(reply, transfer)
-    if (!sandbox.healthy) {
-      // the reply said so (`healthy: false`): the host starts another worker for its next call
-      scope.close()
-    }
   })
 })
 scope.postMessage({ ready: true }, [])

@@ -18,14 +18,11 @@ export interface FunctionCallMessage extends SandboxCall {
   source?: string
 }
 
-/**
- * worker → host. `healthy: false`: the sandbox may be broken, and the worker
- * ends after this reply; the host sends it nothing more
- */
+/** worker → host */
 export type FunctionReplyMessage =
   | { ready: true }
-  | ({ id: number, ok: true, healthy: boolean } & FunctionResponse & FunctionTimings)
-  | { id: number, ok: false, healthy: boolean, name: string, message: string, kept: boolean }
+  | ({ id: number, ok: true } & FunctionResponse & FunctionTimings)
+  | { id: number, ok: false, name: string, message: string, kept: boolean }
 
 /**
  * Bytes at or over this size are handed over to the other thread rather than
@@ -64,10 +61,10 @@ export async function answerCall (sandbox: FunctionSandbox, { id, cid, source, r
     const { response, timings } = await sandbox.runCall(cid, source, { request, bytes })
     // the answer's bytes were made for this reply
     const answer = postable(response.body, true)
-    return { reply: { id, ok: true, healthy: sandbox.healthy, status: response.status, headers: response.headers, body: answer.bytes, ...timings }, transfer: answer.transfer }
+    return { reply: { id, ok: true, status: response.status, headers: response.headers, body: answer.bytes, ...timings }, transfer: answer.transfer }
   } catch (err: any) {
     // a module that threw stays warm; one that failed to evaluate, or hit a limit, is gone
-    return { reply: { id, ok: false, healthy: sandbox.healthy, name: err.name ?? 'Error', message: err.message ?? String(err), kept: sandbox.holds(cid) }, transfer: [] }
+    return { reply: { id, ok: false, name: err.name ?? 'Error', message: err.message ?? String(err), kept: sandbox.holds(cid) }, transfer: [] }
   }
 }
 

@@ -22,7 +22,7 @@ class SilentWorker extends EventTarget {
 
   postMessage (message: { id: number }): void {
     queueMicrotask(() => {
-      this.dispatchEvent(new MessageEvent('message', { data: { id: message.id, ok: true, healthy: true, status: 200, headers: [], body: new Uint8Array([104, 105]), compileMs: 0, runMs: 0, warm: true } }))
+      this.dispatchEvent(new MessageEvent('message', { data: { id: message.id, ok: true, status: 200, headers: [], body: new Uint8Array([104, 105]), compileMs: 0, runMs: 0, warm: true } }))
     })
   }
 

@@ -76,8 +76,6 @@ export class WorkerFunctionRunner implements FunctionRunner {
         if (!('id' in reply) || reply.id !== message.id) return
         clearTimeout(timer)
         worker.removeEventListener('message', onMessage)
-        // a worker whose sandbox may be broken ends after this reply: the next call starts a fresh one
-        if (!reply.healthy) void this.close()
         if (reply.ok) resolve(replyResult(reply))
         else reject(replyError(reply))
       }
