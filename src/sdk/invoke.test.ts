@@ -137,6 +137,15 @@ describe('client.invoke', () => {
     }
   })
 
+  it('keeps a path with dot segments inside the function\'s own URL space, and sees an encoded path as the edge does', async () => {
+    const escaping = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/a/../../../info?q=1`)
+    expect(escaping.headers.get('x-edgeway-function')).toBe(cid)
+    expect(await escaping.json()).toEqual({ path: '/info', q: '1', body: null })
+    const encoded = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/é x`, { verify: 'recompute' })
+    expect(encoded.headers.get('x-edgeway-verified')).toBe('recompute')
+    expect(await encoded.json()).toEqual({ path: '/%C3%A9%20x', q: null, body: null })
+  })
+
   it('runs the function on an edge, with the path and query after the CID', async () => {
     const response = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/orders/7?q=x`)
     expect(response.status).toBe(200)

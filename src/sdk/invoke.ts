@@ -38,7 +38,7 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   } catch (err: any) {
     throw new InvalidRequestError(`${String(resource)} does not name a function (${String(err.message)}): use ipfs://<cid>/<path>`)
   }
-  const path = `${match?.[2] === '' || match?.[2] == null ? '/' : match[2]}${match?.[3] ?? ''}`
+  const path = functionPath(match?.[2] ?? '', match?.[3] ?? '')
   const method = (init.method ?? 'GET').toUpperCase()
   const headers = new Headers(init.headers)
   const taken = method === 'GET' || method === 'HEAD' ? EMPTY : requestBody(init.body, headers)
@@ -90,6 +90,18 @@ export async function invokeFunction (components: InvokeComponents, resource: st
 }
 
 const EMPTY = new Uint8Array(0)
+
+/**
+ * The path and query a function is called with, as a URL parser makes them
+ * (the edge's and the SW's requests come that way): dot segments resolved
+ * inside the function's own space, so none reaches past `/fn/<cid>/` to the
+ * edge's other routes, and characters percent-encoded, so the run here sees
+ * the path the edge's run sees
+ */
+function functionPath (path: string, query: string): string {
+  const url = new URL(`${path.startsWith('/') ? '' : '/'}${path}${query}`, 'http://function.invalid')
+  return `${url.pathname}${url.search}`
+}
 
 /**
  * A request body as the edges are sent it: text as it is, bytes copied (a
