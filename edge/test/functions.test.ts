@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CID } from 'multiformats/cid'
@@ -42,6 +43,7 @@ const FUNCTIONS: Record<string, string> = {
     if (url.pathname === '/moved') return new Response('moved here')
     return Response.redirect(new URL('/moved?x=1#top', request.url), 301)
   }`,
+  'status.js': 'export default async (request) => new Response("a body", { status: Number(new URL(request.url).pathname.slice(1)) })',
   'page.html': '<!doctype html><title>not a function</title>\n'
 }
 
@@ -167,6 +169,19 @@ describe('edge functions', () => {
     expect(head.headers.get('content-length')).toBe(String('hello from /greet'.length))
     expect(head.headers.get('x-edgeway-function')).toBe(cids['hello.js'])
     expect(await head.text()).toBe('')
+  })
+
+  it('sends no body with a status that has none (204, 205, 304), whatever the function gave', async () => {
+    for (const status of [204, 205, 304]) {
+      // read off the socket: a client's own parser would take stray bytes for the next answer
+      const socket = connect(Number(new URL(edge.info.http).port), '127.0.0.1')
+      socket.write(`GET /fn/${cids['status.js']}/${status} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)
+      let wire = ''
+      for await (const chunk of socket) wire += String(chunk)
+      expect(wire.startsWith(`HTTP/1.1 ${status} `), wire).toBe(true)
+      expect(wire.slice(wire.indexOf('\r\n\r\n') + 4), String(status)).toBe('')
+      expect(/\r\ncontent-length: [1-9]/i.test(wire), wire).toBe(false)
+    }
   })
 
   it('echoes the JSON body of a POST', async () => {

@@ -116,6 +116,13 @@ describe('function sandbox', () => {
     expect(decoder.decode((await sandbox.run(name(), other, get())).response.body)).toBe('used 6')
   })
 
+  it('cuts what a function throws to a short message, however long it is', async () => {
+    const source = 'export default async () => { const e = new Error("x".repeat(4 << 20)); e.name = "N".repeat(1 << 20); throw e }'
+    const thrown = await sandbox.run(name(), source, get()).then(() => undefined, (err: Error) => err)
+    expect(thrown).toMatchObject({ name: 'FunctionThrewError', message: expect.stringMatching(/^N+…: x+…$/) })
+    expect(thrown?.message.length).toBeLessThanOrEqual(1_200)
+  })
+
   it('stops deep recursion with QuickJS\'s own stack check', async () => {
     const source = 'const f = (n) => f(n + 1) + 1\nexport default async () => new Response(String(f(0)))'
     await expect(sandbox.run(name(), source, get())).rejects.toMatchObject({ name: 'FunctionThrewError', message: 'InternalError: stack overflow' })

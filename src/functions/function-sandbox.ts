@@ -194,15 +194,16 @@ export class FunctionSandbox implements FunctionRunner {
       module.context = runtime.newContext()
       const { context } = module
       module.invoke = unwrap(context, context.evalCode(WEB_GLOBALS_SOURCE, 'edgeway:web-globals.js', { type: 'global', strict: true }))
+      module.handler = await Scope.withScopeAsync(async (scope) => {
+        const evaluated = scope.manage(unwrap(context, context.evalCode(source, `ipfs://${cid}`, { type: 'module', strict: true })))
+        const exports = scope.manage(await settle(context, evaluated))
+        return context.getProp(exports, 'default')
+      })
+      // only calls reach the network: a module's top level runs once, on whichever call finds it cold
       const origins = this.grants.fetchOrigins ?? []
       if (origins.length > 0) {
         module.fetches = installGrantedFetch(context, origins, this.limits, () => module.deadline)
       }
-      module.handler = await Scope.withScopeAsync(async (scope) => {
-        const evaluated = scope.manage(unwrap(context, context.evalCode(source, `ipfs://${cid}`, { type: 'module', strict: true })))
-        const exports = scope.manage(await settle(context, evaluated, this.hostWork(module)))
-        return context.getProp(exports, 'default')
-      })
       if (context.typeof(module.handler) !== 'function') {
         throw new InvalidFunctionModuleError(`${cid} is not a function module: its default export is ${context.typeof(module.handler)}, not an async (request) => Response`)
       }

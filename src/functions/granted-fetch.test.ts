@@ -90,6 +90,11 @@ describe('fetch granted by the operator', () => {
     expect(await body(sandbox, `${grantedUrl}/data`)).toEqual({ status: 200, text: 'DATA FOR FUNCTION' })
   })
 
+  it('gives a module\'s top level no fetch: only calls reach the network', async () => {
+    const source = `const primed = await fetch(${JSON.stringify(`${grantedUrl}/data`)})\nexport default async () => new Response('primed')`
+    await expect(sandbox.run('bafytoplevel', source, get('/'))).rejects.toMatchObject({ name: 'FunctionThrewError', message: expect.stringContaining("'fetch' is not defined") })
+  })
+
   it('gives a sandbox without grants no fetch at all', async () => {
     expect(await body(plain, `${grantedUrl}/data`)).toEqual({ status: 599, text: "ReferenceError: 'fetch' is not defined" })
   })

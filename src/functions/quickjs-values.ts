@@ -24,14 +24,27 @@ export class VmThrownError extends Error {
   }
 }
 
+/**
+ * How much of a thrown name and message is kept: they become an answer's
+ * body, which a function could otherwise make as large as its heap (an
+ * error message passes the response size limit)
+ */
+const MAX_NAME_CHARS = 100
+const MAX_MESSAGE_CHARS = 1_000
+
+/** `text` up to `max` characters, an ellipsis marking a cut */
+function cut (text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
 /** Reads and disposes a thrown value's name and message */
 export function readThrown (context: QuickJSContext, error: QuickJSHandle): VmThrownError {
   try {
     if (context.typeof(error) !== 'object') {
-      return new VmThrownError({ name: 'Error', message: String(context.dump(error)) })
+      return new VmThrownError({ name: 'Error', message: cut(String(context.dump(error)), MAX_MESSAGE_CHARS) })
     }
-    const name = context.getProp(error, 'name').consume(handle => context.typeof(handle) === 'string' ? context.getString(handle) : 'Error')
-    const message = context.getProp(error, 'message').consume(handle => context.typeof(handle) === 'string' ? context.getString(handle) : '')
+    const name = context.getProp(error, 'name').consume(handle => context.typeof(handle) === 'string' ? cut(context.getString(handle), MAX_NAME_CHARS) : 'Error')
+    const message = context.getProp(error, 'message').consume(handle => context.typeof(handle) === 'string' ? cut(context.getString(handle), MAX_MESSAGE_CHARS) : '')
     return new VmThrownError({ name, message })
   } catch {
     // a heap too full to read the error from: say so rather than guess
