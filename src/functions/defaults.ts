@@ -8,7 +8,7 @@ import type { FunctionLimits } from './types.ts'
 export const FUNCTION_LIMITS: FunctionLimits = {
   /** a warm hello world takes well under 1 ms; a second is a lot of interpreted JS */
   timeoutMs: 1_000,
-  /** per module; with `maxWarmModules` warm, at most 512 MiB if every one filled its heap */
+  /** per module, past the 16 MiB a QuickJS instance starts with; with `maxWarmModules` warm, at most 768 MiB of memory per sandbox if every one filled its own */
   memoryBytes: 32 * 1024 * 1024,
   /**
    * QuickJS's own stack check must fire before the host's: at 512 KiB, deep

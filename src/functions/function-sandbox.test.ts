@@ -123,6 +123,29 @@ describe('function sandbox', () => {
     expect(thrown?.message.length).toBeLessThanOrEqual(1_200)
   })
 
+  it('answers 500 for a request that no longer fits a module\'s memory, and writes none of it into the module', async () => {
+    // fills the module's memory to within 16 KiB of its limit, and keeps it
+    const cid = name()
+    const source = `const keep = []
+      export default async (request) => {
+        if (keep.length === 0) {
+          for (let size = 1 << 20; size >= 4096;) { try { keep.push(new Uint8Array(size)) } catch { size >>= 1 } }
+          let freed = 0
+          while (freed < 16384) freed += keep.pop().length
+          return new Response('filled')
+        }
+        return new Response('read ' + (await request.arrayBuffer()).byteLength)
+      }`
+    expect(decoder.decode((await sandbox.run(cid, source, get())).response.body)).toBe('filled')
+    const warm = (sandbox as unknown as { warm: Map<string, { runtime: { module: { HEAPU8: Uint8Array } } }> }).warm
+    const memory = warm.get(cid)?.runtime.module.HEAPU8 ?? new Uint8Array(0)
+    const before = memory.slice(0, 100_000)
+    const body = new Uint8Array(100_000).fill(0x41)
+    await expect(sandbox.run(cid, source, { ...post(''), body })).rejects.toMatchObject({ name: 'FunctionMemoryError' })
+    // (the instance's own data there changes as it runs: what must not appear is the caller's bytes)
+    expect(memory.subarray(0, 100_000).filter((byte, i) => byte === 0x41 && before[i] !== 0x41).length).toBe(0)
+  })
+
   it('stops deep recursion with QuickJS\'s own stack check', async () => {
     const source = 'const f = (n) => f(n + 1) + 1\nexport default async () => new Response(String(f(0)))'
     await expect(sandbox.run(name(), source, get())).rejects.toMatchObject({ name: 'FunctionThrewError', message: 'InternalError: stack overflow' })

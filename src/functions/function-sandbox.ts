@@ -67,6 +67,30 @@ interface WarmModule {
   fetches?: HostFetches
 }
 
+/**
+ * Makes the host's own allocations in an instance (a request's text and
+ * bytes copied in, a granted fetch's answer) fail with `FunctionMemoryError`
+ * when the instance's memory is full. quickjs-emscripten copies into what
+ * `_malloc` returns without looking, and with the memory capped, `_malloc`
+ * returns 0 when a module holds it all: a caller's bytes were written over
+ * the instance's own data from address 0. Reached through the library's
+ * module object, which it calls `_malloc` on for every such copy.
+ */
+function refuseNullAllocations (quickjs: unknown, memoryBytes: number): void {
+  const module = (quickjs as { module?: { _malloc?: (size: number) => number } }).module
+  const malloc = module?._malloc
+  if (module == null || malloc == null) {
+    throw new Error('quickjs-emscripten no longer has the module object the sandbox guards: see refuseNullAllocations')
+  }
+  module._malloc = (size: number): number => {
+    const pointer = malloc(size)
+    if (pointer === 0) {
+      throw new FunctionMemoryError(`the function used more than its ${Math.round(memoryBytes / 1024 / 1024)} MiB memory limit`)
+    }
+    return pointer
+  }
+}
+
 /** A sandbox over QuickJS compiled to WebAssembly. Runs in Node and in a browser Worker alike. */
 export async function createFunctionSandbox (init: FunctionSandboxInit): Promise<FunctionSandbox> {
   return new FunctionSandbox(init)
@@ -242,6 +266,7 @@ export class FunctionSandbox implements FunctionRunner {
     // the heap can grow by the limit past what the build starts with, and no further
     const memory = new WebAssembly.Memory({ initial: INITIAL_BYTES / PAGE_BYTES, maximum: Math.ceil((INITIAL_BYTES + this.limits.memoryBytes) / PAGE_BYTES) })
     const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(QUICKJS, { wasmModule: this.wasm, wasmMemory: memory }))
+    refuseNullAllocations(quickjs, this.limits.memoryBytes)
     const runtime = quickjs.newRuntime()
     // still stops one allocation over the limit before it is tried
     runtime.setMemoryLimit(this.limits.memoryBytes)

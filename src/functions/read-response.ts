@@ -66,8 +66,8 @@ export function readResponse (context: QuickJSContext, result: QuickJSHandle, { 
  * The answer's JSON and bytes, read as untrusted: the function ran in the
  * same context and may have changed the globals they were made with
  * (`JSON.stringify`, prototypes). Whatever it did, the result is an answer
- * or `InvalidFunctionResponseError`, never a host error (which would mark
- * the whole sandbox broken).
+ * or `InvalidFunctionResponseError`, never a host error (which would throw
+ * the module's instance away).
  */
 function readAnswer (context: QuickJSContext, result: QuickJSHandle, maxResponseBytes: number): { answer: Answer, bytes?: Uint8Array } {
   try {
