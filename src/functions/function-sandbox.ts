@@ -7,7 +7,7 @@ import { limitOrThrew, settle, unwrap, VmThrownError } from './quickjs-values.ts
 import { readResponse } from './read-response.ts'
 import { exactBytes, sandboxCall } from './sandbox-call.ts'
 import { WEB_GLOBALS_SOURCE } from './web-globals.ts'
-import type { FunctionGrants, HostFetches } from './granted-fetch.ts'
+import type { FetchBudget, FunctionGrants, HostFetches } from './granted-fetch.ts'
 import type { HostWork } from './quickjs-values.ts'
 import type { SandboxCall } from './sandbox-call.ts'
 import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
@@ -127,6 +127,8 @@ export class FunctionSandbox implements FunctionRunner {
   private turn: Promise<unknown> = Promise.resolve()
   /** Map order is use order: the first entry is the least recently used */
   private readonly warm = new Map<string, WarmModule>()
+  /** Granted fetches in flight, of every module */
+  private readonly fetchBudget: FetchBudget = { inFlight: 0 }
   /** An instance made ahead for the next cold module (`freshModule`) */
   private spare?: Promise<WarmModule>
 
@@ -221,7 +223,7 @@ export class FunctionSandbox implements FunctionRunner {
       // only calls reach the network: a module's top level runs once, on whichever call finds it cold
       const origins = this.grants.fetchOrigins ?? []
       if (origins.length > 0) {
-        module.fetches = installGrantedFetch(context, origins, this.limits, () => module.deadline)
+        module.fetches = installGrantedFetch(context, origins, this.limits, () => module.deadline, this.fetchBudget)
       }
       if (context.typeof(module.handler) !== 'function') {
         throw new InvalidFunctionModuleError(`${cid} is not a function module: its default export is ${context.typeof(module.handler)}, not an async (request) => Response`)

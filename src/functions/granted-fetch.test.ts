@@ -90,6 +90,24 @@ describe('fetch granted by the operator', () => {
     expect(await body(sandbox, `${grantedUrl}/data`)).toEqual({ status: 200, text: 'DATA FOR FUNCTION' })
   })
 
+  it('holds the whole sandbox to 8 fetches in flight, whichever modules started them', async () => {
+    // modules that each start 8 fetches and answer at once, leaving them in flight
+    most = 0
+    reached = 0
+    for (let i = 0; i < 5; i++) {
+      const source = `// ${i}
+        export default async (request) => {
+          const url = new URL(request.url).searchParams.get('url')
+          for (let j = 0; j < 8; j++) fetch(url).catch(() => {})
+          return new Response('started')
+        }`
+      await sandbox.run(`bafystarter${i}`, source, get(`/?url=${encodeURIComponent(`${grantedUrl}/slow`)}`))
+    }
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(most).toBeLessThanOrEqual(8)
+    expect(reached).toBeLessThanOrEqual(8)
+  })
+
   it('gives a module\'s top level no fetch: only calls reach the network', async () => {
     const source = `const primed = await fetch(${JSON.stringify(`${grantedUrl}/data`)})\nexport default async () => new Response('primed')`
     await expect(sandbox.run('bafytoplevel', source, get('/'))).rejects.toMatchObject({ name: 'FunctionThrewError', message: expect.stringContaining("'fetch' is not defined") })

@@ -49,11 +49,19 @@ export interface GrantedFetchLimits {
 }
 
 /**
- * Fetches a module may have in flight at once: each holds up to a request and
- * a response body on the host, so more fail at once (a function that started
- * thousands without awaiting them held 14 GiB)
+ * Fetches a sandbox's modules may have in flight at once, all together: each
+ * holds up to a request and a response body on the host, so more fail at
+ * once (a function that started thousands without awaiting them held 14
+ * GiB). A count per module would let 40 modules that each start 8 and
+ * answer hold 320
  */
 export const MAX_FETCHES_IN_FLIGHT = 8
+
+/** What the fetches of a sandbox's modules share */
+export interface FetchBudget {
+  /** Fetches in flight, of every module */
+  inFlight: number
+}
 /** Fetches one call may make: a call is not a way to flood a granted origin */
 export const MAX_FETCHES_PER_CALL = 64
 
@@ -63,8 +71,10 @@ export const MAX_FETCHES_PER_CALL = 64
  * answer (at most `maxResponseBytes`) settles a promise inside the VM, which
  * the caller's settle loop picks up through `next()`.
  */
-export function installGrantedFetch (context: QuickJSContext, origins: readonly string[], limits: GrantedFetchLimits, deadline: () => number): HostFetches {
+export function installGrantedFetch (context: QuickJSContext, origins: readonly string[], limits: GrantedFetchLimits, deadline: () => number, budget: FetchBudget): HostFetches {
   const allowed = new Set(origins.map(origin => new URL(origin).origin))
+  // the module's fetches end with it: a module thrown away, or evicted, holds nothing on the host
+  const gone = new AbortController()
   const inFlight = new Set<Promise<void>>()
   /** The VM's promises of those fetches, until each is settled or let go */
   const promised = new Set<QuickJSDeferredPromise>()
@@ -72,8 +82,8 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
 
   const hostFetch = context.newFunction('hostFetch', (methodHandle, urlHandle, headersHandle, bodyHandle) => {
     const deferred = context.newPromise()
-    const refused = inFlight.size >= MAX_FETCHES_IN_FLIGHT
-      ? `a function may have ${MAX_FETCHES_IN_FLIGHT} fetches in flight at once`
+    const refused = budget.inFlight >= MAX_FETCHES_IN_FLIGHT
+      ? `functions here may have ${MAX_FETCHES_IN_FLIGHT} fetches in flight at once`
       : thisCall >= MAX_FETCHES_PER_CALL ? `a call may make ${MAX_FETCHES_PER_CALL} fetches` : undefined
     if (refused != null) {
       // before the body is copied out: nothing is held for it
@@ -83,6 +93,7 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
       return handle
     }
     thisCall++
+    budget.inFlight++
     promised.add(deferred)
     const settle = (work: () => void): void => {
       promised.delete(deferred)
@@ -95,7 +106,7 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
     const url = context.getString(urlHandle)
     const headers = JSON.parse(context.getString(headersHandle)) as Array<[string, string]>
     const body = context.typeof(bodyHandle) === 'object' ? context.getArrayBuffer(bodyHandle).consume(({ value }) => value.slice()) : undefined
-    const done = hostSideFetch(allowed, { method, url, headers, body }, limits, deadline()).then(
+    const done = hostSideFetch(allowed, { method, url, headers, body }, limits, deadline(), gone.signal).then(
       (answer) => {
         settle(() => {
           const object = context.newObject()
@@ -108,7 +119,10 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
       (err: Error) => {
         settle(() => { context.newError({ name: 'TypeError', message: err.message }).consume(handle => { deferred.reject(handle) }) })
       }
-    ).finally(() => { inFlight.delete(done) })
+    ).finally(() => {
+      inFlight.delete(done)
+      budget.inFlight--
+    })
     inFlight.add(done)
     return deferred.handle
   })
@@ -127,6 +141,7 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
       thisCall = 0
     },
     dispose () {
+      gone.abort()
       for (const deferred of promised) {
         if (deferred.alive) deferred.dispose()
       }
@@ -153,7 +168,7 @@ const FETCH_TIMEOUT_SLACK_MS = 100
 interface HostRequest { method: string, url: string, headers: Array<[string, string]>, body?: Uint8Array }
 interface HostAnswer { status: number, headers: Array<[string, string]>, body: Uint8Array }
 
-async function hostSideFetch (allowed: ReadonlySet<string>, request: HostRequest, limits: GrantedFetchLimits, deadlineAt: number): Promise<HostAnswer> {
+async function hostSideFetch (allowed: ReadonlySet<string>, request: HostRequest, limits: GrantedFetchLimits, deadlineAt: number, gone: AbortSignal): Promise<HostAnswer> {
   const origin = new URL(request.url).origin
   if (!allowed.has(origin)) {
     throw new Error(`fetch to ${origin} is not granted to functions here`)
@@ -167,7 +182,7 @@ async function hostSideFetch (allowed: ReadonlySet<string>, request: HostRequest
     body: request.body as Uint8Array<ArrayBuffer> | undefined,
     redirect: 'error',
     // a little past the call's deadline: the call's own time limit (a 504) always comes first, this only frees the socket
-    signal: AbortSignal.timeout(Math.ceil(Math.max(0, deadlineAt - performance.now())) + FETCH_TIMEOUT_SLACK_MS)
+    signal: AbortSignal.any([AbortSignal.timeout(Math.ceil(Math.max(0, deadlineAt - performance.now())) + FETCH_TIMEOUT_SLACK_MS), gone])
   })
   const reader = response.body?.getReader()
   const chunks: Uint8Array[] = []
