@@ -141,6 +141,9 @@ describe('client.invoke', () => {
     const escaping = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/a/../../../info?q=1`)
     expect(escaping.headers.get('x-edgeway-function')).toBe(cid)
     expect(await escaping.json()).toEqual({ path: '/info', q: '1', body: null })
+    // a path that starts with two slashes is a path, not a host
+    const doubled = await invokeFunction(components([edge.info.http]), `ipfs://${cid}//orders/7?q=2`, { verify: 'recompute' })
+    expect(await doubled.json()).toEqual({ path: '//orders/7', q: '2', body: null })
     const encoded = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/é x`, { verify: 'recompute' })
     expect(encoded.headers.get('x-edgeway-verified')).toBe('recompute')
     expect(await encoded.json()).toEqual({ path: '/%C3%A9%20x', q: null, body: null })

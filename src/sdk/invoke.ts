@@ -99,7 +99,8 @@ const EMPTY = new Uint8Array(0)
  * the path the edge's run sees
  */
 function functionPath (path: string, query: string): string {
-  const url = new URL(`${path.startsWith('/') ? '' : '/'}${path}${query}`, 'http://function.invalid')
+  // one absolute URL, not a reference against a base: `//orders/7` would be read as a host
+  const url = new URL(`http://function.invalid${path.startsWith('/') ? '' : '/'}${path}${query}`)
   return `${url.pathname}${url.search}`
 }
 
