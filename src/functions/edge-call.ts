@@ -1,6 +1,8 @@
 import { edgeKey } from '../lib/edge-health.ts'
 import { HedgeFailedError, OutpacedError, hedge } from '../lib/hedge.ts'
+import { readCapped } from '../lib/read-capped.ts'
 import { withoutHeader } from '../lib/response-headers.ts'
+import { FUNCTION_LIMITS } from './defaults.ts'
 import type { EdgeEndpoint } from '../lib/types.ts'
 import type { EdgeHealth } from '../node/edge-health-tracker.ts'
 import type { CID } from 'multiformats/cid'
@@ -49,7 +51,8 @@ class NotHereError extends Error {
  * that gave it; when none did, with the last "not here" answer and its edge
  * (`notHere`: a function may answer so itself), or a 502 of its own, with no
  * edge (a 504 when none answered within `timeoutMs`: the attempts are given
- * up; an answer's body is not bound by it). An edge's `X-Edgeway-Verified` is never passed on: only the SDK says
+ * up, the edges still silent counted as failed; an answer's body is not
+ * bound by it). An edge's `X-Edgeway-Verified` is never passed on: only the SDK says
  * it checked an answer.
  */
 export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOUT_MS }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<EdgeAnswer> {
@@ -76,35 +79,34 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
       } catch (err) {
         if ((signal.reason as Error | undefined)?.name === OutpacedError.name) {
           health.outpaced(key, performance.now() - started)
-        } else if (call.signal?.aborted !== true && !late.signal.aborted) {
+        } else if (call.signal?.aborted !== true) {
+          // down, or still silent when the call's time ran out
           health.failed(key)
         }
         throw err
       }
       answered()
       if (NOT_HERE.has(response.status)) {
-        // the last of these is the answer if no edge runs the function: its body is kept
-        await notHere?.body?.cancel().catch(() => {})
-        notHere = response
+        // the last of these is the answer if no edge runs the function: its body is read now (as much as a function
+        // may answer), since this attempt's signal ends with the call's time, and the body with it
+        const body = await readCapped(response, FUNCTION_LIMITS.maxResponseBytes, () => new NotHereError(`${edge.http} answered ${response.status} with too large a body`), { signal })
+        notHere = new Response(body as Uint8Array<ArrayBuffer>, { status: response.status, statusText: response.statusText, headers: response.headers })
         notHereEdge = edge.http
         throw new NotHereError(`${edge.http} answered ${response.status}`)
       }
       health.answered(key, performance.now() - started)
       return response
     }, { delayMs: edge => health.hedgeDelayMs(edgeKey(edge)), signal })
-    await notHere?.body?.cancel().catch(() => {})
     return { response: unmarked(value), edge: candidate.http, notHere: false }
   } catch (err) {
     call.signal?.throwIfAborted()
-    if (late.signal.aborted) {
-      await notHere?.body?.cancel().catch(() => {})
-      return { response: functionTextResponse(504, `no edge answered for the function ${cid} within ${timeoutMs} ms`, cid), notHere: false }
+    if (!late.signal.aborted && (err as Error).name !== HedgeFailedError.name) throw err
+    if (notHere != null) {
+      return { response: unmarked(notHere), edge: notHereEdge, notHere: true }
     }
-    if ((err as Error).name !== HedgeFailedError.name) throw err
-    if (notHere == null) {
-      return { response: functionTextResponse(502, `no edge answered for the function ${cid}`, cid), notHere: false }
-    }
-    return { response: unmarked(notHere), edge: notHereEdge, notHere: true }
+    return late.signal.aborted
+      ? { response: functionTextResponse(504, `no edge answered for the function ${cid} within ${timeoutMs} ms`, cid), notHere: false }
+      : { response: functionTextResponse(502, `no edge answered for the function ${cid}`, cid), notHere: false }
   } finally {
     clearTimeout(timer)
   }

@@ -130,6 +130,10 @@ describe('client.invoke', () => {
       expect(response.status).toBe(504)
       expect(await response.text()).toContain('300 ms')
       await expect(invokeFunction(components([forgerUrl], 300), `ipfs://${cid}/trickle`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'TimeoutError' })
+      // a "not here" had before the time ran out is the answer, not a 504
+      const notHere = await invokeFunction(components([forgerUrl, `http://127.0.0.1:${(silent.address() as AddressInfo).port}`], 300), `ipfs://${cid}/gone`)
+      expect(notHere.status).toBe(404)
+      expect(await notHere.json()).toEqual({ path: '/gone', forged: true })
       expect(performance.now() - started).toBeLessThan(3_000)
     } finally {
       silent.closeAllConnections()
