@@ -34,7 +34,7 @@ const sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm(), lim
 const body = new TextEncoder().encode('{"items":[{"n":1}]}')
 await sandbox.run('edgeway:warm-up', WARM_UP, { method: 'POST', url: 'http://edge.invalid/', headers: [['content-type', 'application/json']], body })
   .catch((err: Error) => { log.error('the function worker\'s warm-up call failed - %e', err) })
-await sandbox.close()
+sandbox.release('edgeway:warm-up')
 
 port.on('message', (call: FunctionCallMessage) => {
   void answerCall(sandbox, call).then(({ reply, transfer }) => {

@@ -305,4 +305,15 @@ describe('function sandbox', () => {
     for (const cid of cids) await sandbox.run(cid, source, get())
     expect(sandbox.warmModules()).toEqual(cids.slice(1))
   })
+
+  it('holds nothing once closed, also what a call racing the close had made', async () => {
+    const closing = await createFunctionSandbox({ wasm: await loadQuickJSWasm() })
+    const racing = closing.run(name(), 'export default async () => new Response("raced")', get())
+    await closing.close()
+    await racing.catch(() => {})
+    await new Promise(resolve => setTimeout(resolve, 100))
+    expect(closing.warmModules()).toEqual([])
+    expect((closing as unknown as { spare?: unknown }).spare).toBeUndefined()
+    await expect(closing.run(name(), 'export default async () => new Response("late")', get())).rejects.toMatchObject({ name: 'FunctionSandboxUnavailableError' })
+  })
 })

@@ -1,7 +1,7 @@
 import quickjsWasmfile from '@jitl/quickjs-wasmfile-release-sync'
 import { newQuickJSWASMModuleFromVariant, newVariant, Scope } from 'quickjs-emscripten-core'
 import { FUNCTION_LIMITS } from './defaults.ts'
-import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
+import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionSandboxUnavailableError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
 import { installGrantedFetch } from './granted-fetch.ts'
 import { limitOrThrew, settle, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
@@ -131,6 +131,7 @@ export class FunctionSandbox implements FunctionRunner {
   private readonly fetchBudget: FetchBudget = { inFlight: 0 }
   /** An instance made ahead for the next cold module (`freshModule`) */
   private spare?: Promise<WarmModule>
+  private closed = false
 
   constructor ({ wasm, limits = {}, grants = {} }: FunctionSandboxInit) {
     this.wasm = wasm
@@ -165,6 +166,9 @@ export class FunctionSandbox implements FunctionRunner {
 
   private async runNow (cid: string, source: string | undefined, call: SandboxCall, options: AbortOptions): Promise<FunctionResult> {
     options.signal?.throwIfAborted()
+    if (this.closed) {
+      throw new FunctionSandboxUnavailableError('the function sandbox is closed')
+    }
     const compileStarted = performance.now()
     let module = this.warm.get(cid)
     const warm = module != null
@@ -198,7 +202,15 @@ export class FunctionSandbox implements FunctionRunner {
     }
   }
 
+  /** Frees the module `cid`, if it is kept warm */
+  release (cid: string): void {
+    this.drop(cid)
+  }
+
+  /** Frees every module, after the calls already given; later calls are refused (503) */
   async close (): Promise<void> {
+    this.closed = true
+    await this.turn
     for (const cid of [...this.warm.keys()]) {
       this.drop(cid)
     }
@@ -255,7 +267,7 @@ export class FunctionSandbox implements FunctionRunner {
     this.spare = undefined
     const module = await (spare ?? this.newInstance()).catch(async () => this.newInstance())
     setTimeout(() => {
-      if (this.spare != null) return
+      if (this.closed || this.spare != null) return
       const making = this.newInstance()
       this.spare = making
       making.catch(() => { if (this.spare === making) this.spare = undefined })
