@@ -229,6 +229,28 @@ describe('edge functions through the SDK, in Chromium', () => {
     }
   })
 
+  it('with where: "local", runs in a page whose CSP lets it reach only its own origin, the gateway and the edge', async () => {
+    const gateway = new URL(launcher.info.gateway).origin
+    const strict = await startDappServer(`${launcher.info.gateway}/sdk/edgeway.js`, {
+      'Content-Security-Policy': `default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval' ${gateway}; worker-src blob: ${gateway}; connect-src 'self' ${gateway} ${edge.info.http}`
+    })
+    const context = await browser.newContext()
+    try {
+      const own = await context.newPage()
+      await own.goto(strict.url)
+      await own.waitForFunction(() => 'createEdgeClient' in window)
+      const answer = await own.evaluate(async ({ edges, url }) => {
+        const client = (window as unknown as { createEdgeClient: (options: object) => { invoke(url: string, init: object): Promise<Response> } }).createEdgeClient({ edges, allowLocal: true, allowInsecure: true })
+        const response = await client.invoke(url, { where: 'local' })
+        return { status: response.status, text: await response.text() }
+      }, { edges: [edge.info.http], url: `ipfs://${cid('hello.js')}/strict` })
+      expect(answer).toEqual({ status: 200, text: 'hello from /strict' })
+    } finally {
+      await context.close()
+      strict.server.close()
+    }
+  })
+
   it('with where: "local", runs in the browser with every edge down', async () => {
     // the module is in the page's verified store once read; then the edge goes away
     await invoke([edge.info.http], `ipfs://${cid('hello.js')}/warm`, { where: 'local' })

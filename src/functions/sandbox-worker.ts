@@ -13,14 +13,9 @@ const scope = globalThis as unknown as {
   postMessage(message: FunctionReplyMessage, transfer: Transferable[]): void
   addEventListener(type: 'message', listener: (event: MessageEvent<FunctionCallMessage>) => void): void
 }
-// QuickJS's wasm sits beside this script (the gateway serves both with CORS, for a worker started from another
-// origin); compiled once here, an instance of it per module. A failed fetch leaves the worker unready: the page's
+// compiled once here, an instance of it per module. A wasm that cannot be had leaves the worker unready: the page's
 // runner answers 503 and starts another
-const wasm = await fetch(new URL(quickjsWasmUrl, import.meta.url))
-  .then(async response => {
-    if (!response.ok) throw new Error(`QuickJS's wasm answered ${response.status}`)
-    return WebAssembly.compile(await response.arrayBuffer())
-  })
+const wasm = await WebAssembly.compile(await quickjsWasm(quickjsWasmUrl))
 const sandbox = await createFunctionSandbox({ wasm })
 
 scope.addEventListener('message', (event) => {
@@ -29,3 +24,21 @@ scope.addEventListener('message', (event) => {
   })
 })
 scope.postMessage({ ready: true }, [])
+
+/**
+ * QuickJS's wasm: in the SDK, inlined in this script as base64 (a library
+ * build inlines its assets), decoded here rather than fetched, since a page's
+ * `connect-src`, which this worker inherits, need not allow `data:`; in the
+ * gateway's own build, a file beside this script
+ */
+async function quickjsWasm (url: string): Promise<ArrayBuffer> {
+  const inlined = /^data:[^,]*;base64,/.exec(url)
+  if (inlined != null) {
+    const base64 = url.slice(inlined[0].length)
+    const decode = (Uint8Array as unknown as { fromBase64?: (text: string) => Uint8Array<ArrayBuffer> }).fromBase64
+    return (decode != null ? decode(base64) : Uint8Array.from(atob(base64), char => char.charCodeAt(0))).buffer
+  }
+  const response = await fetch(new URL(url, import.meta.url))
+  if (!response.ok) throw new Error(`QuickJS's wasm answered ${response.status}`)
+  return response.arrayBuffer()
+}
