@@ -52,8 +52,8 @@ class NotHereError extends Error {
  * (`notHere`: a function may answer so itself), or a 502 of its own, with no
  * edge (a 504 when none answered within `timeoutMs`: the attempts are given
  * up, the edges still silent counted as failed; an answer's body is not
- * bound by it). An edge's `X-Edgeway-Verified` is never passed on: only the SDK says
- * it checked an answer.
+ * bound by it). An edge's `X-Edgeway-Verified` is never passed on: only
+ * the SDK says it checked an answer.
  */
 export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOUT_MS }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<EdgeAnswer> {
   let notHere: Response | undefined
