@@ -1,5 +1,6 @@
 import { FUNCTION_ERROR_STATUS } from '../../src/functions/errors.ts'
 import { FunctionCids } from '../../src/functions/function-cids.ts'
+import { NULL_BODY_STATUSES } from '../../src/functions/read-response.ts'
 import { BadRequestError, NotImplementedError, PayloadTooLargeError } from './errors.ts'
 import { readRequestBody } from './read-request-body.ts'
 import type { FunctionModules } from './function-modules.ts'
@@ -16,8 +17,6 @@ const SAFELISTED = new Set(['cache-control', 'content-language', 'content-length
 /** HEAD runs the function as the method it is, and answers its headers alone (node sends no body for a HEAD) */
 const METHODS = ['GET', 'HEAD', 'POST']
 const HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
-/** Statuses whose answers have no body (Node leaves out a 204's and a 304's itself, not a 205's) */
-const NULL_BODY = new Set([204, 205, 304])
 
 export interface FunctionRouteComponents {
   modules: FunctionModules
@@ -163,7 +162,8 @@ function sendFunctionResponse (res: ServerResponse, timing: Timing, status: numb
     res.setHeader('Access-Control-Expose-Headers', exposed.join(', '))
   }
   res.setHeader('Server-Timing', timing.header())
-  const sent = NULL_BODY.has(status) ? new Uint8Array(0) : body
+  // Node leaves out a 204's and a 304's body itself, not a 205's
+  const sent = NULL_BODY_STATUSES.has(status) ? new Uint8Array(0) : body
   // a 204 and a 304 carry no length at all; a 205's is 0
   if (status !== 204 && status !== 304) res.setHeader('Content-Length', sent.byteLength)
   res.writeHead(status)

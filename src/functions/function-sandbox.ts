@@ -3,7 +3,7 @@ import { newQuickJSWASMModuleFromVariant, newVariant, Scope } from 'quickjs-emsc
 import { FUNCTION_LIMITS } from './defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionSandboxUnavailableError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
 import { installGrantedFetch } from './granted-fetch.ts'
-import { limitOrThrew, settle, unwrap, VmThrownError } from './quickjs-values.ts'
+import { limitOrThrew, memoryLimitError, settle, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
 import { exactBytes, sandboxCall } from './sandbox-call.ts'
 import { WEB_GLOBALS_SOURCE } from './web-globals.ts'
@@ -85,7 +85,7 @@ function refuseNullAllocations (quickjs: unknown, memoryBytes: number): void {
   module._malloc = (size: number): number => {
     const pointer = malloc(size)
     if (pointer === 0) {
-      throw new FunctionMemoryError(`the function used more than its ${Math.round(memoryBytes / 1024 / 1024)} MiB memory limit`)
+      throw memoryLimitError(memoryBytes)
     }
     return pointer
   }

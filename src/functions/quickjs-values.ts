@@ -108,7 +108,12 @@ export function limitOrThrew (thrown: VmThrown, limits: ThrownLimits, prefix = '
     return new FunctionTimeoutError(`the function ran over its ${limits.timeoutMs} ms time limit`)
   }
   if (thrown.name === 'InternalError' && thrown.message === 'out of memory') {
-    return new FunctionMemoryError(`the function used more than its ${Math.round(limits.memoryBytes / 1024 / 1024)} MiB memory limit`)
+    return memoryLimitError(limits.memoryBytes)
   }
   return new FunctionThrewError(`${prefix}${thrown.name}: ${thrown.message}`)
+}
+
+/** A function over its memory limit, whether the VM or the host found it so */
+export function memoryLimitError (memoryBytes: number): FunctionMemoryError {
+  return new FunctionMemoryError(`the function used more than its ${Math.round(memoryBytes / 1024 / 1024)} MiB memory limit`)
 }

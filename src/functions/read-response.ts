@@ -22,6 +22,9 @@ const DROPPED_HEADERS = new Set([
  * whose headers pass a few hundred KiB anyway
  */
 export const MAX_RESPONSE_HEADERS = 100
+
+/** Statuses whose answers have no body, whatever a function gave */
+export const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
 export const MAX_RESPONSE_HEADER_BYTES = 32 * 1024
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/

@@ -3,6 +3,7 @@ import { FUNCTION_LIMITS } from '../functions/defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionBusyError, FunctionSandboxUnavailableError } from '../functions/errors.ts'
 import { EDGE_CALL_TIMEOUT_MS, VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
+import { NULL_BODY_STATUSES } from '../functions/read-response.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
 import { readCapped } from '../lib/read-capped.ts'
 import type { EdgeCallComponents } from '../functions/edge-call.ts'
@@ -20,7 +21,6 @@ export interface InvokeComponents extends EdgeCallComponents {
   cids?: FunctionCids
 }
 
-const NULL_BODY = new Set([101, 204, 205, 304])
 const ADDRESS = /^(?:ipfs:\/\/|\/ipfs\/)([^/?#]+)([^?#]*)(\?[^#]*)?/
 
 /**
@@ -84,7 +84,7 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   // the function's answer as it ran here, its headers too (an edge's are not checked). When no edge could run it
   // (each answered 404, 501 or 503, which the function here does not), that answer is the only one there is:
   // marked `local`, no edge's word is in it
-  const verified = new Response(NULL_BODY.has(local.status) || method === 'HEAD' ? null : localBody, local)
+  const verified = new Response(NULL_BODY_STATUSES.has(local.status) || method === 'HEAD' ? null : localBody, local)
   verified.headers.set(VERIFIED_HEADER, same ? 'recompute' : 'local')
   return verified
 }
@@ -148,7 +148,7 @@ async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID,
     const headers = new Headers(response.headers)
     headers.set('X-Edgeway-Function', cid.toString())
     headers.set('Server-Timing', `compile;dur=${timings.compileMs.toFixed(2)}, run;dur=${timings.runMs.toFixed(2)}`)
-    return { response: new Response(NULL_BODY.has(response.status) ? null : response.body as Uint8Array<ArrayBuffer>, { status: response.status, headers }), ran: true }
+    return { response: new Response(NULL_BODY_STATUSES.has(response.status) ? null : response.body as Uint8Array<ArrayBuffer>, { status: response.status, headers }), ran: true }
   } catch (err: any) {
     const status = FUNCTION_ERROR_STATUS[err.name]
     if (status == null) throw err
