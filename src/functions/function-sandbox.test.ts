@@ -265,6 +265,25 @@ describe('function sandbox', () => {
     expect(decoder.decode(response.body)).toBe('still here')
   })
 
+  it('answers a function\'s bytes whole and exact, whatever it did to the ArrayBuffer and typed arrays it could reach', async () => {
+    const own = await createFunctionSandbox({ wasm: await loadQuickJSWasm() })
+    try {
+      const tamperers = [
+        'ArrayBuffer.prototype.slice = function () { return {} }',
+        'class Big extends ArrayBuffer { constructor (n) { super(n + 100) } }; ArrayBuffer.prototype.constructor = { [Symbol.species]: Big }',
+        'Object.defineProperty(Object.getPrototypeOf(Uint8Array.prototype), "buffer", { get () { return new ArrayBuffer(9) } })'
+      ]
+      for (const tamper of tamperers) {
+        const cid = name()
+        const { response } = await own.run(cid, `export default async () => { ${tamper}; return new Response(new Uint8Array([1, 2, 3]).subarray(1)) }`, get())
+        expect([response.status, ...response.body], tamper).toEqual([200, 2, 3])
+        own.release(cid)
+      }
+    } finally {
+      await own.close()
+    }
+  })
+
   it('answers 502 for a header value HTTP cannot carry', async () => {
     for (const value of ['\\u0001', '\\u2713']) {
       const source = `export default async () => new Response('x', { headers: { 'x-a': '${value}' } })`

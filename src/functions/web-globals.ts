@@ -15,6 +15,15 @@ export const WEB_GLOBALS_SOURCE = String.raw`(() => {
 // nor the answer the host reads
 const parseJson = JSON.parse
 const stringifyJson = JSON.stringify
+// and what the answer's bytes are copied with: whatever a function does to ArrayBuffer and the typed arrays, the
+// host is handed a plain ArrayBuffer of exactly the body's bytes (QuickJS leaves an error pending in a runtime the
+// host reads any other value from as bytes, and aborts when that runtime is freed)
+const apply = Reflect.apply
+const NewArrayBuffer = ArrayBuffer
+const NewBytes = Uint8Array
+const typedArray = Object.getPrototypeOf(Uint8Array.prototype)
+const byteLengthOf = Object.getOwnPropertyDescriptor(typedArray, 'byteLength').get
+const setBytes = typedArray.set
 
 function encodeUtf8 (text) {
   const out = []
@@ -355,7 +364,10 @@ return async (handler, head, bytes) => {
   const raw = RAW.get(response)
   const text = typeof raw === 'string' ? raw : undefined
   const answer = stringifyJson({ status: response.status, headers: headerPairs(response.headers), text })
-  return raw instanceof Uint8Array ? { answer, bytes: raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) } : answer
+  if (typeof raw === 'string' || raw == null) return answer
+  const copy = new NewArrayBuffer(apply(byteLengthOf, raw, []))
+  apply(setBytes, new NewBytes(copy), [raw])
+  return { answer, bytes: copy }
 }
 })()
 `
