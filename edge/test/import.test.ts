@@ -5,6 +5,7 @@ import { importer } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
+import { create as createDigest } from 'multiformats/hashes/digest'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../node/start-edge.ts'
@@ -130,6 +131,26 @@ describe('content import', () => {
     await writeCar(carPath, [cid], [{ cid, bytes: new TextEncoder().encode('forged bytes') }])
 
     await expect(startEdge({ serve: [carPath] })).rejects.toHaveProperty('name', 'BlockVerificationError')
+  })
+
+  it('refuses a CAR block named by a digest too short to prove anything, and keeps one truncated to 20 bytes', async () => {
+    const code = new TextEncoder().encode('export default async () => new Response("any bytes at all")')
+    for (const length of [0, 1, 19]) {
+      const digest = (await sha256.digest(code)).digest.subarray(0, length)
+      const cid = CID.createV1(raw.code, createDigest(sha256.code, digest))
+      const carPath = join(fixture.dir, `short-${length}.car`)
+      await writeCar(carPath, [cid], [{ cid, bytes: code }])
+      await expect(startEdge({ serve: [carPath] }), `a ${length}-byte digest`).rejects.toHaveProperty('name', 'BlockVerificationError')
+    }
+    const truncated = CID.createV1(raw.code, createDigest(sha256.code, (await sha256.digest(code)).digest.subarray(0, 20)))
+    const carPath = join(fixture.dir, 'truncated.car')
+    await writeCar(carPath, [truncated], [{ cid: truncated, bytes: code }])
+    const edge = await startEdge({ serve: [carPath] })
+    try {
+      expect(new Uint8Array(await (await fetch(`${edge.info.http}/ipfs/${truncated}?format=raw`)).arrayBuffer())).toEqual(code)
+    } finally {
+      await edge.stop()
+    }
   })
 
   it('refuses a serve path that does not exist', async () => {

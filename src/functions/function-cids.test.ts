@@ -1,5 +1,6 @@
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
+import { create as createDigest } from 'multiformats/hashes/digest'
 import { identity } from 'multiformats/hashes/identity'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
@@ -41,5 +42,9 @@ describe('FunctionCids', () => {
       expect(() => parseFunctionCid(CID.createV1(code, digest).toString())).toThrow(/not a function module's CID/)
     }
     expect(() => parseFunctionCid('not-a-cid')).toThrow(/"not-a-cid" is not a CID/)
+    for (const length of [0, 1, 19]) {
+      expect(() => parseFunctionCid(CID.createV1(raw.code, createDigest(sha256.code, digest.digest.subarray(0, length))).toString())).toThrow(/digest/)
+    }
+    expect(parseFunctionCid(CID.createV1(raw.code, createDigest(sha256.code, digest.digest.subarray(0, 20))).toString()).code).toBe(raw.code)
   })
 })

@@ -1,6 +1,7 @@
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { identity } from 'multiformats/hashes/identity'
+import { MIN_TRUNCATED_DIGEST } from '../lib/hash-matches.ts'
 import { InvalidFunctionCidError } from './errors.ts'
 
 /** Codecs a module's CID may have: a raw block of its source, or a UnixFS file (dag-pb, 0x70) */
@@ -20,6 +21,9 @@ export function parseFunctionCid (text: string): CID {
   }
   if (cid.multihash.code === identity.code) {
     throw new InvalidFunctionCidError(`${text} is an identity CID: it carries its bytes instead of their hash, and a function is named by the hash of its code`)
+  }
+  if (cid.multihash.digest.byteLength < MIN_TRUNCATED_DIGEST) {
+    throw new InvalidFunctionCidError(`${text} carries a ${cid.multihash.digest.byteLength}-byte digest, too short to name one module's code`)
   }
   if (!MODULE_CODECS.has(cid.code)) {
     throw new InvalidFunctionCidError(`${text} is not a function module's CID: a module is a raw block (0x55) or a UnixFS file (0x70), not codec 0x${cid.code.toString(16)}`)

@@ -15,7 +15,7 @@ export const BLAKE3_CODE = 0x1e
 export const MAX_IDENTITY_DIGEST_BYTES = 128
 
 /** The shortest truncated digest accepted as proof of a block's bytes. */
-const MIN_TRUNCATED_DIGEST = 20
+export const MIN_TRUNCATED_DIGEST = 20
 
 /**
  * The hash functions Edgeway checks blocks with: every one IPFS content is
@@ -47,13 +47,25 @@ export async function hashMatches (cid: CID, block: Uint8Array): Promise<boolean
   }
   if (hasher.code === identity.code) {
     // the "digest" is the block itself: the same bytes, never a prefix of them
-    return cid.multihash.digest.byteLength <= MAX_IDENTITY_DIGEST_BYTES && equals(block, cid.multihash.digest)
+    return identityMatches(cid.multihash.digest, block)
   }
-  const actual = (await hasher.digest(block)).digest
-  const expected = cid.multihash.digest
+  return digestMatches(cid.multihash.digest, (await hasher.digest(block)).digest)
+}
+
+/**
+ * Whether a block whose hash (not identity) is `actual` is the block a CID
+ * carrying the digest `expected` names: the whole digest, or one truncated
+ * to no fewer than 20 bytes (a shorter one proves nothing: an empty digest
+ * matches any bytes)
+ */
+export function digestMatches (expected: Uint8Array, actual: Uint8Array): boolean {
   if (expected.byteLength === actual.byteLength) {
     return equals(actual, expected)
   }
-  // a CID may carry a truncated digest; too short a one proves nothing
   return expected.byteLength >= MIN_TRUNCATED_DIGEST && expected.byteLength < actual.byteLength && equals(actual.subarray(0, expected.byteLength), expected)
+}
+
+/** Whether `block` is the block an identity CID carrying `digest` names */
+export function identityMatches (digest: Uint8Array, block: Uint8Array): boolean {
+  return digest.byteLength <= MAX_IDENTITY_DIGEST_BYTES && equals(block, digest)
 }
