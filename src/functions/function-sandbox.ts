@@ -2,7 +2,7 @@ import quickjsWasmfile from '@jitl/quickjs-wasmfile-release-sync'
 import { newQuickJSWASMModuleFromVariant, newVariant, Scope } from 'quickjs-emscripten-core'
 import { FUNCTION_LIMITS } from './defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionSandboxUnavailableError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
-import { installGrantedFetch } from './granted-fetch.ts'
+import { installGrantedFetch, prepareGrantedFetch } from './granted-fetch.ts'
 import { limitOrThrew, memoryLimitError, settle, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
 import { exactBytes, sandboxCall } from './sandbox-call.ts'
@@ -63,6 +63,8 @@ interface WarmModule {
   handler: QuickJSHandle
   /** Wall clock time past which the interrupt handler stops the VM */
   deadline: number
+  /** A granted fetch made ready with the instance, put on the global once the module is evaluated */
+  fetch?: QuickJSHandle
   /** Granted fetches in flight, when the operator granted any */
   fetches?: HostFetches
 }
@@ -233,9 +235,10 @@ export class FunctionSandbox implements FunctionRunner {
         return context.getProp(exports, 'default')
       })
       // only calls reach the network: a module's top level runs once, on whichever call finds it cold
-      const origins = this.grants.fetchOrigins ?? []
-      if (origins.length > 0) {
-        module.fetches = installGrantedFetch(context, origins, this.limits, () => module.deadline, this.fetchBudget)
+      if (module.fetch != null) {
+        const prepared = module.fetch
+        module.fetch = undefined
+        module.fetches = installGrantedFetch(context, prepared, this.grants.fetchOrigins ?? [], this.limits, () => module.deadline, this.fetchBudget)
       }
       if (context.typeof(module.handler) !== 'function') {
         throw new InvalidFunctionModuleError(`${cid} is not a function module: its default export is ${context.typeof(module.handler)}, not an async (request) => Response`)
@@ -290,6 +293,9 @@ export class FunctionSandbox implements FunctionRunner {
     try {
       module.context = runtime.newContext()
       module.invoke = unwrap(module.context, module.context.evalCode(WEB_GLOBALS_SOURCE, 'edgeway:web-globals.js', { type: 'global', strict: true }))
+      if ((this.grants.fetchOrigins ?? []).length > 0) {
+        module.fetch = prepareGrantedFetch(module.context)
+      }
       return module
     } catch (err) {
       this.dispose(module)
@@ -336,10 +342,10 @@ export class FunctionSandbox implements FunctionRunner {
     if (module != null) this.dispose(module)
   }
 
-  private dispose ({ runtime, context, invoke, handler, fetches }: Partial<WarmModule>): void {
+  private dispose ({ runtime, context, invoke, handler, fetch, fetches }: Partial<WarmModule>): void {
     try {
       fetches?.dispose()
-      for (const handle of [handler, invoke]) {
+      for (const handle of [handler, invoke, fetch]) {
         if (handle?.alive === true) handle.dispose()
       }
       if (context?.alive === true) context.dispose()

@@ -108,6 +108,32 @@ describe('fetch granted by the operator', () => {
     expect(reached).toBeLessThanOrEqual(8)
   })
 
+  it('lets a function that breaks what its fetch is made with harm only its own fetches', async () => {
+    const url = JSON.stringify(`${grantedUrl}/data`)
+    const breakers = [
+      // at call time: the host is handed what it cannot read
+      'JSON.stringify = () => "not json"; Array.from = () => [[1]]',
+      'Request.prototype.arrayBuffer = async () => ({})',
+      'Request.prototype.arrayBuffer = async () => ({ length: 3, 0: 104, 1: 105, 2: 33 })',
+      'Object.defineProperty(Request.prototype, "method", { get () { return { toString () { throw new Error("no method") } } } })'
+    ]
+    for (const [i, breaker] of breakers.entries()) {
+      // top level too, before fetch exists: the constructors a fetch's body is copied with
+      const source = `ArrayBuffer = function () { return {} }; Uint8Array = function () { return {} }
+        export default async () => {
+          ${breaker}
+          const outcomes = []
+          for (let j = 0; j < 10; j++) outcomes.push(await fetch(${url}, { method: 'POST', body: 'x' }).then(r => r.status, e => e.name))
+          return Response.json(outcomes)
+        }`
+      const { response } = await sandbox.run(`bafybreaker${i}`, source, get('/'))
+      expect(response.status, breaker).toBe(200)
+      for (const outcome of JSON.parse(new TextDecoder().decode(response.body))) expect([200, 'TypeError', 'Error'], breaker).toContain(outcome)
+      sandbox.release(`bafybreaker${i}`)
+    }
+    expect(await body(sandbox, `${grantedUrl}/data`)).toEqual({ status: 200, text: 'DATA FOR FUNCTION' })
+  })
+
   it('gives a module\'s top level no fetch: only calls reach the network', async () => {
     const source = `const primed = await fetch(${JSON.stringify(`${grantedUrl}/data`)})\nexport default async () => new Response('primed')`
     await expect(sandbox.run('bafytoplevel', source, get('/'))).rejects.toMatchObject({ name: 'FunctionThrewError', message: expect.stringContaining("'fetch' is not defined") })

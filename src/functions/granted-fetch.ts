@@ -1,4 +1,5 @@
 import { FunctionTimeoutError } from './errors.ts'
+import { PLAIN_BYTES_SOURCE } from './web-globals.ts'
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle } from 'quickjs-emscripten-core'
 
 /**
@@ -18,17 +19,44 @@ export interface FunctionGrants {
 /**
  * The `fetch` global a granted function gets, written in the sandbox's JS:
  * it hands method, URL, headers and body to the host's `hostFetch` and
- * builds a Response from what comes back.
+ * builds a Response from what comes back. Evaluated before the module, so
+ * what it is made with is what the context began with, whatever a function
+ * later does to the globals: the host is always handed strings and a plain
+ * ArrayBuffer (`PLAIN_BYTES_SOURCE`).
+ * Its value puts `fetch` on the global once the module is evaluated: only
+ * calls reach the network.
  */
-const FETCH_GLOBAL_SOURCE = `(hostFetch) => {
-  const fetch = async (input, init = {}) => {
-    const request = new Request(input, init)
-    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer()
-    const answer = await hostFetch(request.method, request.url, JSON.stringify([...request.headers]), body)
-    return new Response(answer.body, { status: answer.status, headers: JSON.parse(answer.headers) })
+const FETCH_GLOBAL_SOURCE = `(() => {
+  ${PLAIN_BYTES_SOURCE}
+  const NewRequest = Request
+  const NewResponse = Response
+  const text = String
+  const list = Array.from
+  const stringifyJson = JSON.stringify
+  const parseJson = JSON.parse
+  const define = Object.defineProperty
+  return (hostFetch) => {
+    const fetch = async (input, init = {}) => {
+      const request = new NewRequest(input, init)
+      const method = text(request.method)
+      let body
+      if (method !== 'GET' && method !== 'HEAD') {
+        body = plainBytes(await request.arrayBuffer())
+      }
+      const answer = await hostFetch(method, text(request.url), text(stringifyJson(list(request.headers))), body)
+      return new NewResponse(answer.body, { status: answer.status, headers: parseJson(answer.headers) })
+    }
+    define(globalThis, 'fetch', { value: fetch, writable: true, configurable: true, enumerable: false })
   }
-  Object.defineProperty(globalThis, 'fetch', { value: fetch, writable: true, configurable: true, enumerable: false })
-}`
+})()`
+
+/**
+ * Makes a granted `fetch` ready in a fresh context, before any module code
+ * runs there; `installGrantedFetch` puts it on the global
+ */
+export function prepareGrantedFetch (context: QuickJSContext): QuickJSHandle {
+  return context.evalCode(FETCH_GLOBAL_SOURCE, 'edgeway:fetch.js', { type: 'global', strict: true }).unwrap() as QuickJSHandle
+}
 
 export interface HostFetches {
   /** A call begins: its count of fetches starts afresh */
@@ -66,12 +94,13 @@ export interface FetchBudget {
 export const MAX_FETCHES_PER_CALL = 64
 
 /**
- * Puts `fetch` on the context's global, limited to `origins`. Each call runs
- * on the host's own `fetch` with the call's deadline as its timeout; its
- * answer (at most `maxResponseBytes`) settles a promise inside the VM, which
- * the caller's settle loop picks up through `next()`.
+ * Puts `fetch` on the context's global (`prepared`, which this frees),
+ * limited to `origins`. Each call runs on the host's own `fetch` with the
+ * call's deadline as its timeout; its answer (at most `maxResponseBytes`)
+ * settles a promise inside the VM, which the caller's settle loop picks up
+ * through `next()`.
  */
-export function installGrantedFetch (context: QuickJSContext, origins: readonly string[], limits: GrantedFetchLimits, deadline: () => number, budget: FetchBudget): HostFetches {
+export function installGrantedFetch (context: QuickJSContext, prepared: QuickJSHandle, origins: readonly string[], limits: GrantedFetchLimits, deadline: () => number, budget: FetchBudget): HostFetches {
   const allowed = new Set(origins.map(origin => new URL(origin).origin))
   // the module's fetches end with it: a module thrown away, or evicted, holds nothing on the host
   const gone = new AbortController()
@@ -85,9 +114,11 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
     const refused = budget.inFlight >= MAX_FETCHES_IN_FLIGHT
       ? `functions here may have ${MAX_FETCHES_IN_FLIGHT} fetches in flight at once`
       : thisCall >= MAX_FETCHES_PER_CALL ? `a call may make ${MAX_FETCHES_PER_CALL} fetches` : undefined
-    if (refused != null) {
+    // read before anything is counted: a request the host cannot read fails alone, and holds nothing
+    const request = refused == null ? readHostRequest(context, methodHandle, urlHandle, headersHandle, bodyHandle) : undefined
+    if (request == null) {
       // before the body is copied out: nothing is held for it
-      context.newError({ name: 'TypeError', message: refused }).consume(handle => { deferred.reject(handle) })
+      context.newError({ name: 'TypeError', message: refused ?? 'fetch was handed a request it cannot read: were the globals it is made with changed?' }).consume(handle => { deferred.reject(handle) })
       const handle = deferred.handle.dup()
       deferred.dispose()
       return handle
@@ -102,11 +133,7 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
       try { work() } catch {}
       deferred.dispose()
     }
-    const method = context.getString(methodHandle)
-    const url = context.getString(urlHandle)
-    const headers = JSON.parse(context.getString(headersHandle)) as Array<[string, string]>
-    const body = context.typeof(bodyHandle) === 'object' ? context.getArrayBuffer(bodyHandle).consume(({ value }) => value.slice()) : undefined
-    const done = hostSideFetch(allowed, { method, url, headers, body }, limits, deadline(), gone.signal).then(
+    const done = hostSideFetch(allowed, request, limits, deadline(), gone.signal).then(
       (answer) => {
         settle(() => {
           const object = context.newObject()
@@ -127,13 +154,11 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
     return deferred.handle
   })
 
-  const install = context.evalCode(FETCH_GLOBAL_SOURCE, 'edgeway:fetch.js', { type: 'global', strict: true })
   try {
-    const installer = install.unwrap() as QuickJSHandle
-    context.callFunction(installer, context.undefined, hostFetch).unwrap().dispose()
-    installer.dispose()
+    context.callFunction(prepared, context.undefined, hostFetch).unwrap().dispose()
   } finally {
     hostFetch.dispose()
+    prepared.dispose()
   }
 
   return {
@@ -164,6 +189,27 @@ export function installGrantedFetch (context: QuickJSContext, origins: readonly 
 }
 
 const FETCH_TIMEOUT_SLACK_MS = 100
+
+/**
+ * The request `fetch` handed the host (strings, and a plain ArrayBuffer or
+ * undefined), or undefined when its headers are not a list of string pairs
+ */
+function readHostRequest (context: QuickJSContext, method: QuickJSHandle, url: QuickJSHandle, headers: QuickJSHandle, body: QuickJSHandle): HostRequest | undefined {
+  if (context.typeof(method) !== 'string' || context.typeof(url) !== 'string' || context.typeof(headers) !== 'string') return undefined
+  let pairs: unknown
+  try {
+    pairs = JSON.parse(context.getString(headers))
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(pairs) || !pairs.every(pair => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && typeof pair[1] === 'string')) return undefined
+  return {
+    method: context.getString(method),
+    url: context.getString(url),
+    headers: pairs as Array<[string, string]>,
+    body: context.typeof(body) === 'object' ? context.getArrayBuffer(body).consume(({ value }) => value.slice()) : undefined
+  }
+}
 
 interface HostRequest { method: string, url: string, headers: Array<[string, string]>, body?: Uint8Array }
 interface HostAnswer { status: number, headers: Array<[string, string]>, body: Uint8Array }

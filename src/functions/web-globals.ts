@@ -1,4 +1,23 @@
 /**
+ * JS that defines `plainBytes(bytes)`: a plain ArrayBuffer holding a copy
+ * of `bytes` (or of what a Uint8Array makes of them), made with what the
+ * context began with, whatever a function does to ArrayBuffer and the typed
+ * arrays later. What the host reads as bytes is always one: QuickJS leaves
+ * an error pending in a runtime the host reads any other value from as
+ * bytes, and aborts when that runtime is freed. Evaluated before any module.
+ */
+export const PLAIN_BYTES_SOURCE = String.raw`const plainBytes = ((apply, NewArrayBuffer, NewBytes, typedArray) => {
+  const byteLengthOf = Object.getOwnPropertyDescriptor(typedArray, 'byteLength').get
+  const setBytes = typedArray.set
+  return (bytes) => {
+    const view = new NewBytes(bytes)
+    const copy = new NewArrayBuffer(apply(byteLengthOf, view, []))
+    apply(setBytes, new NewBytes(copy), [view])
+    return copy
+  }
+})(Reflect.apply, ArrayBuffer, Uint8Array, Object.getPrototypeOf(Uint8Array.prototype))`
+
+/**
  * The web-standard globals a function may use, written in plain JS and
  * evaluated inside each QuickJS context (which has none of them): a small,
  * honest subset of Request, Response, Headers, URL, URLSearchParams,
@@ -15,15 +34,7 @@ export const WEB_GLOBALS_SOURCE = String.raw`(() => {
 // nor the answer the host reads
 const parseJson = JSON.parse
 const stringifyJson = JSON.stringify
-// and what the answer's bytes are copied with: whatever a function does to ArrayBuffer and the typed arrays, the
-// host is handed a plain ArrayBuffer of exactly the body's bytes (QuickJS leaves an error pending in a runtime the
-// host reads any other value from as bytes, and aborts when that runtime is freed)
-const apply = Reflect.apply
-const NewArrayBuffer = ArrayBuffer
-const NewBytes = Uint8Array
-const typedArray = Object.getPrototypeOf(Uint8Array.prototype)
-const byteLengthOf = Object.getOwnPropertyDescriptor(typedArray, 'byteLength').get
-const setBytes = typedArray.set
+${PLAIN_BYTES_SOURCE}
 
 function encodeUtf8 (text) {
   const out = []
@@ -365,9 +376,7 @@ return async (handler, head, bytes) => {
   const text = typeof raw === 'string' ? raw : undefined
   const answer = stringifyJson({ status: response.status, headers: headerPairs(response.headers), text })
   if (typeof raw === 'string' || raw == null) return answer
-  const copy = new NewArrayBuffer(apply(byteLengthOf, raw, []))
-  apply(setBytes, new NewBytes(copy), [raw])
-  return { answer, bytes: copy }
+  return { answer, bytes: plainBytes(raw) }
 }
 })()
 `
