@@ -43,6 +43,7 @@ const FUNCTIONS: Record<string, string> = {
     if (url.pathname === '/moved') return new Response('moved here')
     return Response.redirect(new URL('/moved?x=1#top', request.url), 301)
   }`,
+  'credentials.js': 'export default async (request) => Response.json(["cookie", "authorization", "proxy-authorization", "x-api-key"].map(name => request.headers.get(name)))',
   'status.js': 'export default async (request) => new Response("a body", { status: Number(new URL(request.url).pathname.slice(1)) })',
   'page.html': '<!doctype html><title>not a function</title>\n'
 }
@@ -160,6 +161,11 @@ describe('edge functions', () => {
       req.end()
     })
     expect({ status, text }).toEqual({ status: 200, text: 'hello from /odd' })
+  })
+
+  it('hands a function none of the credentials a browser adds for the edge\'s origin, which every function shares', async () => {
+    const response = await call('credentials.js', '/', { headers: { cookie: 'session=s3cret', authorization: 'Basic dXNlcjpwYXNz', 'proxy-authorization': 'Basic cHJveHk=', 'x-api-key': 'chosen' } })
+    expect(await response.json()).toEqual([null, null, null, 'chosen'])
   })
 
   it('answers HEAD with the headers a GET gets, and no body', async () => {

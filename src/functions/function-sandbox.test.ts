@@ -237,6 +237,13 @@ describe('function sandbox', () => {
     })
   })
 
+  it('hands a function no credentials, wherever it runs', async () => {
+    const source = 'export default async (request) => Response.json(["cookie", "authorization", "proxy-authorization", "x-api-key"].map(name => request.headers.get(name)))'
+    const request: FunctionRequest = { ...get(), headers: [['cookie', 'a=1'], ['authorization', 'Bearer t'], ['proxy-authorization', 'Basic x'], ['x-api-key', 'chosen']] }
+    const { response } = await sandbox.run(name(), source, request)
+    expect(JSON.parse(decoder.decode(response.body))).toEqual([null, null, null, 'chosen'])
+  })
+
   it('hands a body that is not UTF-8 to the function as its bytes', async () => {
     const source = `export default async (request) => {
       const bytes = new Uint8Array(await request.arrayBuffer())

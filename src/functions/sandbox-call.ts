@@ -27,7 +27,7 @@ export function sandboxCall ({ method, url, headers, body }: FunctionRequest, { 
     throw new FunctionInputTooLargeError(`the request body is over the ${maxRequestBytes} byte limit for functions`)
   }
   // a URL's parser drops tabs and line breaks (a method has none), and JSON has none: they cannot break the lines
-  const head = `${method.replace(LINE_BREAKS, '')}\n${url.replace(LINE_BREAKS, '')}\n${JSON.stringify(headers)}\n`
+  const head = `${method.replace(LINE_BREAKS, '')}\n${url.replace(LINE_BREAKS, '')}\n${JSON.stringify(headers.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())))}\n`
   const text = bodyText(body)
   // a string enters the VM as C text, which ends at its first NUL: a body with one goes in as bytes
   return text == null || text.includes('\0') ? { request: head, bytes: body } : { request: head + text }
@@ -50,5 +50,14 @@ function bodyText (body: Uint8Array): string | undefined {
 }
 
 const LINE_BREAKS = /[\t\n\r]/g
+
+/**
+ * Request headers no function is handed, on an edge or in a browser alike:
+ * what a browser adds by itself for the origin called. An edge's origin is
+ * every function's it runs, so its cookies and cached credentials would go
+ * to whichever function a link or a page names; a caller passes a token in
+ * a header of its own.
+ */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['cookie', 'authorization', 'proxy-authorization'])
 
 const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })

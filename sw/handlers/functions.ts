@@ -1,6 +1,7 @@
 import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
 import { callOnEdges } from '../../src/functions/edge-call.ts'
 import { parseFunctionCid } from '../../src/functions/function-cids.ts'
+import { CREDENTIAL_HEADERS } from '../../src/functions/sandbox-call.ts'
 import { sandboxed } from '../../src/lib/content-sandbox.ts'
 import { ContentError, InvalidRequestError } from '../../src/lib/errors.ts'
 import { readCapped } from '../../src/lib/read-capped.ts'
@@ -11,8 +12,6 @@ import type { CID } from 'multiformats/cid'
 export const FUNCTION_PATH = '/fn/'
 const METHODS = new Set(['GET', 'HEAD', 'POST'])
 
-/** The page's own credentials for the gateway's origin: an edge has no business with them */
-const NOT_FORWARDED = ['cookie', 'authorization']
 
 export interface FunctionsHandlerComponents {
   /** This SW's origin: only its own `/fn/` paths are claimed */
@@ -52,7 +51,8 @@ export function functionsHandler (components: FunctionsHandlerComponents): Handl
           () => new ContentError(`the request body is over the ${FUNCTION_LIMITS.maxRequestBytes} byte limit for functions`, 413), { signal: request.signal })
         : new Uint8Array(0)
       const headers = new Headers(request.headers)
-      NOT_FORWARDED.forEach(name => { headers.delete(name) })
+      // the page's own credentials for the gateway's origin: an edge has no business with them
+      CREDENTIAL_HEADERS.forEach(name => { headers.delete(name) })
       const { response } = await callOnEdges(await components.edges(), cid, `/${rest.join('/')}${url.search}`, {
         method: request.method,
         headers,
