@@ -56,8 +56,8 @@ class NotHereError extends Error {
  * the SDK says it checked an answer.
  */
 export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOUT_MS }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<EdgeAnswer> {
-  let notHere: Response | undefined
-  let notHereEdge: string | undefined
+  /** The last "not here" answer, its body being read, and its edge */
+  let notHere: { read: Promise<Response | undefined>, edge?: string, passed: AbortController } | undefined
   // a timer, not AbortSignal.timeout: it is cleared once an edge answers, so the answer's body is the caller's to read
   const late = new AbortController()
   const timer = setTimeout(() => { late.abort(new DOMException(`no edge answered within ${timeoutMs} ms`, 'TimeoutError')) }, timeoutMs)
@@ -85,15 +85,19 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
         }
         throw err
       }
-      answered()
       if (NOT_HERE.has(response.status)) {
-        // the last of these is the answer if no edge runs the function: its body is read now (as much as a function
-        // may answer), since this attempt's signal ends with the call's time, and the body with it
-        const body = await readCapped(response, FUNCTION_LIMITS.maxResponseBytes, () => new NotHereError(`${edge.http} answered ${response.status} with too large a body`), { signal })
-        notHere = new Response(body as Uint8Array<ArrayBuffer>, { status: response.status, statusText: response.statusText, headers: response.headers })
-        notHereEdge = edge.http
-        throw new NotHereError(`${edge.http} answered ${response.status}`)
+        // passed over at once, however its body comes: the last of these is the answer if no edge runs the function,
+        // so its body is read meanwhile (as much as a function may answer, within the call's time; given up when
+        // another edge answers)
+        const { status, statusText, headers } = response
+        // and given up too when a later edge's "not here" takes its place
+        notHere?.passed.abort()
+        const passed = new AbortController()
+        const read = readCapped(response, FUNCTION_LIMITS.maxResponseBytes, () => new NotHereError(`${edge.http} answered ${status} with too large a body`), { signal: AbortSignal.any([signal, passed.signal]) })
+        notHere = { read: read.then(body => new Response(body as Uint8Array<ArrayBuffer>, { status, statusText, headers }), () => undefined), edge: edge.http, passed }
+        throw new NotHereError(`${edge.http} answered ${status}`)
       }
+      answered()
       health.answered(key, performance.now() - started)
       return response
     }, { delayMs: edge => health.hedgeDelayMs(edgeKey(edge)), signal })
@@ -101,8 +105,10 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
   } catch (err) {
     call.signal?.throwIfAborted()
     if (!late.signal.aborted && (err as Error).name !== HedgeFailedError.name) throw err
-    if (notHere != null) {
-      return { response: unmarked(notHere), edge: notHereEdge, notHere: true }
+    const { edge } = notHere ?? {}
+    const last = await notHere?.read
+    if (last != null) {
+      return { response: unmarked(last), edge, notHere: true }
     }
     return late.signal.aborted
       ? { response: functionTextResponse(504, `no edge answered for the function ${cid} within ${timeoutMs} ms`, cid), notHere: false }

@@ -68,6 +68,13 @@ describe('client.invoke', () => {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"path":"/gone","forged":true}')
         return
       }
+      if (what === 'gone-trickle') {
+        // "not here" at once, then a body that never ends
+        res.writeHead(404, { 'content-type': 'text/plain' })
+        const timer = setInterval(() => { res.write(' ') }, 100)
+        res.once('close', () => { clearInterval(timer) })
+        return
+      }
       if (what === 'big') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.alloc(5 * 1024 * 1024, 0x20))
         return
@@ -139,6 +146,12 @@ describe('client.invoke', () => {
       silent.closeAllConnections()
       silent.close()
     }
+  })
+
+  it('asks the next edge at once when one says "not here", however slowly its body comes', async () => {
+    const response = await invokeFunction(components([forgerUrl, edge.info.http], 3_000), `ipfs://${cid}/gone-trickle`)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ path: '/gone-trickle', q: null, body: null })
   })
 
   it('keeps a path with dot segments inside the function\'s own URL space, and sees an encoded path as the edge does', async () => {
