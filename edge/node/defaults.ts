@@ -186,5 +186,11 @@ export const FUNCTION_POOL = {
   /** how far past its deadlines a call may run before its worker is terminated */
   graceMs: 1_000,
   /** module sources kept decoded, all together: 16 of the largest (1 MiB) modules, far more typical ones */
-  sourceCacheBytes: 16 * 1024 * 1024
+  sourceCacheBytes: 16 * 1024 * 1024,
+  /**
+   * request bodies held at once, all calls together, from the first byte read until the call ends: 64 of the
+   * largest (1 MiB), far more typical ones; past it a POST is answered 503 before its body is read. Without it,
+   * callers that each declare a body and send it slowly made the edge hold 1 MiB apiece for the request timeout
+   */
+  heldBodyBytes: 64 * 1024 * 1024
 }

@@ -1,7 +1,7 @@
 import { FUNCTION_ERROR_STATUS } from '../../src/functions/errors.ts'
 import { FunctionCids } from '../../src/functions/function-cids.ts'
 import { NULL_BODY_STATUSES } from '../../src/functions/read-response.ts'
-import { BadRequestError, NotImplementedError, PayloadTooLargeError } from './errors.ts'
+import { BadRequestError, NotImplementedError, PayloadTooLargeError, ServiceUnavailableError } from './errors.ts'
 import { readRequestBody } from './read-request-body.ts'
 import type { FunctionModules } from './function-modules.ts'
 import type { HttpRoute, RouteRequest } from './http-server.ts'
@@ -22,6 +22,8 @@ export interface FunctionRouteComponents {
   modules: FunctionModules
   runner: FunctionRunner
   limits: Pick<FunctionLimits, 'maxRequestBytes'>
+  /** Bytes of request bodies held at once, all calls together (`FUNCTION_POOL.heldBodyBytes`) */
+  heldBodyBytes: number
 }
 
 /**
@@ -33,6 +35,7 @@ export interface FunctionRouteComponents {
  */
 export function functionRoute (components: FunctionRouteComponents): HttpRoute {
   const cids = new FunctionCids()
+  let heldBodyBytes = 0
   return {
     id: 'functions',
     canHandle: isFunctionPath,
@@ -40,7 +43,17 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
     handle: async (request) => {
       const { cid, path } = parseFunctionPath(request.url, cids)
       const timing = new Timing()
+      // a body is counted from before its first byte is read until the call ends: what it declares, else the most it may be
+      const declared = Number(request.req.headers['content-length'])
+      const held = request.req.method === 'POST' ? Math.min(Number.isSafeInteger(declared) && declared >= 0 ? declared : Infinity, components.limits.maxRequestBytes) : 0
+      let taken = 0
       try {
+        if (held > 0 && heldBodyBytes + held > components.heldBodyBytes) {
+          request.res.shouldKeepAlive = false
+          throw new ServiceUnavailableError(`the edge holds as many request bodies as it can (${components.heldBodyBytes} bytes); try again shortly`)
+        }
+        heldBodyBytes += held
+        taken = held
         // a module read before is at hand: no promise to wait on for it
         let source = components.modules.cached(cid)
         if (source == null) {
@@ -67,6 +80,8 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
         const text = new TextEncoder().encode(`${err.message}\n`)
         setCallHeaders(request.res, cid)
         sendFunctionResponse(request.res, timing, status, [['content-type', 'text/plain; charset=utf-8']], text)
+      } finally {
+        heldBodyBytes -= taken
       }
     }
   }

@@ -15,11 +15,20 @@ export interface EdgeFunctions {
   runner?: FunctionRunner
 }
 
+export interface EdgeFunctionsInit extends FunctionPoolInit {
+  /**
+   * Bytes of request bodies held at once, all calls together
+   *
+   * @default FUNCTION_POOL.heldBodyBytes
+   */
+  heldBodyBytes?: number
+}
+
 /**
  * The edge's functions, as the `functions` option asks: a worker pool and
  * the module reader over the edge's own blocks, or a route that answers 501.
  */
-export function startFunctions (functions: boolean | FunctionPoolInit, blockstore: Blockstore): EdgeFunctions {
+export function startFunctions (functions: boolean | EdgeFunctionsInit, blockstore: Blockstore): EdgeFunctions {
   if (functions === false) {
     return { route: functionsOffRoute() }
   }
@@ -27,5 +36,5 @@ export function startFunctions (functions: boolean | FunctionPoolInit, blockstor
   const limits = { ...FUNCTION_LIMITS, ...init.limits }
   const runner = new FunctionPool({ ...init, limits })
   const modules = new FunctionModules(blockstore, { maxModuleBytes: limits.maxModuleBytes, cacheBytes: FUNCTION_POOL.sourceCacheBytes })
-  return { route: functionRoute({ modules, runner, limits }), runner }
+  return { route: functionRoute({ modules, runner, limits, heldBodyBytes: init.heldBodyBytes ?? FUNCTION_POOL.heldBodyBytes }), runner }
 }

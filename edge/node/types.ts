@@ -2,7 +2,7 @@
  * Public types of the edge node: what `startEdge()` takes and returns, and the
  * `EdgeInfo` JSON that `/info`, `npm run edge -- --json` and the launcher share.
  */
-import type { FunctionPoolInit } from './function-pool.ts'
+import type { EdgeFunctionsInit } from './start-functions.ts'
 import type { ImportHash } from './import-hash.ts'
 import type { IpnsRecordTarget } from './ipns-records.ts'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
@@ -67,7 +67,7 @@ export interface EdgeOptions {
    *
    * @default false
    */
-  functions?: boolean | FunctionPoolInit
+  functions?: boolean | EdgeFunctionsInit
   /**
    * Aborts start-up (import included).
    */

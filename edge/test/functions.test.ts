@@ -314,3 +314,48 @@ describe('edge functions, all workers busy', () => {
     expect((await waiting).status).toBe(504)
   })
 })
+
+describe('edge functions, request bodies held', () => {
+  let dir: string
+  let edge: Edge
+  let url: string
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'edgeway-functions-bodies-'))
+    await writeFile(join(dir, 'echo.js'), FUNCTIONS['echo.js'])
+    edge = await startEdge({ serve: [join(dir, 'echo.js')], functions: { workers: 1, limits: { maxRequestBytes: 1024 }, heldBodyBytes: 4096 } })
+    url = `${edge.info.http}/fn/${edge.info.roots[join(dir, 'echo.js')]}/`
+  })
+
+  afterAll(async () => {
+    await edge?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('holds request bodies up to its budget, all calls together: past it a POST gets 503 at once, and the budget comes back', async () => {
+    // callers that declare a whole body, send a little of it, and wait
+    const stalled = await Promise.all(Array.from({ length: 4 }, async () => new Promise<import('node:net').Socket>((resolve, reject) => {
+      const { port } = new URL(url)
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`POST ${new URL(url).pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1024\r\n\r\n{"a":`)
+        resolve(socket)
+      })
+      socket.on('error', reject)
+    })))
+    try {
+      // the edge has read their heads
+      await new Promise(resolve => setTimeout(resolve, 200))
+      const refused = await fetch(url, { method: 'POST', body: '{"n":1}', headers: { 'content-type': 'application/json' } })
+      expect(refused.status).toBe(503)
+      expect(await refused.text()).toContain('request bodies')
+      // a call without a body takes none of it
+      expect((await fetch(`${url}?q=x`)).status).not.toBe(503)
+    } finally {
+      stalled.forEach(socket => socket.destroy())
+    }
+    await new Promise(resolve => setTimeout(resolve, 200))
+    const taken = await fetch(url, { method: 'POST', body: '{"n":2}', headers: { 'content-type': 'application/json' } })
+    expect(taken.status).toBe(200)
+    expect(await taken.json()).toEqual({ method: 'POST', query: null, body: { n: 2 } })
+  })
+})
