@@ -1,4 +1,5 @@
 import { exporter } from 'ipfs-unixfs-exporter'
+import { raceSignal } from 'race-signal'
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from './errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -24,6 +25,8 @@ export class FunctionModules {
   /** Map order is use order */
   private readonly sources = new Map<string, { source: string, bytes: number }>()
   private cachedBytes = 0
+  /** Reads in flight, by CID: callers that come together share one, given up when the last of them goes */
+  private readonly loading = new Map<string, { source: Promise<string>, waiting: number, stop: AbortController }>()
 
   constructor (blockstore: Blockstore, init: FunctionModulesInit) {
     this.blockstore = blockstore
@@ -49,6 +52,28 @@ export class FunctionModules {
       return cached
     }
 
+    let loading = this.loading.get(key)
+    if (loading == null) {
+      const stop = new AbortController()
+      const started = { source: this.readSource(cid, { signal: stop.signal }), waiting: 0, stop }
+      const done = (): void => { if (this.loading.get(key) === started) this.loading.delete(key) }
+      started.source.then(done, done)
+      this.loading.set(key, started)
+      loading = started
+    }
+    loading.waiting++
+    try {
+      return await raceSignal(loading.source, options.signal)
+    } finally {
+      if (--loading.waiting === 0) {
+        // a caller that comes after starts a read of its own, not one being given up
+        loading.stop.abort()
+        if (this.loading.get(key) === loading) this.loading.delete(key)
+      }
+    }
+  }
+
+  private async readSource (cid: CID, options: AbortOptions): Promise<string> {
     const bytes = await this.read(cid, options)
     let source: string
     try {
@@ -56,7 +81,7 @@ export class FunctionModules {
     } catch {
       throw new BadRequestError(`${cid} is not a function module: it is not UTF-8 text`)
     }
-    this.keep(key, source, bytes.byteLength)
+    this.keep(cid.toString(), source, bytes.byteLength)
     return source
   }
 
@@ -102,8 +127,9 @@ export class FunctionModules {
 
   private keep (key: string, source: string, bytes: number): void {
     if (bytes > this.init.cacheBytes) return
+    this.cachedBytes += bytes - (this.sources.get(key)?.bytes ?? 0)
+    this.sources.delete(key)
     this.sources.set(key, { source, bytes })
-    this.cachedBytes += bytes
     for (const [oldest, { bytes: size }] of this.sources) {
       if (this.cachedBytes <= this.init.cacheBytes) break
       this.sources.delete(oldest)
