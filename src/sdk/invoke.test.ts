@@ -7,6 +7,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../../edge/node/start-edge.ts'
+import { FunctionBusyError, FunctionSandboxUnavailableError } from '../functions/errors.ts'
 import { createFunctionSandbox } from '../functions/function-sandbox.ts'
 import { loadQuickJSWasm } from '../functions/quickjs-wasm-node.ts'
 import { EdgeHealth } from '../node/edge-health-tracker.ts'
@@ -251,6 +252,16 @@ describe('client.invoke', () => {
     const unrun = await invokeFunction(components([off.info.http, liarUrl.replace(/:\d+$/, ':1')]), `ipfs://${cid}/unrun`, { verify: 'recompute' })
     expect(unrun.headers.get('x-edgeway-verified')).toBe('local')
     expect((await unrun.json()).path).toBe('/unrun')
+  })
+
+  it('with verify: "recompute", answers 503 without blaming the edge when the function cannot run here now', async () => {
+    for (const err of [new FunctionBusyError('64 calls are waiting here'), new FunctionSandboxUnavailableError('the Worker did not load')]) {
+      const busy = { ...components([edge.info.http]), runner: () => ({ run: async () => { throw err }, close: async () => {} }) }
+      const response = await invokeFunction(busy, `ipfs://${cid}/v`, { verify: 'recompute' })
+      expect(response.status, err.name).toBe(503)
+      expect(response.headers.get('x-edgeway-verified')).toBeNull()
+      expect(await response.text()).toContain(err.message)
+    }
   })
 
   it('with verify: "recompute", says so when no edge ran it and it cannot be read here either', async () => {

@@ -69,7 +69,11 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   // an edge that sends its headers and then trickles its body has the call's time for the rest
   const reading = AbortSignal.any([AbortSignal.timeout(components.timeoutMs ?? EDGE_CALL_TIMEOUT_MS), ...(signal == null ? [] : [signal])])
   const edgeBody = await readCapped(answered.response, maxResponseBytes, () => new FunctionVerificationError(`${edge} answered ${cid} with more than the ${maxResponseBytes} bytes a function may answer`), { signal: reading })
-  const { response: local, ran } = await runHere(new URL(edge).host)
+  const { response: local, ran, unavailable } = await runHere(new URL(edge).host)
+  if (unavailable === true) {
+    // nothing here to check the edge's answer with, now: the SDK's own 503, no edge's word and no blame
+    return new Response(`the answer of ${edge} could not be checked: ${(await local.text()).trim()}\n`, local)
+  }
   const localBody = new Uint8Array(await local.arrayBuffer())
   // a HEAD's answer has no body to compare: its status is what the edge says of it
   const same = local.status === answered.response.status && (method === 'HEAD' || equals(edgeBody, localBody))
@@ -135,6 +139,8 @@ function requestBody (body: BodyInit | null | undefined, headers: Headers): stri
 interface LocalRun {
   response: Response
   ran: boolean
+  /** The sandbox could not take the call (its queue was full, or it could not start): a 503 */
+  unavailable?: boolean
 }
 
 async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID, request: FunctionRequest, signal?: AbortSignal): Promise<LocalRun> {
@@ -154,6 +160,7 @@ async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID,
     if (status == null) throw err
     // the sandbox's own answers about the function (it threw, ran out of time); only a full queue, or a sandbox
     // that could not start, kept it from running
-    return { response: functionTextResponse(status, err.message, cid), ran: err.name !== FunctionBusyError.name && err.name !== FunctionSandboxUnavailableError.name }
+    const unavailable = err.name === FunctionBusyError.name || err.name === FunctionSandboxUnavailableError.name
+    return { response: functionTextResponse(status, err.message, cid), ran: !unavailable, unavailable }
   }
 }
