@@ -234,6 +234,16 @@ describe('client.invoke', () => {
     expect(await text.json()).toEqual({ type: 'text/plain;charset=UTF-8', text: 'naïve ✓' })
   })
 
+  it('runs here only a module it can read within the module limit, as UTF-8 text, as an edge does', async () => {
+    const endless = new ReadableStream<Uint8Array>({ pull (controller) { controller.enqueue(new TextEncoder().encode('//'.padEnd(64 * 1024, 'x'))) } })
+    const over = await invokeFunction({ ...components([]), fetchContent: async () => new Response(endless) }, `ipfs://${cid}/`, { where: 'local' })
+    expect(over.status).toBe(413)
+    const latin1 = Uint8Array.from([...new TextEncoder().encode('export default async () => new Response("'), 0xe9, ...new TextEncoder().encode('")')])
+    const notUtf8 = await invokeFunction({ ...components([]), fetchContent: async () => new Response(latin1) }, `ipfs://${cid}/`, { where: 'local' })
+    expect(notUtf8.status).toBe(400)
+    expect(await notUtf8.text()).toContain('UTF-8')
+  })
+
   it('with verify: "recompute", passes an honest edge and rejects one that altered the answer', async () => {
     const honest = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/v`, { verify: 'recompute' })
     expect(honest.headers.get('x-edgeway-verified')).toBe('recompute')

@@ -1,6 +1,6 @@
 import { equals } from 'uint8arrays/equals'
 import { FUNCTION_LIMITS } from '../functions/defaults.ts'
-import { FUNCTION_ERROR_STATUS, FunctionBusyError, FunctionSandboxUnavailableError } from '../functions/errors.ts'
+import { FUNCTION_ERROR_STATUS, FunctionBusyError, FunctionInputTooLargeError, FunctionSandboxUnavailableError, InvalidFunctionModuleError } from '../functions/errors.ts'
 import { EDGE_CALL_TIMEOUT_MS, VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
 import { NULL_BODY_STATUSES } from '../functions/read-response.ts'
@@ -148,8 +148,16 @@ async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID,
   if (!module.ok) {
     return { response: functionTextResponse(module.status, `the module ${cid} could not be read here: ${(await module.text()).trim()}`, cid), ran: false }
   }
-  const source = await module.text()
   try {
+    // as an edge reads it: within the module limit, and UTF-8 text or not a module
+    const { maxModuleBytes } = FUNCTION_LIMITS
+    const bytes = await readCapped(module, maxModuleBytes, () => new FunctionInputTooLargeError(`the module ${cid} is over the ${maxModuleBytes} byte limit for functions`), { signal })
+    let source: string
+    try {
+      source = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    } catch {
+      throw new InvalidFunctionModuleError(`${cid} is not a function module: it is not UTF-8 text`)
+    }
     const { response, timings } = await runner().run(cid.toString(), source, request, { signal })
     const headers = new Headers(response.headers)
     headers.set('X-Edgeway-Function', cid.toString())
