@@ -237,6 +237,17 @@ describe('function sandbox', () => {
     })
   })
 
+  it('reads an IPv6 host as a URL parser does, and refuses credentials in a URL', async () => {
+    const source = `export default async (request) => {
+      const url = new URL(request.url)
+      let userinfo
+      try { new URL('http://user:pw@host.test/') ; userinfo = 'parsed' } catch (err) { userinfo = err.name }
+      return Response.json({ host: url.host, hostname: url.hostname, port: url.port, href: url.href, next: new URL('/next?a=1', url).href, userinfo })
+    }`
+    const { response } = await sandbox.run(name(), source, { ...get(), url: 'http://[::1]:8080/orders/7' })
+    expect(JSON.parse(decoder.decode(response.body))).toEqual({ host: '[::1]:8080', hostname: '[::1]', port: '8080', href: 'http://[::1]:8080/orders/7', next: 'http://[::1]:8080/next?a=1', userinfo: 'TypeError' })
+  })
+
   it('hands a function no credentials, wherever it runs', async () => {
     const source = 'export default async (request) => Response.json(["cookie", "authorization", "proxy-authorization", "x-api-key"].map(name => request.headers.get(name)))'
     const request: FunctionRequest = { ...get(), headers: [['cookie', 'a=1'], ['authorization', 'Bearer t'], ['proxy-authorization', 'Basic x'], ['x-api-key', 'chosen']] }

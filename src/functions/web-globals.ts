@@ -198,8 +198,9 @@ function formEncode (text) {
   return encodeURIComponent(text).replace(/%20/g, '+')
 }
 
-// absolute http(s) URLs only: the ones a function is called with and builds for its answers
-const URL_PARTS = /^(https?:)\/\/([^/?#:]*)(?::(\d*))?([^?#]*)(\?[^#]*)?(#.*)?$/i
+// absolute http(s) URLs only: the ones a function is called with and builds for its answers. A host is a name, an
+// IPv4 address or a bracketed IPv6 one; no user name or password (the authority holds no '@')
+const URL_PARTS = /^(https?:)\/\/(\[[0-9a-f:.]+\]|[^/?#:@[\]]*)(?::(\d*))?(\/[^?#]*)?(\?[^#]*)?(#.*)?$/i
 
 class URL {
   #protocol; #hostname; #port; #pathname; #search; #hash
@@ -218,7 +219,7 @@ class URL {
               : b.origin + b.pathname.replace(/[^/]*$/, '') + input
     }
     const parts = URL_PARTS.exec(input.trim())
-    if (parts === null || parts[2] === '') throw new TypeError('Invalid URL: ' + input + ' (this URL handles absolute http: and https: URLs only)')
+    if (parts === null || parts[2] === '' || Number(parts[3] ?? 0) > 65535) throw new TypeError('Invalid URL: ' + input + ' (this URL handles absolute http: and https: URLs without credentials only)')
     this.#protocol = parts[1].toLowerCase()
     this.#hostname = parts[2].toLowerCase()
     const defaultPort = this.#protocol === 'http:' ? '80' : '443'
