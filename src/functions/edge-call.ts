@@ -56,8 +56,8 @@ class NotHereError extends Error {
  * the SDK says it checked an answer.
  */
 export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOUT_MS }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<EdgeAnswer> {
-  /** The last "not here" answer, its body being read, and its edge */
-  let notHere: { read: Promise<Response | undefined>, edge?: string, passed: AbortController } | undefined
+  /** The last "not here" answer whose body is whole (or being read), and its edge */
+  let notHere: { read: Promise<NotHereAnswer | undefined>, passed: AbortController } | undefined
   // a timer, not AbortSignal.timeout: it is cleared once an edge answers, so the answer's body is the caller's to read
   const late = new AbortController()
   const timer = setTimeout(() => { late.abort(new DOMException(`no edge answered within ${timeoutMs} ms`, 'TimeoutError')) }, timeoutMs)
@@ -90,11 +90,15 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
         // so its body is read meanwhile (as much as a function may answer, within the call's time; given up when
         // another edge answers)
         const { status, statusText, headers } = response
-        // and given up too when a later edge's "not here" takes its place
-        notHere?.passed.abort()
+        // a later one takes its place (an earlier one being read is given up), unless its own body cannot be read
+        const earlier = notHere
+        earlier?.passed.abort()
         const passed = new AbortController()
         const read = readCapped(response, FUNCTION_LIMITS.maxResponseBytes, () => new NotHereError(`${edge.http} answered ${status} with too large a body`), { signal: AbortSignal.any([signal, passed.signal]) })
-        notHere = { read: read.then(body => new Response(body as Uint8Array<ArrayBuffer>, { status, statusText, headers }), () => undefined), edge: edge.http, passed }
+        notHere = {
+          read: read.then(body => ({ response: new Response(body as Uint8Array<ArrayBuffer>, { status, statusText, headers }), edge: edge.http }), async () => earlier?.read),
+          passed
+        }
         throw new NotHereError(`${edge.http} answered ${status}`)
       }
       answered()
@@ -105,10 +109,11 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
   } catch (err) {
     call.signal?.throwIfAborted()
     if (!late.signal.aborted && (err as Error).name !== HedgeFailedError.name) throw err
-    const { edge } = notHere ?? {}
     const last = await notHere?.read
+    // the caller may have gone while that body came
+    call.signal?.throwIfAborted()
     if (last != null) {
-      return { response: unmarked(last), edge, notHere: true }
+      return { response: unmarked(last.response), edge: last.edge, notHere: true }
     }
     return late.signal.aborted
       ? { response: functionTextResponse(504, `no edge answered for the function ${cid} within ${timeoutMs} ms`, cid), notHere: false }
@@ -116,6 +121,11 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
   } finally {
     clearTimeout(timer)
   }
+}
+
+interface NotHereAnswer {
+  response: Response
+  edge?: string
 }
 
 export interface EdgeAnswer {

@@ -155,6 +155,28 @@ describe('client.invoke', () => {
     expect(await response.json()).toEqual({ path: '/gone-trickle', q: null, body: null })
   })
 
+  it('keeps a whole "not here" answer when a later edge\'s never ends, and leaves at once when the caller aborts meanwhile', async () => {
+    const whole = createServer((_req, res) => { res.writeHead(404, { 'content-type': 'text/plain' }).end('no such order') })
+    const trickling = createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain' })
+      const timer = setInterval(() => { res.write(' ') }, 100)
+      res.once('close', () => { clearInterval(timer) })
+    })
+    const urls = await Promise.all([whole, trickling].map(async server => new Promise<string>(resolve => { server.listen(0, '127.0.0.1', () => { resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`) }) })))
+    try {
+      const response = await invokeFunction(components(urls, 1_000), `ipfs://${cid}/order`)
+      expect(response.status).toBe(404)
+      expect(await response.text()).toBe('no such order')
+
+      await expect(invokeFunction(components([urls[1]], 10_000), `ipfs://${cid}/order`, { signal: AbortSignal.timeout(300) })).rejects.toMatchObject({ name: 'TimeoutError' })
+    } finally {
+      for (const server of [whole, trickling]) {
+        server.closeAllConnections()
+        server.close()
+      }
+    }
+  })
+
   it('keeps a path with dot segments inside the function\'s own URL space, and sees an encoded path as the edge does', async () => {
     const escaping = await invokeFunction(components([edge.info.http]), `ipfs://${cid}/a/../../../info?q=1`)
     expect(escaping.headers.get('x-edgeway-function')).toBe(cid)
