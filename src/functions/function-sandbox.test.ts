@@ -289,7 +289,13 @@ describe('function sandbox', () => {
       const tamperers = [
         'ArrayBuffer.prototype.slice = function () { return {} }',
         'class Big extends ArrayBuffer { constructor (n) { super(n + 100) } }; ArrayBuffer.prototype.constructor = { [Symbol.species]: Big }',
-        'Object.defineProperty(Object.getPrototypeOf(Uint8Array.prototype), "buffer", { get () { return new ArrayBuffer(9) } })'
+        'Object.defineProperty(Object.getPrototypeOf(Uint8Array.prototype), "buffer", { get () { return new ArrayBuffer(9) } })',
+        // the answer an async function resolves with is asked for its then: a function could swap it for its own
+        `Object.defineProperty(Object.prototype, 'then', { configurable: true, get () {
+          if (!('bytes' in this && 'answer' in this)) return undefined
+          const answer = this.answer
+          return (resolve) => { delete Object.prototype.then; resolve({ answer, bytes: {} }) }
+        } })`
       ]
       for (const tamper of tamperers) {
         const cid = name()

@@ -377,7 +377,8 @@ return async (handler, head, bytes) => {
   const text = typeof raw === 'string' ? raw : undefined
   const answer = stringifyJson({ status: response.status, headers: headerPairs(response.headers), text })
   if (typeof raw === 'string' || raw == null) return answer
-  return { answer, bytes: plainBytes(raw) }
+  // an object without a prototype: the promise it settles does not ask Object.prototype for a then
+  return { __proto__: null, answer, bytes: plainBytes(raw) }
 }
 })()
 `
