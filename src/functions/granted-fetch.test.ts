@@ -134,6 +134,15 @@ describe('fetch granted by the operator', () => {
     expect(await body(sandbox, `${grantedUrl}/data`)).toEqual({ status: 200, text: 'DATA FOR FUNCTION' })
   })
 
+  it('runs a module that hardened its global object at its top level, without a fetch it left no room for', async () => {
+    for (const [i, [top, expected]] of ([['Object.freeze(globalThis)', 'undefined'], ['Object.defineProperty(globalThis, "fetch", { value: 1 })', 'number']] as const).entries()) {
+      for (let call = 0; call < 2; call++) {
+        const { response } = await sandbox.run(`bafyhardened${i}`, `${top}\nexport default async () => new Response(typeof fetch)`, get('/'))
+        expect(new TextDecoder().decode(response.body), top).toBe(expected)
+      }
+    }
+  })
+
   it('gives a module\'s top level no fetch: only calls reach the network', async () => {
     const source = `const primed = await fetch(${JSON.stringify(`${grantedUrl}/data`)})\nexport default async () => new Response('primed')`
     await expect(sandbox.run('bafytoplevel', source, get('/'))).rejects.toMatchObject({ name: 'FunctionThrewError', message: expect.stringContaining("'fetch' is not defined") })

@@ -155,7 +155,10 @@ export function installGrantedFetch (context: QuickJSContext, prepared: QuickJSH
   })
 
   try {
-    context.callFunction(prepared, context.undefined, hostFetch).unwrap().dispose()
+    const installed = context.callFunction(prepared, context.undefined, hostFetch)
+    // a module that froze its global object, or took the name itself, has no fetch: its own choice
+    if (installed.error != null) installed.error.dispose()
+    else installed.value.dispose()
   } finally {
     hostFetch.dispose()
     prepared.dispose()
