@@ -1,5 +1,6 @@
 import { exporter } from 'ipfs-unixfs-exporter'
 import { raceSignal } from 'race-signal'
+import { moduleTooLargeMessage } from '../../src/functions/defaults.ts'
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from './errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -104,7 +105,7 @@ export class FunctionModules {
       throw new BadRequestError(`${cid} is not a function module: it is a ${entry.type === 'directory' ? 'directory' : 'structured data node'}, not a file`)
     }
     if (entry.size > BigInt(this.init.maxModuleBytes)) {
-      throw new PayloadTooLargeError(`the module ${cid} is ${entry.size} bytes, over the ${this.init.maxModuleBytes} byte limit for functions`)
+      throw new PayloadTooLargeError(moduleTooLargeMessage(cid.toString(), this.init.maxModuleBytes))
     }
     const chunks: Uint8Array[] = []
     let size = 0
@@ -112,7 +113,7 @@ export class FunctionModules {
       for await (const chunk of entry.content(options)) {
         size += chunk.byteLength
         if (size > this.init.maxModuleBytes) {
-          throw new PayloadTooLargeError(`the module ${cid} is over the ${this.init.maxModuleBytes} byte limit for functions`)
+          throw new PayloadTooLargeError(moduleTooLargeMessage(cid.toString(), this.init.maxModuleBytes))
         }
         chunks.push(chunk)
       }

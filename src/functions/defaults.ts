@@ -23,3 +23,12 @@ export const FUNCTION_LIMITS: FunctionLimits = {
   maxResponseBytes: 4 * 1024 * 1024,
   maxWarmModules: 16
 }
+
+/**
+ * What a host says of a module over `maxModuleBytes`: the same words on an
+ * edge and in the browser, so `recompute` finds an edge's 413 to be the
+ * function's own answer
+ */
+export function moduleTooLargeMessage (cid: string, maxModuleBytes: number): string {
+  return `the module ${cid} is over the ${maxModuleBytes} byte limit for functions`
+}

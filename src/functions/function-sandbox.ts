@@ -1,6 +1,6 @@
 import quickjsWasmfile from '@jitl/quickjs-wasmfile-release-sync'
 import { newQuickJSWASMModuleFromVariant, newVariant, Scope } from 'quickjs-emscripten-core'
-import { FUNCTION_LIMITS } from './defaults.ts'
+import { FUNCTION_LIMITS, moduleTooLargeMessage } from './defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionSandboxUnavailableError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
 import { installGrantedFetch, prepareGrantedFetch } from './granted-fetch.ts'
 import { limitOrThrew, memoryLimitError, settle, unwrap, VmThrownError } from './quickjs-values.ts'
@@ -223,7 +223,7 @@ export class FunctionSandbox implements FunctionRunner {
 
   private async evaluate (cid: string, source: string): Promise<WarmModule> {
     if (source.length > this.limits.maxModuleBytes || new TextEncoder().encode(source).byteLength > this.limits.maxModuleBytes) {
-      throw new FunctionInputTooLargeError(`the module ${cid} is over the ${this.limits.maxModuleBytes} byte limit for functions`)
+      throw new FunctionInputTooLargeError(moduleTooLargeMessage(cid, this.limits.maxModuleBytes))
     }
     const module = await this.freshModule()
     module.deadline = performance.now() + this.limits.timeoutMs

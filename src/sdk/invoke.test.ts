@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -40,17 +40,20 @@ describe('client.invoke', () => {
   let cid: string
   let echo: string
   let missing: string
+  let big: string
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeway-invoke-test-'))
     await writeFile(join(dir, 'fn.js'), SOURCE)
     await writeFile(join(dir, 'echo.js'), ECHO)
     await writeFile(join(dir, 'missing.js'), 'export default async () => new Response("no such order", { status: 404 })')
-    edge = await startEdge({ serve: [join(dir, 'fn.js'), join(dir, 'echo.js'), join(dir, 'missing.js')], functions: { workers: 1 } })
+    await writeFile(join(dir, 'big.js'), `${SOURCE}\n//${'x'.repeat(1536 * 1024)}`)
+    edge = await startEdge({ serve: [join(dir, 'fn.js'), join(dir, 'echo.js'), join(dir, 'missing.js'), join(dir, 'big.js')], functions: { workers: 1 } })
     off = await startEdge()
     cid = edge.info.roots[join(dir, 'fn.js')]
     echo = edge.info.roots[join(dir, 'echo.js')]
     missing = edge.info.roots[join(dir, 'missing.js')]
+    big = edge.info.roots[join(dir, 'big.js')]
     sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm() })
     // an edge that runs the function honestly, then changes its answer
     liar = createServer((req, res) => {
@@ -284,6 +287,14 @@ describe('client.invoke', () => {
     const unrun = await invokeFunction(components([off.info.http, liarUrl.replace(/:\d+$/, ':1')]), `ipfs://${cid}/unrun`, { verify: 'recompute' })
     expect(unrun.headers.get('x-edgeway-verified')).toBe('local')
     expect((await unrun.json()).path).toBe('/unrun')
+  })
+
+  it('with verify: "recompute", passes an edge\'s 413 for a module over the limit: the browser refuses it in the same words', async () => {
+    // the module whole, as the SDK's verifying fetch reads a file of many blocks
+    const whole = { ...components([edge.info.http]), fetchContent: async () => new Response(await readFile(join(dir, 'big.js'))) }
+    const response = await invokeFunction(whole, `ipfs://${big}/`, { verify: 'recompute' })
+    expect(response.status).toBe(413)
+    expect(response.headers.get('x-edgeway-verified')).toBe('recompute')
   })
 
   it('with verify: "recompute", answers 503 without blaming the edge when the function cannot run here now', async () => {

@@ -1,5 +1,5 @@
 import { equals } from 'uint8arrays/equals'
-import { FUNCTION_LIMITS } from '../functions/defaults.ts'
+import { FUNCTION_LIMITS, moduleTooLargeMessage } from '../functions/defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionBusyError, FunctionInputTooLargeError, FunctionSandboxUnavailableError, InvalidFunctionModuleError } from '../functions/errors.ts'
 import { EDGE_CALL_TIMEOUT_MS, VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
@@ -151,7 +151,7 @@ async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID,
   try {
     // as an edge reads it: within the module limit, and UTF-8 text or not a module
     const { maxModuleBytes } = FUNCTION_LIMITS
-    const bytes = await readCapped(module, maxModuleBytes, () => new FunctionInputTooLargeError(`the module ${cid} is over the ${maxModuleBytes} byte limit for functions`), { signal })
+    const bytes = await readCapped(module, maxModuleBytes, () => new FunctionInputTooLargeError(moduleTooLargeMessage(cid.toString(), maxModuleBytes)), { signal })
     let source: string
     try {
       source = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
