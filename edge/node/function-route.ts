@@ -16,7 +16,8 @@ const FUNCTION_EXPOSED = ['Server-Timing', 'X-Edgeway-Function']
 const SAFELISTED = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma'])
 /** HEAD runs the function as the method it is, and answers its headers alone (node sends no body for a HEAD) */
 const METHODS = ['GET', 'HEAD', 'POST']
-const HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
+/** A host name or address, and its port */
+const HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i
 
 export interface FunctionRouteComponents {
   modules: FunctionModules
@@ -117,8 +118,9 @@ function functionRequest ({ req, url }: RouteRequest, path: string, body: Uint8A
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     headers.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]])
   }
-  // the function parses its URL: a Host that is not a host name or address (with a port) is not passed on
-  const host = HOST.test(req.headers.host ?? '') ? req.headers.host as string : 'edge.invalid'
+  // the function parses its URL: a Host that is not a host name or address (with a port a URL can have) is not passed on
+  const valid = HOST.exec(req.headers.host ?? '')
+  const host = valid != null && Number(valid[1] ?? 0) <= 65535 ? valid[0] : 'edge.invalid'
   return { method: req.method ?? 'GET', url: `http://${host}${path}${url.search}`, headers, body }
 }
 

@@ -161,6 +161,18 @@ describe('edge functions', () => {
       req.end()
     })
     expect({ status, text }).toEqual({ status: 200, text: 'hello from /odd' })
+    // nor one whose port no URL can have
+    const { port } = new URL(edge.info.http)
+    const socket = connect(Number(port), '127.0.0.1')
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = ''
+      socket.on('data', (chunk: Buffer) => { text += chunk.toString() })
+      socket.on('end', () => { resolve(text) })
+      socket.on('error', reject)
+      socket.write(`GET /fn/${cids['hello.js']}/odd HTTP/1.1\r\nHost: edge.test:70000\r\nConnection: close\r\n\r\n`)
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /)
+    expect(answer).toContain('hello from /odd')
   })
 
   it('hands a function none of the credentials a browser adds for the edge\'s origin, which every function shares', async () => {

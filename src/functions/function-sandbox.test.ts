@@ -246,6 +246,9 @@ describe('function sandbox', () => {
     }`
     const { response } = await sandbox.run(name(), source, { ...get(), url: 'http://[::1]:8080/orders/7' })
     expect(JSON.parse(decoder.decode(response.body))).toEqual({ host: '[::1]:8080', hostname: '[::1]', port: '8080', href: 'http://[::1]:8080/orders/7', next: 'http://[::1]:8080/next?a=1', userinfo: 'TypeError' })
+    // a port is a number: its default is no port, and leading zeros go
+    const ports = 'export default async (request) => Response.json(["http://h.test:080/", "http://h.test:08080/", "https://h.test:443/"].map(u => new URL(u).host))'
+    expect(JSON.parse(decoder.decode((await sandbox.run(name(), ports, get())).response.body))).toEqual(['h.test', 'h.test:8080', 'h.test'])
   })
 
   it('hands a function no credentials, wherever it runs', async () => {

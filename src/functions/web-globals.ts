@@ -223,7 +223,7 @@ class URL {
     this.#protocol = parts[1].toLowerCase()
     this.#hostname = parts[2].toLowerCase()
     const defaultPort = this.#protocol === 'http:' ? '80' : '443'
-    this.#port = parts[3] === undefined || parts[3] === defaultPort ? '' : parts[3]
+    this.#port = parts[3] === undefined || parts[3] === '' || Number(parts[3]) === Number(defaultPort) ? '' : String(Number(parts[3]))
     this.#pathname = normalizePath(parts[4] || '/')
     this.#search = parts[5] === '?' ? '' : parts[5] ?? ''
     this.#hash = parts[6] === '#' ? '' : parts[6] ?? ''

@@ -305,6 +305,11 @@ describe('client.invoke', () => {
       expect(response.headers.get('x-edgeway-verified')).toBeNull()
       expect(await response.text()).toContain(err.message)
     }
+    // a HEAD's answer has no body
+    const busy = { ...components([edge.info.http]), runner: () => ({ run: async () => { throw new FunctionBusyError('64 calls are waiting here') }, close: async () => {} }) }
+    const head = await invokeFunction(busy, `ipfs://${cid}/v`, { method: 'HEAD', verify: 'recompute' })
+    expect(head.status).toBe(503)
+    expect(head.body).toBeNull()
   })
 
   it('with verify: "recompute", says so when no edge ran it and it cannot be read here either', async () => {

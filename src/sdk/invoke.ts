@@ -72,7 +72,7 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   const { response: local, ran, unavailable } = await runHere(new URL(edge).host)
   if (unavailable === true) {
     // nothing here to check the edge's answer with, now: the SDK's own 503, no edge's word and no blame
-    return new Response(`the answer of ${edge} could not be checked: ${(await local.text()).trim()}\n`, local)
+    return new Response(method === 'HEAD' ? null : `the answer of ${edge} could not be checked: ${(await local.text()).trim()}\n`, local)
   }
   const localBody = new Uint8Array(await local.arrayBuffer())
   // a HEAD's answer has no body to compare: its status is what the edge says of it
