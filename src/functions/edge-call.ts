@@ -45,9 +45,10 @@ class NotHereError extends Error {
  * as content is: the next edge is asked too when one is slow to answer
  * (its hedge delay), and at once when one is down, does not run functions
  * (501), lacks the module (404) or is busy (503). The first answer of a
- * function, an error too, wins; the others are aborted. Hedging runs a call
- * twice at most per slow edge, which a function may allow: it has no
- * network or storage to act on twice. Resolves with the answer and the edge
+ * function, an error too, wins; the others are aborted. Hedging may run a
+ * call on more than one edge: a function has no storage to act on twice,
+ * and one granted fetch should make its fetches safe to repeat (docs/functions.md).
+ * Resolves with the answer and the edge
  * that gave it; when none did, with the last "not here" answer and its edge
  * (`notHere`: a function may answer so itself), or a 502 of its own, with no
  * edge (a 504 when none answered within `timeoutMs`: the attempts are given
