@@ -1,6 +1,6 @@
 import { exporter } from 'ipfs-unixfs-exporter'
 import { raceSignal } from 'race-signal'
-import { moduleTooLargeMessage } from '../../src/functions/defaults.ts'
+import { moduleNotTextMessage, moduleTooLargeMessage } from '../../src/functions/defaults.ts'
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from './errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -80,7 +80,7 @@ export class FunctionModules {
     try {
       source = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
     } catch {
-      throw new BadRequestError(`${cid} is not a function module: it is not UTF-8 text`)
+      throw new BadRequestError(moduleNotTextMessage(cid.toString()))
     }
     this.keep(cid.toString(), source, bytes.byteLength)
     return source

@@ -25,10 +25,14 @@ export const FUNCTION_LIMITS: FunctionLimits = {
 }
 
 /**
- * What a host says of a module over `maxModuleBytes`: the same words on an
- * edge and in the browser, so `recompute` finds an edge's 413 to be the
- * function's own answer
+ * What a host says of a module over `maxModuleBytes`, and of one that is not
+ * UTF-8 text: the same words on an edge and in the browser, so `recompute`
+ * finds an edge's 413 or 400 to be the function's own answer
  */
 export function moduleTooLargeMessage (cid: string, maxModuleBytes: number): string {
   return `the module ${cid} is over the ${maxModuleBytes} byte limit for functions`
+}
+
+export function moduleNotTextMessage (cid: string): string {
+  return `${cid} is not a function module: it is not UTF-8 text`
 }

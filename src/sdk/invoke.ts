@@ -1,5 +1,5 @@
 import { equals } from 'uint8arrays/equals'
-import { FUNCTION_LIMITS, moduleTooLargeMessage } from '../functions/defaults.ts'
+import { FUNCTION_LIMITS, moduleNotTextMessage, moduleTooLargeMessage } from '../functions/defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionBusyError, FunctionInputTooLargeError, FunctionSandboxUnavailableError, InvalidFunctionModuleError } from '../functions/errors.ts'
 import { EDGE_CALL_TIMEOUT_MS, VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
@@ -156,7 +156,7 @@ async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID,
     try {
       source = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
     } catch {
-      throw new InvalidFunctionModuleError(`${cid} is not a function module: it is not UTF-8 text`)
+      throw new InvalidFunctionModuleError(moduleNotTextMessage(cid.toString()))
     }
     const { response, timings } = await runner().run(cid.toString(), source, request, { signal })
     const headers = new Headers(response.headers)
