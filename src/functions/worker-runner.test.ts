@@ -53,6 +53,20 @@ describe('WorkerFunctionRunner', () => {
     await runner.close()
   })
 
+  it('answers FunctionSandboxUnavailableError where no Worker can be started, and tries again on the next call', async () => {
+    // a service worker's scope has no Worker; a page's Trusted Types policy makes the constructor throw
+    globalThis.Worker = class { constructor () { throw new TypeError('This document requires \'TrustedScriptURL\' assignment.') } } as unknown as typeof Worker
+    const runner = new WorkerFunctionRunner()
+    await expect(runner.run('cid', 'source', REQUEST)).rejects.toMatchObject({ name: 'FunctionSandboxUnavailableError', message: expect.stringContaining('TrustedScriptURL') })
+    globalThis.Worker = undefined as unknown as typeof Worker
+    await expect(runner.run('cid', 'source', REQUEST)).rejects.toMatchObject({ name: 'FunctionSandboxUnavailableError' })
+
+    SilentWorker.ready = true
+    globalThis.Worker = SilentWorker as unknown as typeof Worker
+    expect(new TextDecoder().decode((await runner.run('cid', 'source', REQUEST)).response.body)).toBe('hi')
+    await runner.close()
+  })
+
   it('lets a call whose signal aborts leave while its Worker loads, and the next call waits for that same Worker', async () => {
     globalThis.Worker = SilentWorker as unknown as typeof Worker
     const runner = new WorkerFunctionRunner({ startMs: 5_000 })

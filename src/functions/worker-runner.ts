@@ -86,8 +86,16 @@ export class WorkerFunctionRunner implements FunctionRunner {
 
   private start (): { worker: Worker, ready: Promise<void> } {
     if (this.worker != null) return this.worker
-    const script = workerScript()
-    const worker = new Worker(script, { type: 'module', name: 'edgeway-functions' })
+    let script: string
+    let worker: Worker
+    try {
+      script = workerScript()
+      worker = new Worker(script, { type: 'module', name: 'edgeway-functions' })
+    } catch (err: any) {
+      // no Worker here (a service worker's scope), or one the page may not start (a Trusted Types policy): the same
+      // answer as a worker that fails to load; the next call tries again
+      throw new FunctionSandboxUnavailableError(`the browser's function sandbox could not start: ${String(err?.message ?? err)}`)
+    }
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new FunctionSandboxUnavailableError(`the browser's function sandbox could not start: its Worker did not load in ${this.startMs} ms`))
