@@ -29,6 +29,13 @@ export interface EdgeCall {
   /** Text, or bytes; empty for GET and HEAD */
   body: string | Uint8Array<ArrayBuffer>
   signal?: AbortSignal
+  /**
+   * The caller's redirect mode, as `fetch()` takes it; a redirect the call
+   * follows is the function's answer, wherever it leads
+   *
+   * @default 'follow'
+   */
+  redirect?: RequestRedirect
 }
 
 /** Statuses that say "not here", not "the function answered": the next edge is asked */
@@ -75,6 +82,7 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
           method: call.method,
           headers: call.headers,
           body: call.body.length > 0 ? call.body : undefined,
+          redirect: call.redirect,
           signal
         })
       } catch (err) {
@@ -86,7 +94,8 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
         }
         throw err
       }
-      if (NOT_HERE.has(response.status)) {
+      // where a redirect the function answered led is its answer, whatever that says (the edge ran the function)
+      if (NOT_HERE.has(response.status) && !response.redirected) {
         // passed over at once, however its body comes: the last of these is the answer if no edge runs the function,
         // so its body is read meanwhile (as much as a function may answer, within the call's time; given up when
         // another edge answers)
@@ -146,6 +155,6 @@ function unmarked (response: Response): Response {
 }
 
 /** A plain-text answer about a function, marked with its CID */
-export function functionTextResponse (status: number, message: string, cid: CID): Response {
-  return new Response(`${message}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Edgeway-Function': cid.toString(), 'Cache-Control': 'no-store' } })
+export function functionTextResponse (status: number, message: string, cid: CID, headers: Record<string, string> = {}): Response {
+  return new Response(`${message}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Edgeway-Function': cid.toString(), 'Cache-Control': 'no-store', ...headers } })
 }

@@ -5,6 +5,7 @@ import { EDGE_CALL_TIMEOUT_MS, VERIFIED_HEADER, callOnEdges, functionTextRespons
 import { parseFunctionCid } from '../functions/function-cids.ts'
 import { NULL_BODY_STATUSES } from '../functions/read-response.ts'
 import { FunctionVerificationError, InvalidRequestError } from '../lib/errors.ts'
+import { edgeKey } from '../lib/edge-health.ts'
 import { readCapped } from '../lib/read-capped.ts'
 import type { EdgeCallComponents } from '../functions/edge-call.ts'
 import type { FunctionCids } from '../functions/function-cids.ts'
@@ -40,11 +41,25 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   }
   const path = functionPath(match?.[2] ?? '', match?.[3] ?? '')
   const method = (init.method ?? 'GET').toUpperCase()
+  if (!METHODS.has(method)) {
+    // as an edge answers it, without asking one (a method fetch() refuses, such as TRACE, would count as the edge failing)
+    return functionTextResponse(405, `a function is called with GET, HEAD or POST, not ${method}`, cid, { Allow: 'GET, HEAD, POST' })
+  }
   const headers = new Headers(init.headers)
-  const taken = method === 'GET' || method === 'HEAD' ? EMPTY : requestBody(init.body, headers)
-  // text and bytes are taken as they are: a warm call from a page is ~2 ms in all, and each await a step of it
-  const body = taken instanceof Promise ? await taken : taken
+  if ((method === 'GET' || method === 'HEAD') && init.body != null) {
+    // as fetch() refuses it: the body would not be sent
+    throw new TypeError(`a ${method} request has no body`)
+  }
   const signal = init.signal ?? undefined
+  let body: string | Uint8Array<ArrayBuffer>
+  try {
+    const taken = method === 'GET' || method === 'HEAD' ? EMPTY : requestBody(init.body, headers, signal)
+    // text and bytes are taken as they are: a warm call from a page is ~2 ms in all, and each await a step of it
+    body = taken instanceof Promise ? await taken : taken
+  } catch (err: any) {
+    if (err.name !== FunctionInputTooLargeError.name) throw err
+    return functionTextResponse(413, err.message, cid)
+  }
 
   const runHere = async (host: string): Promise<LocalRun> => {
     const request: FunctionRequest = { method, url: `http://${host}${path}`, headers: [...headers].map(([n, v]) => [n.toLowerCase(), v]), body: typeof body === 'string' ? new TextEncoder().encode(body) : body }
@@ -57,7 +72,7 @@ export async function invokeFunction (components: InvokeComponents, resource: st
     return (await runHere(globalThis.location?.host ?? 'localhost')).response
   }
 
-  const answered = await callOnEdges(components, cid, path, { method, headers, body, signal })
+  const answered = await callOnEdges(components, cid, path, { method, headers, body, signal, redirect: init.redirect })
   if (init.verify !== 'recompute' || answered.edge == null) {
     // an edge's answer, or the SDK's own 502 when no edge answered
     return answered.response
@@ -70,15 +85,17 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   const reading = AbortSignal.any([AbortSignal.timeout(components.timeoutMs ?? EDGE_CALL_TIMEOUT_MS), ...(signal == null ? [] : [signal])])
   const edgeBody = await readCapped(answered.response, maxResponseBytes, () => new FunctionVerificationError(`${edge} answered ${cid} with more than the ${maxResponseBytes} bytes a function may answer`), { signal: reading })
   const { response: local, ran, unavailable } = await runHere(new URL(edge).host)
-  if (unavailable === true) {
-    // nothing here to check the edge's answer with, now: the SDK's own 503, no edge's word and no blame
-    return new Response(method === 'HEAD' ? null : `the answer of ${edge} could not be checked: ${(await local.text()).trim()}\n`, local)
+  // nothing here to check the edge's answer with, now (the sandbox is busy, or the module cannot be fetched here for
+  // the while: a 5xx): the SDK's own 503, no edge's word and no blame
+  if (unavailable === true || (!ran && !answered.notHere && local.status >= 500)) {
+    return new Response(method === 'HEAD' ? null : `the answer of ${edge} could not be checked: ${(await local.text()).trim()}\n`, { status: 503, headers: local.headers })
   }
   const localBody = new Uint8Array(await local.arrayBuffer())
   // a HEAD's answer has no body to compare: its status is what the edge says of it
   const same = local.status === answered.response.status && (method === 'HEAD' || equals(edgeBody, localBody))
   if (!same && !answered.notHere) {
-    // an edge's answer the browser does not give (or cannot check: the module could not be read here)
+    // an edge's answer the browser does not give (or cannot check: the module is not one here): it goes last
+    components.health.lied(edgeKey({ http: edge, multiaddrs: [] }))
     throw new FunctionVerificationError(`${edge} answered ${answered.response.status} with ${edgeBody.byteLength} bytes for ${cid}, but the function run here answers ${local.status} with ${localBody.byteLength} bytes`)
   }
   if (!ran) {
@@ -94,6 +111,9 @@ export async function invokeFunction (components: InvokeComponents, resource: st
 }
 
 const EMPTY = new Uint8Array(0)
+
+/** What an edge runs a function for */
+const METHODS = new Set(['GET', 'HEAD', 'POST'])
 
 /**
  * The path and query a function is called with, as a URL parser makes them
@@ -113,9 +133,9 @@ function functionPath (path: string, query: string): string {
  * hedged call may send them twice, and the caller may change its own), with
  * the Content-Type `fetch()` would give it when the caller set none. Text
  * and bytes are taken at once; anything else (a Blob, FormData,
- * URLSearchParams, a stream) is read as `fetch()` reads it.
+ * URLSearchParams, a stream) is read as `fetch()` reads it, up to the request limit.
  */
-function requestBody (body: BodyInit | null | undefined, headers: Headers): string | Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
+function requestBody (body: BodyInit | null | undefined, headers: Headers, signal?: AbortSignal): string | Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
   if (body == null) {
     return EMPTY
   }
@@ -132,7 +152,9 @@ function requestBody (body: BodyInit | null | undefined, headers: Headers): stri
   const read = new Response(body)
   const type = read.headers.get('content-type')
   if (type != null && !headers.has('content-type')) headers.set('content-type', type)
-  return read.arrayBuffer().then(buffer => new Uint8Array(buffer))
+  // a stream may not end: read up to what a function takes (an edge refuses more), and no longer than the caller waits
+  const { maxRequestBytes } = FUNCTION_LIMITS
+  return readCapped(read, maxRequestBytes, () => new FunctionInputTooLargeError(`the request body is over the ${maxRequestBytes} byte limit for functions`), { signal }) as Promise<Uint8Array<ArrayBuffer>>
 }
 
 /** An answer from the browser's sandbox; `ran`: false when the module could not be read, so the function did not run */
