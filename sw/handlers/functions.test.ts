@@ -18,6 +18,7 @@ import type { Handler } from '../pipeline.ts'
 
 const ORIGIN = 'http://localhost:8080'
 const HELLO = 'export default async (request) => new Response(`<p>hello from ${new URL(request.url).pathname}</p>`, { headers: { "content-type": "text/html" } })'
+const FRAMED = 'export default async () => new Response("<p>mine</p>", { headers: { "content-type": "text/html", "content-security-policy": "frame-ancestors \'none\'" } })'
 const ECHO = 'export default async (request) => Response.json({ method: request.method, body: await request.json(), cookie: request.headers.get("cookie") })'
 
 describe('the gateway SW\'s /fn/ handler', () => {
@@ -26,16 +27,19 @@ describe('the gateway SW\'s /fn/ handler', () => {
   let off: Edge
   let hello: string
   let echo: string
+  let framed: string
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeway-sw-functions-'))
     await writeFile(join(dir, 'hello.js'), HELLO)
     await writeFile(join(dir, 'echo.js'), ECHO)
-    const serve = [join(dir, 'hello.js'), join(dir, 'echo.js')]
+    await writeFile(join(dir, 'framed.js'), FRAMED)
+    const serve = [join(dir, 'hello.js'), join(dir, 'echo.js'), join(dir, 'framed.js')]
     functions = await startEdge({ serve, functions: { workers: 1 } })
     off = await startEdge({ serve })
     hello = functions.info.roots[serve[0]]
     echo = functions.info.roots[serve[1]]
+    framed = functions.info.roots[serve[2]]
   })
 
   afterAll(async () => {
@@ -65,6 +69,16 @@ describe('the gateway SW\'s /fn/ handler', () => {
     expect(response.headers.get('x-edgeway-function')).toBe(hello)
     // a function's HTML on the gateway's origin runs no script
     expect(response.headers.get('content-security-policy')).toBe(SHARED_ORIGIN_CONTENT_CSP)
+    // a function's answer is no blocks: none by source, as every answer of the SW says
+    expect(response.headers.get('x-edgeway-source')).toBe('cache=0, edge=0, peer=0')
+  })
+
+  it('keeps a function\'s own Content-Security-Policy beside the sandbox of this origin', async () => {
+    const response = await call([functions.info.http], `/fn/${framed}/`)
+    expect(await response.text()).toBe('<p>mine</p>')
+    const policies = (response.headers.get('content-security-policy') ?? '').split(',').map(policy => policy.trim())
+    // the edge's bare sandbox would give the page an opaque origin, out of this SW's reach: this origin's takes its place
+    expect(policies).toEqual(["frame-ancestors 'none'", SHARED_ORIGIN_CONTENT_CSP])
   })
 
   it('hands a POST body on, and not the page\'s cookies', async () => {

@@ -2,9 +2,10 @@ import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
 import { callOnEdges } from '../../src/functions/edge-call.ts'
 import { parseFunctionCid } from '../../src/functions/function-cids.ts'
 import { CREDENTIAL_HEADERS } from '../../src/functions/sandbox-call.ts'
-import { sandboxed } from '../../src/lib/content-sandbox.ts'
+import { SHARED_ORIGIN_CONTENT_CSP } from '../../src/lib/content-sandbox.ts'
 import { ContentError, InvalidRequestError } from '../../src/lib/errors.ts'
 import { readCapped } from '../../src/lib/read-capped.ts'
+import { formatSourceHeader } from '../../src/lib/source-tally.ts'
 import type { Handler } from '../pipeline.ts'
 import type { EdgeCallComponents } from '../../src/functions/edge-call.ts'
 import type { CID } from 'multiformats/cid'
@@ -27,7 +28,7 @@ export interface FunctionsHandlerComponents {
  * function itself: running one in the browser is the SDK's `where: 'local'`.
  *
  * The answer shares the gateway's origin, so it is sandboxed like content in
- * path form (`sandboxed`): a function's HTML is shown and runs no script
+ * path form (`onThisOrigin`): a function's HTML is shown and runs no script
  * there, and cannot reach the origin's stores or its SW. A body is read up to
  * the functions' request limit (413 past it), so a page cannot make the SW
  * hold more, and the page's cookies and credentials stay here.
@@ -59,7 +60,23 @@ export function functionsHandler (components: FunctionsHandlerComponents): Handl
         body: body as Uint8Array<ArrayBuffer>,
         signal: request.signal
       })
-      return sandboxed(response)
+      return onThisOrigin(response)
     }
   }
+}
+
+/**
+ * An edge's answer as this origin gives it: sandboxed as content in path
+ * form is, the function's own policies kept beside that (each CSP policy is
+ * enforced; the edge's bare `sandbox`, which would give the page an opaque
+ * origin out of this SW's reach, gives way to this origin's), and no blocks
+ * by source, as every answer of the SW says
+ */
+function onThisOrigin (response: Response): Response {
+  // a CSP header is a list of policies, split at commas as browsers split it
+  const own = (response.headers.get('content-security-policy') ?? '').split(',').map(policy => policy.trim()).filter(policy => policy !== '' && policy.toLowerCase() !== 'sandbox')
+  const headers = new Headers(response.headers)
+  headers.set('Content-Security-Policy', [...own, SHARED_ORIGIN_CONTENT_CSP].join(', '))
+  headers.set('X-Edgeway-Source', formatSourceHeader({ cache: 0, edge: 0, peer: 0 }))
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }
