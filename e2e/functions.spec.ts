@@ -25,6 +25,13 @@ const FUNCTIONS = {
   }`,
   'page.html': '<!doctype html><title>not a function</title>\n',
   'html.js': 'export default async (request) => new Response(`<!doctype html><title>from a function</title><p data-testid="fn">${new URL(request.url).pathname}</p><script>document.title = "script ran"</script>`, { headers: { "content-type": "text/html; charset=utf-8" } })',
+  // post, then redirect to the result: the shape of a page that runs no script
+  'form.js': `export default async (request) => {
+    const html = { headers: { 'content-type': 'text/html; charset=utf-8' } }
+    if (request.method === 'POST') return Response.redirect(new URL('./thanks', request.url), 303)
+    if (request.url.endsWith('/thanks')) return new Response('<!doctype html><p data-testid="thanks">thanks</p>', html)
+    return new Response('<!doctype html><form method="post" action="./done"><input name="n" value="1"><button data-testid="send">send</button></form>', html)
+  }`,
   // a site with a folder named fn: on its own origin, /fn/ is its content, not a function call
   'www/index.html': '<!doctype html><title>site</title>\n',
   'www/fn/note.txt': 'a note in the site\n'
@@ -166,6 +173,21 @@ describe('edge functions through the SDK, in Chromium', () => {
       // a body over the functions' limit is refused by the SW before any edge sees it
       const big = await tab.evaluate(async url => (await fetch(url, { method: 'POST', body: new Uint8Array(1024 * 1024 + 1) })).status, `/fn/${cid('echo.js')}/`)
       expect(big).toBe(413)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('a form posted to a function through the gateway lands where its redirect says, on the gateway\'s origin', async () => {
+    const context = await browser.newContext()
+    try {
+      const tab = await context.newPage()
+      await tab.goto(`${launcher.info.gateway}/fn/${cid('form.js')}/`)
+      await tab.waitForFunction(() => navigator.serviceWorker?.controller != null && document.querySelector('[data-testid="send"]') != null, null, { timeout: 60_000 })
+      await tab.getByTestId('send').click()
+      await tab.getByTestId('thanks').waitFor({ timeout: 30_000 })
+      // the address bar says the result's page, so a reload asks for it again and posts nothing
+      expect(tab.url()).toBe(`${launcher.info.gateway}/fn/${cid('form.js')}/thanks`)
     } finally {
       await context.close()
     }

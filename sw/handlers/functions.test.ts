@@ -19,6 +19,7 @@ import type { Handler } from '../pipeline.ts'
 const ORIGIN = 'http://localhost:8080'
 const HELLO = 'export default async (request) => new Response(`<p>hello from ${new URL(request.url).pathname}</p>`, { headers: { "content-type": "text/html" } })'
 const FRAMED = 'export default async () => new Response("<p>mine</p>", { headers: { "content-type": "text/html", "content-security-policy": "frame-ancestors \'none\'" } })'
+const MOVING = 'export default async (request) => request.method === "POST" ? Response.redirect(new URL("./thanks?n=1", request.url), 303) : new Response(new URL(request.url).pathname)'
 const ECHO = 'export default async (request) => Response.json({ method: request.method, body: await request.json(), cookie: request.headers.get("cookie") })'
 
 describe('the gateway SW\'s /fn/ handler', () => {
@@ -28,18 +29,21 @@ describe('the gateway SW\'s /fn/ handler', () => {
   let hello: string
   let echo: string
   let framed: string
+  let moving: string
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeway-sw-functions-'))
     await writeFile(join(dir, 'hello.js'), HELLO)
     await writeFile(join(dir, 'echo.js'), ECHO)
     await writeFile(join(dir, 'framed.js'), FRAMED)
-    const serve = [join(dir, 'hello.js'), join(dir, 'echo.js'), join(dir, 'framed.js')]
+    await writeFile(join(dir, 'moving.js'), MOVING)
+    const serve = [join(dir, 'hello.js'), join(dir, 'echo.js'), join(dir, 'framed.js'), join(dir, 'moving.js')]
     functions = await startEdge({ serve, functions: { workers: 1 } })
     off = await startEdge({ serve })
     hello = functions.info.roots[serve[0]]
     echo = functions.info.roots[serve[1]]
     framed = functions.info.roots[serve[2]]
+    moving = functions.info.roots[serve[3]]
   })
 
   afterAll(async () => {
@@ -71,6 +75,18 @@ describe('the gateway SW\'s /fn/ handler', () => {
     expect(response.headers.get('content-security-policy')).toBe(SHARED_ORIGIN_CONTENT_CSP)
     // a function's answer is no blocks: none by source, as every answer of the SW says
     expect(response.headers.get('x-edgeway-source')).toBe('cache=0, edge=0, peer=0')
+  })
+
+  it('sends a page where a function\'s redirect leads on this origin, so the address bar says it and a reload does not post again', async () => {
+    const form = new Request(`${ORIGIN}/fn/${moving}/done`, { method: 'POST', body: 'x=1' })
+    // what a browser's form submission is; a Request made here cannot say it itself
+    Object.defineProperty(form, 'mode', { value: 'navigate' })
+    const response = await runHandler(handler([functions.info.http]), form, new URL(form.url))
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe(`${ORIGIN}/fn/${moving}/thanks?n=1`)
+    // a script's fetch() gets what fetch() gives: the redirect followed
+    const fetched = await call([functions.info.http], `/fn/${moving}/done`, { method: 'POST', body: 'x=1' })
+    expect(await fetched.text()).toBe('/thanks')
   })
 
   it('keeps a function\'s own Content-Security-Policy beside the sandbox of this origin', async () => {

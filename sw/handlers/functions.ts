@@ -54,12 +54,21 @@ export function functionsHandler (components: FunctionsHandlerComponents): Handl
       const headers = new Headers(request.headers)
       // the page's own credentials for the gateway's origin: an edge has no business with them
       CREDENTIAL_HEADERS.forEach(name => { headers.delete(name) })
-      const { response } = await callOnEdges(await components.edges(), cid, `/${rest.join('/')}${url.search}`, {
+      const { response, edge } = await callOnEdges(await components.edges(), cid, `/${rest.join('/')}${url.search}`, {
         method: request.method,
         headers,
         body: body as Uint8Array<ArrayBuffer>,
         signal: request.signal
       })
+      if (request.mode === 'navigate' && response.redirected && edge != null) {
+        // a form posted to a function that answered "see the result there" (the SW followed it, as fetch() does): the
+        // browser is sent there, on this origin when it is the function's, so the address bar says where it is, its
+        // relative links hold, and a reload does not post again. The function runs once more for that page
+        const mount = `${edge}${FUNCTION_PATH}`
+        const there = response.url.startsWith(mount) ? `${components.origin}${FUNCTION_PATH}${response.url.slice(mount.length)}` : response.url
+        await response.body?.cancel()
+        return onThisOrigin(new Response(null, { status: 303, headers: { Location: there, 'Cache-Control': 'no-store' } }))
+      }
       return onThisOrigin(response)
     }
   }
