@@ -19,7 +19,10 @@ export const FUNCTION_LIMITS: FunctionLimits = {
   /** a bundled function with its libraries fits; a whole app does not belong here */
   maxModuleBytes: 1024 * 1024,
   maxRequestBytes: 1024 * 1024,
-  /** a response is built whole inside the heap before it leaves, so it stays well under `memoryBytes` */
+  /**
+   * a response is built whole inside the heap before it leaves, its bytes up to three times over (the function's,
+   * the Response's own copy, the one read out): 12 MiB, freed as the call ends, so each call fits `memoryBytes`
+   */
   maxResponseBytes: 4 * 1024 * 1024,
   maxWarmModules: 16
 }

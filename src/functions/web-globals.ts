@@ -252,16 +252,23 @@ function normalizePath (path) {
   return '/' + out.join('/')
 }
 
-const RAW = new WeakMap()
+// set in Body's static block: the host's way to a Response's body, which a function cannot reach
+let bodyOf
 
+// the body is a private field, not an entry in a WeakMap keyed by the object: QuickJS frees a WeakMap's entry only
+// when its cycle collector runs, so every call's bodies stayed until the heap was full
 class Body {
+  #raw
   #used = false
-  constructor (raw) { RAW.set(this, raw) }
+  constructor (raw) { this.#raw = raw }
+  static {
+    bodyOf = (body) => body.#raw
+  }
   get bodyUsed () { return this.#used }
   #use () {
     if (this.#used) throw new TypeError('body already used')
     this.#used = true
-    return RAW.get(this)
+    return this.#raw
   }
   async arrayBuffer () {
     const raw = this.#use()
@@ -373,7 +380,7 @@ return async (handler, head, bytes) => {
   if (!(response instanceof Response)) {
     return stringifyJson({ invalid: 'the default export must resolve to a Response, not ' + (response === null ? 'null' : typeof response) })
   }
-  const raw = RAW.get(response)
+  const raw = bodyOf(response)
   const text = typeof raw === 'string' ? raw : undefined
   const answer = stringifyJson({ status: response.status, headers: headerPairs(response.headers), text })
   if (typeof raw === 'string' || raw == null) return answer
