@@ -48,6 +48,12 @@ describe('fetch granted by the operator', () => {
       }
       if (req.url === '/redirect') { res.writeHead(302, { location: `${otherUrl}/` }).end(); return }
       if (req.url === '/hang') return
+      if (req.url === '/echo') {
+        const chunks: Buffer[] = []
+        req.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+        req.on('end', () => { res.writeHead(200).end(JSON.stringify({ method: req.method, type: req.headers['content-type'] ?? null, body: Buffer.concat(chunks).toString() })) })
+        return
+      }
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`data for ${req.headers['x-from'] ?? 'nobody'}`)
     })
     other = createServer((_req, res) => { res.writeHead(200).end('other') })
@@ -73,6 +79,25 @@ describe('fetch granted by the operator', () => {
 
   it('lets a function fetch a granted origin', async () => {
     expect(await body(sandbox, `${grantedUrl}/data`)).toEqual({ status: 200, text: 'DATA FOR FUNCTION' })
+  })
+
+  it('sends a body with the Content-Type fetch() gives it, also a Request\'s own', async () => {
+    const url = JSON.stringify(`${grantedUrl}/echo`)
+    const source = `export default async () => Response.json(await Promise.all([
+      fetch(${url}, { method: 'POST', body: new URLSearchParams({ grant_type: 'code', code: 'x y' }) }),
+      fetch(${url}, { method: 'POST', body: 'hello' }),
+      fetch(${url}, { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } }),
+      fetch(${url}, { method: 'POST', body: new Uint8Array([104, 105]) }),
+      fetch(new Request(${url}, { method: 'POST', body: 'payload' }))
+    ].map(async (answer) => (await answer).json())))`
+    const { response } = await sandbox.run('bafybodies', source, get('/'))
+    expect(JSON.parse(new TextDecoder().decode(response.body))).toEqual([
+      { method: 'POST', type: 'application/x-www-form-urlencoded;charset=UTF-8', body: 'grant_type=code&code=x+y' },
+      { method: 'POST', type: 'text/plain;charset=UTF-8', body: 'hello' },
+      { method: 'PUT', type: 'application/json', body: '{}' },
+      { method: 'POST', type: null, body: 'hi' },
+      { method: 'POST', type: 'text/plain;charset=UTF-8', body: 'payload' }
+    ])
   })
 
   it('refuses any other origin, and a redirect out of the granted one', async () => {

@@ -164,8 +164,10 @@ class Headers {
 
 ${URL_SOURCE}
 
-// set in Body's static block: the host's way to a Response's body, which a function cannot reach
+// set in Body's static block: the host's way to a Response's body, which a function cannot reach, and a Request's
+// way to take another's
 let bodyOf
+let useBody
 
 // the body is a private field, not an entry in a WeakMap keyed by the object: QuickJS frees a WeakMap's entry only
 // when its cycle collector runs, so every call's bodies stayed until the heap was full
@@ -175,6 +177,7 @@ class Body {
   constructor (raw) { this.#raw = raw }
   static {
     bodyOf = (body) => body.#raw
+    useBody = (body) => { body.#use() }
   }
   get bodyUsed () { return this.#used }
   #use () {
@@ -204,6 +207,13 @@ function bodyInit (body) {
   return bytes.slice()
 }
 
+// the Content-Type fetch() gives a body, when its headers have none
+function typeBody (headers, body) {
+  const type = typeof body === 'string' ? 'text/plain;charset=UTF-8' : body instanceof URLSearchParams ? 'application/x-www-form-urlencoded;charset=UTF-8' : null
+  if (type !== null && !headers.has('content-type')) headers.set('content-type', type)
+  return headers
+}
+
 // the host's call: a request it read off the wire, taken without checking it again
 const FROM_HOST = Symbol('from the host')
 
@@ -222,12 +232,16 @@ class Request extends Body {
     }
     const from = input instanceof Request ? input : null
     const method = String(init.method ?? from?.method ?? 'GET').toUpperCase()
-    const body = bodyInit(init.body)
+    const own = bodyInit(init.body)
+    // a Request made from another has its body unless init gives one, and the other's is then used: fetch(request)
+    // sends what request holds, once
+    const body = own ?? (from === null ? null : bodyOf(from))
     if (body !== null && (method === 'GET' || method === 'HEAD')) throw new TypeError('a GET or HEAD request has no body')
+    if (own === null && body !== null) useBody(from)
     super(body)
     this.#url = new URL(from === null ? input : from.url).href
     this.#method = method
-    this.#headers = new Headers(init.headers ?? from?.headers)
+    this.#headers = typeBody(new Headers(init.headers ?? from?.headers), init.body)
   }
   get method () { return this.#method }
   get url () {
@@ -249,10 +263,7 @@ class Response extends Body {
     if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError('a Response status is from 200 to 599')
     this.#status = status
     this.#statusText = String(init.statusText ?? '')
-    this.#headers = new Headers(init.headers)
-    if (typeof raw === 'string' && !this.#headers.has('content-type')) {
-      this.#headers.set('content-type', body instanceof URLSearchParams ? 'application/x-www-form-urlencoded;charset=UTF-8' : 'text/plain;charset=UTF-8')
-    }
+    this.#headers = typeBody(new Headers(init.headers), body)
   }
   get status () { return this.#status }
   get statusText () { return this.#statusText }
