@@ -56,4 +56,20 @@ describe('web globals in the sandbox', () => {
     // a GET has no body to pass on
     expect(await evaluate('(async () => { const copy = new Request(request); return [await copy.text(), request.bodyUsed] })()')).toEqual(['', false])
   })
+
+  it('reads a null body as often as asked, and never counts it used', async () => {
+    expect(await evaluate('(async () => [await request.text(), await request.text(), (await request.arrayBuffer()).byteLength, request.bodyUsed])()')).toEqual(['', '', 0, false])
+    expect(await evaluate('(async () => { const response = new Response(null); return [await response.text(), await response.text(), response.bodyUsed] })()')).toEqual(['', '', false])
+  })
+
+  it('strips a byte order mark from text and JSON, as UTF-8 decoding does, and keeps it in the bytes', async () => {
+    const withBom = (text: string): FunctionRequest => ({ method: 'POST', url: 'http://edge.test/', headers: [], body: new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]) })
+    expect(await evaluate('request.json()', withBom('{"a":1}'))).toEqual({ a: 1 })
+    expect(await evaluate('request.text()', withBom('x'))).toBe('x')
+    expect(await evaluate('request.arrayBuffer().then(b => b.byteLength)', withBom('x'))).toBe(4)
+    // a body with a NUL reaches the function as bytes
+    expect(await evaluate('request.text()', withBom('a\0b'))).toBe('a\0b')
+    expect(await evaluate('new Response("\\ufeffx").text()')).toBe('x')
+    expect(await evaluate('[new TextDecoder().decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])), new TextDecoder("utf-8", { ignoreBOM: true }).decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])).length]')).toEqual(['A', 2])
+  })
 })

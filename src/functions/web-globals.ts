@@ -84,9 +84,20 @@ class TextEncoder {
   encode (text = '') { return encodeUtf8(String(text)) }
 }
 
+// UTF-8 decoding drops a byte order mark at the start: what text() and json() read, and a TextDecoder unless told not to
+function withoutBom (text) {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
+
 class TextDecoder {
+  #ignoreBOM
+  constructor (label, options) { this.#ignoreBOM = Boolean(options?.ignoreBOM) }
   get encoding () { return 'utf-8' }
-  decode (data) { return data == null ? '' : decodeUtf8(toBytes(data) ?? new Uint8Array(0)) }
+  get ignoreBOM () { return this.#ignoreBOM }
+  decode (data) {
+    const text = data == null ? '' : decodeUtf8(toBytes(data) ?? new Uint8Array(0))
+    return this.#ignoreBOM ? text : withoutBom(text)
+  }
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_` + '`' + String.raw`|~0-9A-Za-z]+$/
@@ -180,7 +191,9 @@ class Body {
     useBody = (body) => { body.#use() }
   }
   get bodyUsed () { return this.#used }
+  // a null body is never used: it reads as empty as often as asked
   #use () {
+    if (this.#raw == null) return null
     if (this.#used) throw new TypeError('body already used')
     this.#used = true
     return this.#raw
@@ -193,7 +206,7 @@ class Body {
   async bytes () { return new Uint8Array(await this.arrayBuffer()) }
   async text () {
     const raw = this.#use()
-    return raw == null ? '' : typeof raw === 'string' ? raw : decodeUtf8(raw)
+    return raw == null ? '' : withoutBom(typeof raw === 'string' ? raw : decodeUtf8(raw))
   }
   async json () { return parseJson(await this.text()) }
 }
