@@ -107,6 +107,19 @@ describe('fetch granted by the operator', () => {
     expect(redirected.text).toMatch(/^TypeError: /)
   })
 
+  it('fetches the URL the function read, and refuses one the host would read otherwise', async () => {
+    // what a path check in the function sees is what the granted origin is asked for
+    const escaped = await sandbox.run('bafyescape', `export default async () => {
+      const target = new URL('/data/' + '..\\\\admin', ${JSON.stringify(grantedUrl)})
+      return new Response(target.pathname)
+    }`, get('/'))
+    expect(new TextDecoder().decode(escaped.response.body)).toBe('/admin')
+    // an IPv4 address in short form is another host's spelling of the granted one: named as the grant names it, or not at all
+    const short = await body(sandbox, grantedUrl.replace('127.0.0.1', '127.1'))
+    expect(short.status).toBe(599)
+    expect(short.text).toContain('reads differently')
+  })
+
   it('holds a fetch that hangs to the call\'s time limit, and serves the next call', async () => {
     const started = performance.now()
     await expect(sandbox.run('bafyproxy', PROXY, get(`/?url=${encodeURIComponent(`${grantedUrl}/hang`)}`))).rejects.toMatchObject({ name: 'FunctionTimeoutError' })

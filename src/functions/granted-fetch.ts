@@ -218,7 +218,12 @@ interface HostRequest { method: string, url: string, headers: Array<[string, str
 interface HostAnswer { status: number, headers: Array<[string, string]>, body: Uint8Array }
 
 async function hostSideFetch (allowed: ReadonlySet<string>, request: HostRequest, limits: GrantedFetchLimits, deadlineAt: number, gone: AbortSignal): Promise<HostAnswer> {
-  const origin = new URL(request.url).origin
+  const url = new URL(request.url)
+  if (url.href !== request.url) {
+    // what the function checked is what is fetched: a URL the sandbox serialized otherwise than the host would is not
+    throw new Error(`fetch to ${request.url}, which this host reads differently (${url.href}): write the URL as the host reads it`)
+  }
+  const origin = url.origin
   if (!allowed.has(origin)) {
     throw new Error(`fetch to ${origin} is not granted to functions here`)
   }
