@@ -107,6 +107,23 @@ describe('fetch granted by the operator', () => {
     expect(redirected.text).toMatch(/^TypeError: /)
   })
 
+  it('runs none of a module\'s code outside its own calls, when its fetch answers during another\'s', async () => {
+    // a then getter on Object.prototype would be asked for when the answer settles the module's promise
+    const arming = `let ran = 0
+      export default async (request) => {
+        if (request.url.endsWith('/arm')) {
+          Object.defineProperty(Object.prototype, 'then', { configurable: true, get () { if (Object.hasOwn(this, 'status')) { ran++; for (;;) {} } } })
+          fetch(${JSON.stringify(`${grantedUrl}/slow`)})
+          return new Response('armed')
+        }
+        return new Response('ran ' + ran)
+      }`
+    const waiting = `export default async () => new Response(await (await fetch(${JSON.stringify(`${grantedUrl}/slow`)})).text() + await (await fetch(${JSON.stringify(`${grantedUrl}/slow`)})).text())`
+    expect(new TextDecoder().decode((await sandbox.run('bafyarming', arming, get('/arm'))).response.body)).toBe('armed')
+    expect(new TextDecoder().decode((await sandbox.run('bafywaiting', waiting, get('/'))).response.body)).toBe('slowslow')
+    expect(new TextDecoder().decode((await sandbox.run('bafyarming', arming, get('/count'))).response.body)).toBe('ran 0')
+  })
+
   it('fetches the URL the function read, and refuses one the host would read otherwise', async () => {
     // what a path check in the function sees is what the granted origin is asked for
     const escaped = await sandbox.run('bafyescape', `export default async () => {

@@ -136,7 +136,9 @@ export function installGrantedFetch (context: QuickJSContext, prepared: QuickJSH
     const done = hostSideFetch(allowed, request, limits, deadline(), gone.signal).then(
       (answer) => {
         settle(() => {
-          const object = context.newObject()
+          // no prototype: settling the promise asks the answer for a `then`, and one found on Object.prototype would run
+          // the module's code now, outside its calls (during another module's, on this thread)
+          const object = context.newObject(context.null)
           context.newNumber(answer.status).consume(handle => { context.setProp(object, 'status', handle) })
           context.newString(JSON.stringify(answer.headers)).consume(handle => { context.setProp(object, 'headers', handle) })
           context.newArrayBuffer(answer.body.buffer as ArrayBuffer).consume(handle => { context.setProp(object, 'body', handle) })
