@@ -72,4 +72,11 @@ describe('web globals in the sandbox', () => {
     expect(await evaluate('new Response("\\ufeffx").text()')).toBe('x')
     expect(await evaluate('[new TextDecoder().decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])), new TextDecoder("utf-8", { ignoreBOM: true }).decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])).length]')).toEqual(['A', 2])
   })
+
+  it('decodes and encodes UTF-8 as the Encoding standard does, bad sequences and lone surrogates too', async () => {
+    const bad = [[0xed, 0xa0, 0x80, 0x41], [0xf0, 0x80, 0x80, 0x41], [0xe0, 0x80], [0xc0, 0xaf, 0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98, 0x80, 0xff, 0xc3, 0xa9]]
+    expect(await evaluate(`${JSON.stringify(bad)}.map(bytes => new TextDecoder().decode(new Uint8Array(bytes)))`)).toEqual(bad.map(bytes => new TextDecoder().decode(new Uint8Array(bytes))))
+    const texts = ['a\ud800b', '\udc00', 'é日😀', 'x\ud83d']
+    expect(await evaluate(`${JSON.stringify(texts)}.map(text => [...new TextEncoder().encode(text)])`)).toEqual(texts.map(text => [...new TextEncoder().encode(text)]))
+  })
 })

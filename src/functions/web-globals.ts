@@ -38,38 +38,88 @@ const parseJson = JSON.parse
 const stringifyJson = JSON.stringify
 ${PLAIN_BYTES_SOURCE}
 
-function encodeUtf8 (text) {
-  const out = []
-  for (const ch of text) {
-    let c = ch.codePointAt(0)
-    if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd
-    if (c < 0x80) out.push(c)
-    else if (c < 0x800) out.push(0xc0 | c >> 6, 0x80 | c & 63)
-    else if (c < 0x10000) out.push(0xe0 | c >> 12, 0x80 | c >> 6 & 63, 0x80 | c & 63)
-    else out.push(0xf0 | c >> 18, 0x80 | c >> 12 & 63, 0x80 | c >> 6 & 63, 0x80 | c & 63)
+// UTF-8 both ways, by QuickJS's own (C) encodeURIComponent and decodeURIComponent a slice at a time: a loop over each
+// code unit in this interpreter took ~0.4 s per MiB, past a call's time for the bodies a function may take and answer.
+// A slice ends on a whole character, so each stands alone
+const SLICE = 65536
+
+// a string as bytes in one character a byte (a "binary string"): each lone surrogate as U+FFFD's
+function utf8Binary (text) {
+  let binary = ''
+  for (let i = 0; i < text.length;) {
+    let end = Math.min(text.length, i + SLICE)
+    const last = text.charCodeAt(end - 1)
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++
+    binary += unescape(encodeURIComponent(text.slice(i, end).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')))
+    i = end
   }
-  return new Uint8Array(out)
+  return binary
+}
+
+function encodeUtf8 (text) {
+  const binary = utf8Binary(text)
+  const out = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
+  return out
 }
 
 function decodeUtf8 (bytes) {
-  const codes = []
   let text = ''
-  for (let i = 0; i < bytes.length;) {
-    const lead = bytes[i]
-    const size = lead < 0x80 ? 0 : lead >= 0xc2 && lead < 0xe0 ? 1 : lead >= 0xe0 && lead < 0xf0 ? 2 : lead >= 0xf0 && lead < 0xf5 ? 3 : -1
-    let c = size === 0 ? lead : lead & (0x3f >> size)
-    let j = 1
-    for (; j <= size; j++) {
-      const next = bytes[i + j]
-      if (next === undefined || (next & 0xc0) !== 0x80) break
-      c = c << 6 | next & 63
+  try {
+    for (let i = 0; i < bytes.length;) {
+      let end = Math.min(bytes.length, i + SLICE)
+      // back to the start of a character (at most three continuation bytes)
+      for (let back = 0; end < bytes.length && back < 3 && (bytes[end] & 0xc0) === 0x80; back++) end--
+      let binary = ''
+      for (let at = i; at < end; at += 8192) binary += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 8192)))
+      text += decodeURIComponent(escape(binary))
+      i = end
     }
-    const bad = size < 0 || j <= size || (size === 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (size === 3 && (c < 0x10000 || c > 0x10ffff))
-    codes.push(bad ? 0xfffd : c)
-    i += bad ? Math.max(1, j) : size + 1
-    if (codes.length >= 4096) { text += String.fromCodePoint(...codes); codes.length = 0 }
+    return text
+  } catch {
+    // not UTF-8 throughout: as the Encoding standard decodes it, a replacement character for each bad sequence
+    return decodeUtf8Replacing(bytes)
   }
-  return text + String.fromCodePoint(...codes)
+}
+
+function decodeUtf8Replacing (bytes) {
+  let text = ''
+  const units = []
+  let needed = 0
+  let seen = 0
+  let code = 0
+  let lower = 0x80
+  let upper = 0xbf
+  const put = (c) => {
+    if (c > 0xffff) { c -= 0x10000; units.push(0xd800 | c >> 10, 0xdc00 | c & 0x3ff) } else units.push(c)
+    if (units.length >= 4096) { text += String.fromCharCode.apply(null, units); units.length = 0 }
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]
+    if (needed === 0) {
+      if (b < 0x80) put(b)
+      else if (b >= 0xc2 && b <= 0xdf) { needed = 1; code = b & 0x1f }
+      else if (b >= 0xe0 && b <= 0xef) { lower = b === 0xe0 ? 0xa0 : 0x80; upper = b === 0xed ? 0x9f : 0xbf; needed = 2; code = b & 0xf }
+      else if (b >= 0xf0 && b <= 0xf4) { lower = b === 0xf0 ? 0x90 : 0x80; upper = b === 0xf4 ? 0x8f : 0xbf; needed = 3; code = b & 0x7 }
+      else put(0xfffd)
+      continue
+    }
+    if (b < lower || b > upper) {
+      // the sequence is cut short: a replacement for it, and this byte is read again on its own
+      needed = seen = code = 0
+      lower = 0x80
+      upper = 0xbf
+      put(0xfffd)
+      i--
+      continue
+    }
+    lower = 0x80
+    upper = 0xbf
+    code = code << 6 | b & 0x3f
+    if (++seen === needed) { put(code); needed = seen = code = 0 }
+  }
+  if (needed !== 0) put(0xfffd)
+  return text + String.fromCharCode.apply(null, units)
 }
 
 function toBytes (data) {
