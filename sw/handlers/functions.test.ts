@@ -89,6 +89,14 @@ describe('the gateway SW\'s /fn/ handler', () => {
     expect(await fetched.text()).toBe('/thanks')
   })
 
+  it('sends /fn/<cid> to /fn/<cid>/, query kept, so the function\'s relative links resolve under it', async () => {
+    const response = await call([functions.info.http], `/fn/${hello}?x=1`)
+    expect(response.status).toBe(301)
+    expect(response.headers.get('location')).toBe(`${ORIGIN}/fn/${hello}/?x=1`)
+    const posted = await call([functions.info.http], `/fn/${echo}`, { method: 'POST', body: '{"n":1}', headers: { 'content-type': 'application/json' } })
+    expect(await posted.json()).toEqual({ method: 'POST', body: { n: 1 }, cookie: null })
+  })
+
   it('keeps a function\'s own Content-Security-Policy beside the sandbox of this origin', async () => {
     const response = await call([functions.info.http], `/fn/${framed}/`)
     expect(await response.text()).toBe('<p>mine</p>')

@@ -47,6 +47,10 @@ export function functionsHandler (components: FunctionsHandlerComponents): Handl
       } catch (err: any) {
         throw new InvalidRequestError(`${String(err.message)}; call a function at /fn/<cid>/<path>`)
       }
+      if (rest.length === 0 && request.method !== 'POST') {
+        // the function's own space is /fn/<cid>/: a page there links relative to it, as a directory's does
+        return onThisOrigin(new Response(null, { status: 301, headers: { Location: `${components.origin}${FUNCTION_PATH}${cidText}/${url.search}` } }))
+      }
       const body = request.method === 'POST'
         ? await readCapped(new Response(request.body, { headers: request.headers }), FUNCTION_LIMITS.maxRequestBytes,
           () => new ContentError(`the request body is over the ${FUNCTION_LIMITS.maxRequestBytes} byte limit for functions`, 413), { signal: request.signal })
