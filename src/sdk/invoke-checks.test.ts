@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../../edge/node/start-edge.ts'
 import { createFunctionSandbox } from '../functions/function-sandbox.ts'
@@ -30,6 +31,7 @@ describe('client.invoke: what it sends and what it trusts', () => {
   let sandbox: FunctionSandbox
   let echo: string
   let moving: string
+  let zipped: string
   let servers: Server[]
   let elsewhere: Awaited<ReturnType<typeof serve>>
   let counting: Awaited<ReturnType<typeof serve>>
@@ -40,7 +42,10 @@ describe('client.invoke: what it sends and what it trusts', () => {
     elsewhere = await serve((_req, res) => { res.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end('not on this other site') })
     await writeFile(join(dir, 'echo.js'), ECHO)
     await writeFile(join(dir, 'moving.js'), `export default async () => Response.redirect(${JSON.stringify(`${elsewhere.url}/moved`)}, 302)`)
-    edge = await startEdge({ serve: [join(dir, 'echo.js'), join(dir, 'moving.js')], functions: { workers: 1 } })
+    // an answer the function compressed itself: fetch() hands its reader the text
+    await writeFile(join(dir, 'zipped.js'), `export default async () => new Response(new Uint8Array(${JSON.stringify([...gzipSync('zipped by the function')])}), { headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' } })`)
+    edge = await startEdge({ serve: [join(dir, 'echo.js'), join(dir, 'moving.js'), join(dir, 'zipped.js')], functions: { workers: 1 } })
+    zipped = edge.info.roots[join(dir, 'zipped.js')]
     echo = edge.info.roots[join(dir, 'echo.js')]
     moving = edge.info.roots[join(dir, 'moving.js')]
     sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm() })
@@ -111,6 +116,14 @@ describe('client.invoke: what it sends and what it trusts', () => {
     expect(response.status).toBe(503)
     expect(await response.text()).toContain('could not be checked')
     expect(offline.health.isDemoted(edge.info.http)).toBe(false)
+  })
+
+  it('reads a body the function compressed itself as fetch() does, wherever it runs', async () => {
+    const checked = await invokeFunction(components([edge.info.http]), `ipfs://${zipped}/`, { verify: 'recompute' })
+    expect(checked.headers.get('x-edgeway-verified')).toBe('recompute')
+    expect(await checked.text()).toBe('zipped by the function')
+    const local = await invokeFunction(components([]), `ipfs://${zipped}/`, { where: 'local' })
+    expect(await local.text()).toBe('zipped by the function')
   })
 
   it('takes where a function\'s redirect led as its answer, not as an edge that lacks it, and keeps the caller\'s redirect mode', async () => {

@@ -165,6 +165,26 @@ interface LocalRun {
   unavailable?: boolean
 }
 
+/**
+ * A function's body as `fetch()` hands it over from an edge: decoded by the
+ * codings its `Content-Encoding` names (in the order they were applied; a
+ * stream that fails to decode fails when read, as fetch()'s does), left as
+ * it is for one this browser cannot decode, as fetch() leaves an unknown one
+ */
+function asFetchReads (body: Uint8Array<ArrayBuffer>, headers: Headers): BodyInit {
+  const codings = (headers.get('content-encoding') ?? '').split(',').map(coding => coding.trim().toLowerCase()).filter(coding => coding !== '' && coding !== 'identity')
+  if (codings.length === 0) return body
+  try {
+    let stream = new Blob([body]).stream()
+    for (const coding of codings.reverse()) {
+      stream = stream.pipeThrough(new DecompressionStream((coding === 'x-gzip' ? 'gzip' : coding) as CompressionFormat))
+    }
+    return stream
+  } catch {
+    return body
+  }
+}
+
 async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID, request: FunctionRequest, signal?: AbortSignal): Promise<LocalRun> {
   const module = await fetchContent(`ipfs://${cid}`, { signal })
   if (!module.ok) {
@@ -184,7 +204,7 @@ async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID,
     const headers = new Headers(response.headers)
     headers.set('X-Edgeway-Function', cid.toString())
     headers.set('Server-Timing', `compile;dur=${timings.compileMs.toFixed(2)}, run;dur=${timings.runMs.toFixed(2)}`)
-    return { response: new Response(NULL_BODY_STATUSES.has(response.status) ? null : response.body as Uint8Array<ArrayBuffer>, { status: response.status, headers }), ran: true }
+    return { response: new Response(NULL_BODY_STATUSES.has(response.status) ? null : asFetchReads(response.body as Uint8Array<ArrayBuffer>, headers), { status: response.status, headers }), ran: true }
   } catch (err: any) {
     const status = FUNCTION_ERROR_STATUS[err.name]
     if (status == null) throw err
