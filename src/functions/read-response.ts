@@ -7,14 +7,19 @@ import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten-core'
  * those that describe one connection rather than the answer (so it cannot
  * frame the body or speak for the host), those that would act on the
  * caller's browser beyond the answer (a function is stateless, and an edge's
- * origin is shared by every function it runs), and the SDK's mark of an
- * answer it checked.
+ * origin is shared by every function it runs: cookies, site data, reporting
+ * of every later request to that origin, HSTS, other transports, client
+ * hints), and the SDK's mark of an answer it checked. CORS
+ * (`Access-Control-*`, `ACCESS_CONTROL`) is the host's alone: a function's
+ * would join the edge's `*`.
  */
 const DROPPED_HEADERS = new Set([
   'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'te', 'trailer',
   'proxy-authenticate', 'proxy-connection', 'server-timing', 'x-edgeway-function',
-  'set-cookie', 'clear-site-data', 'x-edgeway-verified'
+  'set-cookie', 'clear-site-data', 'nel', 'report-to', 'reporting-endpoints', 'strict-transport-security',
+  'alt-svc', 'accept-ch', 'critical-ch', 'x-edgeway-verified'
 ])
+const ACCESS_CONTROL = 'access-control-'
 
 /**
  * Headers a function's answer may have, and their bytes together: each costs
@@ -116,8 +121,9 @@ function parseHeaders (pairs: unknown): Array<[string, string]> {
     if (!TOKEN.test(name) || NOT_IN_A_VALUE.test(value)) {
       throw new InvalidFunctionResponseError('the function\'s response has a header that is not valid HTTP')
     }
-    if (!DROPPED_HEADERS.has(name.toLowerCase())) {
-      headers.push([name.toLowerCase(), value])
+    const lower = name.toLowerCase()
+    if (!DROPPED_HEADERS.has(lower) && !lower.startsWith(ACCESS_CONTROL)) {
+      headers.push([lower, value])
     }
   }
   return headers
