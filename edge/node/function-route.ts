@@ -41,6 +41,13 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
     id: 'functions',
     canHandle: isFunctionPath,
     methods: METHODS,
+    refusalHeaders: (url): Record<string, string> => {
+      try {
+        return { 'X-Edgeway-Function': parseFunctionPath(url, cids).cid.toString() }
+      } catch {
+        return {}
+      }
+    },
     handle: async (request) => {
       const { cid, path } = parseFunctionPath(request.url, cids)
       const timing = new Timing()

@@ -29,6 +29,8 @@ export interface HttpRoute {
    */
   methods?: string[]
   handle(request: RouteRequest): Promise<void>
+  /** Headers of the route's own that its answer to a method it does not take (a 405, before `handle`) carries too */
+  refusalHeaders?(url: URL): Record<string, string>
 }
 
 export interface EdgeHttpServer {
@@ -94,6 +96,9 @@ async function handleRequest (routes: HttpRoute[], req: IncomingMessage, res: Se
     const methods = route?.methods ?? ['GET', 'HEAD']
 
     if (!methods.includes(req.method ?? '')) {
+      // a 405 says what the resource allows (RFC 9110, 15.5.6)
+      res.setHeader('Allow', methods.join(', '))
+      for (const [name, value] of Object.entries(route?.refusalHeaders?.(url) ?? {})) res.setHeader(name, value)
       throw new MethodNotAllowedError(`${req.method} is not supported here; use ${methods.join(' or ')}`)
     }
 

@@ -61,4 +61,21 @@ describe('edge functions, headers of the answer', () => {
     expect(response.headers.get('access-control-expose-headers')).toBe('Server-Timing, X-Edgeway-Function')
     expect(response.headers.get('access-control-allow-methods')).toBeNull()
   })
+
+  it('answers a method it does not run with 405, saying which it does, marked with the CID when that is one', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const response = await fetch(`${edge.info.http}/fn/${cid}/any/path`, { method })
+      expect(response.status, method).toBe(405)
+      expect(response.headers.get('allow'), method).toBe('GET, HEAD, POST')
+      expect(response.headers.get('x-edgeway-function'), method).toBe(cid)
+    }
+    const notACid = await fetch(`${edge.info.http}/fn/not-a-cid/`, { method: 'PUT' })
+    expect(notACid.status).toBe(405)
+    expect(notACid.headers.get('allow')).toBe('GET, HEAD, POST')
+    expect(notACid.headers.get('x-edgeway-function')).toBeNull()
+    // every route of the edge says what it allows
+    const content = await fetch(`${edge.info.http}/ipfs/${cid}`, { method: 'POST' })
+    expect(content.status).toBe(405)
+    expect(content.headers.get('allow')).toBe('GET, HEAD')
+  })
 })
