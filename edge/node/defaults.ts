@@ -192,5 +192,12 @@ export const FUNCTION_POOL = {
    * largest (1 MiB), far more typical ones; past it a POST is answered 503 before its body is read. Without it,
    * callers that each declare a body and send it slowly made the edge hold 1 MiB apiece for the request timeout
    */
-  heldBodyBytes: 64 * 1024 * 1024
+  heldBodyBytes: 64 * 1024 * 1024,
+  /**
+   * what of `heldBodyBytes` one client (an IPv4 address or an IPv6 /64, as `HTTP_CONNECTION_LIMITS` counts them)
+   * may hold: a quarter, 16 of the largest bodies. A browser has six connections to an origin, a NAT of many users
+   * rarely 16 large uploads at once; without it, one client declaring 64 bodies and trickling them made every
+   * other caller's POST a 503 until the request timeout cut them (and then it reconnected)
+   */
+  heldBodyBytesPerClient: 16 * 1024 * 1024
 }

@@ -1,9 +1,12 @@
 import { FUNCTION_ERROR_STATUS } from '../../src/functions/errors.ts'
 import { FunctionCids } from '../../src/functions/function-cids.ts'
 import { NULL_BODY_STATUSES } from '../../src/functions/read-response.ts'
+import { clientKey } from './client-key.ts'
 import { BadRequestError, NotImplementedError, PayloadTooLargeError, ServiceUnavailableError } from './errors.ts'
+import { HeldBytes } from './held-bytes.ts'
 import { readRequestBody } from './read-request-body.ts'
 import type { FunctionModules } from './function-modules.ts'
+import type { HeldBytesLimits } from './held-bytes.ts'
 import type { HttpRoute, RouteRequest } from './http-server.ts'
 import type { FunctionLimits, FunctionRequest, FunctionRunner, FunctionTimings } from '../../src/functions/types.ts'
 import type { CID } from 'multiformats/cid'
@@ -23,8 +26,8 @@ export interface FunctionRouteComponents {
   modules: FunctionModules
   runner: FunctionRunner
   limits: Pick<FunctionLimits, 'maxRequestBytes'>
-  /** Bytes of request bodies held at once, all calls together (`FUNCTION_POOL.heldBodyBytes`) */
-  heldBodyBytes: number
+  /** Bytes of request bodies held at once, all calls together and per client (`FUNCTION_POOL.heldBodyBytes`, `heldBodyBytesPerClient`) */
+  heldBodies: HeldBytesLimits
 }
 
 /**
@@ -36,7 +39,7 @@ export interface FunctionRouteComponents {
  */
 export function functionRoute (components: FunctionRouteComponents): HttpRoute {
   const cids = new FunctionCids()
-  let heldBodyBytes = 0
+  const bodies = new HeldBytes(components.heldBodies)
   return {
     id: 'functions',
     canHandle: isFunctionPath,
@@ -54,14 +57,20 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
       // a body is counted from before its first byte is read until the call ends: what it declares, else the most it may be
       const declared = Number(request.req.headers['content-length'])
       const held = request.req.method === 'POST' ? Math.min(Number.isSafeInteger(declared) && declared >= 0 ? declared : Infinity, components.limits.maxRequestBytes) : 0
+      const client = clientKey(request.req.socket.remoteAddress ?? '')
       let taken = 0
       try {
-        if (held > 0 && heldBodyBytes + held > components.heldBodyBytes) {
-          request.res.shouldKeepAlive = false
-          throw new ServiceUnavailableError(`the edge holds as many request bodies as it can (${components.heldBodyBytes} bytes); try again shortly`)
+        if (held > 0) {
+          // a share per client: one client's slow uploads cannot take every caller's POST
+          const refused = bodies.take(client, held)
+          if (refused != null) {
+            request.res.shouldKeepAlive = false
+            throw new ServiceUnavailableError(refused === 'client'
+              ? `this client's calls hold as many request bodies as one client may (${components.heldBodies.perClient} bytes); try again shortly`
+              : `the edge holds as many request bodies as it can (${components.heldBodies.total} bytes); try again shortly`)
+          }
+          taken = held
         }
-        heldBodyBytes += held
-        taken = held
         // a module read before is at hand: no promise to wait on for it
         let source = components.modules.cached(cid)
         if (source == null) {
@@ -89,7 +98,7 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
         setCallHeaders(request.res, cid)
         sendFunctionResponse(request.res, timing, status, [['content-type', 'text/plain; charset=utf-8']], text)
       } finally {
-        heldBodyBytes -= taken
+        if (taken > 0) bodies.give(client, taken)
       }
     }
   }

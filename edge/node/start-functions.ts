@@ -22,6 +22,12 @@ export interface EdgeFunctionsInit extends FunctionPoolInit {
    * @default FUNCTION_POOL.heldBodyBytes
    */
   heldBodyBytes?: number
+  /**
+   * Bytes of request bodies one client (see `clientKey`) may have held at once
+   *
+   * @default FUNCTION_POOL.heldBodyBytesPerClient
+   */
+  heldBodyBytesPerClient?: number
 }
 
 /**
@@ -36,5 +42,6 @@ export function startFunctions (functions: boolean | EdgeFunctionsInit, blocksto
   const limits = { ...FUNCTION_LIMITS, ...init.limits }
   const runner = new FunctionPool({ ...init, limits })
   const modules = new FunctionModules(blockstore, { maxModuleBytes: limits.maxModuleBytes, cacheBytes: FUNCTION_POOL.sourceCacheBytes })
-  return { route: functionRoute({ modules, runner, limits, heldBodyBytes: init.heldBodyBytes ?? FUNCTION_POOL.heldBodyBytes }), runner }
+  const heldBodies = { total: init.heldBodyBytes ?? FUNCTION_POOL.heldBodyBytes, perClient: init.heldBodyBytesPerClient ?? FUNCTION_POOL.heldBodyBytesPerClient }
+  return { route: functionRoute({ modules, runner, limits, heldBodies }), runner }
 }
