@@ -199,5 +199,20 @@ export const FUNCTION_POOL = {
    * rarely 16 large uploads at once; without it, one client declaring 64 bodies and trickling them made every
    * other caller's POST a 503 until the request timeout cut them (and then it reconnected)
    */
-  heldBodyBytesPerClient: 16 * 1024 * 1024
+  heldBodyBytesPerClient: 16 * 1024 * 1024,
+  /**
+   * answers not yet taken by their sockets, all calls together, from the function's answer until its socket has taken
+   * the last byte: 16 of the largest (4 MiB), far more typical ones; past it a call is answered 503 (before it runs,
+   * once the budget is full). A function's answer is whole in memory, unlike content, which streams as its reader
+   * reads: without it, 250 readers that never read held 4 MiB apiece, ~1 GiB
+   */
+  heldAnswerBytes: 64 * 1024 * 1024,
+  /** what of `heldAnswerBytes` one client may hold: a quarter, as with request bodies, so one cannot take every caller's answers */
+  heldAnswerBytesPerClient: 16 * 1024 * 1024,
+  /**
+   * how long an answer's socket may take nothing before the answer is cut and its bytes freed (nginx's
+   * `send_timeout` is 60 s): as long as a whole request may take to arrive (`HTTP_TIMEOUTS.requestMs`). A reader that
+   * takes nothing of a 4 MiB answer for that long has gone, or means to hold the edge's memory
+   */
+  answerStallMs: 30_000
 }

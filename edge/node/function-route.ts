@@ -2,17 +2,19 @@ import { FUNCTION_ERROR_STATUS } from '../../src/functions/errors.ts'
 import { FunctionCids } from '../../src/functions/function-cids.ts'
 import { NULL_BODY_STATUSES } from '../../src/functions/read-response.ts'
 import { clientKey } from './client-key.ts'
+import { endAnswer } from './end-answer.ts'
 import { BadRequestError, NotImplementedError, PayloadTooLargeError, ServiceUnavailableError } from './errors.ts'
 import { HeldBytes } from './held-bytes.ts'
 import { readRequestBody } from './read-request-body.ts'
 import type { FunctionModules } from './function-modules.ts'
-import type { HeldBytesLimits } from './held-bytes.ts'
+import type { HeldBytesLimits, HeldBytesRefusal } from './held-bytes.ts'
 import type { HttpRoute, RouteRequest } from './http-server.ts'
 import type { FunctionLimits, FunctionRequest, FunctionRunner, FunctionTimings } from '../../src/functions/types.ts'
 import type { CID } from 'multiformats/cid'
 import type { ServerResponse } from 'node:http'
 
 export const FUNCTION_PATH = '/fn/'
+const EMPTY = new Uint8Array(0)
 /** What a page may read of a call's answer besides the function's own headers */
 const FUNCTION_EXPOSED = ['Server-Timing', 'X-Edgeway-Function']
 /** Response headers any page may read anyway (CORS-safelisted) */
@@ -28,6 +30,10 @@ export interface FunctionRouteComponents {
   limits: Pick<FunctionLimits, 'maxRequestBytes'>
   /** Bytes of request bodies held at once, all calls together and per client (`FUNCTION_POOL.heldBodyBytes`, `heldBodyBytesPerClient`) */
   heldBodies: HeldBytesLimits
+  /** Bytes of answers not yet taken by their sockets, all calls together and per client (`FUNCTION_POOL.heldAnswerBytes`, `heldAnswerBytesPerClient`) */
+  heldAnswers: HeldBytesLimits
+  /** How long an answer's socket may take nothing before the answer is cut (`FUNCTION_POOL.answerStallMs`) */
+  answerStallMs: number
 }
 
 /**
@@ -40,6 +46,7 @@ export interface FunctionRouteComponents {
 export function functionRoute (components: FunctionRouteComponents): HttpRoute {
   const cids = new FunctionCids()
   const bodies = new HeldBytes(components.heldBodies)
+  const answers = new HeldBytes(components.heldAnswers)
   return {
     id: 'functions',
     canHandle: isFunctionPath,
@@ -60,14 +67,17 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
       const client = clientKey(request.req.socket.remoteAddress ?? '')
       let taken = 0
       try {
+        // a call whose answer could not be held is not run
+        const full = answers.full(client)
+        if (full != null) {
+          throw new ServiceUnavailableError(refusal('unsent answers', full, components.heldAnswers))
+        }
         if (held > 0) {
           // a share per client: one client's slow uploads cannot take every caller's POST
           const refused = bodies.take(client, held)
           if (refused != null) {
             request.res.shouldKeepAlive = false
-            throw new ServiceUnavailableError(refused === 'client'
-              ? `this client's calls hold as many request bodies as one client may (${components.heldBodies.perClient} bytes); try again shortly`
-              : `the edge holds as many request bodies as it can (${components.heldBodies.total} bytes); try again shortly`)
+            throw new ServiceUnavailableError(refusal('request bodies', refused, components.heldBodies))
           }
           taken = held
         }
@@ -85,7 +95,10 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
         setCallHeaders(request.res, cid)
         const { response, timings } = await running
         timing.add(timings)
-        sendFunctionResponse(request.res, timing, response.status, mountRedirect(response.headers, called.url, cid), response.body)
+        // the caller left while its function ran: no one to answer, and nothing to hold for it
+        request.signal.throwIfAborted()
+        holdAnswer(answers, client, request.head || NULL_BODY_STATUSES.has(response.status) ? 0 : response.body.byteLength, request.res, components.heldAnswers)
+        sendFunctionResponse(request.res, timing, response.status, mountRedirect(response.headers, called.url, cid), response.body, components.answerStallMs)
       } catch (err: any) {
         const status = FUNCTION_ERROR_STATUS[err.name]
         if (status == null) {
@@ -96,7 +109,7 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
         }
         const text = new TextEncoder().encode(`${err.message}\n`)
         setCallHeaders(request.res, cid)
-        sendFunctionResponse(request.res, timing, status, [['content-type', 'text/plain; charset=utf-8']], text)
+        sendFunctionResponse(request.res, timing, status, [['content-type', 'text/plain; charset=utf-8']], text, components.answerStallMs)
       } finally {
         if (taken > 0) bodies.give(client, taken)
       }
@@ -114,6 +127,32 @@ export function functionsOffRoute (): HttpRoute {
       throw new NotImplementedError('this edge does not run functions; its operator can start it with --functions')
     }
   }
+}
+
+/**
+ * Counts an answer's body against its client's share and the edge's budget
+ * from now until its socket has taken all of it, or is gone; past either, the
+ * call is a 503 (its answer dropped) rather than one more body the edge holds
+ * for a reader that may never read it.
+ */
+function holdAnswer (answers: HeldBytes, client: string, bytes: number, res: ServerResponse, limits: HeldBytesLimits): void {
+  const refused = answers.take(client, bytes)
+  if (refused != null) {
+    throw new ServiceUnavailableError(refusal('unsent answers', refused, limits))
+  }
+  let held = true
+  const release = (): void => {
+    if (held) answers.give(client, bytes)
+    held = false
+  }
+  res.once('finish', release)
+  res.once('close', release)
+}
+
+function refusal (what: string, refused: HeldBytesRefusal, limits: HeldBytesLimits): string {
+  return refused === 'client'
+    ? `this client's calls hold as many ${what} as one client may (${limits.perClient} bytes); try again shortly`
+    : `the edge holds as many ${what} as it can (${limits.total} bytes); try again shortly`
 }
 
 function isFunctionPath (url: URL): boolean {
@@ -177,7 +216,7 @@ function setCallHeaders (res: ServerResponse, cid: CID): void {
   res.setHeader('Cache-Control', 'no-store')
 }
 
-function sendFunctionResponse (res: ServerResponse, timing: Timing, status: number, headers: Array<[string, string]>, body: Uint8Array): void {
+function sendFunctionResponse (res: ServerResponse, timing: Timing, status: number, headers: Array<[string, string]>, body: Uint8Array, stallMs: number): void {
   let exposed: string[] | undefined
   let cacheControl = false
   for (const [name, value] of headers) {
@@ -200,7 +239,7 @@ function sendFunctionResponse (res: ServerResponse, timing: Timing, status: numb
   // a 204 and a 304 carry no length at all; a 205's is 0
   if (status !== 204 && status !== 304) res.setHeader('Content-Length', sent.byteLength)
   res.writeHead(status)
-  res.end(sent)
+  endAnswer(res, res.req.method === 'HEAD' ? EMPTY : sent, stallMs)
 }
 
 /** `Server-Timing` of one call: fetch (module source), compile (0 when warm), run */

@@ -37,6 +37,14 @@ export class HeldBytes {
     return undefined
   }
 
+  /** Whether `client` is at its share, or all clients together at the total: then says which */
+  full (client: string): HeldBytesRefusal | undefined {
+    if (this.of(client) >= this.limits.perClient) {
+      return 'client'
+    }
+    return this.all >= this.limits.total ? 'total' : undefined
+  }
+
   /** `bytes` that `client` took are no longer held */
   give (client: string, bytes: number): void {
     const held = this.of(client) - bytes

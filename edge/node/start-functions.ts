@@ -28,6 +28,24 @@ export interface EdgeFunctionsInit extends FunctionPoolInit {
    * @default FUNCTION_POOL.heldBodyBytesPerClient
    */
   heldBodyBytesPerClient?: number
+  /**
+   * Bytes of answers not yet taken by their sockets, all calls together
+   *
+   * @default FUNCTION_POOL.heldAnswerBytes
+   */
+  heldAnswerBytes?: number
+  /**
+   * Bytes of answers not yet taken by their sockets that one client may have held at once
+   *
+   * @default FUNCTION_POOL.heldAnswerBytesPerClient
+   */
+  heldAnswerBytesPerClient?: number
+  /**
+   * How long an answer's socket may take nothing before the answer is cut
+   *
+   * @default FUNCTION_POOL.answerStallMs
+   */
+  answerStallMs?: number
 }
 
 /**
@@ -43,5 +61,7 @@ export function startFunctions (functions: boolean | EdgeFunctionsInit, blocksto
   const runner = new FunctionPool({ ...init, limits })
   const modules = new FunctionModules(blockstore, { maxModuleBytes: limits.maxModuleBytes, cacheBytes: FUNCTION_POOL.sourceCacheBytes })
   const heldBodies = { total: init.heldBodyBytes ?? FUNCTION_POOL.heldBodyBytes, perClient: init.heldBodyBytesPerClient ?? FUNCTION_POOL.heldBodyBytesPerClient }
-  return { route: functionRoute({ modules, runner, limits, heldBodies }), runner }
+  const heldAnswers = { total: init.heldAnswerBytes ?? FUNCTION_POOL.heldAnswerBytes, perClient: init.heldAnswerBytesPerClient ?? FUNCTION_POOL.heldAnswerBytesPerClient }
+  const answerStallMs = init.answerStallMs ?? FUNCTION_POOL.answerStallMs
+  return { route: functionRoute({ modules, runner, limits, heldBodies, heldAnswers, answerStallMs }), runner }
 }
