@@ -60,6 +60,12 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
     },
     handle: async (request) => {
       const { cid, path } = parseFunctionPath(request.url, cids)
+      const named = request.url.pathname.slice(FUNCTION_PATH.length)
+      if (!named.includes('/') && request.req.method !== 'POST') {
+        // the function's own space is /fn/<cid>/: a page there links relative to it, as a directory's does
+        request.res.writeHead(301, { Location: `${FUNCTION_PATH}${named}/${request.url.search}`, 'X-Edgeway-Function': cid.toString() }).end()
+        return
+      }
       const timing = new Timing()
       // a body is counted from before its first byte is read until the call ends: what it declares, else the most it may be
       const declared = Number(request.req.headers['content-length'])

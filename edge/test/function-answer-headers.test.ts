@@ -78,4 +78,15 @@ describe('edge functions, headers of the answer', () => {
     expect(content.status).toBe(405)
     expect(content.headers.get('allow')).toBe('GET, HEAD')
   })
+
+  it('sends /fn/<cid> to /fn/<cid>/, query kept, so the function\'s relative links resolve under it', async () => {
+    const response = await fetch(`${edge.info.http}/fn/${cid}?x-a=1`, { redirect: 'manual' })
+    expect(response.status).toBe(301)
+    expect(response.headers.get('location')).toBe(`/fn/${cid}/?x-a=1`)
+    expect(response.headers.get('x-edgeway-function')).toBe(cid)
+    // followed, it is the function's answer
+    expect((await fetch(`${edge.info.http}/fn/${cid}?x-a=1`)).headers.get('x-a')).toBe('1')
+    // a POST is answered where it was sent
+    expect((await fetch(`${edge.info.http}/fn/${cid}?x-b=2`, { method: 'POST', body: 'x' })).headers.get('x-b')).toBe('2')
+  })
 })
