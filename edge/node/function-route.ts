@@ -111,6 +111,8 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
           // the edge's own errors (400, 404, 413, 503) answer through the server's mapper, marked all the same
           request.res.setHeader('X-Edgeway-Function', cid.toString())
           request.res.setHeader('Server-Timing', timing.header())
+          // an error page on the edge's origin runs no script either
+          request.res.setHeader('Content-Security-Policy', 'sandbox')
           throw err
         }
         const text = new TextEncoder().encode(`${err.message}\n`)

@@ -274,11 +274,14 @@ describe('edge functions', () => {
     const response = await call(ABSENT)
     expect(response.status).toBe(404)
     expect(response.headers.get('x-edgeway-function')).toBe(ABSENT)
+    // an answer about a call is sandboxed as the call's own answers are
+    expect(response.headers.get('content-security-policy')).toBe('sandbox')
   })
 
   it('answers 413 for a request body over the limit', async () => {
     const response = await call('echo.js', '/', { method: 'POST', body: 'x'.repeat(2048) })
     expect(response.status).toBe(413)
+    expect(response.headers.get('content-security-policy')).toBe('sandbox')
   })
 
   it('says in /info whether it runs functions, and answers 501 at /fn/ when it does not', async () => {
