@@ -2,13 +2,14 @@ import quickjsWasmfile from '@jitl/quickjs-wasmfile-release-sync'
 import { newQuickJSWASMModuleFromVariant, newVariant, Scope } from 'quickjs-emscripten-core'
 import { FUNCTION_LIMITS, moduleTooLargeMessage } from './defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionSandboxUnavailableError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
+import { InstanceMemory } from './instance-memory.ts'
 import { installGrantedFetch, prepareGrantedFetch } from './granted-fetch.ts'
 import { limitOrThrew, memoryLimitError, settle, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
 import { exactBytes, sandboxCall } from './sandbox-call.ts'
 import { WEB_GLOBALS_SOURCE } from './web-globals.ts'
 import type { FetchBudget, FunctionGrants, HostFetches } from './granted-fetch.ts'
-import type { HostWork } from './quickjs-values.ts'
+import type { HostWork, VmThrown } from './quickjs-values.ts'
 import type { SandboxCall } from './sandbox-call.ts'
 import type { FunctionLimits, FunctionRequest, FunctionResult, FunctionRunner } from './types.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -20,14 +21,6 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSSyncVariant 
  * variant itself in ESM, wherever this runs
  */
 const QUICKJS = quickjsWasmfile as unknown as QuickJSSyncVariant
-
-/** A WebAssembly page */
-const PAGE_BYTES = 64 * 1024
-/**
- * The memory QuickJS's build starts with (its static data and stack, and the
- * first of its heap), which an instance's own memory must have at least
- */
-const INITIAL_BYTES = 16 * 1024 * 1024
 
 export interface FunctionSandboxInit {
   /**
@@ -55,6 +48,8 @@ export interface FunctionSandboxInit {
  * own), runtime (heap, limits, interrupt deadline) and context
  */
 interface WarmModule {
+  /** The instance's own memory, which cannot grow past its limit */
+  memory: InstanceMemory
   runtime: QuickJSRuntime
   context: QuickJSContext
   /** The web globals' entry point */
@@ -255,7 +250,7 @@ export class FunctionSandbox implements FunctionRunner {
       if (name === 'SyntaxError' || (name === 'ReferenceError' && message.startsWith('could not load module'))) {
         throw new InvalidFunctionModuleError(`${cid} is not a function module (${name}: ${message}); a function is one ES module with no imports`)
       }
-      throw limitOrThrew(err.thrown, this.limits, 'evaluating the module threw ')
+      throw this.thrownError(module, err.thrown, 'evaluating the module threw ')
     }
   }
 
@@ -280,15 +275,14 @@ export class FunctionSandbox implements FunctionRunner {
 
   /** A QuickJS instance of its own, with its runtime, limits, context and web globals */
   private async newInstance (): Promise<WarmModule> {
-    // the heap can grow by the limit past what the build starts with, and no further
-    const memory = new WebAssembly.Memory({ initial: INITIAL_BYTES / PAGE_BYTES, maximum: Math.ceil((INITIAL_BYTES + this.limits.memoryBytes) / PAGE_BYTES) })
+    const memory = new InstanceMemory(this.limits.memoryBytes)
     const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(QUICKJS, { wasmModule: this.wasm, wasmMemory: memory }))
     refuseNullAllocations(quickjs, this.limits.memoryBytes)
     const runtime = quickjs.newRuntime()
     // still stops one allocation over the limit before it is tried
     runtime.setMemoryLimit(this.limits.memoryBytes)
     runtime.setMaxStackSize(this.limits.stackBytes)
-    const module = { runtime, deadline: performance.now() + this.limits.timeoutMs } as WarmModule
+    const module = { memory, runtime, deadline: performance.now() + this.limits.timeoutMs } as WarmModule
     runtime.setInterruptHandler(() => performance.now() > module.deadline)
     try {
       module.context = runtime.newContext()
@@ -318,8 +312,22 @@ export class FunctionSandbox implements FunctionRunner {
         return readResponse(context, answer, this.limits)
       })
     } catch (err: any) {
-      throw err instanceof VmThrownError ? limitOrThrew(err.thrown, this.limits) : err
+      throw err instanceof VmThrownError ? this.thrownError(module, err.thrown) : err
     }
+  }
+
+  /**
+   * The sandbox's error for what the VM threw. QuickJS throws `null` when its
+   * memory is so full that it cannot make its out-of-memory error: a `null`
+   * (or `undefined`) thrown once the instance's memory refused to grow is
+   * taken as that, so the module is thrown away; a function's own `throw null`
+   * with memory to spare stays a throw.
+   */
+  private thrownError (module: WarmModule, thrown: VmThrown, prefix?: string): Error {
+    if (thrown.nullish === true && module.memory.refusedGrowth) {
+      return memoryLimitError(this.limits.memoryBytes)
+    }
+    return limitOrThrew(thrown, this.limits, prefix)
   }
 
   /** A granted fetch in flight, waited for within the call's deadline */

@@ -10,6 +10,17 @@ import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten-core'
 export interface VmThrown {
   name: string
   message: string
+  /**
+   * The VM threw `null` or `undefined` (`message` says which): a function's
+   * own `throw null`, or QuickJS out of memory so far that it could not even
+   * make its out-of-memory error
+   */
+  nullish?: true
+}
+
+/** A thrown value as a caller reads it: `Name: message`, or what was thrown when it was null or undefined */
+export function thrownText ({ name, message, nullish }: VmThrown): string {
+  return nullish === true ? message : `${name}: ${message}`
 }
 
 /** A value thrown inside the VM, carried out as plain data */
@@ -19,7 +30,7 @@ export class VmThrownError extends Error {
   readonly thrown: VmThrown
 
   constructor (thrown: VmThrown) {
-    super(`${thrown.name}: ${thrown.message}`)
+    super(thrownText(thrown))
     this.thrown = thrown
   }
 }
@@ -40,6 +51,10 @@ function cut (text: string, max: number): string {
 /** Reads and disposes a thrown value's name and message */
 export function readThrown (context: QuickJSContext, error: QuickJSHandle): VmThrownError {
   try {
+    // reading a property of null would leave a TypeError pending in the VM
+    if (context.typeof(error) === 'undefined' || context.sameValue(error, context.null)) {
+      return new VmThrownError({ name: 'Error', message: String(context.dump(error)), nullish: true })
+    }
     if (context.typeof(error) !== 'object') {
       return new VmThrownError({ name: 'Error', message: cut(String(context.dump(error)), MAX_MESSAGE_CHARS) })
     }
@@ -110,7 +125,7 @@ export function limitOrThrew (thrown: VmThrown, limits: ThrownLimits, prefix = '
   if (thrown.name === 'InternalError' && thrown.message === 'out of memory') {
     return memoryLimitError(limits.memoryBytes)
   }
-  return new FunctionThrewError(`${prefix}${thrown.name}: ${thrown.message}`)
+  return new FunctionThrewError(`${prefix}${thrownText(thrown)}`)
 }
 
 /** A function over its memory limit, whether the VM or the host found it so */

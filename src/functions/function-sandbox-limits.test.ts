@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createFunctionSandbox } from './function-sandbox.ts'
+import { loadQuickJSWasm } from './quickjs-wasm-node.ts'
+import type { FunctionSandbox } from './function-sandbox.ts'
+import type { FunctionRequest } from './types.ts'
+
+const decoder = new TextDecoder()
+
+function get (path = '/'): FunctionRequest {
+  return { method: 'GET', url: `http://edge.test${path}`, headers: [], body: new Uint8Array(0) }
+}
+
+let next = 0
+function name (): string {
+  return `bafylimits${next++}`
+}
+
+/** What a call answers, as a caller reads it: the body's text, or the error's name and message */
+async function answer (sandbox: FunctionSandbox, cid: string, source: string, request: FunctionRequest): Promise<string> {
+  return sandbox.run(cid, source, request).then(({ response }) => `${response.status} ${decoder.decode(response.body)}`, (err: Error) => `${err.name}: ${err.message}`)
+}
+
+describe('function sandbox at its limits', () => {
+  let sandbox: FunctionSandbox
+
+  beforeAll(async () => {
+    sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm(), limits: { timeoutMs: 1_000, memoryBytes: 8 * 1024 * 1024 } })
+  })
+
+  afterAll(async () => {
+    await sandbox?.close()
+  })
+
+  it('throws away a module that keeps its memory full, so its next call runs on a fresh one', async () => {
+    // so full that QuickJS cannot make its own out-of-memory error, and throws null instead
+    const cid = name()
+    const source = `export default async (request) => {
+      if (request.url.endsWith('/fill')) { globalThis.keep = new Map(); for (let i = 0; ; i++) keep.set(i, { i }) }
+      return new Response('kept ' + (globalThis.keep?.size ?? 'nothing'))
+    }`
+    expect(await answer(sandbox, cid, source, get('/fill'))).toBe('FunctionMemoryError: the function used more than its 8 MiB memory limit')
+    expect(sandbox.holds(cid)).toBe(false)
+    expect(await answer(sandbox, cid, source, get())).toBe('200 kept nothing')
+  })
+
+  it('reports a function\'s own throw of null or undefined as a throw, and keeps the module', async () => {
+    const cid = name()
+    const source = `export default async (request) => {
+      if (request.url.endsWith('/null')) throw null
+      if (request.url.endsWith('/undefined')) return Promise.reject(undefined)
+      return new Response('fine')
+    }`
+    expect(await answer(sandbox, cid, source, get('/null'))).toBe('FunctionThrewError: null')
+    expect(await answer(sandbox, cid, source, get('/undefined'))).toBe('FunctionThrewError: undefined')
+    expect(sandbox.holds(cid)).toBe(true)
+    expect(await answer(sandbox, cid, source, get())).toBe('200 fine')
+  })
+})
