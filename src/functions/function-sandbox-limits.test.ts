@@ -55,4 +55,9 @@ describe('function sandbox at its limits', () => {
     expect(sandbox.holds(cid)).toBe(true)
     expect(await answer(sandbox, cid, source, get())).toBe('200 fine')
   })
+
+  it('answers 504 for a function whose thrown error runs past the time limit while it is read', async () => {
+    const source = 'export default async () => { throw { get name () { for (;;) {} }, message: "slow" } }'
+    expect(await answer(sandbox, name(), source, get())).toBe('FunctionTimeoutError: the function ran over its 1000 ms time limit')
+  })
 })

@@ -4,7 +4,7 @@ import { FUNCTION_LIMITS, moduleTooLargeMessage } from './defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionSandboxUnavailableError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
 import { InstanceMemory } from './instance-memory.ts'
 import { installGrantedFetch, prepareGrantedFetch } from './granted-fetch.ts'
-import { limitOrThrew, memoryLimitError, settle, unwrap, VmThrownError } from './quickjs-values.ts'
+import { limitOrThrew, memoryLimitError, settle, timeLimitError, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
 import { exactBytes, sandboxCall } from './sandbox-call.ts'
 import { WEB_GLOBALS_SOURCE } from './web-globals.ts'
@@ -58,6 +58,8 @@ interface WarmModule {
   handler: QuickJSHandle
   /** Wall clock time past which the interrupt handler stops the VM */
   deadline: number
+  /** Whether the interrupt handler stopped the VM since `deadline` was set: what the call ended with is then a timeout */
+  interrupted: boolean
   /** A granted fetch made ready with the instance, put on the global once the module is evaluated */
   fetch?: QuickJSHandle
   /** Granted fetches in flight, when the operator granted any */
@@ -222,6 +224,7 @@ export class FunctionSandbox implements FunctionRunner {
     }
     const module = await this.freshModule()
     module.deadline = performance.now() + this.limits.timeoutMs
+    module.interrupted = false
     const { context } = module
     try {
       module.handler = await Scope.withScopeAsync(async (scope) => {
@@ -282,8 +285,12 @@ export class FunctionSandbox implements FunctionRunner {
     // still stops one allocation over the limit before it is tried
     runtime.setMemoryLimit(this.limits.memoryBytes)
     runtime.setMaxStackSize(this.limits.stackBytes)
-    const module = { memory, runtime, deadline: performance.now() + this.limits.timeoutMs } as WarmModule
-    runtime.setInterruptHandler(() => performance.now() > module.deadline)
+    const module = { memory, runtime, deadline: performance.now() + this.limits.timeoutMs, interrupted: false } as WarmModule
+    runtime.setInterruptHandler(() => {
+      if (performance.now() <= module.deadline) return false
+      module.interrupted = true
+      return true
+    })
     try {
       module.context = runtime.newContext()
       module.invoke = unwrap(module.context, module.context.evalCode(WEB_GLOBALS_SOURCE, 'edgeway:web-globals.js', { type: 'global', strict: true }))
@@ -300,6 +307,7 @@ export class FunctionSandbox implements FunctionRunner {
   private async call (module: WarmModule, { request, bytes }: SandboxCall): Promise<FunctionResult['response']> {
     const { context } = module
     module.deadline = performance.now() + this.limits.timeoutMs
+    module.interrupted = false
     module.fetches?.startCall()
     try {
       return await Scope.withScopeAsync(async (scope) => {
@@ -324,6 +332,11 @@ export class FunctionSandbox implements FunctionRunner {
    * with memory to spare stays a throw.
    */
   private thrownError (module: WarmModule, thrown: VmThrown, prefix?: string): Error {
+    // QuickJS's interrupt cannot be caught: once it fired, the call ended at its deadline, even where the error read
+    // out is another (a thrown object whose `name` getter ran into the deadline while the host read it)
+    if (module.interrupted) {
+      return timeLimitError(this.limits.timeoutMs)
+    }
     if (thrown.nullish === true && module.memory.refusedGrowth) {
       return memoryLimitError(this.limits.memoryBytes)
     }

@@ -120,12 +120,17 @@ export interface ThrownLimits {
  */
 export function limitOrThrew (thrown: VmThrown, limits: ThrownLimits, prefix = ''): Error {
   if (thrown.name === 'InternalError' && thrown.message === 'interrupted') {
-    return new FunctionTimeoutError(`the function ran over its ${limits.timeoutMs} ms time limit`)
+    return timeLimitError(limits.timeoutMs)
   }
   if (thrown.name === 'InternalError' && thrown.message === 'out of memory') {
     return memoryLimitError(limits.memoryBytes)
   }
   return new FunctionThrewError(`${prefix}${thrownText(thrown)}`)
+}
+
+/** A function over its time limit */
+export function timeLimitError (timeoutMs: number): FunctionTimeoutError {
+  return new FunctionTimeoutError(`the function ran over its ${timeoutMs} ms time limit`)
 }
 
 /** A function over its memory limit, whether the VM or the host found it so */
