@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createFunctionSandbox } from './function-sandbox.ts'
 import { loadQuickJSWasm } from './quickjs-wasm-node.ts'
 import type { FunctionSandbox } from './function-sandbox.ts'
@@ -22,6 +22,8 @@ async function answer (sandbox: FunctionSandbox, cid: string, source: string, re
 
 describe('function sandbox at its limits', () => {
   let sandbox: FunctionSandbox
+  /** What QuickJS's instances print, made before the sandbox: each binds `console.error` as it starts */
+  const printed = vi.spyOn(console, 'error')
 
   beforeAll(async () => {
     sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm(), limits: { timeoutMs: 1_000, memoryBytes: 8 * 1024 * 1024 } })
@@ -29,6 +31,7 @@ describe('function sandbox at its limits', () => {
 
   afterAll(async () => {
     await sandbox?.close()
+    printed.mockRestore()
   })
 
   it('throws away a module that keeps its memory full, so its next call runs on a fresh one', async () => {
@@ -59,5 +62,21 @@ describe('function sandbox at its limits', () => {
   it('answers 504 for a function whose thrown error runs past the time limit while it is read', async () => {
     const source = 'export default async () => { throw { get name () { for (;;) {} }, message: "slow" } }'
     expect(await answer(sandbox, name(), source, get())).toBe('FunctionTimeoutError: the function ran over its 1000 ms time limit')
+  })
+
+  it('drops a module that hit its memory limit without QuickJS aborting on the host\'s console', async () => {
+    printed.mockClear()
+    const fills = [
+      'const out = []; for (let i = 0; i < 5e6; i++) out.push(i & 255); return new Response("x")',
+      'const out = []; await null; for (let i = 0; i < 5e6; i++) out.push(i & 255); return new Response("x")'
+    ]
+    for (const fill of fills) {
+      for (let i = 0; i < 3; i++) {
+        expect(await answer(sandbox, name(), `export default async () => { ${fill} }`, get())).toMatch(/^FunctionMemoryError/)
+      }
+    }
+    await sandbox.close()
+    sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm(), limits: { timeoutMs: 1_000, memoryBytes: 8 * 1024 * 1024 } })
+    expect(printed.mock.calls.map(args => args.join(' ')).filter(line => line.includes('Aborted'))).toEqual([])
   })
 })

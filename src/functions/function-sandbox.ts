@@ -2,7 +2,7 @@ import quickjsWasmfile from '@jitl/quickjs-wasmfile-release-sync'
 import { newQuickJSWASMModuleFromVariant, newVariant, Scope } from 'quickjs-emscripten-core'
 import { FUNCTION_LIMITS, moduleTooLargeMessage } from './defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionInputTooLargeError, FunctionMemoryError, FunctionSandboxUnavailableError, FunctionThrewError, FunctionTimeoutError, InvalidFunctionModuleError, ModuleNotWarmError } from './errors.ts'
-import { InstanceMemory } from './instance-memory.ts'
+import { InstanceMemory, refuseNullAllocations } from './instance-memory.ts'
 import { installGrantedFetch, prepareGrantedFetch } from './granted-fetch.ts'
 import { limitOrThrew, memoryLimitError, settle, timeLimitError, unwrap, VmThrownError } from './quickjs-values.ts'
 import { readResponse } from './read-response.ts'
@@ -66,28 +66,9 @@ interface WarmModule {
   fetches?: HostFetches
 }
 
-/**
- * Makes the host's own allocations in an instance (a request's text and
- * bytes copied in, a granted fetch's answer) fail with `FunctionMemoryError`
- * when the instance's memory is full. quickjs-emscripten copies into what
- * `_malloc` returns without looking, and with the memory capped, `_malloc`
- * returns 0 when a module holds it all: a caller's bytes were written over
- * the instance's own data from address 0. Reached through the library's
- * module object, which it calls `_malloc` on for every such copy.
- */
-function refuseNullAllocations (quickjs: unknown, memoryBytes: number): void {
-  const module = (quickjs as { module?: { _malloc?: (size: number) => number } }).module
-  const malloc = module?._malloc
-  if (module == null || malloc == null) {
-    throw new Error('quickjs-emscripten no longer has the module object the sandbox guards: see refuseNullAllocations')
-  }
-  module._malloc = (size: number): number => {
-    const pointer = malloc(size)
-    if (pointer === 0) {
-      throw memoryLimitError(memoryBytes)
-    }
-    return pointer
-  }
+/** A time or memory limit, after which a module's heap may be in any state */
+function isLimitError (err: Error): boolean {
+  return err.name === FunctionTimeoutError.name || err.name === FunctionMemoryError.name
 }
 
 /** A sandbox over QuickJS compiled to WebAssembly. Runs in Node and in a browser Worker alike. */
@@ -194,8 +175,8 @@ export class FunctionSandbox implements FunctionRunner {
         this.warm.delete(cid)
         throw new FunctionThrewError(`the sandbox failed while running the function (${String(err.message)})`)
       }
-      if (err.name === FunctionTimeoutError.name || err.name === FunctionMemoryError.name) {
-        this.drop(cid)
+      if (isLimitError(err)) {
+        this.forget(cid)
       }
       throw err
     }
@@ -247,14 +228,20 @@ export class FunctionSandbox implements FunctionRunner {
         // the host failed mid-interpreter, as a call can (a module nested past the host's stack): the instance is left
         throw new FunctionThrewError(`the sandbox failed while evaluating the module (${String(err.message)})`)
       }
-      this.dispose(module)
-      if (!(err instanceof VmThrownError)) throw err
-      const { name, message } = err.thrown
-      if (name === 'SyntaxError' || (name === 'ReferenceError' && message.startsWith('could not load module'))) {
-        throw new InvalidFunctionModuleError(`${cid} is not a function module (${name}: ${message}); a function is one ES module with no imports`)
-      }
-      throw this.thrownError(module, err.thrown, 'evaluating the module threw ')
+      const error = err instanceof VmThrownError ? this.evaluationError(cid, module, err.thrown) : err
+      // an instance past a limit is let go unfreed, as a call's is (see `forget`)
+      if (!isLimitError(error)) this.dispose(module)
+      throw error
     }
+  }
+
+  /** What evaluating a module threw, as the sandbox's error */
+  private evaluationError (cid: string, module: WarmModule, thrown: VmThrown): Error {
+    const { name, message } = thrown
+    if (name === 'SyntaxError' || (name === 'ReferenceError' && message.startsWith('could not load module'))) {
+      return new InvalidFunctionModuleError(`${cid} is not a function module (${name}: ${message}); a function is one ES module with no imports`)
+    }
+    return this.thrownError(module, thrown, 'evaluating the module threw ')
   }
 
   /**
@@ -361,6 +348,20 @@ export class FunctionSandbox implements FunctionRunner {
     const module = this.warm.get(cid)
     this.warm.delete(cid)
     if (module != null) this.dispose(module)
+  }
+
+  /**
+   * Lets go of a module that hit its time or memory limit without freeing its
+   * instance: after running out of memory, QuickJS's heap may hold objects it
+   * lost count of, and freeing the runtime then fails an assertion that
+   * emscripten prints on the host's console (a function could fill an edge's
+   * log so). The instance's WebAssembly memory is its own: once nothing
+   * refers to it, the garbage collector reclaims all of it, as freeing could not
+   */
+  private forget (cid: string): void {
+    const module = this.warm.get(cid)
+    this.warm.delete(cid)
+    module?.fetches?.dispose()
   }
 
   private dispose ({ runtime, context, invoke, handler, fetch, fetches }: Partial<WarmModule>): void {

@@ -1,3 +1,5 @@
+import { memoryLimitError } from './quickjs-values.ts'
+
 /** A WebAssembly page */
 const PAGE_BYTES = 64 * 1024
 /**
@@ -32,5 +34,29 @@ export class InstanceMemory extends WebAssembly.Memory {
       this.refusedGrowth = true
       throw err
     }
+  }
+}
+
+/**
+ * Makes the host's own allocations in an instance (a request's text and
+ * bytes copied in, a granted fetch's answer) fail with `FunctionMemoryError`
+ * when the instance's memory is full. quickjs-emscripten copies into what
+ * `_malloc` returns without looking, and with the memory capped, `_malloc`
+ * returns 0 when a module holds it all: a caller's bytes were written over
+ * the instance's own data from address 0. Reached through the library's
+ * module object, which it calls `_malloc` on for every such copy.
+ */
+export function refuseNullAllocations (quickjs: unknown, memoryBytes: number): void {
+  const module = (quickjs as { module?: { _malloc?: (size: number) => number } }).module
+  const malloc = module?._malloc
+  if (module == null || malloc == null) {
+    throw new Error('quickjs-emscripten no longer has the module object the sandbox guards: see refuseNullAllocations')
+  }
+  module._malloc = (size: number): number => {
+    const pointer = malloc(size)
+    if (pointer === 0) {
+      throw memoryLimitError(memoryBytes)
+    }
+    return pointer
   }
 }
