@@ -23,6 +23,10 @@ const FUNCTIONS = {
     try { await import('node:fs') } catch (err) { denied.push(err.name) }
     return Response.json({ denied, require: typeof require, process: typeof process })
   }`,
+  'dates.js': `export default async () => {
+    const july = new Date(Date.UTC(2020, 6, 1, 12, 30))
+    return Response.json({ newYear: new Date(2020, 0, 1).getTime(), parsed: new Date('2024-05-01T10:00').toISOString(), hours: july.getHours(), text: july.toString(), local: july.toLocaleString() })
+  }`,
   'page.html': '<!doctype html><title>not a function</title>\n',
   'html.js': 'export default async (request) => new Response(`<!doctype html><title>from a function</title><p data-testid="fn">${new URL(request.url).pathname}</p><script>document.title = "script ran"</script>`, { headers: { "content-type": "text/html; charset=utf-8" } })',
   // post, then redirect to the result: the shape of a page that runs no script
@@ -53,7 +57,8 @@ describe('edge functions through the SDK, in Chromium', () => {
   beforeAll(async () => {
     site = await makeSite(FUNCTIONS)
     const served = [...Object.keys(FUNCTIONS).filter(name => !name.startsWith('www/')), 'www']
-    edge = await spawnEdge(['--functions', ...served.flatMap(name => ['--serve', join(site.dir, name)])])
+    // an edge in a time zone of its own, which its functions must not see
+    edge = await spawnEdge(['--functions', ...served.flatMap(name => ['--serve', join(site.dir, name)])], { env: { TZ: 'America/New_York' } })
     launcher = await spawnLauncher(['--edge', edge.info.http])
     dapp = await startDappServer(`${launcher.info.gateway}/sdk/edgeway.js`)
     // runs functions through the honest edge, and changes their answers; passes content through untouched
@@ -85,9 +90,9 @@ describe('edge functions through the SDK, in Chromium', () => {
     await site?.remove()
   })
 
-  /** Creates a client in the page on `edges`, invokes `url` with `init`, and reads the answer */
-  async function invoke (edges: string[], url: string, init: Record<string, unknown> = {}): Promise<Answer> {
-    return page.evaluate(async ({ edges, url, init }) => {
+  /** Creates a client in the page (`on`) on `edges`, invokes `url` with `init`, and reads the answer */
+  async function invoke (edges: string[], url: string, init: Record<string, unknown> = {}, on: Page = page): Promise<Answer> {
+    return on.evaluate(async ({ edges, url, init }) => {
       type Client = { invoke(url: string, init: object): Promise<Response>, fetch(url: string): Promise<Response>, stop(): Promise<void> }
       const client = (window as unknown as { createEdgeClient: (options: object) => Client }).createEdgeClient({ edges, allowLocal: true, allowInsecure: true })
       try {
@@ -137,6 +142,25 @@ describe('edge functions through the SDK, in Chromium', () => {
 
     const altered = await invoke([liarUrl], `ipfs://${cid('hello.js')}/x`, { verify: 'recompute' })
     expect(altered.error).toBe('FunctionVerificationError')
+  })
+
+  it('answers the same dates on an edge and in a browser in other time zones: both see local time as UTC', async () => {
+    const context = await browser.newContext({ timezoneId: 'Asia/Kolkata' })
+    try {
+      const kolkata = await context.newPage()
+      await kolkata.goto(dapp.url)
+      await kolkata.waitForFunction(() => 'createEdgeClient' in window)
+      expect(await kolkata.evaluate(() => new Date(2020, 0, 1).getTimezoneOffset())).toBe(-330)
+      const url = `ipfs://${cid('dates.js')}/`
+      const onEdge = await invoke([edge.info.http], url, {}, kolkata)
+      const local = await invoke([edge.info.http], url, { where: 'local' }, kolkata)
+      expect(onEdge.status).toBe(200)
+      expect(local).toMatchObject({ status: 200, text: onEdge.text })
+      expect(JSON.parse(onEdge.text)).toMatchObject({ newYear: Date.UTC(2020, 0, 1), parsed: '2024-05-01T10:00:00.000Z', hours: 12 })
+      expect(await invoke([edge.info.http], url, { verify: 'recompute' }, kolkata)).toMatchObject({ status: 200, text: onEdge.text, verified: 'recompute' })
+    } finally {
+      await context.close()
+    }
   })
 
   it('the gateway\'s service worker passes /fn/ on its origin to the edges', async () => {

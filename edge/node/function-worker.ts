@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { logger } from '@libp2p/logger'
 import { createFunctionSandbox } from '../../src/functions/function-sandbox.ts'
 import { loadQuickJSWasm } from '../../src/functions/quickjs-wasm-node.ts'
+import { pinLocalTimeToUtc } from '../../src/functions/utc-local-time.ts'
 import { answerCall } from '../../src/functions/worker-protocol.ts'
 import type { FunctionGrants } from '../../src/functions/granted-fetch.ts'
 import type { FunctionLimits } from '../../src/functions/types.ts'
@@ -26,6 +27,8 @@ if (parentPort == null) {
   throw new Error('function-worker.ts runs as a worker thread of the edge')
 }
 const port = parentPort
+// functions see local time as UTC, as in a browser's sandbox: this thread runs nothing else
+pinLocalTimeToUtc()
 const { limits, grants } = workerData as { limits: FunctionLimits, grants: FunctionGrants }
 const sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm(), limits, grants })
 // one call through the web globals and JSON before any caller's, so the first caller does not wait for the

@@ -98,6 +98,8 @@ export async function createFunctionSandbox (init: FunctionSandboxInit): Promise
  * platform: a function must not rely on that, nor on it being cleared.
  * Calls run synchronously on the caller's thread (QuickJS is not
  * re-entrant): a host that must stay responsive runs sandboxes in workers.
+ * QuickJS reads local time from that thread's `Date`: the hosts' threads
+ * read it as UTC (`utc-local-time.ts`), so every host answers alike.
  */
 export class FunctionSandbox implements FunctionRunner {
   readonly limits: FunctionLimits

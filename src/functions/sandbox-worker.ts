@@ -6,6 +6,7 @@
 /// <reference path="./worker-url.d.ts" />
 import quickjsWasmUrl from '@jitl/quickjs-wasmfile-release-sync/wasm?url'
 import { createFunctionSandbox } from './function-sandbox.ts'
+import { pinLocalTimeToUtc } from './utc-local-time.ts'
 import { answerCall } from './worker-protocol.ts'
 import type { FunctionCallMessage, FunctionReplyMessage } from './worker-protocol.ts'
 
@@ -13,6 +14,8 @@ const scope = globalThis as unknown as {
   postMessage(message: FunctionReplyMessage, transfer: Transferable[]): void
   addEventListener(type: 'message', listener: (event: MessageEvent<FunctionCallMessage>) => void): void
 }
+// functions see local time as UTC, as on an edge: this Worker runs nothing else
+pinLocalTimeToUtc()
 // compiled once here, an instance of it per module. A wasm that cannot be had leaves the worker unready: the page's
 // runner answers 503 and starts another
 const wasm = await WebAssembly.compile(await quickjsWasm(quickjsWasmUrl))
