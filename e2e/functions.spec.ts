@@ -27,6 +27,21 @@ const FUNCTIONS = {
     const july = new Date(Date.UTC(2020, 6, 1, 12, 30))
     return Response.json({ newYear: new Date(2020, 0, 1).getTime(), parsed: new Date('2024-05-01T10:00').toISOString(), hours: july.getHours(), text: july.toString(), local: july.toLocaleString() })
   }`,
+  // recursion of a given shape and depth, the shapes that take the most of a browser Worker's own stack per level
+  'recurse.js': `export default async (request) => {
+    const url = new URL(request.url)
+    const shape = url.pathname.slice(1)
+    const depth = Number(url.searchParams.get('depth'))
+    let d = 0
+    const recurse = {
+      plain: () => { const f = () => { if (++d < depth) f() }; f() },
+      getter: () => { const o = { get x () { return ++d < depth ? this.x : d } }; return o.x },
+      tostring: () => { const o = { toString () { return ++d < depth ? String(o) : 'end' } }; return String(o) },
+      proxy: () => { const p = new Proxy({}, { get (t, k, r) { return ++d < depth ? r[k] : d } }); return p.x }
+    }
+    recurse[shape]()
+    return new Response(shape + ' ' + d + ' deep')
+  }`,
   'page.html': '<!doctype html><title>not a function</title>\n',
   'html.js': 'export default async (request) => new Response(`<!doctype html><title>from a function</title><p data-testid="fn">${new URL(request.url).pathname}</p><script>document.title = "script ran"</script>`, { headers: { "content-type": "text/html; charset=utf-8" } })',
   // post, then redirect to the result: the shape of a page that runs no script
@@ -161,6 +176,18 @@ describe('edge functions through the SDK, in Chromium', () => {
     } finally {
       await context.close()
     }
+  })
+
+  it('stops deep recursion with the same 500 on an edge and in the browser, and lets moderate recursion answer in both', async () => {
+    for (const shape of ['plain', 'getter', 'tostring', 'proxy']) {
+      const url = `ipfs://${cid('recurse.js')}/${shape}?depth=5000`
+      const onEdge = await invoke([edge.info.http], url)
+      expect(onEdge).toMatchObject({ status: 500, text: 'InternalError: stack overflow\n' })
+      expect(await invoke([edge.info.http], url, { where: 'local' })).toMatchObject({ status: 500, text: onEdge.text })
+    }
+    const moderate = `ipfs://${cid('recurse.js')}/plain?depth=300`
+    expect(await invoke([edge.info.http], moderate)).toMatchObject({ status: 200, text: 'plain 300 deep' })
+    expect(await invoke([edge.info.http], moderate, { where: 'local' })).toMatchObject({ status: 200, text: 'plain 300 deep' })
   })
 
   it('the gateway\'s service worker passes /fn/ on its origin to the edges', async () => {

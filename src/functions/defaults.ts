@@ -11,11 +11,19 @@ export const FUNCTION_LIMITS: FunctionLimits = {
   /** per module, past the 16 MiB a QuickJS instance starts with; with `maxWarmModules` warm, at most 768 MiB of memory per sandbox if every one filled its own */
   memoryBytes: 32 * 1024 * 1024,
   /**
-   * QuickJS's own stack check must fire before the host's: at 512 KiB, deep
-   * recursion overflowed Node's main-thread stack inside the wasm call (a host
-   * RangeError mid-interpreter) before QuickJS noticed; 256 KiB stops it cleanly
+   * QuickJS's own stack check must fire before the host's, in a browser's
+   * Worker above all, or a deep recursion that an edge stops with QuickJS's
+   * InternalError (a 500 the same on every host: QuickJS counts its stack in
+   * the wasm's own memory) is a host failure in the browser, and `recompute`
+   * rejects an honest edge. Measured in a dedicated Worker (2026-12), with
+   * plain, method, getter, toString, Proxy, constructor, async and sort-callback
+   * recursion: Chromium 156's stack ran out first from 116 KiB (toString), 124
+   * KiB (async) and 160 KiB (plain); Firefox ESR 153's from 384 KiB. 64 KiB
+   * leaves Chromium's tightest case nearly half its stack spare for other
+   * platforms' and versions' Workers, and still lets plain recursion go ~360
+   * deep (toString ~140, a Proxy trap ~200)
    */
-  stackBytes: 256 * 1024,
+  stackBytes: 64 * 1024,
   /** a bundled function with its libraries fits; a whole app does not belong here */
   maxModuleBytes: 1024 * 1024,
   maxRequestBytes: 1024 * 1024,
