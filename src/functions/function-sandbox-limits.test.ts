@@ -79,4 +79,13 @@ describe('function sandbox at its limits', () => {
     sandbox = await createFunctionSandbox({ wasm: await loadQuickJSWasm(), limits: { timeoutMs: 1_000, memoryBytes: 8 * 1024 * 1024 } })
     expect(printed.mock.calls.map(args => args.join(' ')).filter(line => line.includes('Aborted'))).toEqual([])
   })
+
+  it('lets go of a module that answered a body near the response limit without QuickJS aborting on the host\'s console', async () => {
+    printed.mockClear()
+    const cid = name()
+    const source = 'export default async () => new Response(new Uint8Array(4_000_000).fill(65))'
+    expect(await sandbox.run(cid, source, get()).then(({ response }) => response.body.byteLength)).toBe(4_000_000)
+    sandbox.release(cid)
+    expect(printed.mock.calls.map(args => args.join(' ')).filter(line => line.includes('Aborted'))).toEqual([])
+  })
 })

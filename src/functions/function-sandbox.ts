@@ -178,7 +178,7 @@ export class FunctionSandbox implements FunctionRunner {
         throw new FunctionThrewError(`the sandbox failed while running the function (${String(err.message)})`)
       }
       if (isLimitError(err)) {
-        this.forget(cid)
+        this.drop(cid)
       }
       throw err
     }
@@ -198,7 +198,7 @@ export class FunctionSandbox implements FunctionRunner {
     }
     const spare = this.spare
     this.spare = undefined
-    await spare?.then(module => { this.dispose(module) }, () => {})
+    await spare?.then(module => { this.letGo(module) }, () => {})
   }
 
   private async evaluate (cid: string, source: string): Promise<WarmModule> {
@@ -231,8 +231,7 @@ export class FunctionSandbox implements FunctionRunner {
         throw new FunctionThrewError(`the sandbox failed while evaluating the module (${String(err.message)})`)
       }
       const error = err instanceof VmThrownError ? this.evaluationError(cid, module, err.thrown) : err
-      // an instance past a limit is let go unfreed, as a call's is (see `forget`)
-      if (!isLimitError(error)) this.dispose(module)
+      this.letGo(module)
       throw error
     }
   }
@@ -288,7 +287,7 @@ export class FunctionSandbox implements FunctionRunner {
       }
       return module
     } catch (err) {
-      this.dispose(module)
+      this.letGo(module)
       throw err
     }
   }
@@ -349,33 +348,19 @@ export class FunctionSandbox implements FunctionRunner {
   private drop (cid: string): void {
     const module = this.warm.get(cid)
     this.warm.delete(cid)
-    if (module != null) this.dispose(module)
+    if (module != null) this.letGo(module)
   }
 
   /**
-   * Lets go of a module that hit its time or memory limit without freeing its
-   * instance: after running out of memory, QuickJS's heap may hold objects it
-   * lost count of, and freeing the runtime then fails an assertion that
-   * emscripten prints on the host's console (a function could fill an edge's
-   * log so). The instance's WebAssembly memory is its own: once nothing
-   * refers to it, the garbage collector reclaims all of it, as freeing could not
+   * Lets go of a module's instance whole, stopping its granted fetches, but
+   * never frees its QuickJS runtime: the instance's WebAssembly memory is its
+   * own, and the garbage collector reclaims all of it once nothing refers to
+   * it, so freeing gains nothing. And freeing fails an assertion, which
+   * emscripten prints on the host's console, whenever the heap holds objects
+   * QuickJS lost count of: after a module ran out of memory, and after one
+   * answered a body of ~4 MB (a function could fill an edge's log so).
    */
-  private forget (cid: string): void {
-    const module = this.warm.get(cid)
-    this.warm.delete(cid)
-    module?.fetches?.dispose()
-  }
-
-  private dispose ({ runtime, context, invoke, handler, fetch, fetches }: Partial<WarmModule>): void {
-    try {
-      fetches?.dispose()
-      for (const handle of [handler, invoke, fetch]) {
-        if (handle?.alive === true) handle.dispose()
-      }
-      if (context?.alive === true) context.dispose()
-      if (runtime?.alive === true) runtime.dispose()
-    } catch {
-      // QuickJS aborts on freeing a runtime that still holds a handle: the instance goes with the module all the same
-    }
+  private letGo ({ fetches }: Partial<WarmModule>): void {
+    fetches?.dispose()
   }
 }
