@@ -179,6 +179,13 @@ export class FunctionSandbox implements FunctionRunner {
       }
       if (isLimitError(err)) {
         this.drop(cid)
+        if (warm && err.name === FunctionMemoryError.name) {
+          // garbage of the module's own from earlier calls: QuickJS frees a cycle only when its collector runs, which
+          // large but few allocations seldom start. The call is run once more on a fresh instance (a host that sent
+          // no source is asked for it), and only a call that fills a fresh one fails
+          if (source == null) throw new ModuleNotWarmError(`${cid} ran out of memory warm; send its source to run it afresh`)
+          return this.runNow(cid, source, call, options)
+        }
       }
       throw err
     }
