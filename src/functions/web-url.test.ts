@@ -30,7 +30,15 @@ const URLS: Array<[string, string?]> = [
   ['//other.test/p', 'http://b.test/dir/page'],
   ['\\\\other.test\\p', 'http://b.test/dir/page'],
   ['http:rel', 'http://b.test/dir/page'],
-  ['/abs/./x/../y', 'https://b.test:8443/dir/page']
+  ['/abs/./x/../y', 'https://b.test:8443/dir/page'],
+  ['http:/foo', 'http://a.test/dir/page'],
+  ['http:\\foo', 'http://a.test/dir/page'],
+  ['https:/foo', 'http://a.test/dir/page'],
+  // the shape of the URL a function is called with, also in the forms a Host header may give it
+  ['http://Edge.Test:80/orders/7?q=a%20b&r=1'],
+  ['http://127.0.0.1:08080/a/./b/%2E%2e/c?x=\'y\''],
+  ['https://[::1]:443/x/..?'],
+  ['http://a.test/x/.']
 ]
 
 /** Query strings as URLSearchParams reads them, and pairs as it writes them */
