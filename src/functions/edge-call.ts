@@ -3,6 +3,7 @@ import { HedgeFailedError, OutpacedError, hedge } from '../lib/hedge.ts'
 import { readCapped } from '../lib/read-capped.ts'
 import { withoutHeader } from '../lib/response-headers.ts'
 import { FUNCTION_LIMITS } from './defaults.ts'
+import type { CaughtEdges } from './caught-edges.ts'
 import type { EdgeEndpoint } from '../lib/types.ts'
 import type { EdgeHealth } from '../node/edge-health-tracker.ts'
 import type { CID } from 'multiformats/cid'
@@ -18,6 +19,8 @@ export interface EdgeCallComponents {
    * @default EDGE_CALL_TIMEOUT_MS
    */
   timeoutMs?: number
+  /** Edges whose answer for a function `recompute` caught: asked last for that function */
+  caught?: CaughtEdges
 }
 
 /** The client configuration's default `timeoutMs` */
@@ -63,7 +66,7 @@ class NotHereError extends Error {
  * bound by it). An edge's `X-Edgeway-Verified` is never passed on: only
  * the SDK says it checked an answer.
  */
-export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOUT_MS }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<EdgeAnswer> {
+export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOUT_MS, caught }: EdgeCallComponents, cid: CID, pathAndQuery: string, call: EdgeCall): Promise<EdgeAnswer> {
   /** The last "not here" answer whose body is whole (or being read), and its edge */
   let notHere: { read: Promise<NotHereAnswer | undefined>, passed: AbortController } | undefined
   // a timer, not AbortSignal.timeout: it is cleared once an edge answers, so the answer's body is the caller's to read
@@ -71,7 +74,8 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
   const timer = setTimeout(() => { late.abort(new DOMException(`no edge answered within ${timeoutMs} ms`, 'TimeoutError')) }, timeoutMs)
   const signal = call.signal == null ? late.signal : AbortSignal.any([late.signal, call.signal])
   // an edge whose /info says it runs no functions is not asked; one that says nothing is
-  const candidates = health.rank(edges.filter(edge => edge.http != null && edge.functions !== false), edgeKey)
+  const ranked = health.rank(edges.filter(edge => edge.http != null && edge.functions !== false), edgeKey)
+  const candidates = caught == null || caught.size === 0 ? ranked : lastIf(ranked, edge => caught.has(cid.toString(), edgeKey(edge)))
   try {
     const { value, candidate } = await hedge(candidates, async (edge, signal, answered) => {
       const key = edgeKey(edge)
@@ -82,7 +86,8 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
           method: call.method,
           headers: call.headers,
           body: call.body.length > 0 ? call.body : undefined,
-          redirect: call.redirect,
+          // a redirect fetch() would refuse is the function's answer all the same: the caller is told, the edge not blamed
+          redirect: call.redirect === 'error' ? 'manual' : call.redirect,
           signal
         })
       } catch (err) {
@@ -131,6 +136,11 @@ export async function callOnEdges ({ edges, health, timeoutMs = EDGE_CALL_TIMEOU
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** `items` in their order, those `last` picks after the others */
+function lastIf<T> (items: T[], last: (item: T) => boolean): T[] {
+  return [...items.filter(item => !last(item)), ...items.filter(last)]
 }
 
 interface NotHereAnswer {

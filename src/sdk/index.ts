@@ -10,6 +10,7 @@ import { TransferStats } from '../lib/transfer-stats.ts'
 import { peerClient } from './peer-client.ts'
 import { asBlockstore } from './user-blockstore.ts'
 import { FunctionCids } from '../functions/function-cids.ts'
+import { CaughtEdges } from '../functions/caught-edges.ts'
 import { invokeFunction } from './invoke.ts'
 import { WorkerFunctionRunner } from '../functions/worker-runner.ts'
 import type { CacheControls, CacheOptions, EdgePeerHandle, EdgePeerOptions, InvokeInit, UserBlockstore } from './types.ts'
@@ -193,7 +194,8 @@ export function createEdgeClient (options: EdgeClientOptions): EdgeClient {
     timeoutMs: config.timeoutMs,
     fetchContent: async (url, { signal }) => client.fetch(url, { signal }),
     runner: () => (functions ??= new WorkerFunctionRunner()),
-    cids: new FunctionCids()
+    cids: new FunctionCids(),
+    caught: new CaughtEdges()
   }
 
   const client: EdgeClient = {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEdge } from '../../edge/node/start-edge.ts'
 import { createFunctionSandbox } from '../functions/function-sandbox.ts'
 import { loadQuickJSWasm } from '../functions/quickjs-wasm-node.ts'
+import { CaughtEdges } from '../functions/caught-edges.ts'
 import { EdgeHealth } from '../node/edge-health-tracker.ts'
 import { invokeFunction } from './invoke.ts'
 import type { Edge } from '../../edge/node/types.ts'
@@ -71,6 +72,7 @@ describe('client.invoke: what it sends and what it trusts', () => {
     return {
       edges: edges.map(http => ({ http, multiaddrs: [] })),
       health: new EdgeHealth(),
+      caught: new CaughtEdges(),
       // the test reads the module's single raw block; the SDK reads it through its verifying fetch
       fetchContent: fetchContent ?? (async (url, { signal }) => fetch(`${edge.info.http}/ipfs/${url.slice('ipfs://'.length)}?format=raw`, { signal })),
       runner: () => sandbox
@@ -102,12 +104,14 @@ describe('client.invoke: what it sends and what it trusts', () => {
     expect(counting.asked()).toBe(0)
   })
 
-  it('with verify: "recompute", puts an edge it caught last, so the next call asks an honest one first', async () => {
+  it('with verify: "recompute", asks an edge it caught last for that function, its health for content untouched', async () => {
     const checked = components([liar.url, edge.info.http])
     await expect(invokeFunction(checked, `ipfs://${echo}/`, { verify: 'recompute' })).rejects.toMatchObject({ name: 'FunctionVerificationError' })
     const next = await invokeFunction(checked, `ipfs://${echo}/`, { verify: 'recompute' })
     expect(next.headers.get('x-edgeway-verified')).toBe('recompute')
     expect(await next.json()).toEqual({ method: 'GET', text: '' })
+    // a function that is not deterministic fails on an honest edge too: that is no reason to fetch content elsewhere
+    expect(checked.health.isDemoted(liar.url)).toBe(false)
   })
 
   it('with verify: "recompute", answers 503 without blaming an edge when the module cannot be fetched here for the while', async () => {
@@ -135,5 +139,11 @@ describe('client.invoke: what it sends and what it trusts', () => {
     const manual = await invokeFunction(components([edge.info.http]), `ipfs://${moving}/`, { redirect: 'manual' })
     expect(manual.status).toBe(302)
     expect(manual.headers.get('location')).toBe(`${elsewhere.url}/moved`)
+
+    // refused as fetch() refuses it, and no edge counted as down for it, nor asked again
+    const refusing = components([edge.info.http, counting.url])
+    await expect(invokeFunction(refusing, `ipfs://${moving}/`, { redirect: 'error' })).rejects.toThrow(TypeError)
+    expect(refusing.health.record(edge.info.http)?.consecutiveFailures ?? 0).toBe(0)
+    expect(counting.asked()).toBe(0)
   })
 })

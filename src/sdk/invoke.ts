@@ -73,6 +73,11 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   }
 
   const answered = await callOnEdges(components, cid, path, { method, headers, body, signal, redirect: init.redirect })
+  if (init.redirect === 'error' && answered.edge != null && (answered.response.type === 'opaqueredirect' || (answered.response.status >= 300 && answered.response.status < 400))) {
+    // as fetch() refuses it
+    await answered.response.body?.cancel()
+    throw new TypeError(`the function ${cid} answered a redirect, and the call was made with redirect: 'error'`)
+  }
   if (init.verify !== 'recompute' || answered.edge == null) {
     // an edge's answer, or the SDK's own 502 when no edge answered
     return answered.response
@@ -94,8 +99,10 @@ export async function invokeFunction (components: InvokeComponents, resource: st
   // a HEAD's answer has no body to compare: its status is what the edge says of it
   const same = local.status === answered.response.status && (method === 'HEAD' || equals(edgeBody, localBody))
   if (!same && !answered.notHere) {
-    // an edge's answer the browser does not give (or cannot check: the module is not one here): it goes last
-    components.health.lied(edgeKey({ http: edge, multiaddrs: [] }))
+    // an edge's answer the browser does not give (or cannot check: the module is not one here): it is asked last for
+    // this function from now on (its health for content is untouched: a function that is not deterministic fails here
+    // on an honest edge too)
+    components.caught?.note(cid.toString(), edgeKey({ http: edge, multiaddrs: [] }))
     throw new FunctionVerificationError(`${edge} answered ${answered.response.status} with ${edgeBody.byteLength} bytes for ${cid}, but the function run here answers ${local.status} with ${localBody.byteLength} bytes`)
   }
   if (!ran) {
@@ -111,6 +118,8 @@ export async function invokeFunction (components: InvokeComponents, resource: st
 }
 
 const EMPTY = new Uint8Array(0)
+
+const HTTP_CODINGS: Record<string, CompressionFormat> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate' }
 
 /** What an edge runs a function for */
 const METHODS = new Set(['GET', 'HEAD', 'POST'])
@@ -169,20 +178,17 @@ interface LocalRun {
  * A function's body as `fetch()` hands it over from an edge: decoded by the
  * codings its `Content-Encoding` names (in the order they were applied; a
  * stream that fails to decode fails when read, as fetch()'s does), left as
- * it is for one this browser cannot decode, as fetch() leaves an unknown one
+ * it is when one is not gzip or deflate
  */
 function asFetchReads (body: Uint8Array<ArrayBuffer>, headers: Headers): BodyInit {
   const codings = (headers.get('content-encoding') ?? '').split(',').map(coding => coding.trim().toLowerCase()).filter(coding => coding !== '' && coding !== 'identity')
-  if (codings.length === 0) return body
-  try {
-    let stream = new Blob([body]).stream()
-    for (const coding of codings.reverse()) {
-      stream = stream.pipeThrough(new DecompressionStream((coding === 'x-gzip' ? 'gzip' : coding) as CompressionFormat))
-    }
-    return stream
-  } catch {
-    return body
+  // the HTTP codings a decompression stream reads (not deflate-raw, which is none)
+  if (codings.length === 0 || codings.some(coding => HTTP_CODINGS[coding] == null)) return body
+  let stream = new Blob([body]).stream()
+  for (const coding of codings.reverse()) {
+    stream = stream.pipeThrough(new DecompressionStream(HTTP_CODINGS[coding]))
   }
+  return stream
 }
 
 async function runLocally ({ fetchContent, runner }: InvokeComponents, cid: CID, request: FunctionRequest, signal?: AbortSignal): Promise<LocalRun> {
