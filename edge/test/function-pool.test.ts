@@ -113,7 +113,8 @@ describe('function pool', () => {
     const err = await pool.run('bafybomb', bomb, request()).catch(err => err)
 
     expect(['FunctionTimeoutError', 'FunctionMemoryError']).toContain(err.name)
-    expect(performance.now() - started).toBeLessThan(1_000)
+    // the watchdog's 500 ms, not the built-in's ~2.6 s (with room for a loaded two-core machine)
+    expect(performance.now() - started).toBeLessThan(2_000)
 
     const results = await Promise.all([1, 2, 3].map(async () => pool.run('bafyhello', 'export default async () => new Response("hi")', request())))
     expect(results.map(r => r.response.status)).toEqual([200, 200, 200])
