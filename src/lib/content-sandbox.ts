@@ -1,4 +1,4 @@
-import { withHeader } from './response-headers.ts'
+import { withHeaders } from './response-headers.ts'
 
 /**
  * The Content-Security-Policy of content answered in path form (`/ipfs/…`,
@@ -21,9 +21,16 @@ import { withHeader } from './response-headers.ts'
 export const SHARED_ORIGIN_CONTENT_CSP = 'sandbox allow-same-origin allow-forms allow-popups allow-downloads'
 
 /**
- * The same answer under the sandbox: the same Response, its header set in
- * place (copied only where its headers are immutable, the body handed on).
+ * The same answer under the sandbox: the same Response, its headers set in
+ * place (copied only where its headers are immutable, the body handed on),
+ * `also` set with them. A policy the answer has of its own (a function's
+ * `frame-ancestors 'none'`) is kept beside the sandbox, since each policy is
+ * enforced; a bare `sandbox` (an edge's, for its own origin) gives way to
+ * this one, as it would give the document an opaque origin, which no SW
+ * controls.
  */
-export function sandboxed (response: Response): Response {
-  return withHeader(response, 'Content-Security-Policy', SHARED_ORIGIN_CONTENT_CSP)
+export function sandboxed (response: Response, also: Record<string, string> = {}): Response {
+  // a CSP header is a list of policies, split at commas as browsers split it
+  const own = (response.headers.get('Content-Security-Policy') ?? '').split(',').map(policy => policy.trim()).filter(policy => policy !== '' && policy.toLowerCase() !== 'sandbox')
+  return withHeaders(response, { 'Content-Security-Policy': [...own, SHARED_ORIGIN_CONTENT_CSP].join(', '), ...also })
 }

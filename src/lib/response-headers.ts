@@ -5,7 +5,14 @@
  * body stream handed on as it is: no byte is read or copied either way.
  */
 export function withHeader (response: Response, name: string, value: string): Response {
-  return edited(response, headers => { headers.set(name, value) })
+  return withHeaders(response, { [name]: value })
+}
+
+/** `response` with each of `set` set, in one edit as `withHeader` makes it */
+export function withHeaders (response: Response, set: Record<string, string>): Response {
+  return edited(response, headers => {
+    for (const [name, value] of Object.entries(set)) headers.set(name, value)
+  })
 }
 
 /** `response` without header `name`, in place or copied as `withHeader` does */

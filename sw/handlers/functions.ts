@@ -2,7 +2,7 @@ import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
 import { callOnEdges } from '../../src/functions/edge-call.ts'
 import { parseFunctionCid } from '../../src/functions/function-cids.ts'
 import { CREDENTIAL_HEADERS } from '../../src/functions/sandbox-call.ts'
-import { SHARED_ORIGIN_CONTENT_CSP } from '../../src/lib/content-sandbox.ts'
+import { sandboxed } from '../../src/lib/content-sandbox.ts'
 import { ContentError, InvalidRequestError } from '../../src/lib/errors.ts'
 import { readCapped } from '../../src/lib/read-capped.ts'
 import { formatSourceHeader } from '../../src/lib/source-tally.ts'
@@ -78,18 +78,7 @@ export function functionsHandler (components: FunctionsHandlerComponents): Handl
   }
 }
 
-/**
- * An edge's answer as this origin gives it: sandboxed as content in path
- * form is, the function's own policies kept beside that (each CSP policy is
- * enforced; the edge's bare `sandbox`, which would give the page an opaque
- * origin out of this SW's reach, gives way to this origin's), and no blocks
- * by source, as every answer of the SW says
- */
+/** An answer of this handler as this origin gives it: sandboxed, and no blocks by source, as every answer of the SW says */
 function onThisOrigin (response: Response): Response {
-  // a CSP header is a list of policies, split at commas as browsers split it
-  const own = (response.headers.get('content-security-policy') ?? '').split(',').map(policy => policy.trim()).filter(policy => policy !== '' && policy.toLowerCase() !== 'sandbox')
-  const headers = new Headers(response.headers)
-  headers.set('Content-Security-Policy', [...own, SHARED_ORIGIN_CONTENT_CSP].join(', '))
-  headers.set('X-Edgeway-Source', formatSourceHeader({ cache: 0, edge: 0, peer: 0 }))
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  return sandboxed(response, { 'X-Edgeway-Source': formatSourceHeader({ cache: 0, edge: 0, peer: 0 }) })
 }
