@@ -1,6 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { clientKey } from './client-key.ts'
 import { HTTP_CONNECTION_LIMITS, HTTP_TIMEOUTS } from './defaults.ts'
+import { HeldBytes } from './held-bytes.ts'
 import type { ServerOptions } from 'node:http'
 import type { Server, Socket } from 'node:net'
 
@@ -60,45 +61,35 @@ export function limitConnections (server: Server, { perAddress = HTTP_CONNECTION
 }
 
 /**
- * Open connections by client. An entry lives only while its client has a
- * connection open, so the table never holds more entries than the server
- * holds connections.
+ * Open connections by client: `HeldBytes` counting one per connection, with
+ * no total (the server's own `maxConnections` is that). An entry lives only
+ * while its client has a connection open, so the table never holds more
+ * entries than the server holds connections.
  */
 export class ConnectionCounts {
-  private readonly counts = new Map<string, number>()
-  private readonly perClient: number
+  private readonly held: HeldBytes
 
   constructor (perClient: number) {
-    this.perClient = perClient
+    this.held = new HeldBytes({ total: Infinity, perClient })
   }
 
   /** Counts one more connection of `client`, unless it is at its cap: then false, and nothing is counted */
   admit (client: string): boolean {
-    const open = this.counts.get(client) ?? 0
-    if (open >= this.perClient) {
-      return false
-    }
-    this.counts.set(client, open + 1)
-    return true
+    return this.held.take(client, 1) == null
   }
 
   /** One admitted connection of `client` closed */
   release (client: string): void {
-    const open = this.counts.get(client) ?? 0
-    if (open <= 1) {
-      this.counts.delete(client)
-    } else {
-      this.counts.set(client, open - 1)
-    }
+    this.held.give(client, 1)
   }
 
   /** Connections `client` holds */
   of (client: string): number {
-    return this.counts.get(client) ?? 0
+    return this.held.of(client)
   }
 
   /** Clients holding at least one connection */
   get clients (): number {
-    return this.counts.size
+    return this.held.clients
   }
 }

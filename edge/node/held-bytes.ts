@@ -10,8 +10,8 @@ export interface HeldBytesLimits {
 
 /**
  * Bytes the edge holds on behalf of clients (request bodies, unsent
- * answers), within a total and a share per client, as `ConnectionCounts`
- * caps connections. An entry lives only while its client holds bytes, so the
+ * answers), within a total and a share per client; `ConnectionCounts`
+ * counts connections with it. An entry lives only while its client holds bytes, so the
  * table never has more entries than there are calls in progress.
  */
 export class HeldBytes {
