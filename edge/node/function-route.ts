@@ -1,3 +1,4 @@
+import { requestTooLargeMessage } from '../../src/functions/defaults.ts'
 import { FUNCTION_ERROR_STATUS } from '../../src/functions/errors.ts'
 import { FunctionCids } from '../../src/functions/function-cids.ts'
 import { NULL_BODY_STATUSES } from '../../src/functions/read-response.ts'
@@ -94,7 +95,7 @@ export function functionRoute (components: FunctionRouteComponents): HttpRoute {
         } else {
           timing.entry('fetch', 0)
         }
-        const body = request.req.method === 'POST' ? await readRequestBody(request, components.limits.maxRequestBytes, () => new PayloadTooLargeError(`the request body is over the ${components.limits.maxRequestBytes} byte limit for functions`)) : new Uint8Array(0)
+        const body = request.req.method === 'POST' ? await readRequestBody(request, components.limits.maxRequestBytes, () => new PayloadTooLargeError(requestTooLargeMessage(components.limits.maxRequestBytes))) : new Uint8Array(0)
         const called = functionRequest(request, path, body)
         const running = components.runner.run(cid.toString(), source, called, { signal: request.signal })
         // while the function runs in its worker: the headers every answer of a call has

@@ -47,3 +47,8 @@ export function moduleTooLargeMessage (cid: string, maxModuleBytes: number): str
 export function moduleNotTextMessage (cid: string): string {
   return `${cid} is not a function module: it is not UTF-8 text`
 }
+
+/** What a request body over the limit is answered with (413), by an edge, the gateway's SW and the SDK alike */
+export function requestTooLargeMessage (maxRequestBytes: number): string {
+  return `the request body is over the ${maxRequestBytes} byte limit for functions`
+}

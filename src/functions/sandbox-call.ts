@@ -1,3 +1,4 @@
+import { requestTooLargeMessage } from './defaults.ts'
 import { FunctionInputTooLargeError } from './errors.ts'
 import type { FunctionLimits, FunctionRequest } from './types.ts'
 
@@ -24,7 +25,7 @@ export interface SandboxCall {
 /** `request` as the sandbox takes it; a body over the limit is refused here, before it goes anywhere */
 export function sandboxCall ({ method, url, headers, body }: FunctionRequest, { maxRequestBytes }: Pick<FunctionLimits, 'maxRequestBytes'>): SandboxCall {
   if (body.byteLength > maxRequestBytes) {
-    throw new FunctionInputTooLargeError(`the request body is over the ${maxRequestBytes} byte limit for functions`)
+    throw new FunctionInputTooLargeError(requestTooLargeMessage(maxRequestBytes))
   }
   // a URL's parser drops tabs and line breaks (a method has none), and JSON has none: they cannot break the lines
   const head = `${method.replace(LINE_BREAKS, '')}\n${url.replace(LINE_BREAKS, '')}\n${JSON.stringify(headers.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())))}\n`

@@ -1,5 +1,5 @@
 import { equals } from 'uint8arrays/equals'
-import { FUNCTION_LIMITS, moduleNotTextMessage, moduleTooLargeMessage } from '../functions/defaults.ts'
+import { FUNCTION_LIMITS, moduleNotTextMessage, moduleTooLargeMessage, requestTooLargeMessage } from '../functions/defaults.ts'
 import { FUNCTION_ERROR_STATUS, FunctionBusyError, FunctionInputTooLargeError, FunctionSandboxUnavailableError, InvalidFunctionModuleError } from '../functions/errors.ts'
 import { EDGE_CALL_TIMEOUT_MS, VERIFIED_HEADER, callOnEdges, functionTextResponse } from '../functions/edge-call.ts'
 import { parseFunctionCid } from '../functions/function-cids.ts'
@@ -163,7 +163,7 @@ function requestBody (body: BodyInit | null | undefined, headers: Headers, signa
   if (type != null && !headers.has('content-type')) headers.set('content-type', type)
   // a stream may not end: read up to what a function takes (an edge refuses more), and no longer than the caller waits
   const { maxRequestBytes } = FUNCTION_LIMITS
-  return readCapped(read, maxRequestBytes, () => new FunctionInputTooLargeError(`the request body is over the ${maxRequestBytes} byte limit for functions`), { signal }) as Promise<Uint8Array<ArrayBuffer>>
+  return readCapped(read, maxRequestBytes, () => new FunctionInputTooLargeError(requestTooLargeMessage(maxRequestBytes)), { signal }) as Promise<Uint8Array<ArrayBuffer>>
 }
 
 /** An answer from the browser's sandbox; `ran`: false when the module could not be read, so the function did not run */

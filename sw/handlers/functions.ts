@@ -1,4 +1,4 @@
-import { FUNCTION_LIMITS } from '../../src/functions/defaults.ts'
+import { FUNCTION_LIMITS, requestTooLargeMessage } from '../../src/functions/defaults.ts'
 import { callOnEdges } from '../../src/functions/edge-call.ts'
 import { parseFunctionCid } from '../../src/functions/function-cids.ts'
 import { CREDENTIAL_HEADERS } from '../../src/functions/sandbox-call.ts'
@@ -53,7 +53,7 @@ export function functionsHandler (components: FunctionsHandlerComponents): Handl
       }
       const body = request.method === 'POST'
         ? await readCapped(new Response(request.body, { headers: request.headers }), FUNCTION_LIMITS.maxRequestBytes,
-          () => new ContentError(`the request body is over the ${FUNCTION_LIMITS.maxRequestBytes} byte limit for functions`, 413), { signal: request.signal })
+          () => new ContentError(requestTooLargeMessage(FUNCTION_LIMITS.maxRequestBytes), 413), { signal: request.signal })
         : new Uint8Array(0)
       const headers = new Headers(request.headers)
       // the page's own credentials for the gateway's origin: an edge has no business with them
