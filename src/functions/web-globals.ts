@@ -50,7 +50,8 @@ function utf8Binary (text) {
     let end = Math.min(text.length, i + SLICE)
     const last = text.charCodeAt(end - 1)
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++
-    binary += unescape(encodeURIComponent(text.slice(i, end).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')))
+    // usv (web-url.ts, in this scope): encodeURIComponent throws on a lone surrogate
+    binary += unescape(encodeURIComponent(usv(text.slice(i, end))))
     i = end
   }
   return binary
